@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh Debian machine (run as root): the Docker engine,
+# Chromium for the UI tests, and the build dependencies of code-server. Idempotent and quick when
+# everything is already there.
+set -euo pipefail
+need=()
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v rg >/dev/null 2>&1 || need+=(ripgrep)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "provision: missing ${need[*]} and not root: install them with apt-get, or run as root" >&2
+    exit 1
+  fi
+  echo "provision: apt-get install ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+echo "provision: system packages ready"

@@ -1,0 +1,81 @@
+/**
+ * `airbyte-write`: the command-line host over src/core. Parses the verb, runs its command, and is
+ * the one place that turns errors into words and exit codes (0 ok, 1 failure, 2 usage error).
+ */
+import { AirbyteError, isAirbyteError } from '../core/errors';
+import type { CliCommand, CliIo } from './cliIo';
+import { processIo, UsageError } from './cliIo';
+import { checkCommand } from './commands/check';
+import { readCommand } from './commands/read';
+import { registryCommand } from './commands/registry';
+import { specCommand } from './commands/spec';
+import { validateCommand } from './commands/validate';
+import { writeCommand } from './commands/write';
+
+const COMMANDS: Record<string, CliCommand> = {
+  spec: specCommand,
+  check: checkCommand,
+  validate: validateCommand,
+  registry: registryCommand,
+  read: readCommand,
+  write: writeCommand,
+};
+
+const USAGE = `Usage: airbyte-write <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+  .join('\n')}
+
+Run "airbyte-write <command> --help" for a command's options.`;
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
+    io.out(USAGE);
+    return verb ? 0 : 2;
+  }
+  const command = COMMANDS[verb];
+  if (!command) {
+    io.err(`Unknown command "${verb}".\n\n${USAGE}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    return reportError(error, command, io);
+  }
+}
+
+function reportError(error: unknown, command: CliCommand, io: CliIo): number {
+  if (error instanceof UsageError || isAirbyteError(error, 'USAGE')) {
+    io.err(`${(error as Error).message}\n\n${command.usage}`);
+    return 2;
+  }
+  if (error instanceof AirbyteError) {
+    if (io.json) io.outJson({ ok: false, error: error.toJSON() });
+    io.err(`error: ${error.describe()}`);
+    if (error.logTail.length > 0 && !io.json) io.err(`\nLast connector log lines:\n${error.logTail.map((l) => `  ${l}`).join('\n')}`);
+    return 1;
+  }
+  io.err(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return 1;
+}
+
+if (require.main === module) {
+  const io = processIo();
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      io.err(String(error));
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,18 @@
+/** The `*.airbyte.jsonc` file format: one connector and its config. */
+import type { JsonObject } from '../protocol/messages';
+
+export interface ConnectorConfigFile {
+  /** Registry name (`destination-postgres`), or `builtin:<name>`. */
+  connector: string;
+  /** Image tag; overrides the registry's pinned `dockerImageTag`. */
+  version?: string;
+  /** Full image reference; overrides what the registry would give. */
+  image?: string;
+  useHostNetwork?: boolean;
+  /** Host folder mounted at `/local`; relative paths are relative to the config file. */
+  localDir?: string;
+  /** The connector's config, validated against its spec. May hold `${env:NAME}` / `secret_reference::NAME` references. */
+  config: JsonObject;
+}
+
+export const CONFIG_FILE_SUFFIX = '.airbyte.jsonc';

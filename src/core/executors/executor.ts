@@ -1,0 +1,57 @@
+/**
+ * The executor contract: how one connector command runs. Executors know nothing about the
+ * protocol; they start a process (a Docker container, a local program, or an in-process built-in),
+ * hand over its raw stdout/stderr, feed its stdin, and clean up. Decoding, logs, secret masking
+ * and error mapping live once, in `connectors/connectorProcess.ts`.
+ */
+import type { Readable } from 'node:stream';
+import type { AirbyteStateMessage, ConfiguredAirbyteCatalog, JsonObject } from '../protocol/messages';
+
+export type ConnectorCommand = 'spec' | 'check' | 'discover' | 'read' | 'write';
+
+export interface ExecuteRequest {
+  command: ConnectorCommand;
+  /** Written to a private file and passed as `--config`. */
+  config?: JsonObject;
+  /** Written to a private file and passed as `--catalog`. */
+  catalog?: ConfiguredAirbyteCatalog;
+  /** The list of last committed state messages, written to a file and passed as `--state`. */
+  state?: AirbyteStateMessage[];
+  /** Bytes for the connector's stdin (newline-delimited messages), written with backpressure; stdin is closed at its end. */
+  stdin?: AsyncIterable<Uint8Array | string>;
+  /** Stops the process and removes what it used (container, temp files) within 10 s. */
+  signal?: AbortSignal;
+}
+
+export interface ExitInfo {
+  /** `null` when the process was killed by a signal or never reported one. */
+  exitCode: number | null;
+  /** True when the run was stopped through the request's AbortSignal. */
+  aborted: boolean;
+}
+
+export interface RunningConnector {
+  /** Raw bytes of the connector's stdout. Consumers must read it; it applies backpressure. */
+  stdout: Readable;
+  /** Raw bytes of the connector's stderr (logs only). */
+  stderr: Readable;
+  /** Settles after the process ended and every resource (container, temp folder) was removed. */
+  exit: Promise<ExitInfo>;
+}
+
+export interface InstallProgress {
+  /** e.g. "Pulling fs layer", "Downloading". */
+  status: string;
+  /** 0..1 when known. */
+  fraction?: number;
+  detail?: string;
+}
+
+export interface Executor {
+  readonly kind: 'docker' | 'local' | 'builtin';
+  /** Image reference, program path, or `builtin:<name>`: shown to users. */
+  readonly displayName: string;
+  /** Makes sure the connector can start (image present, or pulled when allowed); a typed error otherwise. */
+  ensureReady(options?: { installIfMissing?: boolean; onProgress?: (p: InstallProgress) => void; signal?: AbortSignal }): Promise<void>;
+  execute(request: ExecuteRequest): Promise<RunningConnector>;
+}

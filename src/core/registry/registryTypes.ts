@@ -1,0 +1,24 @@
+/** Airbyte OSS registry entries, as far as this project reads them. The format grows: parse leniently. */
+import type { ConnectorSpecification } from '../protocol/messages';
+
+export type ConnectorType = 'source' | 'destination';
+
+export interface RegistryEntry {
+  type: ConnectorType;
+  /** `destination-postgres`: the last path segment of `dockerRepository`. */
+  name: string;
+  displayName: string;
+  dockerRepository: string;
+  dockerImageTag: string;
+  definitionId?: string;
+  spec?: ConnectorSpecification;
+  documentationUrl?: string;
+  iconUrl?: string;
+  supportLevel?: string;
+  releaseStage?: string;
+  supportsRefreshes?: boolean;
+  language?: string;
+  tags?: string[];
+  /** The raw entry, for fields this project does not model. */
+  raw: Record<string, unknown>;
+}
