@@ -22,3 +22,8 @@ export interface RegistryEntry {
   /** The raw entry, for fields this project does not model. */
   raw: Record<string, unknown>;
 }
+
+/** What connector resolution needs of a registry. `registry.ts` implements it over the real file. */
+export interface RegistryLookup {
+  find(name: string, type?: ConnectorType): RegistryEntry | undefined;
+}
