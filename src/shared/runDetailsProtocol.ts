@@ -1,0 +1,132 @@
+/**
+ * Messages between the extension host and the run details webview (`webview-ui/`). Imported by
+ * both sides, so it holds types and pure helpers only: no `vscode`, no DOM, no Node APIs.
+ */
+
+export const RUN_DETAILS_VIEW_TYPE = 'airbyte.runDetails';
+
+export type RunStatus = 'Running' | 'Succeeded' | 'Failed' | 'Cancelled';
+
+/** Where one stream stands in a run. `pending` until its first record, `complete`/`incomplete` at the end. */
+export type StreamPhase = 'pending' | 'running' | 'complete' | 'incomplete';
+
+export interface StreamRow {
+  name: string;
+  /** The write strategy as asked (`auto`, `append`…) and the destination sync mode it became. */
+  strategy?: string;
+  destinationSyncMode?: string;
+  /** `incremental` or `full_refresh`. */
+  syncMode?: string;
+  /** Records read from the source (or the cache). */
+  read: number;
+  /** Records written to the destination's stdin. */
+  sent: number;
+  /** Records the destination confirmed durable (covered by an echoed STATE). */
+  confirmed: number;
+  phase: StreamPhase;
+  /** One line describing the committed state (e.g. `updated_at = 2024-05-01T…`), never secrets. */
+  state?: string;
+}
+
+/** One sample of cumulative counts, `t` in ms since the run started. */
+export interface ThroughputPoint {
+  t: number;
+  sent: number;
+  confirmed: number;
+}
+
+export interface RunErrorView {
+  message: string;
+  guidance?: string;
+  /** The connector's TRACE ERROR message, when it sent one. */
+  traceMessage?: string;
+  exitCode?: number;
+  /** The connector the error came from, when known. */
+  connector?: string;
+}
+
+/** Everything the webview shows for one run. Plain JSON (it crosses `postMessage` and `setState`). */
+export interface RunView {
+  runId: string;
+  source: string;
+  destination: string;
+  status: RunStatus;
+  /** Epoch ms. */
+  startedAt: number;
+  endedAt?: number;
+  durationMs: number;
+  strategy?: string;
+  streams: StreamRow[];
+  throughput: ThroughputPoint[];
+  error?: RunErrorView;
+  /** Last connector log lines (already secret-masked by the core). */
+  logTail: string[];
+}
+
+export type HostToWebviewMessage =
+  /** The whole run: sent on open and (throttled) while it runs. */
+  | { type: 'snapshot'; run: RunView }
+  /** New connector log lines to append to the tail. */
+  | { type: 'log'; runId: string; lines: string[] };
+
+export type WebviewToHostMessage =
+  /** The app is loaded and wants a snapshot (also after the panel was hidden and shown again). */
+  | { type: 'ready'; runId?: string }
+  | { type: 'showLogs' }
+  | { type: 'cancel'; runId: string }
+  | { type: 'rerun'; runId: string };
+
+/** The webview keeps this many log lines; the host sends at most this many in a snapshot. */
+export const LOG_TAIL_LINES = 200;
+
+/** The chart keeps at most this many points (older ones are thinned, never the first or last). */
+export const MAX_THROUGHPUT_POINTS = 300;
+
+export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const type = (value as { type?: unknown }).type;
+  if (type === 'ready' || type === 'showLogs') return true;
+  if (type === 'cancel' || type === 'rerun') return typeof (value as { runId?: unknown }).runId === 'string';
+  return false;
+}
+
+/** Appends a point, halving the older half of the series when it grows past the limit. */
+export function appendThroughputPoint(series: ThroughputPoint[], point: ThroughputPoint, max = MAX_THROUGHPUT_POINTS): ThroughputPoint[] {
+  const last = series[series.length - 1];
+  if (last && last.t === point.t) {
+    series[series.length - 1] = point;
+    return series;
+  }
+  series.push(point);
+  if (series.length > max) {
+    const keepTail = Math.floor(max / 2);
+    const head = series.slice(0, series.length - keepTail).filter((_, i) => i % 2 === 0);
+    const tail = series.slice(series.length - keepTail);
+    return [...head, ...tail];
+  }
+  return series;
+}
+
+/** Records per second between the first and last point (0 when unknown). */
+export function averageRate(series: readonly ThroughputPoint[], key: 'sent' | 'confirmed' = 'sent'): number {
+  if (series.length < 2) return 0;
+  const first = series[0];
+  const last = series[series.length - 1];
+  const dt = (last.t - first.t) / 1000;
+  return dt > 0 ? (last[key] - first[key]) / dt : 0;
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** `850 ms`, `4.2 s`, `3 min 05 s`, `2 h 01 min`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(Math.floor(s % 60)).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
