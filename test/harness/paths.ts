@@ -1,0 +1,30 @@
+// Locations the test harness shares: the repository, the reference material beside it, the
+// code-server install and the artifacts folder that CI keeps.
+import path from 'node:path';
+
+/** The repository root (this file is test/harness/paths.ts). */
+export const repoRoot = path.resolve(__dirname, '..', '..');
+
+/** Read-only reference material checked out beside the repository (CI has it there too). */
+export const sharedDir = path.resolve(repoRoot, '../shared');
+
+/** Where scripts/provision-code-server.sh installs code-server. */
+export const codeServerDir = path.join(repoRoot, '.vscode-test', 'code-server');
+
+/** code-server's Node entry point (the `code-server` bin), run with this process's Node. */
+export const codeServerEntry = path.join(codeServerDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+
+/** Everything CI keeps after a run: counts, screenshots, logs. */
+export const artifactsDir = path.join(repoRoot, '.test-artifacts');
+export const screenshotsDir = path.join(artifactsDir, 'screenshots');
+export const countsDir = path.join(artifactsDir, 'counts');
+export const logsDir = path.join(artifactsDir, 'logs');
+
+/** The compiled extension-host mocha suite (built by buildExtensionSuite.ts). */
+export const compiledSuiteDir = path.join(repoRoot, '.vscode-test', 'suite');
+
+/** The packaged extension (`npm run package`). */
+export const vsixPath = path.join(repoRoot, 'dist-vsix', 'airbyte-write.vsix');
+
+/** The workspace every extension and UI test opens (copied to a temp folder per run). */
+export const fixturesWorkspaceDir = path.join(repoRoot, 'test', 'fixtures-workspace');
