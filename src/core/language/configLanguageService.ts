@@ -3,14 +3,11 @@
  * text of a config file, as plain data (see `languageTypes.ts`). No `vscode` import: hosts (the
  * extension, the CLI) inject a registry and a spec provider and convert the results.
  */
-import type { RegistryEntry, RegistryLookup, ConnectorType } from '../registry/registryTypes';
+import type { ConnectorCatalog } from '../registry/registryTypes';
 import type { ResolvedSpec, SpecProvider } from '../spec/specTypes';
 import type { CodeAction, CompletionList, ConfigDiagnostic, Hover } from './languageTypes';
 
-/** A registry that can also list its entries (for connector-name completion). `Registry` implements it. */
-export interface ConnectorCatalog extends RegistryLookup {
-  list(type?: ConnectorType): readonly RegistryEntry[];
-}
+export type { ConnectorCatalog } from '../registry/registryTypes';
 
 export interface ConfigLanguageServiceOptions {
   /** Connector names, pinned versions and registry specs. Without it only `builtin:*` connectors are known. */

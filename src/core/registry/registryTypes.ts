@@ -27,3 +27,8 @@ export interface RegistryEntry {
 export interface RegistryLookup {
   find(name: string, type?: ConnectorType): RegistryEntry | undefined;
 }
+
+/** A registry that can also list its entries (connector-name completion, `registry list`). `Registry` implements it. */
+export interface ConnectorCatalog extends RegistryLookup {
+  list(type?: ConnectorType): readonly RegistryEntry[];
+}
