@@ -1,0 +1,87 @@
+/** Splitting Docker's multiplexed attach stream into stdout and stderr, with backpressure. */
+import type { Readable, Writable } from 'node:stream';
+
+const HEADER = 8;
+
+/**
+ * Reads frames (`[type, 0, 0, 0, size(4, big endian)]` + payload) from `source` and writes each
+ * payload to `stdout` (type 1) or `stderr` (type 2). Unlike docker-modem's `demuxStream` it pauses
+ * the source while a target's buffer is full, so a slow reader of stdout slows the container
+ * down instead of buffering its whole output in memory. Resolves when the source ends; ends both
+ * targets. A stream that is not multiplexed (a TTY) is passed to stdout as is.
+ */
+export function demuxStream(source: Readable, stdout: Writable, stderr: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let frameType = -1;
+    let frameLeft = 0;
+    let raw = false;
+    let waiting = 0;
+
+    const take = (n: number): Buffer => {
+      const all = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+      const head = all.subarray(0, n);
+      const rest = all.subarray(n);
+      pending = rest.length > 0 ? [rest] : [];
+      pendingBytes = rest.length;
+      return head;
+    };
+
+    const write = (target: Writable, data: Buffer) => {
+      if (target.destroyed || target.writableEnded) return;
+      if (!target.write(data)) {
+        waiting++;
+        source.pause();
+        target.once('drain', () => {
+          waiting--;
+          if (waiting === 0) source.resume();
+        });
+      }
+    };
+
+    const onData = (chunk: Buffer) => {
+      if (raw) {
+        write(stdout, chunk);
+        return;
+      }
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      while (pendingBytes > 0) {
+        if (frameLeft === 0) {
+          if (pendingBytes < HEADER) return;
+          const header = take(HEADER);
+          const type = header[0];
+          if (type > 2 || header[1] !== 0 || header[2] !== 0 || header[3] !== 0) {
+            raw = true;
+            const rest = pendingBytes > 0 ? take(pendingBytes) : Buffer.alloc(0);
+            write(stdout, Buffer.concat([header, rest]));
+            return;
+          }
+          frameType = type;
+          frameLeft = header.readUInt32BE(4);
+          continue;
+        }
+        // Hand over as much of the frame as has arrived; no need to wait for all of it.
+        const n = Math.min(frameLeft, pendingBytes);
+        const payload = take(n);
+        frameLeft -= n;
+        write(frameType === 2 ? stderr : stdout, payload);
+      }
+    };
+
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      source.off('data', onData);
+      stdout.end();
+      stderr.end();
+      resolve();
+    };
+    source.on('data', onData);
+    source.once('end', finish);
+    source.once('close', finish);
+    source.once('error', finish);
+  });
+}

@@ -1,0 +1,121 @@
+/**
+ * One container run: create, attach, start, feed stdin, demultiplex output, wait for the exit
+ * code, remove. The container is removed explicitly after its exit code was read (AutoRemove
+ * would race with `wait` and lose the code), and on abort it is killed and removed at once.
+ */
+import type { Duplex, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import type { ExitInfo, RunningConnector } from '../executors/executor';
+import { pumpStdin } from '../executors/pumpStdin';
+import { demuxStream } from './demuxStream';
+
+export interface RunContainerOptions {
+  image: string;
+  /** Arguments after the image's ENTRYPOINT. */
+  cmd: string[];
+  labels: Record<string, string>;
+  /** `host:container[:ro]` bind mounts. */
+  binds?: string[];
+  /** e.g. `host`; the engine's default network when absent. */
+  networkMode?: string;
+  /** Overrides the image's USER. */
+  user?: string;
+  env?: Record<string, string>;
+  /** Bytes for stdin; stdin is closed at its end. No stdin is attached when absent. */
+  stdin?: AsyncIterable<Uint8Array | string>;
+  signal?: AbortSignal;
+  /** Called once the container is gone (e.g. to delete its temp files). */
+  onRemoved?: () => Promise<void>;
+}
+
+export interface RunningContainer extends RunningConnector {
+  containerId: string;
+}
+
+// Enough buffered output to keep the container busy while the reader works on a batch.
+const OUTPUT_HIGH_WATER_MARK = 1024 * 1024;
+
+export async function runContainer(docker: Docker, options: RunContainerOptions): Promise<RunningContainer> {
+  const withStdin = options.stdin !== undefined;
+  const container = await docker.createContainer({
+    Image: options.image,
+    Cmd: options.cmd,
+    Labels: options.labels,
+    Env: options.env ? Object.entries(options.env).map(([k, v]) => `${k}=${v}`) : undefined,
+    User: options.user,
+    Tty: false,
+    AttachStdin: withStdin,
+    AttachStdout: true,
+    AttachStderr: true,
+    OpenStdin: withStdin,
+    StdinOnce: withStdin,
+    HostConfig: { Binds: options.binds, NetworkMode: options.networkMode, AutoRemove: false },
+  });
+
+  let removed: Promise<void> | undefined;
+  const remove = () =>
+    (removed ??= container
+      .remove({ force: true, v: true })
+      .catch((error: { statusCode?: number }) => {
+        // 404: already gone; 409: removal already in progress.
+        if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
+      })
+      .catch(() => undefined)
+      .then(() => options.onRemoved?.())
+      .catch(() => undefined));
+
+  let attached: Duplex;
+  try {
+    // Attach before start, so that not a byte of output is missed.
+    attached = (await container.attach({ stream: true, stdin: withStdin, stdout: true, stderr: true, hijack: withStdin })) as unknown as Duplex;
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  const stdout = new PassThrough({ highWaterMark: OUTPUT_HIGH_WATER_MARK });
+  const stderr = new PassThrough();
+  const demuxed = demuxStream(attached as unknown as Readable, stdout, stderr);
+
+  let aborted = false;
+  const onAbort = () => {
+    aborted = true;
+    // Kill, then drop the connection: a reader that stopped reading must not keep it open.
+    void container
+      .kill()
+      .catch(() => undefined)
+      .then(() => {
+        attached.destroy();
+        return remove();
+      });
+  };
+
+  try {
+    await container.start();
+  } catch (error) {
+    attached.destroy();
+    await remove();
+    throw error;
+  }
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  if (withStdin && options.stdin) void pumpStdin(options.stdin, attached, options.signal);
+
+  const exit = (async (): Promise<ExitInfo> => {
+    let exitCode: number | null = null;
+    try {
+      const result = (await container.wait()) as { StatusCode?: number };
+      exitCode = typeof result.StatusCode === 'number' ? result.StatusCode : null;
+    } catch {
+      exitCode = null;
+    }
+    // The attach stream may still hold the last output after the process exited.
+    await demuxed;
+    options.signal?.removeEventListener('abort', onAbort);
+    await remove();
+    return { exitCode: aborted ? null : exitCode, aborted };
+  })();
+
+  return { containerId: container.id, stdout, stderr, exit };
+}

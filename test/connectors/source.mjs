@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+// A test source speaking the real Airbyte protocol: spec / check / discover / read [--state].
+// Streams: users and orders (primary key id, cursor updated_at), events (append-only, cursor seq).
+// Config drives record counts and fault modes (see SPEC below).
+import { emit, emitLine, exit, flush, hangForever, log, parseArgs, readJson, streamStatus, traceError } from './protocol.mjs';
+
+const SPEC = {
+  documentationUrl: 'https://example.invalid/test-source',
+  connectionSpecification: {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'Test Source Spec',
+    type: 'object',
+    required: ['record_count'],
+    additionalProperties: true,
+    properties: {
+      record_count: { type: 'integer', minimum: 0, title: 'Records per stream', description: 'Cursor values 1..record_count are produced per stream.', order: 0 },
+      api_key: { type: 'string', title: 'API key', airbyte_secret: true, order: 1 },
+      state_every: { type: 'integer', minimum: 1, default: 100, title: 'Emit a STATE every N records of a stream', order: 2 },
+      state_mode: { type: 'string', enum: ['STREAM', 'GLOBAL'], default: 'STREAM', order: 3 },
+      fault: { type: 'string', enum: ['none', 'crash', 'trace_error', 'garbage', 'hang'], default: 'none', order: 4 },
+      fault_after: { type: 'integer', minimum: 0, default: 0, description: 'Records emitted before the fault.', order: 5 },
+      fault_command: { type: 'string', enum: ['read', 'check', 'discover', 'spec'], default: 'read', order: 6 },
+      emit_control: { type: 'boolean', default: false, description: 'Emit a CONTROL CONNECTOR_CONFIG with a rotated api_key.', order: 7 },
+    },
+  },
+};
+
+const STREAMS = [
+  { name: 'users', pk: [['id']], cursor: ['updated_at'] },
+  { name: 'orders', pk: [['id']], cursor: ['updated_at'] },
+  { name: 'events', pk: undefined, cursor: ['seq'] },
+];
+
+function airbyteStream(s) {
+  const props =
+    s.name === 'events'
+      ? { seq: { type: 'integer' }, kind: { type: 'string' }, payload: { type: 'object' } }
+      : s.name === 'users'
+        ? { id: { type: 'integer' }, name: { type: 'string' }, email: { type: 'string' }, updated_at: { type: 'integer' } }
+        : { id: { type: 'integer' }, user_id: { type: 'integer' }, amount: { type: 'number' }, updated_at: { type: 'integer' } };
+  const stream = {
+    name: s.name,
+    json_schema: { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: props },
+    supported_sync_modes: ['full_refresh', 'incremental'],
+    source_defined_cursor: true,
+    default_cursor_field: s.cursor,
+    is_resumable: true,
+  };
+  if (s.pk) stream.source_defined_primary_key = s.pk;
+  return stream;
+}
+
+function recordData(stream, i) {
+  if (stream === 'users') return { id: i, name: `user ${i}`, email: `user${i}@example.com`, updated_at: i };
+  if (stream === 'orders') return { id: i, user_id: ((i - 1) % 7) + 1, amount: Math.round(i * 1.5 * 100) / 100, updated_at: i };
+  return { seq: i, kind: i % 2 ? 'click' : 'view', payload: { n: i } };
+}
+
+const { command, opts } = parseArgs(process.argv.slice(2));
+const config = opts.config ? readJson(opts.config) : {};
+const fault = config.fault ?? 'none';
+const faultCommand = config.fault_command ?? 'read';
+
+async function faultNow() {
+  if (fault === 'crash') {
+    flush();
+    process.stderr.write('Segmentation fault (simulated crash)\n');
+    process.exit(3);
+  }
+  if (fault === 'trace_error') {
+    traceError(`Rate limit exceeded for key ${config.api_key ?? '(none)'}`, 'transient_error', 'HTTP 429 from the test API');
+    exit(1);
+  }
+  if (fault === 'hang') await hangForever();
+}
+
+async function main() {
+  if (config.api_key) {
+    // Real connectors sometimes log their secrets; the host must mask them.
+    process.stderr.write(`INFO connecting with api_key=${config.api_key}\n`);
+    log('INFO', `Using api_key ${config.api_key}`);
+  }
+  if (fault !== 'none' && fault !== 'garbage' && faultCommand === command) {
+    if (command !== 'read') await faultNow();
+  }
+  switch (command) {
+    case 'spec':
+      emit({ type: 'SPEC', spec: SPEC });
+      break;
+    case 'check':
+      if (config.api_key === 'invalid' || config.api_key === undefined && config.require_key) {
+        emit({ type: 'CONNECTION_STATUS', connectionStatus: { status: 'FAILED', message: `Authentication failed: api_key ${config.api_key} was rejected (401).` } });
+      } else {
+        emit({ type: 'CONNECTION_STATUS', connectionStatus: { status: 'SUCCEEDED' } });
+      }
+      break;
+    case 'discover':
+      emit({ type: 'CATALOG', catalog: { streams: STREAMS.map(airbyteStream) } });
+      break;
+    case 'read':
+      await read();
+      break;
+    default:
+      process.stderr.write(`unknown command ${command}\n`);
+      exit(2);
+  }
+  exit(0);
+}
+
+async function read() {
+  const catalog = readJson(opts.catalog);
+  const stateList = opts.state ? readJson(opts.state) : [];
+  const cursorOf = {};
+  let sharedState = {};
+  for (const s of Array.isArray(stateList) ? stateList : [stateList]) {
+    if (s.type === 'STREAM') cursorOf[s.stream.stream_descriptor.name] = s.stream.stream_state?.cursor ?? 0;
+    if (s.type === 'GLOBAL') {
+      sharedState = s.global.shared_state ?? {};
+      for (const ss of s.global.stream_states) cursorOf[ss.stream_descriptor.name] = ss.stream_state?.cursor ?? 0;
+    }
+  }
+  const count = config.record_count ?? 10;
+  const every = config.state_every ?? 100;
+  const global = config.state_mode === 'GLOBAL';
+  const selected = catalog.streams.map((c) => c.stream.name).filter((n) => STREAMS.some((s) => s.name === n));
+  const position = {};
+  for (const n of selected) position[n] = cursorOf[n] ?? 0;
+  let emitted = 0;
+
+  const emitState = (stream, sinceLast) => {
+    if (global) {
+      emit({
+        type: 'STATE',
+        state: {
+          type: 'GLOBAL',
+          global: { shared_state: { ...sharedState, lsn: emitted }, stream_states: selected.map((n) => ({ stream_descriptor: { name: n }, stream_state: { cursor: position[n] } })) },
+          sourceStats: { recordCount: sinceLast },
+        },
+      });
+    } else {
+      emit({ type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: stream }, stream_state: { cursor: position[stream] } }, sourceStats: { recordCount: sinceLast } } });
+    }
+  };
+
+  if (config.emit_control) {
+    emit({ type: 'CONTROL', control: { type: 'CONNECTOR_CONFIG', emitted_at: Date.now(), connectorConfig: { config: { ...config, emit_control: false, api_key: `${config.api_key ?? 'key'}-rotated` } } } });
+  }
+  const emittedAt = Date.now();
+  for (const c of catalog.streams) {
+    const name = c.stream.name;
+    if (!selected.includes(name)) continue;
+    const incremental = c.sync_mode === 'incremental';
+    const start = incremental ? position[name] + 1 : 1;
+    position[name] = start - 1;
+    streamStatus(name, 'STARTED');
+    let sinceLast = 0;
+    for (let i = start; i <= count; i++) {
+      if (fault !== 'none' && faultCommand === 'read' && emitted === (config.fault_after ?? 0)) {
+        if (fault === 'garbage') {
+          emitLine('this is not json');
+          emitLine('{"half": "a JSON object that is not a message"}');
+          emitLine('{"type":"RECORD","record":"payload is not an object"}');
+          emitLine('   ');
+          flush();
+          process.stdout.write(Buffer.from([0xff, 0xfe, 0x41, 0x0a]));
+        } else await faultNow();
+      }
+      emit({ type: 'RECORD', record: { stream: name, data: recordData(name, i), emitted_at: emittedAt } });
+      emitted++;
+      sinceLast++;
+      position[name] = i;
+      if (sinceLast >= every) {
+        emitState(name, sinceLast);
+        sinceLast = 0;
+      }
+    }
+    if (sinceLast > 0 || start > count || incremental) emitState(name, sinceLast);
+    streamStatus(name, 'COMPLETE');
+  }
+  if (fault !== 'none' && fault !== 'garbage' && faultCommand === 'read' && emitted <= (config.fault_after ?? 0)) await faultNow();
+  log('INFO', `Read ${emitted} records`);
+}
+
+main().catch((e) => {
+  traceError(`Unexpected error: ${e.message}`, 'system_error');
+  process.stderr.write(`${e.stack}\n`);
+  exit(1);
+});
