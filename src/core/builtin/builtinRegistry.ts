@@ -5,6 +5,10 @@
 import type { Executor } from '../executors/executor';
 import type { ConnectorSpecification } from '../protocol/messages';
 import type { ConnectorType } from '../registry/registryTypes';
+import { devNullDestination } from './devNullDestination';
+import { jsonlDestination } from './jsonlDestination';
+import { sampleSource } from './sampleSource';
+import { sqliteDestination } from './sqliteDestination';
 
 export const BUILTIN_PREFIX = 'builtin:';
 
@@ -25,7 +29,7 @@ export interface BuiltinConnector {
   createExecutor(options: BuiltinExecutorOptions): Executor;
 }
 
-const BUILTINS: BuiltinConnector[] = [];
+const BUILTINS: BuiltinConnector[] = [sampleSource, sqliteDestination, jsonlDestination, devNullDestination];
 
 export function isBuiltinName(name: string): boolean {
   return name.startsWith(BUILTIN_PREFIX);

@@ -1,0 +1,141 @@
+/**
+ * An Executor that runs a built-in connector inside this process, speaking the protocol over the
+ * same byte streams a container would: newline-delimited JSON on stdout (with backpressure), logs on
+ * stderr, messages read from stdin. Everything above (decoding, masking, errors) is shared with Docker.
+ */
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import type { ExecuteRequest, Executor, ExitInfo, RunningConnector } from '../executors/executor';
+import type { DecodedMessage } from '../protocol/lineCodec';
+import { decodeBatches, isDecodedMessage } from '../protocol/lineCodec';
+import type { AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog, FailureType, JsonObject } from '../protocol/messages';
+
+/** A failure a built-in reports as a TRACE ERROR (then exit code 1). */
+export class BuiltinFailure extends Error {
+  constructor(
+    message: string,
+    readonly failureType: FailureType = 'system_error',
+  ) {
+    super(message);
+  }
+}
+
+export interface ProgramContext {
+  command: ExecuteRequest['command'];
+  config: JsonObject;
+  catalog?: ConfiguredAirbyteCatalog;
+  state: AirbyteStateMessage[];
+  /** Folder relative paths in the config resolve against. */
+  baseDir: string;
+  signal: AbortSignal;
+  /** Protocol messages from stdin, in batches (non-protocol lines are skipped). */
+  input(): AsyncIterable<DecodedMessage[]>;
+  /** Queues one message (or an already-encoded line); written in large chunks. */
+  emit(message: AirbyteMessage | string): Promise<void>;
+  /** Writes what is queued now, waiting for the reader (backpressure). */
+  flush(): Promise<void>;
+  log(text: string): void;
+}
+
+export type BuiltinProgram = (ctx: ProgramContext) => Promise<void>;
+
+const CHUNK_CHARS = 64 * 1024;
+
+export class InProcessExecutor implements Executor {
+  readonly kind = 'builtin' as const;
+
+  constructor(
+    readonly displayName: string,
+    private readonly program: BuiltinProgram,
+    private readonly baseDir: string,
+  ) {}
+
+  async ensureReady(): Promise<void> {
+    // Nothing to install: the code is part of this program.
+  }
+
+  async execute(request: ExecuteRequest): Promise<RunningConnector> {
+    const stdout = new PassThrough({ highWaterMark: 1 << 20 });
+    const stderr = new PassThrough();
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(request.signal?.reason);
+    if (request.signal?.aborted) controller.abort(request.signal.reason);
+    else request.signal?.addEventListener('abort', onAbort, { once: true });
+    const signal = controller.signal;
+
+    let parts: string[] = [];
+    let size = 0;
+    const flush = async () => {
+      if (parts.length === 0) return;
+      const text = parts.join('');
+      parts = [];
+      size = 0;
+      if (signal.aborted) throw new BuiltinAborted();
+      if (!stdout.write(text)) await once(stdout, 'drain', { signal }).catch(() => { throw new BuiltinAborted(); });
+    };
+    const ctx: ProgramContext = {
+      command: request.command,
+      config: request.config ?? {},
+      catalog: request.catalog,
+      state: request.state ?? [],
+      baseDir: this.baseDir,
+      signal,
+      async *input() {
+        if (!request.stdin) return;
+        for await (const items of decodeBatches(request.stdin)) {
+          if (signal.aborted) throw new BuiltinAborted();
+          const batch = items.filter(isDecodedMessage);
+          if (batch.length > 0) yield batch;
+        }
+      },
+      async emit(message) {
+        const line = typeof message === 'string' ? message : JSON.stringify(message);
+        parts.push(line, '\n');
+        size += line.length + 1;
+        if (size >= CHUNK_CHARS) await flush();
+      },
+      flush,
+      log(text) {
+        stderr.write(`${text}\n`);
+      },
+    };
+
+    const exit: Promise<ExitInfo> = (async () => {
+      // Let the caller attach its readers before the first byte.
+      await new Promise((r) => setImmediate(r));
+      let exitCode: number | null = 0;
+      try {
+        await this.program(ctx);
+        await flush();
+      } catch (error) {
+        if (signal.aborted || error instanceof BuiltinAborted) {
+          exitCode = null;
+        } else {
+          parts = [];
+          const failure = error instanceof BuiltinFailure ? error : undefined;
+          const text = error instanceof Error ? error.message : String(error);
+          stdout.write(`${JSON.stringify({ type: 'TRACE', trace: { type: 'ERROR', emitted_at: Date.now(), error: { message: text, failure_type: failure?.failureType ?? 'system_error', internal_message: failure ? undefined : (error as Error)?.stack } } })}\n`);
+          exitCode = 1;
+        }
+      } finally {
+        request.signal?.removeEventListener('abort', onAbort);
+      }
+      const aborted = signal.aborted;
+      if (aborted) {
+        stdout.destroy();
+        stderr.destroy();
+      } else {
+        stdout.end();
+        stderr.end();
+      }
+      return { exitCode: aborted ? null : exitCode, aborted };
+    })();
+    return { stdout, stderr, exit };
+  }
+}
+
+class BuiltinAborted extends Error {
+  constructor() {
+    super('aborted');
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * `builtin:sqlite`: writes each stream into a table of a SQLite file (through sql.js, no Docker).
+ * Columns follow the stream's JSON schema (new keys add columns); nested values are stored as JSON.
+ * append adds rows, append_dedup keeps the last row per primary key, overwrite fills a fresh table
+ * that replaces the old one when the stream completes. The file is saved atomically before any
+ * STATE is echoed. sql.js keeps the database in memory: meant for up to a few million small rows.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Database, SqlValue, Statement } from 'sql.js';
+import type { AirbyteRecordMessage, ConfiguredAirbyteStream, ConnectorSpecification } from '../protocol/messages';
+import { writeFileAtomic } from '../store/atomicFile';
+import { loadSqlJs } from '../store/sqlJsLoader';
+import type { BuiltinConnector } from './builtinRegistry';
+import type { DestinationWriter } from './destinationLoop';
+import { resolveLocalPath, runDestinationLoop, truncates } from './destinationLoop';
+import type { ProgramContext } from './inProcessExecutor';
+import { BuiltinFailure, InProcessExecutor } from './inProcessExecutor';
+
+export const SQLITE_SPEC: ConnectorSpecification = {
+  documentationUrl: 'https://github.com/airbyte-write/airbyte-write#built-in-connectors',
+  connectionSpecification: {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'SQLite (built-in)',
+    type: 'object',
+    additionalProperties: false,
+    required: ['destination_path'],
+    properties: {
+      destination_path: {
+        type: 'string',
+        title: 'Database file',
+        description: 'Path of the SQLite file; relative paths (and /local/…) resolve against the config file\'s folder (or its localDir).',
+        examples: ['out/data.sqlite'],
+        order: 0,
+      },
+    },
+  },
+  supportsIncremental: true,
+  supported_destination_sync_modes: ['overwrite', 'append', 'append_dedup'],
+};
+
+const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
+
+function tableName(stream: ConfiguredAirbyteStream): string {
+  return stream.stream.namespace ? `${stream.stream.namespace}_${stream.stream.name}` : stream.stream.name;
+}
+
+function toSql(value: unknown): SqlValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number' || typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'bigint') return Number(value);
+  return JSON.stringify(value);
+}
+
+function sqlType(schema: unknown): string {
+  const t = (schema as { type?: unknown } | undefined)?.type;
+  const types = Array.isArray(t) ? t : [t];
+  if (types.includes('integer') || types.includes('boolean')) return 'INTEGER';
+  if (types.includes('number')) return 'REAL';
+  return 'TEXT';
+}
+
+interface TableState {
+  stream: ConfiguredAirbyteStream;
+  /** Where rows go now (a temp table while overwriting). */
+  target: string;
+  final: string;
+  columns: string[];
+  dedupKeys?: string[];
+  statement?: Statement;
+}
+
+class SqliteWriter implements DestinationWriter {
+  private readonly tables = new Map<ConfiguredAirbyteStream, TableState>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly file: string,
+  ) {
+    this.db.run('BEGIN');
+  }
+
+  private columnsOf(table: string): string[] {
+    const res = this.db.exec(`PRAGMA table_info(${q(table)})`);
+    return res.length ? res[0].values.map((row) => String(row[1])) : [];
+  }
+
+  private setUp(stream: ConfiguredAirbyteStream): TableState {
+    const final = tableName(stream);
+    const overwrite = truncates(stream);
+    const target = overwrite ? `_airbyte_tmp_${final}` : final;
+    const props = ((stream.stream.json_schema as { properties?: Record<string, unknown> }).properties ?? {}) as Record<string, unknown>;
+    if (overwrite) this.db.run(`DROP TABLE IF EXISTS ${q(target)}`);
+    const cols = Object.entries(props).map(([k, s]) => `${q(k)} ${sqlType(s)}`);
+    this.db.run(`CREATE TABLE IF NOT EXISTS ${q(target)} (${[...cols, '"_airbyte_extracted_at" INTEGER', '"_airbyte_generation_id" INTEGER'].join(', ')})`);
+    const existing = new Set(this.columnsOf(target));
+    for (const [k, s] of Object.entries(props)) if (!existing.has(k)) this.db.run(`ALTER TABLE ${q(target)} ADD COLUMN ${q(k)} ${sqlType(s)}`);
+    let dedupKeys: string[] | undefined;
+    if (stream.destination_sync_mode === 'append_dedup') {
+      const pk = stream.primary_key ?? stream.stream.source_defined_primary_key ?? [];
+      if (pk.length === 0) throw new BuiltinFailure(`Stream "${stream.stream.name}" is append_dedup but has no primary key.`, 'config_error');
+      dedupKeys = pk.map((p) => p[0]);
+      for (const k of dedupKeys) if (!this.columnsOf(target).includes(k)) this.db.run(`ALTER TABLE ${q(target)} ADD COLUMN ${q(k)}`);
+      const keyList = dedupKeys.map(q).join(', ');
+      // Rows written earlier in append mode may repeat a key: keep the last one before indexing.
+      this.db.run(`DELETE FROM ${q(target)} WHERE rowid NOT IN (SELECT MAX(rowid) FROM ${q(target)} GROUP BY ${keyList})`);
+      this.db.run(`CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${target}_airbyte_pk`)} ON ${q(target)} (${keyList})`);
+    }
+    const state: TableState = { stream, target, final, columns: this.columnsOf(target), dedupKeys };
+    this.tables.set(stream, state);
+    return state;
+  }
+
+  private statementFor(t: TableState): Statement {
+    if (!t.statement) {
+      const verb = t.dedupKeys ? 'INSERT OR REPLACE' : 'INSERT';
+      t.statement = this.db.prepare(`${verb} INTO ${q(t.target)} (${t.columns.map(q).join(', ')}) VALUES (${t.columns.map(() => '?').join(', ')})`);
+    }
+    return t.statement;
+  }
+
+  write(stream: ConfiguredAirbyteStream, records: AirbyteRecordMessage[]): void {
+    const t = this.tables.get(stream) ?? this.setUp(stream);
+    const known = new Set(t.columns);
+    for (const record of records) {
+      const data = record.data ?? {};
+      for (const key of Object.keys(data)) {
+        if (!known.has(key)) {
+          this.db.run(`ALTER TABLE ${q(t.target)} ADD COLUMN ${q(key)}`);
+          known.add(key);
+          t.columns.push(key);
+          t.statement?.free();
+          t.statement = undefined;
+        }
+      }
+      const values = t.columns.map((c) => (c === '_airbyte_extracted_at' ? record.emitted_at : c === '_airbyte_generation_id' ? (t.stream.generation_id ?? 0) : toSql(data[c])));
+      this.statementFor(t).run(values);
+    }
+  }
+
+  streamComplete(stream: ConfiguredAirbyteStream): void {
+    const t = this.tables.get(stream) ?? this.setUp(stream);
+    if (t.target === t.final) return;
+    t.statement?.free();
+    t.statement = undefined;
+    this.db.run(`DROP TABLE IF EXISTS ${q(t.final)}`);
+    this.db.run(`ALTER TABLE ${q(t.target)} RENAME TO ${q(t.final)}`);
+    t.target = t.final;
+  }
+
+  async commit(): Promise<void> {
+    for (const t of this.tables.values()) {
+      t.statement?.free();
+      t.statement = undefined;
+    }
+    this.db.run('COMMIT');
+    // export() reopens the database; statements were freed above for that reason.
+    const bytes = this.db.export();
+    await writeFileAtomic(this.file, bytes, 0o644);
+    this.db.run('BEGIN');
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.tables.values()) t.statement?.free();
+    this.db.close();
+  }
+}
+
+async function run(ctx: ProgramContext): Promise<void> {
+  switch (ctx.command) {
+    case 'spec':
+      await ctx.emit({ type: 'SPEC', spec: SQLITE_SPEC });
+      return;
+    case 'check': {
+      const problem = await checkConfig(ctx);
+      await ctx.emit({ type: 'CONNECTION_STATUS', connectionStatus: problem ? { status: 'FAILED', message: problem } : { status: 'SUCCEEDED' } });
+      return;
+    }
+    case 'write': {
+      const problem = await checkConfig(ctx);
+      if (problem) throw new BuiltinFailure(problem, 'config_error');
+      const file = resolveLocalPath(ctx.baseDir, String(ctx.config.destination_path));
+      const SQL = await loadSqlJs();
+      const db = existsSync(file) ? new SQL.Database(await fs.readFile(file)) : new SQL.Database();
+      await runDestinationLoop(ctx, new SqliteWriter(db, file));
+      return;
+    }
+    default:
+      throw new BuiltinFailure(`builtin:sqlite is a destination; it cannot "${ctx.command}".`, 'config_error');
+  }
+}
+
+async function checkConfig(ctx: ProgramContext): Promise<string | undefined> {
+  const p = ctx.config.destination_path;
+  if (typeof p !== 'string' || p.length === 0) return '"destination_path" must name the SQLite file to write, e.g. "out/data.sqlite".';
+  const file = resolveLocalPath(ctx.baseDir, p);
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.access(path.dirname(file), fs.constants.W_OK);
+  } catch (error) {
+    return `Cannot write to the folder of ${file}: ${(error as Error).message}`;
+  }
+  return undefined;
+}
+
+export const sqliteDestination: BuiltinConnector = {
+  name: 'builtin:sqlite',
+  type: 'destination',
+  displayName: 'SQLite (built-in)',
+  description: 'One table per stream in a local SQLite file; append, overwrite and append_dedup; no Docker needed.',
+  spec: SQLITE_SPEC,
+  createExecutor: ({ baseDir }) => new InProcessExecutor('builtin:sqlite', run, baseDir),
+};

@@ -1,0 +1,358 @@
+/**
+ * The record cache: records per (source identity, stream), kept as the source's raw JSON lines in
+ * append-only segment files under `<store folder>/cache/<source>/<stream>/`. The index (segments,
+ * stream extents, the source states read with them, and each destination's confirmed position) lives
+ * in the state store. Memory stays flat however large the cache grows: records stream from disk in
+ * chunks and are never held as a whole, which a sql.js database (all in memory) could not do.
+ *
+ * Positions: each stream numbers its records 0, 1, 2, … forever. A full-refresh read starts a new
+ * generation at the current end; older segments are dropped once the new one is committed.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { AirbyteStateMessage } from '../protocol/messages';
+import { fsyncDir } from './atomicFile';
+import type { CacheSegment, CacheStreamInfo, StateStore } from './stateStore';
+
+const NEWLINE = 0x0a;
+/** Records per segment file; small enough to drop a generation quickly, large enough to stay few. */
+const DEFAULT_SEGMENT_RECORDS = 500_000;
+const WRITE_BUFFER_BYTES = 1 << 20;
+
+/** A run of whole raw lines (newline-terminated) and how many records it holds. */
+export interface CacheChunk {
+  bytes: Buffer;
+  count: number;
+}
+
+function safeName(name: string): string {
+  const clean = name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60);
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${clean}-${hash}`;
+}
+
+interface OpenSegment {
+  file: string;
+  handle: fs.FileHandle;
+  firstPos: number;
+  count: number;
+  bytes: number;
+  pending: string[];
+  pendingBytes: number;
+}
+
+interface IngestStream {
+  streamKey: string;
+  replace: boolean;
+  generationStart: number;
+  nextPos: number;
+  segments: Array<Omit<CacheSegment, 'sourceId'>>;
+  open?: OpenSegment;
+  bytes: number;
+}
+
+/** One read of a source into the cache. Nothing is visible to readers before `commit`. */
+export class CacheIngest {
+  private readonly streams = new Map<string, IngestStream>();
+  private readonly states: Array<{ state: AirbyteStateMessage; positions: Record<string, number> }> = [];
+  private finished = false;
+  private readonly tag = `${Date.now().toString(36)}-${process.pid}`;
+
+  constructor(
+    private readonly cache: RecordCache,
+    readonly sourceId: string,
+    streams: Array<{ streamKey: string; replace: boolean }>,
+    private readonly segmentRecords: number,
+  ) {
+    for (const s of streams) {
+      const info = cache.store.getCacheStream(sourceId, s.streamKey);
+      const end = info?.endPos ?? 0;
+      this.streams.set(s.streamKey, {
+        streamKey: s.streamKey,
+        replace: s.replace,
+        generationStart: s.replace ? end : (info?.generationStart ?? 0),
+        nextPos: end,
+        segments: [],
+        bytes: 0,
+      });
+    }
+  }
+
+  /** True when the stream is part of this ingest. */
+  has(streamKey: string): boolean {
+    return this.streams.has(streamKey);
+  }
+
+  /** Records appended so far for a stream in this ingest. */
+  count(streamKey: string): number {
+    const s = this.streams.get(streamKey);
+    if (!s) return 0;
+    const base = s.segments.length ? s.segments[0].firstPos : (s.open?.firstPos ?? s.nextPos);
+    return s.nextPos - base;
+  }
+
+  /** Appends raw record lines (without their newline) to a stream. */
+  async append(streamKey: string, lines: string[]): Promise<void> {
+    const s = this.streams.get(streamKey);
+    if (!s) throw new Error(`Stream ${streamKey} is not part of this cache ingest.`);
+    let i = 0;
+    while (i < lines.length) {
+      if (!s.open || s.open.count >= this.segmentRecords) await this.roll(s);
+      const seg = s.open!;
+      const take = Math.min(lines.length - i, this.segmentRecords - seg.count);
+      for (let k = 0; k < take; k++) {
+        const line = lines[i + k];
+        seg.pending.push(line);
+        seg.pendingBytes += line.length + 1;
+      }
+      seg.count += take;
+      s.nextPos += take;
+      i += take;
+      if (seg.pendingBytes >= WRITE_BUFFER_BYTES) await this.flushSegment(seg);
+    }
+  }
+
+  /** Notes a source state at the current positions of every stream (it covers all records before it). */
+  addState(state: AirbyteStateMessage): void {
+    const positions: Record<string, number> = {};
+    for (const s of this.streams.values()) positions[s.streamKey] = s.nextPos;
+    this.states.push({ state, positions });
+  }
+
+  get stateCount(): number {
+    return this.states.length;
+  }
+
+  private async roll(s: IngestStream): Promise<void> {
+    if (s.open) await this.closeSegment(s);
+    const rel = path.join(safeName(this.sourceId), safeName(s.streamKey), `${String(s.nextPos).padStart(12, '0')}-${this.tag}.jsonl`);
+    const abs = path.join(this.cache.dir, rel);
+    await fs.mkdir(path.dirname(abs), { recursive: true });
+    const handle = await fs.open(abs, 'w', 0o600);
+    s.open = { file: rel, handle, firstPos: s.nextPos, count: 0, bytes: 0, pending: [], pendingBytes: 0 };
+  }
+
+  private async flushSegment(seg: OpenSegment): Promise<void> {
+    if (seg.pending.length === 0) return;
+    const buf = Buffer.from(seg.pending.join('\n') + '\n', 'utf8');
+    seg.pending = [];
+    seg.pendingBytes = 0;
+    await seg.handle.write(buf);
+    seg.bytes += buf.length;
+  }
+
+  private async closeSegment(s: IngestStream): Promise<void> {
+    const seg = s.open;
+    if (!seg) return;
+    s.open = undefined;
+    await this.flushSegment(seg);
+    await seg.handle.sync();
+    await seg.handle.close();
+    s.bytes += seg.bytes;
+    s.segments.push({ streamKey: s.streamKey, firstPos: seg.firstPos, recordCount: seg.count, bytes: seg.bytes, file: seg.file });
+  }
+
+  /**
+   * Makes the ingest visible: segment files are synced, then the index is updated and saved in one
+   * transaction. With `upToLastState` (the source failed) only what the last state covers is kept,
+   * and streams being replaced keep their previous generation.
+   */
+  async commit(options: { upToLastState?: boolean } = {}): Promise<{ committedStates: AirbyteStateMessage[]; endPositions: Record<string, number> }> {
+    if (this.finished) throw new Error('This cache ingest is already finished.');
+    this.finished = true;
+    for (const s of this.streams.values()) await this.closeSegment(s);
+    const dirs = new Set([...this.streams.values()].flatMap((s) => s.segments.map((seg) => path.dirname(path.join(this.cache.dir, seg.file)))));
+    for (const d of dirs) await fsyncDir(d);
+
+    let states = this.states;
+    const extents: Array<{ streamKey: string; generationStart: number; endPos: number }> = [];
+    const segments: Array<Omit<CacheSegment, 'sourceId'>> = [];
+    if (options.upToLastState) {
+      const replaced = new Set([...this.streams.values()].filter((s) => s.replace).map((s) => s.streamKey));
+      states = states
+        .filter((st) => (st.state.type === 'STREAM' ? !replaced.has(keyOfStreamState(st.state)) : replaced.size === 0))
+        .map((st) => ({ state: st.state, positions: Object.fromEntries(Object.entries(st.positions).filter(([k]) => !replaced.has(k))) }));
+      const last = states[states.length - 1];
+      for (const s of this.streams.values()) {
+        if (s.replace) continue;
+        const firstNew = s.segments[0]?.firstPos ?? s.nextPos;
+        const end = last?.positions[s.streamKey] ?? firstNew;
+        extents.push({ streamKey: s.streamKey, generationStart: s.generationStart, endPos: end });
+        for (const seg of s.segments) {
+          const count = Math.max(0, Math.min(seg.recordCount, end - seg.firstPos));
+          if (count > 0) segments.push({ ...seg, recordCount: count });
+        }
+      }
+    } else {
+      for (const s of this.streams.values()) {
+        extents.push({ streamKey: s.streamKey, generationStart: s.generationStart, endPos: s.nextPos });
+        segments.push(...s.segments);
+      }
+    }
+    const kept = new Set(segments.map((s) => s.file));
+    const unused = [...this.streams.values()].flatMap((s) => s.segments.map((seg) => seg.file)).filter((f) => !kept.has(f));
+    const dropped = this.cache.store.commitCacheIngest(this.sourceId, extents, segments, states);
+    await this.cache.store.save();
+    await this.cache.removeFiles([...dropped, ...unused]);
+    return { committedStates: states.map((s) => s.state), endPositions: Object.fromEntries(extents.map((e) => [e.streamKey, e.endPos])) };
+  }
+
+  /** Throws the ingest away: its files are deleted and the index is untouched. */
+  async abort(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    const files: string[] = [];
+    for (const s of this.streams.values()) {
+      if (s.open) {
+        await s.open.handle.close().catch(() => undefined);
+        files.push(s.open.file);
+        s.open = undefined;
+      }
+      files.push(...s.segments.map((seg) => seg.file));
+    }
+    await this.cache.removeFiles(files);
+  }
+}
+
+function keyOfStreamState(state: AirbyteStateMessage): string {
+  const d = state.stream?.stream_descriptor;
+  return d ? (d.namespace ? `${d.namespace}.${d.name}` : d.name) : '';
+}
+
+/** Records of a source kept on disk, indexed in the state store. */
+export class RecordCache {
+  readonly dir: string;
+
+  constructor(
+    readonly store: StateStore,
+    options: { dir?: string; segmentRecords?: number } = {},
+  ) {
+    this.dir = options.dir ?? store.cacheDir;
+    this.segmentRecords = options.segmentRecords ?? DEFAULT_SEGMENT_RECORDS;
+  }
+
+  private readonly segmentRecords: number;
+
+  /** Starts reading a source into the cache. `replace` streams start a new generation on commit. */
+  beginIngest(sourceId: string, streams: Array<{ streamKey: string; replace: boolean }>): CacheIngest {
+    return new CacheIngest(this, sourceId, streams, this.segmentRecords);
+  }
+
+  streamInfo(sourceId: string, streamKey: string): CacheStreamInfo | undefined {
+    return this.store.getCacheStream(sourceId, streamKey);
+  }
+
+  /** Records currently cached for a stream (its current generation). */
+  recordCount(sourceId: string, streamKey: string): number {
+    const info = this.streamInfo(sourceId, streamKey);
+    return info ? info.endPos - info.generationStart : 0;
+  }
+
+  /**
+   * Raw record lines of a stream from position `from` (inclusive) to `to` (exclusive, default the
+   * end), as chunks of whole lines read from disk: memory is bounded by the chunk size.
+   */
+  async *chunks(sourceId: string, streamKey: string, from: number, to?: number, signal?: AbortSignal): AsyncGenerator<CacheChunk> {
+    const info = this.streamInfo(sourceId, streamKey);
+    if (!info) return;
+    const start = Math.max(from, info.generationStart);
+    const end = Math.min(to ?? info.endPos, info.endPos);
+    if (start >= end) return;
+    for (const seg of this.store.listCacheSegments(sourceId, streamKey)) {
+      const segEnd = seg.firstPos + seg.recordCount;
+      if (segEnd <= start || seg.firstPos >= end) continue;
+      let skip = Math.max(0, start - seg.firstPos);
+      let remaining = Math.min(segEnd, end) - Math.max(seg.firstPos, start);
+      const input = createReadStream(path.join(this.dir, seg.file), { highWaterMark: 1 << 20, signal });
+      let carry: Buffer | undefined;
+      try {
+        for await (const raw of input as AsyncIterable<Buffer>) {
+          let buf = carry ? Buffer.concat([carry, raw]) : raw;
+          carry = undefined;
+          let offset = 0;
+          while (skip > 0) {
+            const nl = buf.indexOf(NEWLINE, offset);
+            if (nl < 0) break;
+            offset = nl + 1;
+            skip--;
+          }
+          if (skip > 0) {
+            carry = buf.subarray(offset);
+            continue;
+          }
+          buf = buf.subarray(offset);
+          let count = 0;
+          let cut = 0;
+          let pos = 0;
+          while (count < remaining) {
+            const nl = buf.indexOf(NEWLINE, pos);
+            if (nl < 0) break;
+            count++;
+            pos = nl + 1;
+            cut = pos;
+          }
+          if (count > 0) {
+            remaining -= count;
+            yield { bytes: buf.subarray(0, cut), count };
+          }
+          if (remaining <= 0) break;
+          carry = buf.subarray(cut);
+          // Chunks are copied only when a line spans two reads, so carry stays small.
+          if (carry.length === 0) carry = undefined;
+        }
+      } finally {
+        input.destroy();
+      }
+      if (remaining > 0) {
+        throw new Error(`The cache segment ${seg.file} is shorter than its index says (${remaining} records missing). Clear the cache (delete ${this.dir}) and run again.`);
+      }
+    }
+  }
+
+  /** Parsed records (the RECORD messages' `record.data`) of a stream's current generation. */
+  async *records(sourceId: string, streamKey: string, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>> {
+    for await (const chunk of this.chunks(sourceId, streamKey, 0, undefined, signal)) {
+      const text = chunk.bytes.toString('utf8');
+      let pos = 0;
+      while (pos < text.length) {
+        const nl = text.indexOf('\n', pos);
+        const line = text.slice(pos, nl < 0 ? text.length : nl);
+        pos = nl < 0 ? text.length : nl + 1;
+        const msg = JSON.parse(line) as { record?: { data?: Record<string, unknown> } };
+        yield msg.record?.data ?? {};
+      }
+    }
+  }
+
+  /** Deletes segment files the index does not know (left by a process killed mid-ingest). */
+  async removeOrphans(): Promise<number> {
+    const known = this.store.allCacheSegmentFiles();
+    let removed = 0;
+    const walk = async (rel: string): Promise<void> => {
+      const entries = await fs.readdir(path.join(this.dir, rel), { withFileTypes: true }).catch(() => []);
+      for (const e of entries) {
+        const child = path.join(rel, e.name);
+        if (e.isDirectory()) await walk(child);
+        else if (e.name.endsWith('.jsonl') && !known.has(child)) {
+          await fs.rm(path.join(this.dir, child), { force: true });
+          removed++;
+        }
+      }
+    };
+    await walk('');
+    return removed;
+  }
+
+  /** Forgets a source's cached records and their files. */
+  async clear(sourceId: string): Promise<void> {
+    const files = this.store.clearCache(sourceId);
+    await this.store.save();
+    await this.removeFiles(files);
+  }
+
+  /** @internal */
+  async removeFiles(files: string[]): Promise<void> {
+    for (const f of files) await fs.rm(path.join(this.dir, f), { force: true });
+  }
+}
