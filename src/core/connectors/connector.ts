@@ -1,0 +1,221 @@
+/**
+ * Connectors as objects: a name, a type, an executor, a config (references resolved) and the
+ * masker that hides its secrets. `spec`, `check` and `discover` run the connector's command and
+ * read its answer; sources and destinations grow `read` / `write` in `src/core/write/`.
+ */
+import { AirbyteError } from '../errors';
+import type { ExecuteRequest, Executor, InstallProgress } from '../executors/executor';
+import type { AirbyteCatalog, AirbyteConnectionStatus, ConnectorSpecification, JsonObject, MessageOf } from '../protocol/messages';
+import type { ConnectorType, RegistryEntry } from '../registry/registryTypes';
+import { SecretMasker, collectSecretValues } from '../secrets';
+import type { ConnectorLogLine, ConnectorRun, RunConnectorOptions } from './connectorProcess';
+import { runConnector } from './connectorProcess';
+
+/** Default limits for commands that should answer quickly. `read`/`write` have none. */
+export const DEFAULT_TIMEOUTS = {
+  spec: 5 * 60_000,
+  check: 5 * 60_000,
+  discover: 10 * 60_000,
+} as const;
+
+export interface ConnectorTimeouts {
+  spec?: number;
+  check?: number;
+  discover?: number;
+}
+
+export interface ConnectorInit {
+  name: string;
+  type: ConnectorType;
+  executor: Executor;
+  /** The config with secret references resolved. */
+  config?: JsonObject;
+  /** Values that came from secret references: masked whatever the spec says. */
+  secretValues?: Iterable<string>;
+  /** The spec when known without running the connector (registry, built-in). */
+  knownSpec?: ConnectorSpecification;
+  entry?: RegistryEntry;
+  /** Pull a missing image before the first command. */
+  installIfMissing?: boolean;
+  onInstallProgress?: (p: InstallProgress) => void;
+  timeouts?: ConnectorTimeouts;
+  /** Config file this connector came from, if any. */
+  configPath?: string;
+}
+
+/** Options every command takes. */
+export interface CommandOptions {
+  signal?: AbortSignal;
+  onLog?: (line: ConnectorLogLine) => void;
+  /** Overrides the default limit of this command; 0 for none. */
+  timeoutMs?: number;
+}
+
+export interface CheckResult {
+  status: 'SUCCEEDED';
+  message?: string;
+  logTail: string[];
+}
+
+export class Connector {
+  readonly name: string;
+  readonly type: ConnectorType;
+  readonly executor: Executor;
+  readonly config: JsonObject;
+  readonly entry?: RegistryEntry;
+  readonly configPath?: string;
+  private secretMasker: SecretMasker;
+  private readonly referenceSecrets: string[];
+  private specCache?: ConnectorSpecification;
+  private readonly knownSpec?: ConnectorSpecification;
+  private ready?: Promise<void>;
+
+  constructor(private readonly init: ConnectorInit) {
+    this.name = init.name;
+    this.type = init.type;
+    this.executor = init.executor;
+    this.config = init.config ?? {};
+    this.entry = init.entry;
+    this.configPath = init.configPath;
+    this.knownSpec = init.knownSpec ?? init.entry?.spec;
+    this.referenceSecrets = [...(init.secretValues ?? [])];
+    this.secretMasker = this.buildMasker(this.knownSpec);
+  }
+
+  /** Hides this connector's secrets: `airbyte_secret` fields of its spec and resolved references. */
+  get masker(): SecretMasker {
+    return this.secretMasker;
+  }
+
+  protected get timeouts(): ConnectorTimeouts {
+    return this.init.timeouts ?? {};
+  }
+
+  /** Refresh-capable destinations take overwrite as generations (see the Airbyte contract). */
+  get supportsRefreshes(): boolean {
+    return this.entry?.supportsRefreshes === true;
+  }
+
+  /** The config as safe to show: secrets replaced by the mask. */
+  maskedConfig(): JsonObject {
+    return this.secretMasker.maskConfig(this.config);
+  }
+
+  /** Makes sure the connector can start (pulls a missing image when `installIfMissing`). Once per object. */
+  async ensureReady(signal?: AbortSignal): Promise<void> {
+    this.ready ??= this.executor.ensureReady({ installIfMissing: this.init.installIfMissing, onProgress: this.init.onInstallProgress, signal });
+    try {
+      await this.ready;
+    } catch (error) {
+      this.ready = undefined;
+      throw error;
+    }
+  }
+
+  /** The connector's specification, from its `spec` command (cached). */
+  async spec(options: CommandOptions = {}): Promise<ConnectorSpecification> {
+    if (this.specCache) return this.specCache;
+    const found = await this.single('spec', {}, 'SPEC', options, this.timeouts.spec ?? DEFAULT_TIMEOUTS.spec);
+    this.specCache = found.spec;
+    this.secretMasker = this.buildMasker(found.spec);
+    return found.spec;
+  }
+
+  /** The spec if known without running anything (registry, built-in, or an earlier `spec()`). */
+  specIfKnown(): ConnectorSpecification | undefined {
+    return this.specCache ?? this.knownSpec;
+  }
+
+  /**
+   * Runs `check`. A `CONNECTION_STATUS` of `FAILED` (which connectors report with exit 0) is a
+   * `CHECK_FAILED` error carrying the connector's message; a crash is `CONNECTOR_FAILED`.
+   */
+  async check(options: CommandOptions = {}): Promise<CheckResult> {
+    await this.secretsKnown(options);
+    const { connectionStatus, logTail } = await this.single('check', { config: this.config }, 'CONNECTION_STATUS', options, this.timeouts.check ?? DEFAULT_TIMEOUTS.check);
+    return this.checkOutcome(connectionStatus, logTail);
+  }
+
+  private checkOutcome(status: AirbyteConnectionStatus, logTail: string[]): CheckResult {
+    const message = status.message === undefined ? undefined : this.secretMasker.mask(String(status.message));
+    if (status.status === 'SUCCEEDED') return { status: 'SUCCEEDED', message, logTail };
+    throw new AirbyteError('CHECK_FAILED', {
+      message: `${this.name}: the connection check failed: ${message ?? '(the connector gave no reason)'}`,
+      guidance: this.configPath ? `Fix the settings in ${this.configPath} and run the check again.` : 'Fix the connector settings and run the check again.',
+      context: { connector: this.name },
+      traceMessage: message,
+      logTail,
+    });
+  }
+
+  /**
+   * Starts any command with this connector's masker; the caller consumes the run. Used by
+   * `discover`, and by the read/write pipelines.
+   */
+  async start(request: Omit<ExecuteRequest, 'signal'>, options: Omit<RunConnectorOptions, 'masker' | 'connectorName'> = {}): Promise<ConnectorRun> {
+    await this.ensureReady(options.signal);
+    if (request.config !== undefined) await this.secretsKnown({ signal: options.signal });
+    return runConnector(this.executor, request, { ...options, masker: this.secretMasker, connectorName: this.name });
+  }
+
+  /**
+   * Before passing the config to the connector, the secrets in it must be known so that its logs
+   * can be masked: that takes the spec. When neither the registry nor a built-in gave one, ask
+   * the connector (a quick `spec` run).
+   */
+  protected async secretsKnown(options: CommandOptions): Promise<void> {
+    if (this.specIfKnown() || Object.keys(this.config).length === 0) return;
+    await this.spec({ signal: options.signal, onLog: options.onLog });
+  }
+
+  protected async single<T extends 'SPEC' | 'CONNECTION_STATUS' | 'CATALOG'>(
+    command: 'spec' | 'check' | 'discover',
+    request: Omit<ExecuteRequest, 'command' | 'signal'>,
+    type: T,
+    options: CommandOptions,
+    defaultTimeout: number,
+  ): Promise<MessageOf<T> & { logTail: string[] }> {
+    const run = await this.start({ command, ...request }, { signal: options.signal, onLog: options.onLog, timeoutMs: options.timeoutMs ?? defaultTimeout });
+    let found: MessageOf<T> | undefined;
+    for await (const { message } of run.messages()) {
+      if (message.type === type && !found) found = message as MessageOf<T>;
+    }
+    const result = await run.done;
+    if (!found) {
+      throw new AirbyteError('CONNECTOR_FAILED', {
+        message: `${this.name} ${command} finished without a ${type} message.`,
+        guidance: "This is a bug in the connector or the wrong image: see its log lines.",
+        context: { connector: this.name, command },
+        exitCode: result.exitCode,
+        logTail: result.logTail,
+      });
+    }
+    return { ...found, logTail: result.logTail };
+  }
+
+  private buildMasker(spec: ConnectorSpecification | undefined): SecretMasker {
+    const secrets = new Set<string>(this.referenceSecrets);
+    if (spec) collectSecretValues(this.config, spec.connectionSpecification, secrets);
+    if (this.knownSpec && this.knownSpec !== spec) collectSecretValues(this.config, this.knownSpec.connectionSpecification, secrets);
+    return new SecretMasker(secrets);
+  }
+}
+
+export class Source extends Connector {
+  constructor(init: Omit<ConnectorInit, 'type'>) {
+    super({ ...init, type: 'source' });
+  }
+
+  /** The source's catalog of streams, from its `discover` command. */
+  async discover(options: CommandOptions = {}): Promise<AirbyteCatalog> {
+    await this.secretsKnown(options);
+    const found = await this.single('discover', { config: this.config }, 'CATALOG', options, this.timeouts.discover ?? DEFAULT_TIMEOUTS.discover);
+    return found.catalog;
+  }
+}
+
+export class Destination extends Connector {
+  constructor(init: Omit<ConnectorInit, 'type'>) {
+    super({ ...init, type: 'destination' });
+  }
+}

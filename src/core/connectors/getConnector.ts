@@ -1,0 +1,199 @@
+/**
+ * Building connectors from a name (registry or `builtin:`), an image, a local program, or a
+ * `*.airbyte.jsonc` file: the one place that decides which executor runs a connector.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { findBuiltin, isBuiltinName, listBuiltins } from '../builtin/builtinRegistry';
+import { loadConfigFile, resolveSecretReferences } from '../config/configFile';
+import { AirbyteError } from '../errors';
+import { DockerExecutor } from '../executors/dockerExecutor';
+import type { Executor, InstallProgress } from '../executors/executor';
+import { LocalExecutor } from '../executors/localExecutor';
+import type { ConnectorSpecification, JsonObject } from '../protocol/messages';
+import { loadRegistry } from '../registry/registry';
+import type { ConnectorType, RegistryEntry, RegistryLookup } from '../registry/registryTypes';
+import type { ConnectorTimeouts } from './connector';
+import { Destination, Source } from './connector';
+
+export interface GetConnectorOptions {
+  /** The connector's config; may hold `${env:NAME}` / `secret_reference::NAME` references. */
+  config?: JsonObject;
+  /** Image tag, overriding the registry's pinned `dockerImageTag`. */
+  version?: string;
+  /** Full image reference, overriding the registry. */
+  image?: string;
+  useHostNetwork?: boolean;
+  /** Pull a missing image (with progress) instead of failing with IMAGE_MISSING. */
+  installIfMissing?: boolean;
+  onInstallProgress?: (p: InstallProgress) => void;
+  /** Run a program on this machine instead of Docker (`['node', 'source.mjs']` or a path). */
+  localExecutable?: string | readonly string[];
+  /** Host folder for `/local`. */
+  localDir?: string;
+  /** Registry to resolve names with; default `loadRegistry` over the Airbyte OSS registry (cached). */
+  registry?: RegistryLookup;
+  /** Registry file or URL, when `registry` is not given. */
+  registryLocation?: string;
+  dockerHost?: string;
+  /** Where relative paths resolve (built-ins); default the config file's folder or the cwd. */
+  baseDir?: string;
+  /** Environment for secret references; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  timeouts?: ConnectorTimeouts;
+  signal?: AbortSignal;
+  /** Set by `getConnectorFromFile`. */
+  configPath?: string;
+}
+
+/** The cache folder for the registry copy: `$XDG_CACHE_HOME/airbyte-write` or `~/.cache/airbyte-write`. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'airbyte-write');
+}
+
+/** A source by name (`source-faker`, `builtin:sample`); see {@link GetConnectorOptions}. */
+export async function getSource(name: string, options: GetConnectorOptions = {}): Promise<Source> {
+  return new Source(await resolveConnector(name, 'source', options));
+}
+
+/** A destination by name (`destination-duckdb`, `builtin:jsonl`); see {@link GetConnectorOptions}. */
+export async function getDestination(name: string, options: GetConnectorOptions = {}): Promise<Destination> {
+  return new Destination(await resolveConnector(name, 'destination', options));
+}
+
+/** The type a name says it is (`source-x`, `airbyte/destination-y:1`), if it says. */
+export function typeFromName(name: string): ConnectorType | undefined {
+  const builtin = isBuiltinName(name) ? findBuiltin(name) : undefined;
+  if (builtin) return builtin.type;
+  const last = name.split(':')[0].split('/').pop() ?? name;
+  if (last.startsWith('source-')) return 'source';
+  if (last.startsWith('destination-')) return 'destination';
+  return undefined;
+}
+
+/**
+ * A connector from a `*.airbyte.jsonc` file: its connector, version/image, network, `localDir`
+ * and config; `options` may add or override (e.g. `installIfMissing`, `registry`).
+ */
+export async function getConnectorFromFile(filePath: string, options: GetConnectorOptions & { type?: ConnectorType } = {}): Promise<Source | Destination> {
+  const file = await loadConfigFile(filePath);
+  const type = options.type ?? typeFromName(file.connector) ?? (file.image ? typeFromName(file.image) : undefined);
+  if (!type) {
+    throw new AirbyteError('CONFIG_FILE', {
+      message: `${file.filePath}: cannot tell whether "${file.connector}" is a source or a destination.`,
+      guidance: 'Use the registry name ("source-…" / "destination-…") as "connector".',
+      context: { file: file.filePath },
+    });
+  }
+  const merged: GetConnectorOptions = {
+    version: file.version,
+    image: file.image,
+    useHostNetwork: file.useHostNetwork,
+    localDir: file.localDir,
+    baseDir: file.localDir ?? file.baseDir,
+    ...stripUndefined(options),
+    config: options.config ?? file.config,
+    configPath: file.filePath,
+  };
+  return type === 'source' ? getSource(file.connector, merged) : getDestination(file.connector, merged);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+interface Resolved {
+  name: string;
+  executor: Executor;
+  config: JsonObject;
+  secretValues: string[];
+  knownSpec?: ConnectorSpecification;
+  entry?: RegistryEntry;
+  installIfMissing?: boolean;
+  onInstallProgress?: (p: InstallProgress) => void;
+  timeouts?: ConnectorTimeouts;
+  configPath?: string;
+}
+
+async function resolveConnector(name: string, type: ConnectorType, options: GetConnectorOptions): Promise<Resolved> {
+  const { config, resolvedValues } = resolveSecretReferences(options.config ?? {}, options.env ?? process.env);
+  const common = {
+    config,
+    secretValues: resolvedValues,
+    installIfMissing: options.installIfMissing,
+    onInstallProgress: options.onInstallProgress,
+    timeouts: options.timeouts,
+    configPath: options.configPath,
+  };
+
+  if (isBuiltinName(name)) {
+    const builtin = findBuiltin(name);
+    if (!builtin) {
+      const known = listBuiltins().map((b) => b.name);
+      throw new AirbyteError('CONNECTOR_UNKNOWN', {
+        message: `There is no built-in connector "${name}".`,
+        guidance: known.length ? `Built-ins: ${known.join(', ')}.` : 'No built-in connectors are available in this build.',
+        context: { connector: name },
+      });
+    }
+    if (builtin.type !== type) throw wrongType(name, builtin.type, type);
+    const baseDir = options.localDir ?? options.baseDir ?? process.cwd();
+    return { ...common, name, executor: builtin.createExecutor({ baseDir }), knownSpec: builtin.spec };
+  }
+
+  if (options.localExecutable) {
+    return { ...common, name, executor: new LocalExecutor({ command: options.localExecutable, localDir: options.localDir, cwd: options.baseDir }) };
+  }
+
+  let entry: RegistryEntry | undefined;
+  let image = options.image;
+  let registry = options.registry;
+  try {
+    registry ??= await defaultRegistry(options);
+    entry = registry.find(name, type);
+  } catch (error) {
+    // With an explicit image the registry is optional: used when at hand for the spec and flags.
+    if (!image) throw error;
+  }
+  if (entry && entry.type !== type) throw wrongType(name, entry.type, type);
+  if (!image) {
+    if (entry) image = `${entry.dockerRepository}:${options.version ?? entry.dockerImageTag}`;
+    else if (options.version && typeFromName(name) === type && !name.includes(':')) image = `${name.includes('/') ? name : `airbyte/${name}`}:${options.version}`;
+    else throw unknownConnector(name, type, registry);
+  }
+  // The registry's spec belongs to its pinned version; with another tag it may be wrong, except for masking.
+  const knownSpec = entry && !options.image && (!options.version || options.version === entry.dockerImageTag) ? entry.spec : undefined;
+  const executor = new DockerExecutor({ image, dockerHost: options.dockerHost, useHostNetwork: options.useHostNetwork, localDir: options.localDir });
+  return { ...common, name, executor, entry, knownSpec };
+}
+
+async function defaultRegistry(options: GetConnectorOptions): Promise<RegistryLookup> {
+  const location = options.registryLocation;
+  const isUrl = location !== undefined && /^https?:\/\//i.test(location);
+  return loadRegistry({
+    cacheDir: defaultCacheDir(options.env),
+    url: isUrl ? location : undefined,
+    file: location && !isUrl ? location : undefined,
+    env: options.env,
+    signal: options.signal,
+  });
+}
+
+function wrongType(name: string, actual: ConnectorType, wanted: ConnectorType): AirbyteError {
+  return new AirbyteError('CONNECTOR_UNKNOWN', {
+    message: `"${name}" is a ${actual}, but a ${wanted} is needed here.`,
+    guidance: `Use a ${wanted} connector (names start with "${wanted}-").`,
+    context: { connector: name },
+  });
+}
+
+function unknownConnector(name: string, type: ConnectorType, lookup: RegistryLookup | undefined): AirbyteError {
+  const registry = lookup as (RegistryLookup & { list?: (t?: ConnectorType) => readonly RegistryEntry[] }) | undefined;
+  const names = registry?.list?.(type).map((e) => e.name) ?? [];
+  const near = names.filter((n) => n.includes(name.replace(/^(source|destination)-/, ''))).slice(0, 5);
+  return new AirbyteError('CONNECTOR_UNKNOWN', {
+    message: `The connector "${name}" is not in the Airbyte registry.`,
+    guidance: `${near.length ? `Did you mean ${near.join(', ')}? ` : ''}For a custom connector, give its image ("image": "my/${type}-x:1.0") or a local program.`,
+    context: { connector: name },
+  });
+}
