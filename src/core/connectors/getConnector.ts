@@ -148,13 +148,9 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
   let entry: RegistryEntry | undefined;
   let image = options.image;
   let registry = options.registry;
-  try {
-    registry ??= await defaultRegistry(options);
-    entry = registry.find(name, type);
-  } catch (error) {
-    // With an explicit image the registry is optional: used when at hand for the spec and flags.
-    if (!image) throw error;
-  }
+  // With an explicit image the registry is optional: used when given, never downloaded for it.
+  if (!registry && !image) registry = await defaultRegistry(options);
+  entry = registry?.find(name, type);
   if (entry && entry.type !== type) throw wrongType(name, entry.type, type);
   if (!image) {
     if (entry) image = `${entry.dockerRepository}:${options.version ?? entry.dockerImageTag}`;
