@@ -3,8 +3,17 @@
  * text of a config file, as plain data (see `languageTypes.ts`). No `vscode` import: hosts (the
  * extension, the CLI) inject a registry and a spec provider and convert the results.
  */
+import type { AirbyteErrorCode } from '../errors';
+import { isAirbyteError } from '../errors';
 import type { ConnectorCatalog } from '../registry/registryTypes';
+import { SpecResolver } from '../spec/specResolver';
 import type { ResolvedSpec, SpecProvider } from '../spec/specTypes';
+import { codeActionsFor } from './configCodeActions';
+import { completeConfig } from './configCompletion';
+import type { ConfigDocument } from './configDocument';
+import { parseConfigDocument } from './configDocument';
+import { hoverConfig } from './configHover';
+import { validateConfigDocument } from './configValidation';
 import type { CodeAction, CompletionList, ConfigDiagnostic, Hover } from './languageTypes';
 
 export type { ConnectorCatalog } from '../registry/registryTypes';
@@ -26,6 +35,8 @@ export interface SpecStatus {
   resolved?: ResolvedSpec;
   /** Why no spec applies (unknown connector, no image, spec run failed), in plain words. */
   problem?: string;
+  /** The error code behind `problem` (`CONNECTOR_UNKNOWN`, `SPEC_FAILED`, `DOCKER_UNREACHABLE`…). */
+  problemCode?: AirbyteErrorCode;
 }
 
 export interface ConfigLanguageService {
@@ -41,4 +52,60 @@ export interface ConfigLanguageService {
   getSpecStatus(text: string, options?: LanguageRequestOptions): Promise<SpecStatus>;
   /** Swap the registry (after a refresh) and drop cached lookups. */
   setRegistry(registry: ConnectorCatalog | undefined): void;
+}
+
+/**
+ * Creates the language service. Hosts keep one per workspace and call it on each change; parsing
+ * is per call, compiled validators and resolved specs are cached.
+ */
+export function getConfigLanguageService(options: ConfigLanguageServiceOptions = {}): ConfigLanguageService {
+  let registry = options.registry;
+  let provider: SpecProvider = options.specProvider ?? new SpecResolver({ registry });
+
+  async function status(doc: ConfigDocument, signal?: AbortSignal): Promise<SpecStatus> {
+    const { connector, version, image } = doc.envelope;
+    if (!connector || !connector.trim()) return { problem: 'The file names no connector.' };
+    try {
+      const resolved = await provider.resolve({ connector, version, image }, { signal });
+      return { connector, resolved };
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      const text = isAirbyteError(error) ? error.describe().replace(/\n/g, ' ') : String(error);
+      return { connector, problem: text, problemCode: isAirbyteError(error) ? error.code : undefined };
+    }
+  }
+
+  return {
+    async doValidation(text, requestOptions = {}) {
+      const doc = parseConfigDocument(text);
+      const spec = doc.envelope.connector ? await status(doc, requestOptions.signal) : undefined;
+      // An unknown connector is already reported on its name; the spec problem would say it twice.
+      const unknown = spec?.problemCode === 'CONNECTOR_UNKNOWN';
+      return validateConfigDocument(doc, {
+        spec: spec?.resolved?.spec,
+        specProblem: spec?.problem && !unknown ? `The config is not checked: ${spec.problem}` : undefined,
+        registry,
+      });
+    },
+    async doComplete(text, offset, requestOptions = {}) {
+      const doc = parseConfigDocument(text);
+      const spec = doc.envelope.connector ? await status(doc, requestOptions.signal) : undefined;
+      return completeConfig(doc, offset, { spec: spec?.resolved?.spec, registry });
+    },
+    async doHover(text, offset, requestOptions = {}) {
+      const doc = parseConfigDocument(text);
+      const spec = doc.envelope.connector ? await status(doc, requestOptions.signal) : undefined;
+      return hoverConfig(doc, offset, { spec: spec?.resolved?.spec, registry });
+    },
+    getCodeActions(_text, diagnostic) {
+      return codeActionsFor(diagnostic);
+    },
+    async getSpecStatus(text, requestOptions = {}) {
+      return status(parseConfigDocument(text), requestOptions.signal);
+    },
+    setRegistry(next) {
+      registry = next;
+      if (!options.specProvider) provider = new SpecResolver({ registry });
+    },
+  };
 }

@@ -1,0 +1,343 @@
+/**
+ * Diagnostics for a `*.airbyte.jsonc` text: JSONC syntax, the file's own keys, the connector
+ * name and version, and the `config` object against the connector's spec, each on the exact key
+ * or value concerned, with quick-fix data. Never throws on bad text.
+ */
+import type { Node } from 'jsonc-parser';
+import { findNodeAtLocation } from 'jsonc-parser';
+import { BUILTIN_PREFIX, findBuiltin, isBuiltinName, listBuiltins } from '../builtin/builtinRegistry';
+import { isAirbyteError } from '../errors';
+import type { ConnectorSpecification } from '../protocol/messages';
+import type { ConnectorCatalog } from '../registry/registryTypes';
+import type { Schema } from '../spec/schemaNavigation';
+import { childSchema, deref, fieldLabel, isDeprecatedSchema, isHiddenSchema, isSchema, isSecretSchema, parsePointer, pointerOf, propertiesOf } from '../spec/schemaNavigation';
+import { envVarNameFor, isSecretReference } from '../spec/secretReferences';
+import type { SchemaProblem, SchemaProblemKind } from '../spec/specValidator';
+import { closest, validateConfig } from '../spec/specValidator';
+import type { ConfigDocument } from './configDocument';
+import { keyNodeOf, parseConfigDocument } from './configDocument';
+import type { SnippetContext } from './configSnippets';
+import { branchText, detectIndentUnit, valueText } from './configSnippets';
+import type { ConfigDiagnostic, DiagnosticCode, DiagnosticData, DiagnosticSeverity, OneOfChoice, Range, TextEdit } from './languageTypes';
+
+export interface ValidationContext {
+  /** The connector's spec, when resolved. Without it the `config` object is not checked. */
+  spec?: ConnectorSpecification;
+  /** Why there is no spec, in plain words (shown as a warning on the connector). */
+  specProblem?: string;
+  /** For unknown-connector and unknown-version warnings. */
+  registry?: ConnectorCatalog;
+}
+
+/** The file's own keys and the type each must have. */
+export const ENVELOPE_KEYS: Record<string, { type: 'string' | 'boolean' | 'object'; description: string }> = {
+  connector: { type: 'string', description: 'Connector to run: a registry name such as `destination-postgres` or `source-faker`, or a built-in such as `builtin:sample`.' },
+  version: { type: 'string', description: "Image tag to run. Default: the registry's pinned version (`dockerImageTag`)." },
+  image: { type: 'string', description: 'Full Docker image reference, overriding what the registry would give (e.g. a locally built `airbyte/destination-postgres:dev`).' },
+  useHostNetwork: { type: 'boolean', description: "Run the connector's container on the host network, to reach a database on `localhost`." },
+  localDir: { type: 'string', description: "Host folder mounted at `/local` in the container (relative paths are relative to this file). File destinations write under `/local`." },
+  config: { type: 'object', description: "The connector's configuration, checked against its spec. String fields may hold `${env:NAME}` or `secret_reference::NAME` references." },
+};
+const IGNORED_KEYS = new Set(['$schema', '$comment']);
+
+class DiagnosticSink {
+  readonly items: ConfigDiagnostic[] = [];
+  constructor(private readonly doc: ConfigDocument) {}
+
+  add(code: DiagnosticCode, severity: DiagnosticSeverity, range: Range, message: string, pointer: string, data?: DiagnosticData): void {
+    this.items.push({ range, severity, code, message, pointer, source: 'airbyte-write', ...(data ? { data } : {}) });
+  }
+
+  node(node: Node): Range {
+    return this.doc.lines.range(node.offset, node.length);
+  }
+}
+
+/** Validates a config file's text. See `validateConfigDocument`. */
+export function validateConfigText(text: string, context: ValidationContext = {}): ConfigDiagnostic[] {
+  return validateConfigDocument(parseConfigDocument(text), context);
+}
+
+/** Every problem of a parsed config file, sorted by position. */
+export function validateConfigDocument(doc: ConfigDocument, context: ValidationContext = {}): ConfigDiagnostic[] {
+  const sink = new DiagnosticSink(doc);
+  for (const e of doc.syntaxErrors) sink.add('syntax', 'error', doc.lines.range(e.offset, Math.max(e.length, 1)), e.message, '');
+  const root = doc.root;
+  if (!root || root.type !== 'object') {
+    if (doc.syntaxErrors.length === 0 || root) {
+      const range = root ? sink.node(root) : doc.lines.range(0, doc.text.length);
+      sink.add('envelope-not-object', 'error', range, 'A config file holds one object: { "connector": "…", "config": { … } }', '');
+    }
+    return sorted(sink.items);
+  }
+  checkDuplicateKeys(root, sink, doc);
+  checkEnvelope(doc, root, sink, context);
+  if (doc.envelope.configNode && context.spec) checkConfig(doc, doc.envelope.configNode, context.spec, sink);
+  return sorted(sink.items);
+}
+
+function sorted(items: ConfigDiagnostic[]): ConfigDiagnostic[] {
+  return items.sort((a, b) => a.range.offset - b.range.offset || a.range.length - b.range.length);
+}
+
+function checkDuplicateKeys(node: Node, sink: DiagnosticSink, doc: ConfigDocument): void {
+  if (node.type === 'object') {
+    const seen = new Set<string>();
+    for (const property of node.children ?? []) {
+      const key = property.children?.[0];
+      if (!key) continue;
+      const name = String(key.value);
+      if (seen.has(name)) sink.add('duplicate-key', 'warning', sink.node(key), `Duplicate key “${name}”: only the last one counts`, pointerOf(pathOf(property.children?.[1] ?? key, doc)));
+      seen.add(name);
+    }
+  }
+  for (const child of node.children ?? []) checkDuplicateKeys(child, sink, doc);
+}
+
+function pathOf(node: Node, _doc: ConfigDocument): (string | number)[] {
+  const path: (string | number)[] = [];
+  let current: Node | undefined = node;
+  while (current?.parent) {
+    const parent: Node = current.parent;
+    if (parent.type === 'property') {
+      if (parent.children?.[0] !== current || parent.children.length === 1) path.unshift(String(parent.children?.[0]?.value));
+      current = parent.parent;
+    } else if (parent.type === 'array') {
+      path.unshift(parent.children?.indexOf(current) ?? 0);
+      current = parent;
+    } else current = parent;
+  }
+  return path;
+}
+
+function rootBrace(doc: ConfigDocument, root: Node): Range {
+  return doc.lines.range(root.offset, 1);
+}
+
+function checkEnvelope(doc: ConfigDocument, root: Node, sink: DiagnosticSink, context: ValidationContext): void {
+  const present = new Set<string>();
+  for (const property of root.children ?? []) {
+    const [keyNode, valueNode] = property.children ?? [];
+    if (!keyNode) continue;
+    const key = String(keyNode.value);
+    present.add(key);
+    const known = ENVELOPE_KEYS[key];
+    if (!known) {
+      if (IGNORED_KEYS.has(key)) continue;
+      const near = closest(key, Object.keys(ENVELOPE_KEYS));
+      sink.add('envelope-unknown-key', 'warning', sink.node(keyNode), `Unknown key “${key}”${near ? `; did you mean “${near}”?` : `: a config file holds ${Object.keys(ENVELOPE_KEYS).join(', ')}`}`, pointerOf([key]));
+      continue;
+    }
+    if (!valueNode) continue;
+    const actual = valueNode.type;
+    if (actual !== known.type) {
+      const words = { string: 'text in double quotes', boolean: 'true or false', object: 'an object { … }' }[known.type];
+      sink.add('envelope-type', 'error', sink.node(valueNode), `“${key}” must be ${words}`, pointerOf([key]));
+    } else if (known.type === 'string' && String(valueNode.value).trim() === '') {
+      sink.add('envelope-type', 'error', sink.node(valueNode), `“${key}” must not be empty`, pointerOf([key]));
+    }
+  }
+  const unclosed = doc.syntaxErrors.length > 0;
+  if (!present.has('connector') && !unclosed) {
+    sink.add('envelope-missing-connector', 'error', rootBrace(doc, root), 'Missing “connector”: name the connector to run, e.g. "connector": "destination-postgres"', '');
+  }
+  if (!present.has('config') && !unclosed) {
+    sink.add('envelope-missing-config', 'error', rootBrace(doc, root), 'Missing “config”: the connector\'s settings, "config": { … }', '');
+  }
+
+  const connector = doc.envelope.connector;
+  const connectorNode = findNodeAtLocation(root, ['connector']);
+  if (connector && connectorNode && connector.trim()) {
+    if (isBuiltinName(connector)) {
+      if (!findBuiltin(connector)) {
+        const names = listBuiltins().map((b) => b.name);
+        const near = closest(connector, names);
+        sink.add(
+          'connector-unknown',
+          'error',
+          sink.node(connectorNode),
+          `Unknown built-in connector “${connector}”${near ? `; did you mean “${near}”?` : names.length ? `; built-ins: ${names.join(', ')}` : `; names starting with ${BUILTIN_PREFIX} are reserved for built-ins`}`,
+          '/connector',
+        );
+      }
+    } else if (context.registry && !doc.envelope.image) {
+      const entry = context.registry.find(connector);
+      if (!entry) {
+        const names = context.registry.list().map((e) => e.name);
+        const near = closest(connector, names);
+        sink.add('connector-unknown', 'warning', sink.node(connectorNode), `“${connector}” is not in the connector registry${near ? `; did you mean “${near}”?` : ''}`, '/connector');
+      } else if (doc.envelope.version && doc.envelope.version !== entry.dockerImageTag) {
+        const versionNode = findNodeAtLocation(root, ['version']);
+        if (versionNode) {
+          sink.add(
+            'version-unknown',
+            'warning',
+            sink.node(versionNode),
+            `The registry only knows ${connector} at its pinned version ${entry.dockerImageTag}; version ${doc.envelope.version} is not in the registry, so its spec is read from the image ${entry.dockerRepository}:${doc.envelope.version}`,
+            '/version',
+          );
+        }
+      }
+    }
+  }
+  if (context.specProblem && connectorNode) {
+    const imageNode = doc.envelope.image ? findNodeAtLocation(root, ['image']) : undefined;
+    sink.add('spec-unavailable', 'warning', sink.node(imageNode ?? connectorNode), context.specProblem, imageNode ? '/image' : '/connector');
+  }
+}
+
+const CODES: Record<SchemaProblemKind, DiagnosticCode> = {
+  'missing-required': 'config-missing-required',
+  'unknown-property': 'config-unknown-property',
+  type: 'config-type',
+  enum: 'config-enum',
+  const: 'config-const',
+  pattern: 'config-pattern',
+  format: 'config-format',
+  range: 'config-range',
+  length: 'config-length',
+  items: 'config-items',
+  'one-of': 'config-one-of',
+  invalid: 'config-invalid',
+  'secret-reference-type': 'secret-reference-type',
+};
+
+function checkConfig(doc: ConfigDocument, configNode: Node, spec: ConnectorSpecification, sink: DiagnosticSink): void {
+  const rootSchema = spec.connectionSpecification as Schema;
+  let problems: SchemaProblem[];
+  try {
+    problems = validateConfig(doc.envelope.config, rootSchema);
+  } catch (error) {
+    const keyNode = keyNodeOf(configNode) ?? configNode;
+    sink.add('spec-unavailable', 'warning', sink.node(keyNode), isAirbyteError(error) ? error.message : String(error), '/config');
+    return;
+  }
+  const ctx: SnippetContext = { root: rootSchema, connector: doc.envelope.connector, indentUnit: detectIndentUnit(doc.text), snippet: false, tabStop: 1 };
+  const hasSyntaxErrorIn = (node: Node) => doc.syntaxErrors.some((e) => e.offset >= node.offset && e.offset <= node.offset + node.length);
+  for (const problem of problems) {
+    const path = parsePointer(problem.pointer);
+    const { node, exact } = nodeAt(configNode, path);
+    const pointer = `/config${problem.pointer}`;
+    const code = CODES[problem.kind];
+    if (problem.kind === 'missing-required') {
+      // Half-typed objects are not "missing" anything yet: the syntax error is the message.
+      if (!exact || hasSyntaxErrorIn(node)) continue;
+      sink.add(code, 'error', keyRange(sink, doc, node), problem.message, pointer, missingData(doc, node, problem, ctx, path));
+      continue;
+    }
+    if (problem.kind === 'unknown-property') {
+      sink.add(code, 'error', exact ? sink.node(keyNodeOf(node) ?? node) : sink.node(node), problem.message, pointer);
+      continue;
+    }
+    if (problem.kind === 'one-of') {
+      if (problem.discriminatorPointer) {
+        const target = nodeAt(configNode, parsePointer(problem.discriminatorPointer));
+        sink.add(code, 'error', sink.node(target.node), problem.message, pointer, oneOfData(doc, node, problem, ctx, path, pointer));
+      } else if (node.type === 'object') {
+        if (hasSyntaxErrorIn(node)) continue;
+        sink.add(code, 'error', keyRange(sink, doc, node), problem.message, pointer, oneOfData(doc, node, problem, ctx, path, pointer));
+      } else {
+        sink.add(code, 'error', sink.node(node), problem.message, pointer, oneOfData(doc, node, problem, ctx, path, pointer));
+      }
+      continue;
+    }
+    sink.add(code, 'error', sink.node(node), problem.message, pointer);
+  }
+  walkFields(doc, configNode, doc.envelope.config, deref(rootSchema, rootSchema), rootSchema, [], sink);
+}
+
+/** The node at a config-relative path, or its deepest existing ancestor. */
+function nodeAt(configNode: Node, path: string[]): { node: Node; exact: boolean } {
+  let node = configNode;
+  for (let i = 0; i < path.length; i++) {
+    const segment = node.type === 'array' ? Number(path[i]) : path[i];
+    const next = findNodeAtLocation(node, [segment]);
+    if (!next) return { node, exact: false };
+    node = next;
+  }
+  return { node, exact: true };
+}
+
+/** The key of the property holding an object (the `"config"` key for the config itself), else the object's opening brace. */
+function keyRange(sink: DiagnosticSink, doc: ConfigDocument, node: Node): Range {
+  const key = keyNodeOf(node);
+  return key ? sink.node(key) : doc.lines.range(node.offset, 1);
+}
+
+function missingData(doc: ConfigDocument, objectNode: Node, problem: SchemaProblem, ctx: SnippetContext, path: string[]): DiagnosticData {
+  const names = problem.missing ?? [];
+  const schema = problem.schema ?? {};
+  const properties = propertiesOf(ctx.root, schema);
+  const childIndent = objectNode.children?.length ? doc.lines.indentAt(objectNode.children[0].offset) : doc.lines.indentAt(objectNode.offset) + ctx.indentUnit;
+  const entries = names.map((n) => `${JSON.stringify(n)}: ${valueText(ctx, properties[n], childIndent, [...path, n])}`);
+  return {
+    kind: 'missing-required',
+    properties: names,
+    objectPointer: `/config${problem.pointer}`,
+    insertText: entries.join(',\n'),
+    insertEdit: insertPropertiesEdit(doc, objectNode, entries, childIndent),
+  };
+}
+
+/** An edit adding property lines to an object, keeping commas and indentation right. */
+export function insertPropertiesEdit(doc: ConfigDocument, objectNode: Node, entries: string[], childIndent: string): TextEdit {
+  const children = objectNode.children ?? [];
+  const body = entries.map((e) => `${childIndent}${e}`).join(',\n');
+  if (children.length === 0) {
+    const closingIndent = doc.lines.indentAt(objectNode.offset);
+    return { range: doc.lines.range(objectNode.offset + 1, 0), newText: `\n${body}\n${closingIndent}` };
+  }
+  const last = children[children.length - 1];
+  const end = last.offset + last.length;
+  const after = /^[ \t]*,/.exec(doc.text.slice(end, end + 100));
+  if (after) return { range: doc.lines.range(end + after[0].length, 0), newText: `\n${body}` };
+  return { range: doc.lines.range(end, 0), newText: `,\n${body}` };
+}
+
+function oneOfData(doc: ConfigDocument, node: Node, problem: SchemaProblem, ctx: SnippetContext, path: string[], pointer: string): DiagnosticData {
+  const indent = doc.lines.indentAt(node.offset);
+  const choices: OneOfChoice[] = (problem.options ?? []).map((option, i) => ({
+    title: option.title,
+    discriminator: option.discriminator,
+    value: option.value,
+    objectText: problem.schema ? branchText(ctx, problem.schema, i, indent, path) : '{}',
+  }));
+  return { kind: 'one-of', pointer, choices, valueRange: doc.lines.range(node.offset, node.length) };
+}
+
+function walkFields(doc: ConfigDocument, node: Node, value: unknown, schema: Schema, root: Schema, path: (string | number)[], sink: DiagnosticSink): void {
+  if (node.type === 'object' && isSchema(value)) {
+    for (const property of node.children ?? []) {
+      const [keyNode, valueNode] = property.children ?? [];
+      if (!keyNode || !valueNode) continue;
+      const key = String(keyNode.value);
+      const child = childSchema(root, schema, value, key);
+      if (!child) continue;
+      const childValue = value[key];
+      const childPath = [...path, key];
+      const pointer = pointerOf(['config', ...childPath]);
+      const label = `“${fieldLabel(child, key)}” (${key})`;
+      if (isDeprecatedSchema(child)) {
+        sink.add('field-deprecated', 'warning', sink.node(keyNode), `${label} is deprecated${isHiddenSchema(child) ? ' and hidden' : ''}; the connector may ignore it`, pointer);
+      } else if (isHiddenSchema(child)) {
+        sink.add('field-hidden', 'warning', sink.node(keyNode), `${label} is a hidden field, not meant to be set by hand`, pointer);
+      }
+      if (isSecretSchema(child) && typeof childValue === 'string' && childValue !== '' && !isSecretReference(childValue)) {
+        const envVar = envVarNameFor(doc.envelope.connector, childPath);
+        const range = sink.node(valueNode);
+        sink.add('secret-plaintext', 'warning', range, `${label} is a secret written in plain text; use "\${env:${envVar}}" and set ${envVar} in the environment`, pointer, {
+          kind: 'plaintext-secret',
+          pointer,
+          envVar,
+          replaceEdit: { range, newText: JSON.stringify(`\${env:${envVar}}`) },
+        });
+      }
+      walkFields(doc, valueNode, childValue, child, root, childPath, sink);
+    }
+  } else if (node.type === 'array' && Array.isArray(value)) {
+    (node.children ?? []).forEach((itemNode, i) => {
+      const child = childSchema(root, schema, value, i);
+      if (child) walkFields(doc, itemNode, value[i], child, root, [...path, i], sink);
+    });
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Finds a connector's spec: a built-in's own spec; the registry entry's spec when the config runs
+ * the registry's pinned version; otherwise the output of `spec` in the image (run through an
+ * injected `runSpec`, cached in memory and on disk per image reference); else a clear error.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { BuiltinConnector } from '../builtin/builtinRegistry';
+import { findBuiltin, isBuiltinName, listBuiltins } from '../builtin/builtinRegistry';
+import { AirbyteError, isAirbyteError } from '../errors';
+import type { ConnectorSpecification } from '../protocol/messages';
+import type { RegistryLookup } from '../registry/registryTypes';
+import type { ConnectorRef, ResolvedSpec, ResolveSpecOptions, RunSpec, SpecProvider } from './specTypes';
+
+export interface SpecResolverOptions {
+  /** Without a registry only built-ins and explicit `image`s resolve. */
+  registry?: RegistryLookup;
+  /** Runs `spec` in an image; without it, specs not in the registry cannot be had. */
+  runSpec?: RunSpec;
+  /** Folder for specs read from images (one JSON file per image reference). */
+  cacheDir?: string;
+  /** Built-in lookup; default the project's built-in registry. */
+  findBuiltin?: (name: string) => BuiltinConnector | undefined;
+}
+
+// A failed image spec is not retried for this long, so an editor re-validating on each keystroke does not restart containers.
+const FAILURE_TTL_MS = 60_000;
+
+/** True for tags that name different images over time; their specs are not cached on disk. */
+export function isMutableImage(image: string): boolean {
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  if (lastSegment.includes('@')) return false;
+  const colon = lastSegment.indexOf(':');
+  if (colon < 0) return true;
+  const tag = lastSegment.slice(colon + 1);
+  return tag === 'latest' || tag === 'dev';
+}
+
+export class SpecResolver implements SpecProvider {
+  private readonly memory = new Map<string, Promise<ConnectorSpecification>>();
+  private readonly failures = new Map<string, { error: unknown; at: number }>();
+
+  constructor(private readonly options: SpecResolverOptions = {}) {}
+
+  /** The spec for a config's connector/version/image. Throws `CONNECTOR_UNKNOWN` or `SPEC_FAILED` with guidance. */
+  async resolve(ref: ConnectorRef, options: ResolveSpecOptions = {}): Promise<ResolvedSpec> {
+    const connector = ref.connector;
+    if (isBuiltinName(connector)) {
+      const builtin = (this.options.findBuiltin ?? findBuiltin)(connector);
+      if (!builtin) {
+        throw new AirbyteError('CONNECTOR_UNKNOWN', {
+          message: `There is no built-in connector named "${connector}".`,
+          guidance: `Built-ins: ${listBuiltins().map((b) => b.name).join(', ') || '(none)'}.`,
+          context: { connector },
+        });
+      }
+      return { spec: builtin.spec, origin: 'builtin', connector, type: builtin.type };
+    }
+    if (ref.image) {
+      const entry = this.options.registry?.find(connector);
+      return { ...(await this.fromImage(ref.image, connector, options)), entry, type: entry?.type };
+    }
+    const entry = this.options.registry?.find(connector);
+    if (!entry) {
+      throw new AirbyteError('CONNECTOR_UNKNOWN', {
+        message: this.options.registry ? `"${connector}" is not in the connector registry.` : `No connector registry is loaded to look up "${connector}".`,
+        guidance: 'Check the connector name (e.g. destination-postgres), or set "image" to run a connector image that is not in the registry.',
+        context: { connector },
+      });
+    }
+    const version = ref.version ?? entry.dockerImageTag;
+    if (version === entry.dockerImageTag && entry.spec) {
+      return { spec: entry.spec, origin: 'registry', connector, image: `${entry.dockerRepository}:${entry.dockerImageTag}`, type: entry.type, entry };
+    }
+    const image = `${entry.dockerRepository}:${version}`;
+    return { ...(await this.fromImage(image, connector, options)), type: entry.type, entry };
+  }
+
+  private async fromImage(image: string, connector: string, options: ResolveSpecOptions): Promise<ResolvedSpec> {
+    const cached = this.memory.get(image);
+    if (cached) return { spec: await cached, origin: 'image-cache', connector, image };
+    const fromDisk = await this.readDisk(image);
+    if (fromDisk) {
+      this.memory.set(image, Promise.resolve(fromDisk));
+      return { spec: fromDisk, origin: 'image-cache', connector, image };
+    }
+    const failure = this.failures.get(image);
+    if (failure && Date.now() - failure.at < FAILURE_TTL_MS) throw failure.error;
+    if (options.allowRun === false || !this.options.runSpec) {
+      throw new AirbyteError('SPEC_FAILED', {
+        message: `The spec of ${image} is not known yet: it is not the registry's pinned version, and reading it needs the image.`,
+        guidance: options.allowRun === false ? `Run "airbyte-write spec ${connector}" (or validate from the command line) to read it from the image once; it is cached afterwards.` : 'Docker is needed to read the spec from the image; or remove "version" to use the registry\'s pinned version.',
+        context: { connector, image },
+      });
+    }
+    const running = this.options.runSpec(image, options.signal);
+    this.memory.set(image, running);
+    try {
+      const spec = await running;
+      if (!spec || typeof spec.connectionSpecification !== 'object') {
+        throw new AirbyteError('SPEC_FAILED', { message: `The image ${image} returned no connectionSpecification from "spec".`, context: { connector, image } });
+      }
+      await this.writeDisk(image, spec);
+      return { spec, origin: 'image', connector, image };
+    } catch (error) {
+      this.memory.delete(image);
+      const wrapped = isAirbyteError(error)
+        ? error
+        : new AirbyteError('SPEC_FAILED', { message: `Could not read the spec of ${image}: ${(error as Error).message ?? String(error)}`, context: { connector, image }, cause: error });
+      if (!options.signal?.aborted) this.failures.set(image, { error: wrapped, at: Date.now() });
+      throw wrapped;
+    }
+  }
+
+  private diskPath(image: string): string | undefined {
+    if (!this.options.cacheDir || isMutableImage(image)) return undefined;
+    return path.join(this.options.cacheDir, `spec-${createHash('sha256').update(image).digest('hex').slice(0, 24)}.json`);
+  }
+
+  private async readDisk(image: string): Promise<ConnectorSpecification | undefined> {
+    const file = this.diskPath(image);
+    if (!file) return undefined;
+    try {
+      const saved = JSON.parse(await fs.readFile(file, 'utf8')) as { image?: string; spec?: ConnectorSpecification };
+      return saved.image === image && saved.spec && typeof saved.spec.connectionSpecification === 'object' ? saved.spec : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async writeDisk(image: string, spec: ConnectorSpecification): Promise<void> {
+    const file = this.diskPath(image);
+    if (!file) return;
+    try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await fs.writeFile(tmp, JSON.stringify({ image, savedAt: new Date().toISOString(), spec }));
+      await fs.rename(tmp, file);
+    } catch {
+      // An unwritable cache only means the spec is read from the image again next time.
+    }
+  }
+}
