@@ -15,9 +15,9 @@ import { pack } from 'tar-stream';
 import { connectDocker } from '../src/core/docker/dockerClient';
 import { inspectImage } from '../src/core/docker/inspectImage';
 
-export const TEST_SOURCE_IMAGE = 'airbyte-write-test/source:dev';
-export const TEST_DESTINATION_IMAGE = 'airbyte-write-test/destination:dev';
-export const TEST_DESTINATION_UID1000_IMAGE = 'airbyte-write-test/destination-uid1000:dev';
+export const TEST_SOURCE_IMAGE = 'airbyte-write-test/source-test:dev';
+export const TEST_DESTINATION_IMAGE = 'airbyte-write-test/destination-test:dev';
+export const TEST_DESTINATION_UID1000_IMAGE = 'airbyte-write-test/destination-test-uid1000:dev';
 const BASE_IMAGE = 'airbyte-write-test/node-base:dev';
 const HASH_LABEL = 'io.airbyte-write.test-inputs';
 const NODE_IN_IMAGE = '/usr/local/bin/node';
