@@ -268,8 +268,16 @@ export function examplesOf(schema: Schema | undefined): unknown[] {
 /** The value to prefill for a field: its default, the single allowed value, else nothing. */
 export function prefillValue(schema: Schema | undefined): { value: unknown } | undefined {
   if (!schema) return undefined;
-  if ('default' in schema) return { value: schema.default };
+  // Real specs carry defaults of the wrong type (source-file's object `provider` defaults to "Public Web").
+  if ('default' in schema && valueFits(schema.default, schemaTypes(schema))) return { value: schema.default };
   return singleValue(schema);
+}
+
+/** True when a value has one of the JSON types listed (or no types are listed). */
+export function valueFits(value: unknown, types: readonly string[]): boolean {
+  if (types.length === 0) return true;
+  const actual = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  return types.some((t) => t === actual || (t === 'integer' && typeof value === 'number' && Number.isInteger(value)) || (t === 'number' && typeof value === 'number'));
 }
 
 /** A name for a field in messages: `“Port”`-style title or the key. */
