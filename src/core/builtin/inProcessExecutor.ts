@@ -63,6 +63,8 @@ export class InProcessExecutor implements Executor {
     else request.signal?.addEventListener('abort', onAbort, { once: true });
     const signal = controller.signal;
 
+    // Held here so that stdin is closed when the program ends early, as a dead process's pipe would be.
+    const stdinIterator = request.stdin?.[Symbol.asyncIterator]();
     let parts: string[] = [];
     let size = 0;
     const flush = async () => {
@@ -81,8 +83,9 @@ export class InProcessExecutor implements Executor {
       baseDir: this.baseDir,
       signal,
       async *input() {
-        if (!request.stdin) return;
-        for await (const items of decodeBatches(request.stdin)) {
+        if (!stdinIterator) return;
+        const chunks: AsyncIterable<Uint8Array | string> = { [Symbol.asyncIterator]: () => stdinIterator };
+        for await (const items of decodeBatches(chunks)) {
           if (signal.aborted) throw new BuiltinAborted();
           const batch = items.filter(isDecodedMessage);
           if (batch.length > 0) yield batch;
@@ -119,6 +122,8 @@ export class InProcessExecutor implements Executor {
         }
       } finally {
         request.signal?.removeEventListener('abort', onAbort);
+        // Not awaited: the producer may be mid-read; the request is queued and honoured at its next step.
+        void stdinIterator?.return?.()?.catch(() => undefined);
       }
       const aborted = signal.aborted;
       if (aborted) {

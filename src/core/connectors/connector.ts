@@ -10,6 +10,9 @@ import type { ConnectorType, RegistryEntry } from '../registry/registryTypes';
 import { SecretMasker, collectSecretValues } from '../secrets';
 import type { ConnectorLogLine, ConnectorRun, RunConnectorOptions } from './connectorProcess';
 import { runConnector } from './connectorProcess';
+import type { PipelineOptions } from '../write/writePipeline';
+import { readSource, writeToDestination } from '../write/writePipeline';
+import type { ReadResult, WriteResult } from '../write/writeResult';
 
 /** Default limits for commands that should answer quickly. `read`/`write` have none. */
 export const DEFAULT_TIMEOUTS = {
@@ -212,10 +215,23 @@ export class Source extends Connector {
     const found = await this.single('discover', { config: this.config }, 'CATALOG', options, this.timeouts.discover ?? DEFAULT_TIMEOUTS.discover);
     return found.catalog;
   }
+
+  /** Reads into the workspace record cache; the next read is incremental (see `write/writePipeline.ts`). */
+  read(options: PipelineOptions = {}): Promise<ReadResult> {
+    return readSource(this, options);
+  }
 }
 
 export class Destination extends Connector {
   constructor(init: Omit<ConnectorInit, 'type'>) {
     super({ ...init, type: 'destination' });
+  }
+
+  /**
+   * Writes a source (through the cache by default, or streamed with `cache: false`) or a ReadResult
+   * to this destination; only what it confirms is committed (see `write/writePipeline.ts`).
+   */
+  write(sourceData: Source | ReadResult, options: PipelineOptions = {}): Promise<WriteResult> {
+    return writeToDestination(sourceData, this, options);
   }
 }

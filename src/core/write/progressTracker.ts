@@ -1,0 +1,107 @@
+/** Live counts of a run, per stream, turned into throttled progress events for the hosts. */
+
+export type RunPhase = 'preparing' | 'reading' | 'writing' | 'finishing';
+
+export interface StreamProgress {
+  stream: string;
+  recordsRead: number;
+  recordsSent: number;
+  recordsConfirmed: number;
+  bytesRead: number;
+  bytesSent: number;
+  /** From the source's ESTIMATE trace, when it sent one. */
+  expectedRecords?: number;
+  expectedBytes?: number;
+}
+
+export interface WriteProgress {
+  runId: number;
+  phase: RunPhase;
+  elapsedMs: number;
+  recordsRead: number;
+  recordsSent: number;
+  recordsConfirmed: number;
+  bytes: number;
+  /** Over the phase so far. */
+  recordsPerSecond: number;
+  bytesPerSecond: number;
+  /** Sum of the estimates of streams that have one. */
+  expectedRecords?: number;
+  streams: StreamProgress[];
+}
+
+export class ProgressTracker {
+  private readonly streams = new Map<string, StreamProgress>();
+  private phase: RunPhase = 'preparing';
+  private phaseStart = Date.now();
+  private phaseBase = 0;
+  private lastEmit = 0;
+  readonly startedAt = Date.now();
+  runId = 0;
+
+  constructor(
+    streamKeys: readonly string[],
+    private readonly onProgress?: (p: WriteProgress) => void,
+    private readonly intervalMs = 250,
+  ) {
+    for (const k of streamKeys) this.stream(k);
+  }
+
+  stream(key: string): StreamProgress {
+    let s = this.streams.get(key);
+    if (!s) {
+      s = { stream: key, recordsRead: 0, recordsSent: 0, recordsConfirmed: 0, bytesRead: 0, bytesSent: 0 };
+      this.streams.set(key, s);
+    }
+    return s;
+  }
+
+  setPhase(phase: RunPhase): void {
+    this.phase = phase;
+    this.phaseStart = Date.now();
+    this.phaseBase = this.total(phase === 'reading' ? 'recordsRead' : 'recordsSent');
+    this.emit(true);
+  }
+
+  estimate(key: string, rows?: number, bytes?: number): void {
+    const s = this.stream(key);
+    if (typeof rows === 'number') s.expectedRecords = rows;
+    if (typeof bytes === 'number') s.expectedBytes = bytes;
+  }
+
+  private total(k: 'recordsRead' | 'recordsSent' | 'recordsConfirmed' | 'bytesRead' | 'bytesSent'): number {
+    let n = 0;
+    for (const s of this.streams.values()) n += s[k];
+    return n;
+  }
+
+  snapshot(): WriteProgress {
+    const now = Date.now();
+    const counted = this.phase === 'reading' ? this.total('recordsRead') : this.total('recordsSent');
+    const seconds = Math.max((now - this.phaseStart) / 1000, 1e-3);
+    const bytes = Math.max(this.total('bytesRead'), this.total('bytesSent'));
+    const expected = [...this.streams.values()].filter((s) => s.expectedRecords !== undefined);
+    return {
+      runId: this.runId,
+      phase: this.phase,
+      elapsedMs: now - this.startedAt,
+      recordsRead: this.total('recordsRead'),
+      recordsSent: this.total('recordsSent'),
+      recordsConfirmed: this.total('recordsConfirmed'),
+      bytes,
+      recordsPerSecond: Math.round((counted - this.phaseBase) / seconds),
+      bytesPerSecond: Math.round((this.phase === 'reading' ? this.total('bytesRead') : this.total('bytesSent')) / seconds),
+      expectedRecords: expected.length ? expected.reduce((n, s) => n + (s.expectedRecords ?? 0), 0) : undefined,
+      streams: [...this.streams.values()].map((s) => ({ ...s })),
+    };
+  }
+
+  /** Sends an event if the interval passed (or always with `force`). */
+  emit(force = false): void {
+    if (!this.onProgress) return;
+    const now = Date.now();
+    if (!force && now - this.lastEmit < this.intervalMs) return;
+    this.lastEmit = now;
+    this.onProgress(this.snapshot());
+  }
+}

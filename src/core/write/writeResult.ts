@@ -1,0 +1,84 @@
+/** What a read or a write returns: per-stream counts, final state, timing, the run's id. */
+import type { AirbyteCatalog, AirbyteStateMessage, DestinationSyncMode, SyncMode } from '../protocol/messages';
+import type { RecordCache } from '../store/recordCache';
+import type { StreamPlan } from './catalogBuilder';
+
+export type WriteMode = 'cache' | 'stream' | 'replay';
+
+export interface StreamResult {
+  stream: string;
+  syncMode: SyncMode;
+  destinationSyncMode?: DestinationSyncMode;
+  /** Records the source produced in this run. */
+  recordsRead: number;
+  /** Records handed to the destination in this run (from the source or the cache). */
+  recordsSent: number;
+  /** Of those, records the destination confirmed as committed (an echoed STATE, or its clean exit). */
+  recordsConfirmed: number;
+  bytes: number;
+  status: 'complete' | 'incomplete';
+}
+
+export interface WriteResult {
+  runId: number;
+  source: string;
+  destination: string;
+  mode: WriteMode;
+  strategy: string;
+  startedAt: number;
+  durationMs: number;
+  streams: StreamResult[];
+  totals: { recordsRead: number; recordsSent: number; recordsConfirmed: number; bytes: number };
+  /** The state committed for (source, destination) after this run. */
+  finalState: AirbyteStateMessage[];
+  /** Notes worth showing (config written back, references skipped, …). */
+  notices: string[];
+}
+
+/**
+ * The outcome of `Source.read()`: records in the workspace cache, per stream. Iterating reads them
+ * back from disk (bounded memory); `Destination.write(readResult)` replays them.
+ */
+export class ReadResult {
+  constructor(
+    readonly runId: number,
+    readonly source: string,
+    /** Identity of the source config the cache is keyed by. */
+    readonly sourceId: string,
+    /** The discovered catalog (stream schemas) of the streams read. */
+    readonly catalog: AirbyteCatalog,
+    readonly plans: StreamPlan[],
+    readonly streams: StreamResult[],
+    readonly finalState: AirbyteStateMessage[],
+    readonly startedAt: number,
+    readonly durationMs: number,
+    /** @internal the cache holding the records. */
+    readonly cache: RecordCache,
+  ) {}
+
+  get streamNames(): string[] {
+    return this.plans.map((p) => p.key);
+  }
+
+  /** Records cached for a stream (its current generation, not only this run's). */
+  recordCount(stream: string): number {
+    return this.cache.recordCount(this.sourceId, stream);
+  }
+
+  /** The stream's records (`record.data`), streamed from the cache files. */
+  records(stream: string, signal?: AbortSignal): AsyncIterable<Record<string, unknown>> {
+    if (!this.streamNames.includes(stream)) throw new Error(`The read has no stream "${stream}"; it has ${this.streamNames.join(', ')}.`);
+    return this.cache.records(this.sourceId, stream, signal);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      runId: this.runId,
+      source: this.source,
+      startedAt: this.startedAt,
+      durationMs: this.durationMs,
+      streams: this.streams.map((s) => ({ ...s, cachedRecords: this.recordCount(s.stream) })),
+      finalState: this.finalState,
+    };
+  }
+}

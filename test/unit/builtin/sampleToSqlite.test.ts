@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import initSqlJs from 'sql.js';
+import { getDestination, getSource } from '../../../src/core/connectors/getConnector';
+import { StateStore } from '../../../src/core/store/stateStore';
+
+async function tableRows(file: string, sql: string): Promise<unknown[][]> {
+  const SQL = await initSqlJs();
+  const db = new SQL.Database(await fs.readFile(file));
+  try {
+    const res = db.exec(sql);
+    return res.length ? res[0].values : [];
+  } finally {
+    db.close();
+  }
+}
+
+describe('builtin:sample into builtin:sqlite, end to end in process', () => {
+  let dir: string;
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aw-builtin-'));
+  });
+  after(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  for (const cache of [true, false]) {
+    it(`writes every stream, and a second run (${cache ? 'through the cache' : 'streamed'}) sends nothing new`, async () => {
+      const work = path.join(dir, cache ? 'cached' : 'streamed');
+      await fs.mkdir(work);
+      const storePath = path.join(work, '.airbyte', 'state.sqlite');
+      const source = await getSource('builtin:sample', { config: { count: 2500, seed: 7, state_every: 1000 }, baseDir: work });
+      const destination = await getDestination('builtin:sqlite', { config: { destination_path: 'out/data.sqlite' }, baseDir: work });
+      const store = await StateStore.open({ path: storePath });
+      try {
+        const first = await destination.write(source, { store, cache });
+        assert.equal(first.mode, cache ? 'cache' : 'stream');
+        for (const s of first.streams) {
+          assert.equal(s.recordsSent, 2500, `${s.stream} sent`);
+          assert.equal(s.recordsConfirmed, 2500, `${s.stream} confirmed`);
+          assert.equal(s.destinationSyncMode, 'append_dedup');
+          assert.equal(s.syncMode, 'incremental');
+        }
+        const db = path.join(work, 'out', 'data.sqlite');
+        assert.deepEqual(await tableRows(db, 'SELECT COUNT(*), COUNT(DISTINCT id), MIN(id), MAX(id) FROM users'), [[2500, 2500, 1, 2500]]);
+        assert.deepEqual(await tableRows(db, 'SELECT COUNT(*) FROM purchases'), [[2500]]);
+
+        const second = await destination.write(source, { store, cache });
+        assert.equal(second.totals.recordsRead, 0);
+        assert.equal(second.totals.recordsSent, 0);
+        assert.ok(second.runId > first.runId, 'sync id grows per run');
+
+        const bigger = await getSource('builtin:sample', { config: { count: 3000, seed: 7, state_every: 1000 }, baseDir: work });
+        // A different config is a different source identity: it starts from scratch, and dedup keeps ids unique.
+        const third = await destination.write(bigger, { store, cache, streams: ['users'] });
+        assert.equal(third.streams.length, 1);
+        assert.equal(third.streams[0].recordsSent, 3000);
+        assert.deepEqual(await tableRows(db, 'SELECT COUNT(*), COUNT(DISTINCT id) FROM users'), [[3000, 3000]]);
+
+        const runs = store.listRuns();
+        assert.equal(runs.length, 3);
+        assert.ok(runs.every((r) => r.status === 'succeeded'));
+        assert.equal(runs[2].recordsConfirmed, 7500);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+});
