@@ -1,0 +1,205 @@
+// The runtime through the local executor: the test connectors run as local node programs, with
+// the same files, protocol handling, masking and error mapping as in Docker.
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Destination, Source } from '../../../src/core/connectors/connector';
+import type { ConnectorLogLine } from '../../../src/core/connectors/connectorProcess';
+import { runConnector } from '../../../src/core/connectors/connectorProcess';
+import { getDestination, getSource } from '../../../src/core/connectors/getConnector';
+import { AirbyteError, isAirbyteError } from '../../../src/core/errors';
+import { LocalExecutor } from '../../../src/core/executors/localExecutor';
+import { encodeMessages } from '../../../src/core/protocol/lineCodec';
+import type { AirbyteMessage, ConfiguredAirbyteCatalog, JsonObject } from '../../../src/core/protocol/messages';
+
+const connectors = path.resolve(__dirname, '../../connectors');
+const SOURCE = [process.execPath, path.join(connectors, 'source.mjs')];
+const DESTINATION = [process.execPath, path.join(connectors, 'destination.mjs')];
+const SECRET = 'sk-live-51Hx9secretvalue';
+
+let tmp: string;
+let privateTmp: string;
+const originalTmpdir = process.env.TMPDIR;
+before(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'local-connector-'));
+  // The executors' temp folders go here, so the test can see that they are removed.
+  privateTmp = await mkdtemp(path.join(os.tmpdir(), 'local-connector-tmp-'));
+  process.env.TMPDIR = privateTmp;
+});
+after(async () => {
+  if (originalTmpdir === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = originalTmpdir;
+  await rm(tmp, { recursive: true, force: true });
+  await rm(privateTmp, { recursive: true, force: true });
+});
+
+const source = (config: JsonObject, env?: NodeJS.ProcessEnv): Promise<Source> => getSource('source-test', { localExecutable: SOURCE, config, env });
+const destination = (config: JsonObject, localDir: string): Promise<Destination> => getDestination('destination-test', { localExecutable: DESTINATION, config, localDir });
+
+function catalog(streams: string[], mode: 'append' | 'overwrite' | 'append_dedup' = 'append', extra: JsonObject = {}): ConfiguredAirbyteCatalog {
+  return {
+    streams: streams.map((name) => ({
+      stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] },
+      sync_mode: 'incremental',
+      destination_sync_mode: mode,
+      primary_key: name === 'events' ? undefined : [['id']],
+      generation_id: 0,
+      minimum_generation_id: 0,
+      sync_id: 1,
+      ...extra,
+    })),
+  };
+}
+
+async function readAll(src: Source, cat: ConfiguredAirbyteCatalog, state?: AirbyteMessage[], onLog?: (l: ConnectorLogLine) => void) {
+  const run = await src.start({ command: 'read', config: src.config, catalog: cat, state: state?.map((m) => (m as { state: never }).state) }, { onLog });
+  const messages: AirbyteMessage[] = [];
+  for await (const batch of run.batches()) for (const item of batch) messages.push(item.message);
+  const result = await run.done;
+  return { messages, result };
+}
+
+async function leftoverTempDirs(): Promise<string[]> {
+  return (await readdir(privateTmp)).filter((n) => n.startsWith('airbyte-write-'));
+}
+
+describe('connectors through the local executor', () => {
+  it('spec, check (SUCCEEDED and FAILED) and discover', async () => {
+    const src = await source({ record_count: 3 });
+    const spec = await src.spec();
+    assert.equal((spec.connectionSpecification as { title: string }).title, 'Test Source Spec');
+    assert.equal((await src.check()).status, 'SUCCEEDED');
+    const cat = await src.discover();
+    assert.deepEqual(cat.streams.map((s) => s.name), ['users', 'orders', 'events']);
+
+    const bad = await source({ record_count: 3, api_key: 'invalid' });
+    await assert.rejects(bad.check(), (e: unknown) => isAirbyteError(e, 'CHECK_FAILED') && /api_key \*\*\*\* was rejected/.test(e.message));
+    assert.deepEqual(await leftoverTempDirs(), [], 'config files removed after each command');
+  });
+
+  it('reads records and per-stream state, and resumes from state', async () => {
+    const src = await source({ record_count: 12, state_every: 5 });
+    const first = await readAll(src, catalog(['users', 'orders']));
+    const records = first.messages.filter((m) => m.type === 'RECORD');
+    assert.equal(records.length, 24);
+    const states = first.messages.filter((m) => m.type === 'STATE');
+    assert.ok(states.length >= 4);
+    const last = new Map(states.map((s) => [(s as { state: { stream: { stream_descriptor: { name: string } } } }).state.stream.stream_descriptor.name, s]));
+    const more = await source({ record_count: 15, state_every: 5 });
+    const second = await readAll(more, catalog(['users', 'orders']), [...last.values()]);
+    assert.deepEqual(
+      second.messages.filter((m) => m.type === 'RECORD').map((m) => (m as { record: { data: { id: number } } }).record.data.id),
+      [13, 14, 15, 13, 14, 15],
+    );
+  });
+
+  it('writes through the destination: files under localDir, STATE echoed with destinationStats', async () => {
+    const local = path.join(tmp, 'write-local');
+    const src = await source({ record_count: 20, state_every: 8 });
+    const dst = await destination({}, local);
+    const read = await readAll(src, catalog(['users', 'events']));
+    const run = await dst.start({ command: 'write', config: dst.config, catalog: catalog(['users', 'events']), stdin: encodeMessages(read.messages) });
+    const echoed: AirbyteMessage[] = [];
+    for await (const { message } of run.messages()) if (message.type === 'STATE') echoed.push(message);
+    await run.done;
+    assert.equal(echoed.length, read.messages.filter((m) => m.type === 'STATE').length);
+    const total = echoed.reduce((n, m) => n + ((m as { state: { destinationStats?: { recordCount?: number } } }).state.destinationStats?.recordCount ?? 0), 0);
+    assert.equal(total, 40);
+    const users = (await readFile(path.join(local, 'users.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(users.map((u) => u.id), Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('masks secrets from the spec and from ${env:…} references in every log line and the log tail', async () => {
+    const logs: ConnectorLogLine[] = [];
+    const src = await source({ record_count: 2, api_key: '${env:TEST_API_KEY}' }, { TEST_API_KEY: SECRET });
+    assert.equal(src.config.api_key, SECRET, 'the connector gets the resolved value');
+    const { result } = await readAll(src, catalog(['users']), undefined, (l) => logs.push(l));
+    const text = JSON.stringify({ logs, tail: result.logTail });
+    assert.ok(logs.some((l) => l.text.includes('api_key=****')), text);
+    assert.ok(logs.some((l) => l.source === 'stderr') && logs.some((l) => l.source === 'protocol'));
+    assert.ok(!text.includes(SECRET), 'secret leaked');
+    assert.equal(JSON.stringify(src.maskedConfig()).includes(SECRET), false);
+  });
+
+  it('a TRACE ERROR fails the run with its message, exit code and a masked log tail', async () => {
+    const src = await source({ record_count: 10, fault: 'trace_error', fault_after: 4, api_key: SECRET });
+    const error = await readAll(src, catalog(['users'])).then(
+      () => assert.fail('expected a failure'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof AirbyteError && error.code === 'CONNECTOR_FAILED', String(error));
+    assert.equal(error.exitCode, 1);
+    assert.equal(error.traceMessage, 'Rate limit exceeded for key ****');
+    assert.match(error.message, /Rate limit exceeded for key \*\*\*\*/);
+    assert.match(error.guidance ?? '', /temporary problem/);
+    assert.ok(error.logTail.some((l) => l.includes('HTTP 429')));
+    assert.ok(!JSON.stringify(error.toJSON()).includes(SECRET));
+  });
+
+  it('a crash fails the run with the exit code and the last log lines', async () => {
+    const src = await source({ record_count: 10, fault: 'crash', fault_after: 3 });
+    await assert.rejects(readAll(src, catalog(['users'])), (e: unknown) => {
+      assert.ok(isAirbyteError(e, 'CONNECTOR_FAILED'));
+      assert.equal(e.exitCode, 3);
+      assert.match(e.message, /exited with code 3/);
+      assert.ok(e.logTail.some((l) => l.includes('simulated crash')));
+      return true;
+    });
+  });
+
+  it('garbage on stdout becomes log lines and the run succeeds', async () => {
+    const logs: ConnectorLogLine[] = [];
+    const src = await source({ record_count: 6, fault: 'garbage', fault_after: 2 });
+    const { messages } = await readAll(src, catalog(['users']), undefined, (l) => logs.push(l));
+    assert.equal(messages.filter((m) => m.type === 'RECORD').length, 6);
+    const stdoutLogs = logs.filter((l) => l.source === 'stdout').map((l) => l.text);
+    assert.ok(stdoutLogs.includes('this is not json'));
+    assert.ok(stdoutLogs.includes('{"half": "a JSON object that is not a message"}'));
+    assert.ok(stdoutLogs.some((t) => t.includes('\ufffd')), 'invalid UTF-8 arrives as replacement characters');
+  });
+
+  it('a hanging connector is stopped by the AbortSignal: ABORTED, process gone, files removed', async () => {
+    const executor = new LocalExecutor({ command: SOURCE });
+    const controller = new AbortController();
+    const run = runConnector(executor, { command: 'read', config: { record_count: 5, fault: 'hang', fault_after: 2 }, catalog: catalog(['users']) }, { signal: controller.signal });
+    let seen = 0;
+    const t0 = Date.now();
+    const consume = (async () => {
+      for await (const batch of run.batches()) {
+        seen += batch.filter((m) => m.message.type === 'RECORD').length;
+        if (seen >= 2) controller.abort();
+      }
+    })();
+    await assert.rejects(run.done, (e: unknown) => isAirbyteError(e, 'ABORTED'));
+    await consume;
+    assert.ok(Date.now() - t0 < 10_000);
+    assert.deepEqual(await leftoverTempDirs(), []);
+  });
+
+  it('a connector that never answers check fails with "did not answer within …"', async () => {
+    const src = await source({ record_count: 1, fault: 'hang', fault_command: 'check' });
+    const t0 = Date.now();
+    await assert.rejects(src.check({ timeoutMs: 1500 }), (e: unknown) => isAirbyteError(e, 'CONNECTOR_FAILED') && /did not answer "check" within 2 s/.test(e.message));
+    assert.ok(Date.now() - t0 < 8000);
+  });
+
+  it('a consumer that stops early does not block the process', async () => {
+    const src = await source({ record_count: 5000 });
+    const run = await src.start({ command: 'read', config: src.config, catalog: catalog(['users', 'orders', 'events']) });
+    for await (const batch of run.batches()) {
+      if (batch.length > 0) break;
+    }
+    const result = await run.done;
+    assert.equal(result.exitCode, 0);
+  });
+
+  it('a program that does not exist is a clear error', async () => {
+    const missing = new LocalExecutor({ command: path.join(tmp, 'no-such-connector') });
+    await assert.rejects(missing.ensureReady(), (e: unknown) => isAirbyteError(e, 'CONNECTOR_UNKNOWN') && /does not exist or is not executable/.test(e.message));
+    const run = runConnector(missing, { command: 'spec' });
+    const drained = run.drain();
+    await assert.rejects(drained, (e: unknown) => isAirbyteError(e, 'CONNECTOR_FAILED') && e.exitCode === 127 && e.logTail.some((l) => l.includes('ENOENT')));
+  });
+});
