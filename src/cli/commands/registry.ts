@@ -1,11 +1,145 @@
-import type { CliCommand } from '../cliIo';
+import { parseArgs } from 'node:util';
+import { defaultCacheDir } from '../../core/connectors/getConnector';
+import { AirbyteError } from '../../core/errors';
+import type { Registry } from '../../core/registry/registry';
+import { loadRegistry, registryLocation } from '../../core/registry/registry';
+import type { ConnectorType, RegistryEntry } from '../../core/registry/registryTypes';
+import type { CliCommand, CliIo } from '../cliIo';
+import { UsageError } from '../cliIo';
 
-// Placeholder while the command is being built; replaced by its owner.
+export const REGISTRY_OPTION_USAGE = `  --registry PATH|URL  registry file or URL (default: $AIRBYTE_LOCAL_REGISTRY, else the Airbyte OSS registry)
+  --offline            use the cached registry copy, never the network
+  --refresh            revalidate the cached copy now (it is otherwise revalidated at most once a day)`;
+
+export const REGISTRY_OPTIONS = {
+  registry: { type: 'string' },
+  offline: { type: 'boolean' },
+  refresh: { type: 'boolean' },
+} as const;
+
+/** Loads the registry for a CLI command; prints its offline notice on stderr. */
+export async function loadRegistryForCli(values: { registry?: string; offline?: boolean; refresh?: boolean }, io: CliIo): Promise<Registry> {
+  const registry = await loadRegistry({
+    cacheDir: defaultCacheDir(),
+    ...registryLocation(values.registry),
+    offline: values.offline === true,
+    refresh: values.refresh === true,
+    signal: io.signal,
+  });
+  if (registry.notice) io.err(`warning: ${registry.notice}`);
+  return registry;
+}
+
 export const registryCommand: CliCommand = {
-  summary: '(not built yet)',
-  usage: 'airbyte-write registry',
-  run: async (_args, io) => {
-    io.err('airbyte-write registry is not built yet.');
-    return 1;
+  summary: 'List the connectors of the Airbyte registry, or show one',
+  usage: `Usage: airbyte-write registry list [--type source|destination] [--json] [options]
+       airbyte-write registry show <name> [--json] [options]
+
+The registry is downloaded once and cached (revalidated at most once a day); offline, the cached
+copy is used and a warning says so.
+
+  --type source|destination   list only one type
+  --json                      print JSON (list: the entries; show: the entry with its spec)
+${REGISTRY_OPTION_USAGE}`,
+  async run(args, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({ args, allowPositionals: true, options: { ...REGISTRY_OPTIONS, type: { type: 'string' }, json: { type: 'boolean' } } });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const { values, positionals } = parsed;
+    io.json = values.json === true;
+    const [action, ...rest] = positionals;
+    if (action === 'list') {
+      if (rest.length > 0) throw new UsageError(`"registry list" takes no names; got: ${rest.join(' ')}`);
+      const type = values.type;
+      if (type !== undefined && type !== 'source' && type !== 'destination') throw new UsageError(`--type must be "source" or "destination", not "${type}"`);
+      const registry = await loadRegistryForCli(values, io);
+      const entries = registry.list(type as ConnectorType | undefined);
+      if (io.json) {
+        io.outJson({ source: registry.source, location: registry.location, stale: registry.stale, connectors: entries.map(summary) });
+        return 0;
+      }
+      io.out(renderList(entries));
+      return 0;
+    }
+    if (action === 'show') {
+      if (rest.length !== 1) throw new UsageError('"registry show" takes one connector name, e.g. destination-postgres');
+      const registry = await loadRegistryForCli(values, io);
+      const entry = registry.find(rest[0]);
+      if (!entry) {
+        const near = registry
+          .list()
+          .map((e) => e.name)
+          .filter((n) => n.includes(rest[0].replace(/^(source|destination)-/, '')))
+          .slice(0, 5);
+        throw new AirbyteError('CONNECTOR_UNKNOWN', {
+          message: `"${rest[0]}" is not in the connector registry (${registry.location}).`,
+          guidance: near.length ? `Did you mean ${near.join(', ')}?` : 'Run "airbyte-write registry list" to see the names.',
+          context: { connector: rest[0] },
+        });
+      }
+      if (io.json) {
+        io.outJson({ ...summary(entry), spec: entry.spec });
+        return 0;
+      }
+      io.out(renderEntry(entry));
+      return 0;
+    }
+    throw new UsageError(action ? `Unknown registry action "${action}": use "list" or "show".` : 'Missing action: "list" or "show".');
   },
 };
+
+function summary(entry: RegistryEntry): Record<string, unknown> {
+  return {
+    name: entry.name,
+    type: entry.type,
+    displayName: entry.displayName,
+    image: `${entry.dockerRepository}:${entry.dockerImageTag}`,
+    dockerRepository: entry.dockerRepository,
+    dockerImageTag: entry.dockerImageTag,
+    supportLevel: entry.supportLevel,
+    releaseStage: entry.releaseStage,
+    supportsRefreshes: entry.supportsRefreshes,
+    documentationUrl: entry.documentationUrl,
+    iconUrl: entry.iconUrl,
+    definitionId: entry.definitionId,
+  };
+}
+
+function renderList(entries: readonly RegistryEntry[]): string {
+  if (entries.length === 0) return '(no connectors)';
+  const nameWidth = Math.max(4, ...entries.map((e) => e.name.length));
+  const versionWidth = Math.max(7, ...entries.map((e) => e.dockerImageTag.length));
+  const supportWidth = Math.max(7, ...entries.map((e) => (e.supportLevel ?? '').length));
+  const lines = [`${'NAME'.padEnd(nameWidth)}  ${'VERSION'.padEnd(versionWidth)}  ${'SUPPORT'.padEnd(supportWidth)}  DISPLAY NAME`];
+  for (const e of [...entries].sort((a, b) => a.name.localeCompare(b.name))) {
+    lines.push(`${e.name.padEnd(nameWidth)}  ${e.dockerImageTag.padEnd(versionWidth)}  ${(e.supportLevel ?? '').padEnd(supportWidth)}  ${e.displayName}`);
+  }
+  lines.push(`${entries.length} connector${entries.length === 1 ? '' : 's'}`);
+  return lines.join('\n');
+}
+
+function renderEntry(entry: RegistryEntry): string {
+  const lines = [
+    `${entry.displayName} (${entry.name}), ${entry.type}`,
+    `Image:          ${entry.dockerRepository}:${entry.dockerImageTag}`,
+  ];
+  if (entry.supportLevel) lines.push(`Support level:  ${entry.supportLevel}`);
+  if (entry.releaseStage) lines.push(`Release stage:  ${entry.releaseStage}`);
+  if (entry.supportsRefreshes !== undefined) lines.push(`Refreshes:      ${entry.supportsRefreshes ? 'supported' : 'not supported'}`);
+  if (entry.documentationUrl) lines.push(`Documentation:  ${entry.documentationUrl}`);
+  if (entry.iconUrl) lines.push(`Icon:           ${entry.iconUrl}`);
+  const schema = entry.spec?.connectionSpecification as { properties?: Record<string, Record<string, unknown>>; required?: string[] } | undefined;
+  if (schema?.properties) {
+    const required = new Set(schema.required ?? []);
+    lines.push('', 'Config fields (* required):');
+    const props = Object.entries(schema.properties).sort(([a, pa], [b, pb]) => Number(!required.has(a)) - Number(!required.has(b)) || Number(pa.order ?? 1e9) - Number(pb.order ?? 1e9));
+    for (const [key, p] of props) {
+      const secret = p.airbyte_secret === true || p.airbyte_secret === 'true' ? ' (secret)' : '';
+      lines.push(`  ${required.has(key) ? '*' : ' '} ${key.padEnd(26)} ${typeof p.title === 'string' ? p.title : ''}${secret}`);
+    }
+  }
+  return lines.join('\n');
+}
