@@ -21,6 +21,8 @@ const common = {
   logLevel: 'warning',
   // ssh2 (through docker-modem) loads optional native addons inside try/catch; they are not needed.
   external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node'],
+  // jsonc-parser's UMD build requires its modules dynamically, which esbuild cannot follow: use its ESM build.
+  mainFields: ['module', 'main'],
 };
 
 await mkdir(dist, { recursive: true });

@@ -1,11 +1,84 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Source } from '../../core/connectors/connector';
+import { StateStore } from '../../core/store/stateStore';
 import type { CliCommand } from '../cliIo';
+import { UsageError } from '../cliIo';
+import { REF_OPTIONS, REF_USAGE, resolveRef } from '../resolveRef';
+import { installProgressPrinter } from './installProgress';
+import { defaultStorePath, formatBytes, formatDuration, parseStreams, progressPrinter, summaryTable } from './runOutput';
 
-// Placeholder while the command is being built; replaced by its owner.
 export const readCommand: CliCommand = {
-  summary: '(not built yet)',
-  usage: 'airbyte-write read',
-  run: async (_args, io) => {
-    io.err('airbyte-write read is not built yet.');
-    return 1;
+  summary: 'Read a source into the workspace cache (incremental)',
+  usage: `Usage: airbyte-write read --source <ref> [options]    (or: airbyte-write read <ref> …)
+
+Reads the source into the workspace record cache (.airbyte/cache), keeping its state so that the
+next read is incremental. "write" can then send the cached records to any destination.
+
+  --source <ref>       the source (same forms as below)
+  --streams a,b        only these streams (default: all)
+  --full-refresh       ignore stored state: read everything again
+  --state-file PATH    the workspace store (default: see "airbyte-write write --help")
+  --records            print the cached records of the streams read as JSON lines on stdout
+  --json               print the result as JSON
+  -v, --verbose        print the source's log lines (secrets masked)
+
+${REF_USAGE}`,
+  async run(args, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          ...REF_OPTIONS,
+          source: { type: 'string' },
+          streams: { type: 'string' },
+          'full-refresh': { type: 'boolean' },
+          'state-file': { type: 'string' },
+          records: { type: 'boolean' },
+          json: { type: 'boolean' },
+          verbose: { type: 'boolean', short: 'v' },
+        },
+      });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const { values, positionals } = parsed;
+    io.json = values.json === true;
+    if (positionals.length > 1 || (positionals.length === 1 && values.source)) throw new UsageError('Name one source: --source <ref> or a single <ref>.');
+    const ref = values.source ?? positionals[0];
+    if (!ref) throw new UsageError('Name the source: --source <file.airbyte.jsonc | name>.');
+    const source = (await resolveRef(ref, values, { type: 'source', signal: io.signal, onInstallProgress: installProgressPrinter(io) })) as Source;
+    const storePath = path.resolve(values['state-file'] ?? defaultStorePath(ref));
+    const store = await StateStore.open({ path: storePath, purpose: `airbyte-write read ${source.name}`, onWarning: (w) => io.err(`warning: ${w}`) });
+    try {
+      const result = await source.read({
+        store,
+        streams: parseStreams(values.streams),
+        forceFullRefresh: values['full-refresh'] === true,
+        signal: io.signal,
+        onProgress: progressPrinter(io),
+        onLog: values.verbose ? (name, line) => io.err(`[${name}] ${line.level} ${line.text}`) : undefined,
+        onNotice: (text) => io.err(`note: ${text}`),
+      });
+      if (values.records) {
+        for (const stream of result.streamNames) {
+          for await (const data of result.records(stream, io.signal)) io.out(JSON.stringify({ stream, data }));
+        }
+        return 0;
+      }
+      if (io.json) {
+        io.outJson({ ok: true, stateFile: storePath, ...result.toJSON() });
+        return 0;
+      }
+      io.out(summaryTable(result.streams, false));
+      const total = result.streams.reduce((n, s) => n + s.recordsRead, 0);
+      const bytes = result.streams.reduce((n, s) => n + s.bytes, 0);
+      io.out(`\nRun ${result.runId} read ${total.toLocaleString('en-US')} new records (${formatBytes(bytes)}) in ${formatDuration(result.durationMs)} into the cache.\nState: ${storePath}`);
+      return 0;
+    } finally {
+      await store.close();
+    }
   },
 };

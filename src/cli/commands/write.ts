@@ -1,11 +1,108 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Destination, Source } from '../../core/connectors/connector';
+import { StateStore } from '../../core/store/stateStore';
+import { WRITE_STRATEGIES, isWriteStrategy } from '../../core/write/writeStrategy';
 import type { CliCommand } from '../cliIo';
+import { UsageError } from '../cliIo';
+import { readConfigArgument, resolveRef } from '../resolveRef';
+import { installProgressPrinter } from './installProgress';
+import { defaultStorePath, formatBytes, formatDuration, parseStreams, progressPrinter, summaryTable } from './runOutput';
 
-// Placeholder while the command is being built; replaced by its owner.
 export const writeCommand: CliCommand = {
-  summary: '(not built yet)',
-  usage: 'airbyte-write write',
-  run: async (_args, io) => {
-    io.err('airbyte-write write is not built yet.');
-    return 1;
+  summary: 'Write data from a source to a destination (incremental, state kept in the workspace)',
+  usage: `Usage: airbyte-write write --source <ref> --destination <ref> [options]
+
+Reads the source and writes its records to the destination. By default records go through the
+workspace cache (.airbyte/), and only what the destination has not confirmed yet is sent; the next
+run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage error.
+
+  --source <ref>             a source: *.airbyte.jsonc file, registry name or builtin:sample
+  --destination <ref>        a destination: *.airbyte.jsonc file, registry name or builtin:sqlite|jsonl|dev-null
+  --source-config FILE       config for a source given by name
+  --destination-config FILE  config for a destination given by name
+  --streams a,b              only these streams (default: all)
+  --strategy S               ${WRITE_STRATEGIES.join(' | ')} (default auto: merge with a primary key,
+                             append with a cursor, else replace)
+  --no-cache                 stream the source straight into the destination
+  --full-refresh             ignore stored state: read everything again
+  --state-file PATH          the workspace store (default .airbyte/state.sqlite in the workspace:
+                             the nearest folder up from the source config file, else from here,
+                             that has .airbyte/; else the config file's folder or this folder)
+  --install                  pull missing images
+  --json                     print the result as JSON
+  -v, --verbose              print the connectors' log lines (secrets masked)`,
+  async run(args, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: false,
+        options: {
+          source: { type: 'string' },
+          destination: { type: 'string' },
+          'source-config': { type: 'string' },
+          'destination-config': { type: 'string' },
+          streams: { type: 'string' },
+          strategy: { type: 'string' },
+          'no-cache': { type: 'boolean' },
+          'full-refresh': { type: 'boolean' },
+          'state-file': { type: 'string' },
+          install: { type: 'boolean' },
+          registry: { type: 'string' },
+          'docker-host': { type: 'string' },
+          json: { type: 'boolean' },
+          verbose: { type: 'boolean', short: 'v' },
+        },
+      });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const { values } = parsed;
+    io.json = values.json === true;
+    if (!values.source) throw new UsageError('Name the source: --source <file.airbyte.jsonc | name>.');
+    if (!values.destination) throw new UsageError('Name the destination: --destination <file.airbyte.jsonc | name>.');
+    const strategy = values.strategy ?? 'auto';
+    if (!isWriteStrategy(strategy)) throw new UsageError(`--strategy must be one of ${WRITE_STRATEGIES.join(', ')}, not "${strategy}".`);
+    const streams = parseStreams(values.streams);
+    if (values['source-config']) readConfigArgument(values['source-config']);
+    if (values['destination-config']) readConfigArgument(values['destination-config']);
+
+    const common = { install: values.install, registry: values.registry, 'docker-host': values['docker-host'] };
+    const onInstallProgress = installProgressPrinter(io);
+    const source = (await resolveRef(values.source, { ...common, config: values['source-config'] }, { type: 'source', signal: io.signal, onInstallProgress })) as Source;
+    const destination = (await resolveRef(values.destination, { ...common, config: values['destination-config'] }, { type: 'destination', signal: io.signal, onInstallProgress })) as Destination;
+
+    const storePath = path.resolve(values['state-file'] ?? defaultStorePath(values.source));
+    const store = await StateStore.open({ path: storePath, purpose: `airbyte-write write ${source.name} → ${destination.name}`, onWarning: (w) => io.err(`warning: ${w}`) });
+    try {
+      const result = await destination.write(source, {
+        store,
+        streams,
+        cache: values['no-cache'] ? false : true,
+        writeStrategy: strategy,
+        forceFullRefresh: values['full-refresh'] === true,
+        signal: io.signal,
+        onProgress: progressPrinter(io),
+        onLog: values.verbose ? (name, line) => io.err(`[${name}] ${line.level} ${line.text}`) : undefined,
+        onNotice: (text) => {
+          if (!io.json) io.err(`note: ${text}`);
+        },
+      });
+      if (io.json) {
+        io.outJson({ ok: true, stateFile: storePath, ...result });
+        return 0;
+      }
+      io.out(summaryTable(result.streams, true));
+      const t = result.totals;
+      io.out(
+        `\nRun ${result.runId} (${result.mode === 'cache' ? 'through the cache' : result.mode === 'stream' ? 'streamed' : 'replayed'}) succeeded in ${formatDuration(result.durationMs)}: ` +
+          `${t.recordsRead.toLocaleString('en-US')} read, ${t.recordsSent.toLocaleString('en-US')} sent, ${t.recordsConfirmed.toLocaleString('en-US')} confirmed by ${destination.name} (${formatBytes(t.bytes)}).` +
+          `\nState: ${storePath}`,
+      );
+      return 0;
+    } finally {
+      await store.close();
+    }
   },
 };

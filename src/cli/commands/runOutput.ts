@@ -1,0 +1,95 @@
+/** Shared by `write` and `read`: where the store is, live progress, and the end-of-run table. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { WriteProgress } from '../../core/write/progressTracker';
+import type { StreamResult } from '../../core/write/writeResult';
+import type { CliIo } from '../cliIo';
+import { UsageError } from '../cliIo';
+import { isConfigFileRef } from '../resolveRef';
+
+/**
+ * The store used when `--state-file` is not given: `.airbyte/state.sqlite` in the workspace root,
+ * which is the nearest folder (from the source config file's folder, else the current folder,
+ * upward) that already has an `.airbyte/` folder; failing that, the source config file's folder,
+ * else the current folder.
+ */
+export function defaultStorePath(sourceRef: string | undefined, cwd = process.cwd()): string {
+  const start = sourceRef && isConfigFileRef(sourceRef) ? path.dirname(path.resolve(cwd, sourceRef)) : cwd;
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, '.airbyte'))) return path.join(dir, '.airbyte', 'state.sqlite');
+    if (path.dirname(dir) === dir) break;
+  }
+  return path.join(start, '.airbyte', 'state.sqlite');
+}
+
+export function parseStreams(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) throw new UsageError('--streams takes a comma-separated list of stream names.');
+  return list;
+}
+
+const n = (v: number) => v.toLocaleString('en-US');
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+function progressLine(p: WriteProgress): string {
+  const done = p.phase === 'reading' ? p.recordsRead : p.recordsSent;
+  const of = p.expectedRecords && p.phase !== 'writing' ? ` of ~${n(p.expectedRecords)}` : '';
+  const confirmed = p.phase === 'writing' ? `, ${n(p.recordsConfirmed)} confirmed` : '';
+  return `run ${p.runId} ${p.phase}: ${n(done)}${of} records${confirmed} (${n(p.recordsPerSecond)} rec/s, ${formatBytes(p.bytesPerSecond)}/s) ${formatDuration(p.elapsedMs)}`;
+}
+
+/** A live status line on a terminal; a plain line at each phase change and every 5 s otherwise. */
+export function progressPrinter(io: CliIo): (p: WriteProgress) => void {
+  let last: WriteProgress | undefined;
+  let lastPrint = Date.now();
+  return (p) => {
+    if (io.json) return;
+    if (io.isTty) {
+      io.status(progressLine(p));
+      return;
+    }
+    const now = Date.now();
+    // Not a terminal: one line when a phase ends (its final counts), and one every 5 s in between.
+    if (last && last.phase !== p.phase && (last.phase === 'reading' || last.phase === 'writing')) {
+      io.err(progressLine(last).replace(`${last.phase}:`, `${last.phase} done:`));
+      lastPrint = now;
+    } else if (now - lastPrint >= 5000 && (p.phase === 'reading' || p.phase === 'writing')) {
+      io.err(progressLine(p));
+      lastPrint = now;
+    }
+    last = p;
+  };
+}
+
+/** The per-stream summary table. */
+export function summaryTable(streams: StreamResult[], withDestination: boolean): string {
+  const header = withDestination ? ['Stream', 'Read as', 'Written as', 'Read', 'Sent', 'Confirmed', 'Bytes', 'Status'] : ['Stream', 'Read as', 'Read', 'Bytes', 'Status'];
+  const rows = streams.map((s) =>
+    withDestination
+      ? [s.stream, s.syncMode, s.destinationSyncMode ?? '', n(s.recordsRead), n(s.recordsSent), n(s.recordsConfirmed), formatBytes(s.bytes), s.status]
+      : [s.stream, s.syncMode, n(s.recordsRead), formatBytes(s.bytes), s.status],
+  );
+  const numeric = (i: number) => (withDestination ? i >= 3 && i <= 6 : i >= 2 && i <= 3);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((c, i) => (numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
+}
