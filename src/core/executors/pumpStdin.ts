@@ -1,5 +1,4 @@
 /** Feeding a connector's stdin with backpressure. */
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 
 /**
@@ -19,12 +18,24 @@ export async function pumpStdin(source: AsyncIterable<Uint8Array | string>, targ
   try {
     for await (const chunk of source) {
       if (closed || signal?.aborted || target.destroyed) break;
-      if (!target.write(chunk)) {
-        await Promise.race([once(target, 'drain'), once(target, 'close')]).catch(() => undefined);
-      }
+      if (!target.write(chunk)) await drainOrClose(target);
     }
   } finally {
     target.off('close', onClose);
     if (!closed && !target.destroyed && !target.writableEnded) target.end();
   }
+}
+
+function drainOrClose(target: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      target.off('drain', done);
+      target.off('close', done);
+      target.off('error', done);
+      resolve();
+    };
+    target.on('drain', done);
+    target.on('close', done);
+    target.on('error', done);
+  });
 }
