@@ -1,0 +1,53 @@
+// "Reset State…": forgets the committed state of a source → destination pair (all streams, or
+// the picked ones), after a modal confirmation. The next write of the pair reads everything again.
+import * as vscode from 'vscode';
+import type { ExtensionHost } from '../host';
+import type { SyncPair } from '../syncsTree';
+
+export interface ResetStateArgs {
+  pair?: SyncPair;
+  /** Skip the confirmation (tests, keybindings that already asked). */
+  confirm?: boolean;
+  streams?: string[];
+}
+
+export async function resetState(host: ExtensionHost, arg?: unknown): Promise<boolean> {
+  const args = (typeof arg === 'object' && arg !== null ? arg : {}) as ResetStateArgs;
+  let pair = args.pair;
+  if (!pair) {
+    const pairs = await host.syncsTree.loadPairs();
+    if (pairs.length === 0) {
+      void vscode.window.showInformationMessage('Nothing has been written yet: there is no state to reset.');
+      return false;
+    }
+    const picked = await vscode.window.showQuickPick(
+      pairs.map((p) => ({ label: `${p.source} → ${p.destination}`, description: `${p.runs.length} run(s)`, pair: p })),
+      { title: 'Reset State', placeHolder: 'Which source → destination pair?' },
+    );
+    pair = picked?.pair;
+  }
+  if (!pair) return false;
+  if (host.runner.liveRun) throw new Error('A sync is running: cancel it or wait for it to finish before resetting state.');
+  const streams = args.streams;
+  if (args.confirm !== true) {
+    const what = streams?.length ? `streams ${streams.join(', ')}` : 'every stream';
+    const choice = await vscode.window.showWarningMessage(
+      `Reset the state of ${pair.source} → ${pair.destination}?`,
+      { modal: true, detail: `The committed state of ${what} is forgotten: the next write reads the source from the start (run history is kept).` },
+      'Reset State',
+    );
+    if (choice !== 'Reset State') return false;
+  }
+  const services = await host.services();
+  const store = await services.openStore(pair.folder, true);
+  try {
+    store.clearStates(pair.sourceId, pair.destinationId, streams);
+    await store.save();
+  } finally {
+    await store.close();
+  }
+  host.channels.log.info(`State reset for ${pair.source} → ${pair.destination}${streams?.length ? ` (${streams.join(', ')})` : ''}`);
+  void vscode.window.showInformationMessage(`State reset: the next write of ${pair.source} → ${pair.destination} starts from the beginning.`);
+  host.syncsTree.reload();
+  return true;
+}

@@ -1,0 +1,169 @@
+// "Write to Destination…": quick picks for the source data (a source config or a cached read),
+// the destination config, the streams and the write strategy, remembering the last choice; or an
+// argument object that skips them. Resolves to the WriteResult (undefined when cancelled).
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { WriteStrategy } from '../config';
+import { WRITE_STRATEGIES } from '../config';
+import type { ExtensionHost } from '../host';
+import type { WriteArgs, WriteOutcome } from '../syncRunner';
+import { absolutePath, uriFromArg } from './pickConfig';
+
+const LAST_CHOICE_KEY = 'airbyte.lastWrite';
+
+interface LastChoice {
+  source?: string;
+  destination?: string;
+  streams?: string[];
+  strategy?: WriteStrategy;
+}
+
+const STRATEGY_DETAIL: Record<WriteStrategy, string> = {
+  auto: 'Merge when a stream has a primary key, append when it has a cursor, else replace',
+  append: 'Add the new records to what the destination holds',
+  replace: 'Replace what the destination holds for each stream',
+  merge: 'Upsert by primary key (streams without one are an error)',
+};
+
+export function isWriteArgs(value: unknown): value is WriteArgs {
+  if (typeof value !== 'object' || value === null || value instanceof vscode.Uri) return false;
+  const o = value as Record<string, unknown>;
+  return ['source', 'destination', 'streams', 'strategy', 'fullRefresh'].some((k) => k in o);
+}
+
+export async function writeToDestination(host: ExtensionHost, arg?: unknown): Promise<WriteOutcome | undefined> {
+  const last = host.context.workspaceState.get<LastChoice>(LAST_CHOICE_KEY) ?? {};
+  const args: WriteArgs = isWriteArgs(arg) ? { ...arg } : {};
+  // A config given by a context menu or an editor title button: use it as source or destination by its kind.
+  const contextUri = isWriteArgs(arg) ? undefined : uriFromArg(arg);
+  if (contextUri) {
+    if ((await host.configsTree.kindOf(contextUri)) === 'destination') args.destination = contextUri.fsPath;
+    else args.source = contextUri.fsPath;
+  }
+  // A sync pair from the Syncs view: run it again with its last settings.
+  if (!isWriteArgs(arg) && typeof arg === 'object' && arg !== null && 'pair' in arg) {
+    const again = await host.runner.argsOfPair((arg as { pair: Parameters<ExtensionHost['runner']['argsOfPair']>[0] }).pair);
+    Object.assign(args, again);
+  }
+  const interactive = !isWriteArgs(arg);
+
+  args.source ??= interactive ? await pickSource(host, last) : undefined;
+  if (!args.source) {
+    if (!interactive) throw new Error('Write to Destination: "source" is required (a *.airbyte.jsonc path or "cache:<runId>").');
+    return undefined;
+  }
+  args.destination ??= interactive ? await pickDestination(host, last) : undefined;
+  if (!args.destination) {
+    if (!interactive) throw new Error('Write to Destination: "destination" is required (a *.airbyte.jsonc path).');
+    return undefined;
+  }
+  args.source = args.source.startsWith('cache:') ? args.source : absolutePath(args.source);
+  args.destination = absolutePath(args.destination);
+  if (interactive && !args.streams) {
+    const streams = await pickStreams(host, args.source, last.source === args.source ? last.streams : undefined);
+    if (!streams) return undefined;
+    args.streams = streams;
+  }
+  if (interactive && !args.strategy) {
+    const strategy = await pickStrategy(last.strategy ?? host.config.defaultWriteStrategy);
+    if (!strategy) return undefined;
+    args.strategy = strategy;
+  }
+  args.strategy ??= host.config.defaultWriteStrategy;
+  if (!WRITE_STRATEGIES.includes(args.strategy)) throw new Error(`Unknown write strategy "${String(args.strategy)}": use one of ${WRITE_STRATEGIES.join(', ')}.`);
+  await host.context.workspaceState.update(LAST_CHOICE_KEY, { source: args.source, destination: args.destination, streams: args.streams, strategy: args.strategy } satisfies LastChoice);
+  return host.runner.write(args);
+}
+
+type PathItem = vscode.QuickPickItem & { value: string };
+
+function configItem(uri: vscode.Uri, connector: string | undefined, lastUsed: string | undefined): PathItem {
+  return {
+    label: path.basename(uri.fsPath),
+    description: [connector, uri.fsPath === lastUsed ? '(last used)' : undefined].filter(Boolean).join(' '),
+    detail: vscode.workspace.asRelativePath(uri),
+    value: uri.fsPath,
+  };
+}
+
+function lastFirst<T extends { value: string }>(items: T[], last: string | undefined): T[] {
+  const i = items.findIndex((x) => x.value === last);
+  if (i > 0) items.unshift(...items.splice(i, 1));
+  return items;
+}
+
+async function pickSource(host: ExtensionHost, last: LastChoice): Promise<string | undefined> {
+  const configs = await host.configsTree.listOfKind('source');
+  const items: PathItem[] = lastFirst(configs.map((c) => configItem(c.uri, c.connector, last.source)), last.source);
+  const cached = await host.runner.cachedReads();
+  if (cached.length) {
+    items.push({ label: 'Cached reads', kind: vscode.QuickPickItemKind.Separator, value: '' });
+    for (const c of cached) items.push({ label: `$(database) ${c.label}`, description: c.description, value: `cache:${c.runId}` });
+  }
+  if (items.length === 0) {
+    const create = 'New Connector Config…';
+    if ((await vscode.window.showWarningMessage('No source configs (*.airbyte.jsonc naming a source) in this workspace.', create)) === create) {
+      await vscode.commands.executeCommand('airbyte.newConfig');
+    }
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(items, { title: 'Write to Destination (1/4): source data', placeHolder: 'Read from which source config (or cached read)?', matchOnDescription: true, ignoreFocusOut: true });
+  return picked?.value;
+}
+
+async function pickDestination(host: ExtensionHost, last: LastChoice): Promise<string | undefined> {
+  const configs = await host.configsTree.listOfKind('destination');
+  if (configs.length === 0) {
+    const create = 'New Connector Config…';
+    if ((await vscode.window.showWarningMessage('No destination configs (*.airbyte.jsonc naming a destination) in this workspace.', create)) === create) {
+      await vscode.commands.executeCommand('airbyte.newConfig');
+    }
+    return undefined;
+  }
+  const items = lastFirst(configs.map((c) => configItem(c.uri, c.connector, last.destination)), last.destination);
+  const picked = await vscode.window.showQuickPick(items, { title: 'Write to Destination (2/4): destination', placeHolder: 'Write to which destination config?', matchOnDescription: true, ignoreFocusOut: true });
+  return picked?.value;
+}
+
+async function pickStreams(host: ExtensionHost, source: string, lastStreams: string[] | undefined): Promise<string[] | undefined> {
+  const qp = vscode.window.createQuickPick<vscode.QuickPickItem>();
+  qp.title = 'Write to Destination (3/4): streams';
+  qp.placeholder = 'Discovering streams…';
+  qp.canSelectMany = true;
+  qp.ignoreFocusOut = true;
+  qp.busy = true;
+  qp.show();
+  const controller = new AbortController();
+  try {
+    const result = new Promise<string[] | undefined>((resolve) => {
+      qp.onDidAccept(() => resolve(qp.selectedItems.map((i) => i.label)));
+      qp.onDidHide(() => resolve(undefined));
+    });
+    const discovered = host.runner.listStreams(source, controller.signal).then(
+      (streams) => {
+        qp.items = streams.map((s) => ({ label: s.name, description: s.description }));
+        const wanted = lastStreams?.length ? new Set(lastStreams) : undefined;
+        qp.selectedItems = qp.items.filter((i) => !wanted || wanted.has(i.label));
+        qp.placeholder = 'Pick the streams to write (Enter: the selected ones)';
+        qp.busy = false;
+      },
+      (error: unknown) => {
+        qp.hide();
+        throw error;
+      },
+    );
+    const [streams] = await Promise.all([result, discovered]);
+    if (streams && streams.length === 0) throw new Error('No stream was selected: pick at least one stream to write.');
+    return streams;
+  } finally {
+    controller.abort();
+    qp.dispose();
+  }
+}
+
+async function pickStrategy(preselected: WriteStrategy): Promise<WriteStrategy | undefined> {
+  const items = WRITE_STRATEGIES.map((s) => ({ label: s, description: s === preselected ? '(default)' : undefined, detail: STRATEGY_DETAIL[s] }));
+  const ordered = [...items].sort((a, b) => (a.label === preselected ? -1 : b.label === preselected ? 1 : 0));
+  const picked = await vscode.window.showQuickPick(ordered, { title: 'Write to Destination (4/4): write strategy', placeHolder: 'How should the destination take the records?', ignoreFocusOut: true });
+  return picked?.label;
+}

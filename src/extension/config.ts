@@ -1,0 +1,69 @@
+// One typed view of every `airbyte.*` setting. Read on use (never cached), so a change applies
+// without a reload; `onDidChange` tells the parts that hold derived resources (the registry,
+// the connector log filter) which settings moved.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+export type WriteStrategy = 'auto' | 'append' | 'replace' | 'merge';
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export const WRITE_STRATEGIES: readonly WriteStrategy[] = ['auto', 'append', 'replace', 'merge'];
+const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+
+export type SettingName = 'dockerHost' | 'registryUrl' | 'stateFile' | 'defaultWriteStrategy' | 'logLevel';
+const SETTINGS: readonly SettingName[] = ['dockerHost', 'registryUrl', 'stateFile', 'defaultWriteStrategy', 'logLevel'];
+
+export const DEFAULT_STATE_FILE = '.airbyte/state.sqlite';
+
+export class Config {
+  private section(scope?: vscode.ConfigurationScope): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration('airbyte', scope);
+  }
+
+  /** The Docker engine to use, or undefined for `DOCKER_HOST` / the default socket. */
+  get dockerHost(): string | undefined {
+    return this.section().get<string>('dockerHost')?.trim() || undefined;
+  }
+
+  /** Registry location as a URL or an absolute file path, or undefined for the official registry. */
+  registryLocation(folder = primaryFolder()): { url?: string; file?: string } {
+    const value = this.section(folder?.uri).get<string>('registryUrl')?.trim();
+    if (!value) return {};
+    if (/^https?:\/\//i.test(value)) return { url: value };
+    if (/^file:\/\//i.test(value)) return { file: vscode.Uri.parse(value).fsPath };
+    return { file: folder && !path.isAbsolute(value) ? path.join(folder.uri.fsPath, value) : value };
+  }
+
+  /** Absolute path of the workspace store for `folder` (the setting is relative to the folder). */
+  stateFile(folder: vscode.WorkspaceFolder): string {
+    const value = this.section(folder.uri).get<string>('stateFile')?.trim() || DEFAULT_STATE_FILE;
+    return path.isAbsolute(value) ? value : path.join(folder.uri.fsPath, value);
+  }
+
+  get defaultWriteStrategy(): WriteStrategy {
+    const value = this.section().get<string>('defaultWriteStrategy');
+    return WRITE_STRATEGIES.includes(value as WriteStrategy) ? (value as WriteStrategy) : 'auto';
+  }
+
+  get logLevel(): LogLevel {
+    const value = this.section().get<string>('logLevel');
+    return LOG_LEVELS.includes(value as LogLevel) ? (value as LogLevel) : 'info';
+  }
+
+  /** Calls `listener` with the settings that changed (any scope). */
+  onDidChange(listener: (changed: SettingName[]) => void): vscode.Disposable {
+    return vscode.workspace.onDidChangeConfiguration((event) => {
+      const changed = SETTINGS.filter((s) => event.affectsConfiguration(`airbyte.${s}`));
+      if (changed.length > 0) listener(changed);
+    });
+  }
+}
+
+/** The workspace folder that holds `uri`, else the first one. */
+export function primaryFolder(uri?: vscode.Uri): vscode.WorkspaceFolder | undefined {
+  return (uri && vscode.workspace.getWorkspaceFolder(uri)) || vscode.workspace.workspaceFolders?.[0];
+}
+
+export function shouldLog(level: LogLevel, threshold: LogLevel): boolean {
+  return LOG_LEVELS.indexOf(level) <= LOG_LEVELS.indexOf(threshold);
+}

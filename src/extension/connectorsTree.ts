@@ -1,0 +1,179 @@
+// The Connectors view: registry destinations and sources plus the built-ins, filterable, with
+// the support level in the description and a mark on connectors whose image is present locally
+// (Docker is asked lazily and may be down).
+import * as vscode from 'vscode';
+import type { RegistryEntry } from '../core/registry/registryTypes';
+import type { CoreServices } from './coreServices';
+import type { OutputChannels } from './outputChannels';
+import { RefreshWhileVisible } from './refreshWhileVisible';
+
+export type ConnectorGroup = 'destination' | 'source' | 'builtin';
+
+export interface ConnectorInfo {
+  /** `destination-postgres` or `builtin:sqlite`. */
+  name: string;
+  type: 'source' | 'destination';
+  displayName: string;
+  builtin: boolean;
+  image?: string;
+  version?: string;
+  supportLevel?: string;
+  releaseStage?: string;
+  documentationUrl?: string;
+  description?: string;
+}
+
+export type ConnectorNode = { kind: 'group'; group: ConnectorGroup; count: number } | { kind: 'connector'; info: ConnectorInfo; local: boolean } | { kind: 'message'; text: string; icon: string };
+
+const GROUP_LABEL: Record<ConnectorGroup, string> = { destination: 'Destinations', source: 'Sources', builtin: 'Built-in (no Docker)' };
+
+export function connectorInfoFromEntry(e: RegistryEntry): ConnectorInfo {
+  return {
+    name: e.name,
+    type: e.type,
+    displayName: e.displayName,
+    builtin: false,
+    image: `${e.dockerRepository}:${e.dockerImageTag}`,
+    version: e.dockerImageTag,
+    supportLevel: e.supportLevel,
+    releaseStage: e.releaseStage,
+    documentationUrl: e.documentationUrl,
+  };
+}
+
+/** True when `filter` (words, case-insensitive) matches the connector's name or display name. */
+export function matchesFilter(info: ConnectorInfo, filter: string): boolean {
+  const hay = `${info.name} ${info.displayName}`.toLowerCase();
+  return filter
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((word) => hay.includes(word));
+}
+
+export class ConnectorsTree implements vscode.TreeDataProvider<ConnectorNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ConnectorNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private filterText = '';
+  private localImages = new Set<string>();
+  private imagesAsked = false;
+  readonly refresher: RefreshWhileVisible;
+
+  constructor(
+    private readonly services: () => Promise<CoreServices>,
+    private readonly channels: OutputChannels,
+  ) {
+    this.refresher = new RefreshWhileVisible(() => this.changed.fire(undefined));
+  }
+
+  get filter(): string {
+    return this.filterText;
+  }
+
+  setFilter(text: string): void {
+    this.filterText = text.trim();
+    void vscode.commands.executeCommand('setContext', 'airbyte.connectorsFiltered', this.filterText.length > 0);
+    if (this.refresher.view) this.refresher.view.message = this.filterText ? `Filtered by “${this.filterText}”` : undefined;
+    this.refresher.refresh();
+  }
+
+  /** Re-reads the registry (and the local images) and redraws. */
+  async reload(refreshRegistry: boolean): Promise<void> {
+    const services = await this.services();
+    await services.registry(refreshRegistry);
+    this.imagesAsked = false;
+    this.refresher.refresh();
+  }
+
+  getTreeItem(node: ConnectorNode): vscode.TreeItem {
+    if (node.kind === 'group') {
+      const item = new vscode.TreeItem(GROUP_LABEL[node.group], vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `group:${node.group}`;
+      item.description = String(node.count);
+      item.contextValue = `connectorGroup.${node.group}`;
+      item.iconPath = new vscode.ThemeIcon(node.group === 'destination' ? 'database' : node.group === 'source' ? 'export' : 'beaker');
+      if (this.filterText) item.collapsibleState = vscode.TreeItemCollapsibleState.Expanded;
+      return item;
+    }
+    if (node.kind === 'message') {
+      const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+      item.iconPath = new vscode.ThemeIcon(node.icon);
+      item.contextValue = 'message';
+      return item;
+    }
+    const { info, local } = node;
+    const item = new vscode.TreeItem(info.displayName, vscode.TreeItemCollapsibleState.None);
+    item.id = `connector:${info.name}`;
+    const bits = [info.name];
+    if (info.supportLevel) bits.push(info.supportLevel);
+    if (info.version) bits.push(`v${info.version}`);
+    if (local) bits.push('● local');
+    item.description = bits.join(' · ');
+    item.contextValue = `connector.${info.builtin ? 'builtin' : 'docker'}.${info.type}${local ? '.local' : ''}`;
+    item.iconPath = new vscode.ThemeIcon(
+      info.builtin ? 'beaker' : info.type === 'destination' ? 'database' : 'export',
+      local || info.builtin ? new vscode.ThemeColor('charts.green') : undefined,
+    );
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${escapeMd(info.displayName)}** — \`${info.name}\`\n\n`);
+    if (info.description) md.appendMarkdown(`${escapeMd(info.description)}\n\n`);
+    if (info.image) md.appendMarkdown(`Image: \`${info.image}\`${local ? ' (present locally)' : ' (not pulled yet)'}\n\n`);
+    if (info.supportLevel || info.releaseStage) md.appendMarkdown(`Support: ${[info.supportLevel, info.releaseStage].filter(Boolean).join(', ')}\n\n`);
+    if (info.documentationUrl) md.appendMarkdown(`[Documentation](${info.documentationUrl})`);
+    item.tooltip = md;
+    item.command = { command: 'airbyte.showSpec', title: 'Show Connector Spec', arguments: [{ connector: info.name }] };
+    return item;
+  }
+
+  async getChildren(node?: ConnectorNode): Promise<ConnectorNode[]> {
+    if (node?.kind === 'connector' || node?.kind === 'message') return [];
+    const services = await this.services();
+    let all: ConnectorInfo[];
+    try {
+      const registry = await services.registry();
+      await vscode.commands.executeCommand('setContext', 'airbyte.registryFailed', false);
+      await vscode.commands.executeCommand('setContext', 'airbyte.registryLoaded', true);
+      if (this.refresher.view && registry.notice) this.refresher.view.message = registry.notice;
+      all = [...registry.list('destination'), ...registry.list('source')].map(connectorInfoFromEntry);
+    } catch (error) {
+      this.channels.log.warn(`Connectors view: ${error instanceof Error ? error.message : String(error)}`);
+      await vscode.commands.executeCommand('setContext', 'airbyte.registryFailed', true);
+      all = [];
+      if (!node) return [{ kind: 'group', group: 'builtin', count: this.builtinInfos(services).length }, { kind: 'message', text: 'Registry unavailable — see the Airbyte log', icon: 'warning' }];
+    }
+    const builtins = this.builtinInfos(services);
+    const visible = (list: ConnectorInfo[]) => (this.filterText ? list.filter((c) => matchesFilter(c, this.filterText)) : list);
+    if (!node) {
+      const groups: ConnectorNode[] = (['destination', 'source', 'builtin'] as const).map((group) => ({
+        kind: 'group',
+        group,
+        count: visible(group === 'builtin' ? builtins : all.filter((c) => c.type === group)).length,
+      }));
+      return this.filterText ? groups.filter((g) => g.kind === 'group' && g.count > 0) : groups;
+    }
+    if (!this.imagesAsked && node.group !== 'builtin') {
+      this.imagesAsked = true;
+      // Docker answers after the list is shown; the marks appear when it does.
+      void services.localImages(true).then((refs) => {
+        this.localImages = refs;
+        if (refs.size > 0) this.changed.fire(undefined);
+      });
+    }
+    const list = visible(node.group === 'builtin' ? builtins : all.filter((c) => c.type === node.group));
+    list.sort((a, b) => a.displayName.localeCompare(b.displayName));
+    return list.map((info) => ({ kind: 'connector', info, local: info.image !== undefined && this.localImages.has(info.image) }));
+  }
+
+  private builtinInfos(services: CoreServices): ConnectorInfo[] {
+    return services.builtins().map((b) => ({ name: b.name, type: b.type, displayName: b.displayName, builtin: true, description: b.description }));
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+    this.refresher.dispose();
+  }
+}
+
+function escapeMd(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

@@ -1,0 +1,259 @@
+// The extension's handle on the core, loaded with `import()` after activation so that sql.js,
+// ajv, the registry and dockerode never sit on the activation path. It owns the long-lived core
+// objects (registry, language service) and hands out short-lived ones (a store per run).
+import * as path from 'node:path';
+import type * as vscode from 'vscode';
+import type Docker from 'dockerode';
+import { listBuiltins } from '../core/builtin/builtinRegistry';
+import type { BuiltinConnector } from '../core/builtin/builtinRegistry';
+import type { Destination, Source } from '../core/connectors/connector';
+import { getConnectorFromFile, getDestination } from '../core/connectors/getConnector';
+import type { GetConnectorOptions } from '../core/connectors/getConnector';
+import { connectDocker } from '../core/docker/dockerClient';
+import { listLocalImageRefs } from '../core/docker/listImages';
+import { getConfigLanguageService } from '../core/language/configLanguageService';
+import type { ConfigLanguageService } from '../core/language/configLanguageService';
+import { loadRegistry } from '../core/registry/registry';
+import type { Registry } from '../core/registry/registry';
+import { SpecResolver } from '../core/spec/specResolver';
+import type { ConnectorRef, ResolvedSpec, ResolveSpecOptions } from '../core/spec/specTypes';
+import { StateStore } from '../core/store/stateStore';
+import { identityOf } from '../core/write/writePipeline';
+import type { WriteProgress } from '../core/write/progressTracker';
+import type { WriteResult } from '../core/write/writeResult';
+import type { ConnectorLogLine } from '../core/connectors/connectorProcess';
+import type { Config, WriteStrategy } from './config';
+import type { OutputChannels } from './outputChannels';
+
+export interface CoreServicesOptions {
+  config: Config;
+  channels: OutputChannels;
+  /** The extension's install folder (the bundle and `sql-wasm.wasm` are in its `dist/`). */
+  extensionPath: string;
+  /** Per-user storage (registry cache, spec cache). */
+  globalStoragePath: string;
+}
+
+/** What `airbyte.writeToDestination` resolves to: the core's WriteResult. */
+export type WriteOutcome = WriteResult;
+
+export interface WriteJob {
+  /** A `*.airbyte.jsonc` path, or `cache:<runId>`. */
+  source: string;
+  destination: string;
+  streams?: string[];
+  strategy: WriteStrategy;
+  fullRefresh: boolean;
+  folder: vscode.WorkspaceFolder;
+  signal: AbortSignal;
+  onProgress(p: WriteProgress): void;
+  onLog(connector: string, line: ConnectorLogLine): void;
+  /** The state identities of the pair, once known (the Syncs view places the live run with them). */
+  onIdentities(sourceId: string, destinationId: string): void;
+}
+
+export class CoreServices {
+  private registryPromise: Promise<Registry> | undefined;
+  private imagesPromise: Promise<Set<string>> | undefined;
+  private specResolver: SpecResolver | undefined;
+  private specResolverRegistry: Registry | undefined;
+  private languagePromise: Promise<ConfigLanguageService> | undefined;
+
+  constructor(private readonly options: CoreServicesOptions) {}
+
+  get wasmPath(): string {
+    return path.join(this.options.extensionPath, 'dist', 'sql-wasm.wasm');
+  }
+
+  get cacheDir(): string {
+    return this.options.globalStoragePath;
+  }
+
+  /** The connector registry (cached; `refresh` asks the server again, still conditionally). */
+  registry(refresh = false): Promise<Registry> {
+    if (!this.registryPromise || refresh) {
+      const started = Date.now();
+      const location = this.options.config.registryLocation();
+      const promise = loadRegistry({ ...location, cacheDir: path.join(this.cacheDir, 'registry'), refresh });
+      this.registryPromise = promise;
+      promise.then(
+        (r) => {
+          this.options.channels.log.info(`Registry: ${r.size} connectors from ${r.location || 'file'} (${r.source}) in ${Date.now() - started} ms`);
+          if (r.notice) this.options.channels.log.warn(r.notice);
+        },
+        (error: unknown) => {
+          // A failed load is retried on next use rather than cached.
+          if (this.registryPromise === promise) this.registryPromise = undefined;
+          this.options.channels.log.error(`Registry: ${error instanceof Error ? error.message : String(error)}`);
+        },
+      );
+    }
+    return this.registryPromise;
+  }
+
+  /** Forget the registry (the setting changed). */
+  resetRegistry(): void {
+    this.registryPromise = undefined;
+  }
+
+  /**
+   * The `*.airbyte.jsonc` language service over the current registry; specs of images are read by
+   * running `spec` (cached on disk per image), so configs naming an `image` are checked too.
+   */
+  languageService(): Promise<ConfigLanguageService> {
+    this.languagePromise ??= (async () => {
+      const specProvider = await this.specs();
+      let registry: Registry | undefined;
+      try {
+        registry = await this.registry();
+      } catch {
+        registry = undefined;
+      }
+      return getConfigLanguageService({ registry, specProvider });
+    })();
+    return this.languagePromise;
+  }
+
+  /** Rebuilds the language service (the registry changed). */
+  async refreshLanguageService(): Promise<void> {
+    this.languagePromise = undefined;
+    this.specResolver = undefined;
+    await this.languageService();
+  }
+
+  /** A spec resolver over the current registry (rebuilt when the registry changes). */
+  async specs(): Promise<SpecResolver> {
+    let registry: Registry | undefined;
+    try {
+      registry = await this.registry();
+    } catch {
+      // Built-ins and explicit images still resolve without a registry.
+      registry = undefined;
+    }
+    if (!this.specResolver || this.specResolverRegistry !== registry) {
+      this.specResolver = new SpecResolver({ registry, cacheDir: path.join(this.cacheDir, 'specs'), runSpec: (image, signal) => this.runSpec(image, signal) });
+      this.specResolverRegistry = registry;
+    }
+    return this.specResolver;
+  }
+
+  async resolveSpec(ref: ConnectorRef, options?: ResolveSpecOptions): Promise<ResolvedSpec> {
+    return (await this.specs()).resolve(ref, options);
+  }
+
+  /** The image a connector runs: the config's `image`, else the registry's pinned (or the config's) version. */
+  async imageOf(ref: ConnectorRef): Promise<string> {
+    if (ref.image) return ref.image;
+    if (ref.connector.startsWith('builtin:')) throw new Error(`${ref.connector} is built in: it runs without Docker and has no image to pull.`);
+    const entry = (await this.registry()).find(ref.connector);
+    if (!entry) throw new Error(`"${ref.connector}" is not in the connector registry: set "image" in its config to pull an image by name.`);
+    return `${entry.dockerRepository}:${ref.version ?? entry.dockerImageTag}`;
+  }
+
+  /** Runs `spec` in an image (for configs that name an image or a version the registry does not describe). */
+  private async runSpec(image: string, signal?: AbortSignal) {
+    const connector = await getDestination(image, { image, dockerHost: this.options.config.dockerHost, signal });
+    return connector.spec({ signal, onLog: (l) => this.options.channels.connectorLog(image, l) });
+  }
+
+  /** The connector a `*.airbyte.jsonc` names, ready to run (the registry is used when it loads). */
+  async connectorFromFile(file: string, options: GetConnectorOptions & { type?: 'source' | 'destination' } = {}): Promise<Source | Destination> {
+    let registry: Registry | undefined;
+    try {
+      registry = await this.registry();
+    } catch (error) {
+      // Built-ins and configs with an `image` run without a registry; others fail below with the reason.
+      this.options.channels.log.warn(`Registry unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return getConnectorFromFile(file, { registry: registry ?? { find: () => undefined }, dockerHost: this.options.config.dockerHost, ...options });
+  }
+
+  builtins(): readonly BuiltinConnector[] {
+    return listBuiltins();
+  }
+
+  docker(): Promise<Docker> {
+    return connectDocker({ dockerHost: this.options.config.dockerHost });
+  }
+
+  /** `repository:tag` of every local image; empty (and logged once) when Docker is not reachable. */
+  localImages(refresh = false): Promise<Set<string>> {
+    if (!this.imagesPromise || refresh) {
+      this.imagesPromise = this.docker()
+        .then((docker) => listLocalImageRefs(docker))
+        .catch((error: unknown) => {
+          this.options.channels.log.info(`Local images unknown: ${error instanceof Error ? error.message : String(error)}`);
+          return new Set<string>();
+        });
+    }
+    return this.imagesPromise;
+  }
+
+  /** Absolute path of the store of `folder`. */
+  storePath(folder: vscode.WorkspaceFolder): string {
+    return this.options.config.stateFile(folder);
+  }
+
+  /**
+   * Opens the workspace store. `lock: false` for reading (trees): the CLI may hold the lock
+   * while the extension shows history. Callers close it.
+   */
+  openStore(folder: vscode.WorkspaceFolder, lock: boolean): Promise<StateStore> {
+    return StateStore.open({
+      path: this.storePath(folder),
+      wasmPath: this.wasmPath,
+      lock,
+      purpose: 'VS Code (Airbyte Write extension)',
+      onWarning: (w) => this.options.channels.log.warn(w),
+    });
+  }
+
+  /**
+   * One write: source config → destination config through the workspace store (holding its lock
+   * for the run, so a CLI run on the same store is told it is in use).
+   */
+  async runWrite(job: WriteJob): Promise<WriteResult> {
+    if (job.source.startsWith('cache:')) {
+      throw new Error('Writing a cached read by run id is not supported yet: pick the source config instead (its records go through the same cache, and only what the destination has not confirmed is sent).');
+    }
+    const source = await this.connectorFromFile(job.source, { type: 'source', installIfMissing: true, signal: job.signal });
+    const destination = await this.connectorFromFile(job.destination, { type: 'destination', installIfMissing: true, signal: job.signal });
+    if (source.type !== 'source') throw new Error(`${path.basename(job.source)} names a ${source.type}, not a source.`);
+    if (destination.type !== 'destination') throw new Error(`${path.basename(job.destination)} names a ${destination.type}, not a destination.`);
+    const store = await this.openStore(job.folder, true);
+    try {
+      const onLog = (connector: string, line: ConnectorLogLine) => job.onLog(connector, line);
+      const [sourceId, destinationId] = await Promise.all([identityOf(source, { signal: job.signal, onLog }), identityOf(destination, { signal: job.signal, onLog })]);
+      job.onIdentities(sourceId, destinationId);
+      return await (destination as Destination).write(source as Source, {
+        store,
+        streams: job.streams,
+        writeStrategy: job.strategy,
+        forceFullRefresh: job.fullRefresh,
+        signal: job.signal,
+        onProgress: job.onProgress,
+        onLog,
+        onNotice: (text) => this.options.channels.log.info(text),
+      });
+    } finally {
+      await store.close();
+    }
+  }
+
+  /** The streams a source config offers (its `discover`), for the streams quick pick. */
+  async listStreams(source: string, signal: AbortSignal): Promise<{ name: string; description?: string }[]> {
+    if (source.startsWith('cache:')) throw new Error('Writing a cached read by run id is not supported yet: pick the source config instead.');
+    const connector = await this.connectorFromFile(source, { type: 'source', installIfMissing: true, signal });
+    const catalog = await (connector as Source).discover({ signal, onLog: (l) => this.options.channels.connectorLog(connector.name, l) });
+    return catalog.streams.map((s) => {
+      const modes = s.supported_sync_modes?.includes('incremental') ? 'incremental' : 'full refresh';
+      const pk = s.source_defined_primary_key?.length ? `key ${s.source_defined_primary_key.map((p) => p.join('.')).join(', ')}` : 'no key';
+      return { name: s.namespace ? `${s.namespace}.${s.name}` : s.name, description: `${modes} · ${pk}` };
+    });
+  }
+
+  /** Reads cached in the store that a write could replay (none offered until replay by run id exists). */
+  async cachedReads(_folder: vscode.WorkspaceFolder): Promise<{ runId: string; label: string; description: string }[]> {
+    return [];
+  }
+}

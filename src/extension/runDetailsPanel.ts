@@ -1,0 +1,193 @@
+// The run details webview panel: one panel per run, updated live by the sync runner through the
+// typed protocol in src/shared/runDetailsProtocol.ts. Strict CSP (default-src 'none', a script
+// nonce), resources only from the bundled webview folder. When hidden the webview keeps its own
+// state (setState); when restored after a reload it asks for a snapshot, which the host rebuilds
+// from the store.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { HostToWebviewMessage, RunView, WebviewToHostMessage } from '../shared/runDetailsProtocol';
+import { isWebviewToHostMessage, RUN_DETAILS_VIEW_TYPE } from '../shared/runDetailsProtocol';
+
+export interface RunDetailsHost {
+  /** The current view of a run (live or from the store). */
+  runView(runId: string): Promise<RunView | undefined>;
+  cancel(runId: string): Promise<unknown>;
+  rerun(runId: string): Promise<void>;
+  showLogs(): void;
+}
+
+export function panelTitle(run: Pick<RunView, 'source' | 'destination'>): string {
+  return `Airbyte Run: ${run.source} → ${run.destination}`;
+}
+
+export class RunDetailsPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, vscode.WebviewPanel>();
+  /** The run id each panel shows; a live run gets its store id after it started. */
+  private readonly keys = new Map<vscode.WebviewPanel, { runId: string }>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly webviewRoot: vscode.Uri;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly host: RunDetailsHost,
+  ) {
+    this.webviewRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+    this.disposables.push(
+      vscode.window.registerWebviewPanelSerializer(RUN_DETAILS_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state: unknown) => {
+          const runId = (state as { run?: RunView } | undefined)?.run?.runId;
+          if (!runId) {
+            panel.dispose();
+            return;
+          }
+          this.adopt(panel, runId);
+          const run = await this.host.runView(runId);
+          if (run) this.post(runId, { type: 'snapshot', run });
+        },
+      }),
+    );
+  }
+
+  /** Opens (or reveals) the panel of a run and sends it the current snapshot. */
+  async open(run: RunView, preserveFocus = false): Promise<vscode.WebviewPanel> {
+    let panel = this.panels.get(run.runId);
+    if (panel) {
+      panel.reveal(undefined, preserveFocus);
+    } else {
+      panel = vscode.window.createWebviewPanel(RUN_DETAILS_VIEW_TYPE, panelTitle(run), { viewColumn: vscode.ViewColumn.Active, preserveFocus }, this.options());
+      this.adopt(panel, run.runId);
+    }
+    panel.title = panelTitle(run);
+    this.post(run.runId, { type: 'snapshot', run });
+    return panel;
+  }
+
+  /** A run's id changed (a live run got its store id): its panel follows. */
+  rekey(from: string, to: string): void {
+    const panel = this.panels.get(from);
+    if (!panel || from === to) return;
+    this.panels.delete(from);
+    this.panels.set(to, panel);
+    const key = this.keys.get(panel);
+    if (key) key.runId = to;
+  }
+
+  isOpen(runId: string): boolean {
+    return this.panels.has(runId);
+  }
+
+  /** The panel of a run, for tests. */
+  panel(runId: string): vscode.WebviewPanel | undefined {
+    return this.panels.get(runId);
+  }
+
+  /** Sends a message to a run's panel when it is open (a hidden panel gets it when shown: its state is rebuilt from a snapshot). */
+  post(runId: string, message: HostToWebviewMessage): void {
+    const panel = this.panels.get(runId);
+    if (panel) void panel.webview.postMessage(message);
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return { enableScripts: true, localResourceRoots: [this.webviewRoot], retainContextWhenHidden: false, enableFindWidget: true };
+  }
+
+  private adopt(panel: vscode.WebviewPanel, runId: string): void {
+    panel.webview.options = this.options();
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'airbyte-file.svg');
+    panel.webview.html = this.html(panel.webview, runId);
+    this.panels.set(runId, panel);
+    const key = { runId };
+    this.keys.set(panel, key);
+    const subscriptions = [
+      panel.webview.onDidReceiveMessage(async (message: unknown) => {
+        if (!isWebviewToHostMessage(message)) return;
+        await this.onMessage(key.runId, message);
+      }),
+      panel.onDidChangeViewState((e) => {
+        // A webview that was hidden lost its DOM: give it the latest snapshot right away.
+        if (e.webviewPanel.visible) void this.host.runView(key.runId).then((run) => run && this.post(key.runId, { type: 'snapshot', run }));
+      }),
+    ];
+    panel.onDidDispose(() => {
+      if (this.panels.get(key.runId) === panel) this.panels.delete(key.runId);
+      this.keys.delete(panel);
+      for (const s of subscriptions) s.dispose();
+    });
+  }
+
+  private async onMessage(runId: string, message: WebviewToHostMessage): Promise<void> {
+    switch (message.type) {
+      case 'ready': {
+        const run = await this.host.runView(runId);
+        if (run) this.post(runId, { type: 'snapshot', run });
+        break;
+      }
+      case 'showLogs':
+        this.host.showLogs();
+        break;
+      case 'cancel':
+        await this.host.cancel(message.runId);
+        break;
+      case 'rerun':
+        await this.host.rerun(message.runId);
+        break;
+    }
+  }
+
+  private html(webview: vscode.Webview, runId: string): string {
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot, 'main.js'));
+    const styles = webview.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot, 'styles.css'));
+    const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="${csp}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <link rel="stylesheet" href="${styles.toString()}">
+  <title>Airbyte Run</title>
+</head>
+<body data-run-id="${escapeAttr(runId)}">
+  <p id="placeholder">Loading run ${escapeHtml(runId)}…</p>
+  <main id="run" hidden>
+    <header>
+      <h1 id="run-title"></h1>
+      <span id="run-status" class="status" role="status"></span>
+      <vscode-progress-ring id="run-spinner" hidden></vscode-progress-ring>
+      <span class="actions">
+        <vscode-button id="cancel-button" appearance="secondary" hidden>Cancel</vscode-button>
+        <vscode-button id="rerun-button" appearance="secondary" hidden>Run Again</vscode-button>
+        <vscode-button id="logs-button" appearance="secondary">Show Logs</vscode-button>
+      </span>
+    </header>
+    <p id="run-facts" class="facts"></p>
+    <section id="run-error" role="alert" hidden></section>
+    <h2>Streams</h2>
+    <p id="totals" class="facts"></p>
+    <vscode-data-grid id="streams-table" aria-label="Streams"></vscode-data-grid>
+    <p id="empty-streams" class="facts" hidden>No streams yet.</p>
+    <h2>Throughput</h2>
+    <p class="legend"><span class="sent">━ sent</span> · <span class="confirmed">┅ confirmed</span> (records/s) <span id="chart-caption"></span></p>
+    <div id="throughput-chart"></div>
+    <h2>Connector log (last lines)</h2>
+    <pre id="log-tail"></pre>
+  </main>
+  <script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    for (const p of this.panels.values()) p.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function escapeAttr(s: string): string {
+  return escapeHtml(s);
+}

@@ -1,0 +1,123 @@
+// Core run data (live progress events, run history rows, errors) → the RunView the webview and the
+// Syncs tree show. Pure functions: no `vscode` import, unit-tested under test/unit/extension.
+import type { RunRecord } from '../core/store/stateStore';
+import type { WriteProgress } from '../core/write/progressTracker';
+import type { RunErrorView, RunStatus, RunView, StreamRow } from '../shared/runDetailsProtocol';
+import { appendThroughputPoint, LOG_TAIL_LINES } from '../shared/runDetailsProtocol';
+
+/** `postgres.airbyte.jsonc` → `postgres`; `cache:12` → `cache #12`. */
+export function labelOfRef(ref: string): string {
+  if (ref.startsWith('cache:')) return `cache #${ref.slice('cache:'.length)}`;
+  const base = ref.split(/[\\/]/).pop() ?? ref;
+  return base.replace(/\.airbyte\.jsonc$/, '');
+}
+
+export function newRunView(init: { runId: string; source: string; destination: string; strategy?: string; streams?: string[]; startedAt?: number }): RunView {
+  const startedAt = init.startedAt ?? Date.now();
+  return {
+    runId: init.runId,
+    source: init.source,
+    destination: init.destination,
+    status: 'Running',
+    startedAt,
+    durationMs: 0,
+    strategy: init.strategy,
+    streams: (init.streams ?? []).map((name) => ({ name, strategy: init.strategy, read: 0, sent: 0, confirmed: 0, phase: 'pending' })),
+    throughput: [{ t: 0, sent: 0, confirmed: 0 }],
+    logTail: [],
+  };
+}
+
+/** Folds a progress event into the view (mutates and returns it). */
+export function applyProgress(view: RunView, p: WriteProgress): RunView {
+  if (p.runId > 0) view.runId = String(p.runId);
+  view.durationMs = p.elapsedMs;
+  for (const s of p.streams) {
+    let row = view.streams.find((r) => r.name === s.stream);
+    if (!row) {
+      row = { name: s.stream, strategy: view.strategy, read: 0, sent: 0, confirmed: 0, phase: 'pending' };
+      view.streams.push(row);
+    }
+    row.read = s.recordsRead;
+    row.sent = s.recordsSent;
+    row.confirmed = s.recordsConfirmed;
+    if (row.phase === 'pending' && (s.recordsRead > 0 || s.recordsSent > 0)) row.phase = 'running';
+  }
+  view.throughput = appendThroughputPoint(view.throughput, { t: p.elapsedMs, sent: p.phase === 'reading' ? p.recordsRead : p.recordsSent, confirmed: p.recordsConfirmed });
+  return view;
+}
+
+/** Appends masked connector log lines to the view's tail. */
+export function appendLog(view: RunView, lines: string[]): void {
+  view.logTail.push(...lines);
+  if (view.logTail.length > LOG_TAIL_LINES) view.logTail.splice(0, view.logTail.length - LOG_TAIL_LINES);
+}
+
+export interface ErrorLike {
+  message: string;
+  guidance?: string;
+  traceMessage?: string;
+  exitCode?: number;
+  context?: Record<string, unknown>;
+  logTail?: string[];
+}
+
+export function errorView(error: ErrorLike): RunErrorView {
+  const connector = error.context?.connector;
+  return {
+    message: error.message,
+    guidance: error.guidance,
+    traceMessage: error.traceMessage,
+    exitCode: error.exitCode,
+    connector: typeof connector === 'string' ? connector : undefined,
+  };
+}
+
+/** Marks the run finished; streams still running become complete (success) or incomplete. */
+export function finishRunView(view: RunView, status: Exclude<RunStatus, 'Running'>, endedAt = Date.now(), error?: ErrorLike): RunView {
+  view.status = status;
+  view.endedAt = endedAt;
+  view.durationMs = endedAt - view.startedAt;
+  for (const row of view.streams) row.phase = status === 'Succeeded' ? 'complete' : row.phase === 'complete' ? 'complete' : 'incomplete';
+  if (error) {
+    view.error = errorView(error);
+    if (error.logTail?.length && view.logTail.length === 0) appendLog(view, error.logTail);
+  }
+  const last = view.throughput[view.throughput.length - 1];
+  const sent = view.streams.reduce((n, s) => n + s.sent, 0);
+  const confirmed = view.streams.reduce((n, s) => n + s.confirmed, 0);
+  if (!last || last.t < view.durationMs) view.throughput = appendThroughputPoint(view.throughput, { t: view.durationMs, sent, confirmed });
+  return view;
+}
+
+const STATUS: Record<string, RunStatus> = { running: 'Running', succeeded: 'Succeeded', failed: 'Failed', cancelled: 'Cancelled' };
+
+/** A run from the store's history (no live samples: the chart gets its start and end). */
+export function runViewFromRecord(r: RunRecord, labels?: { source?: string; destination?: string }): RunView {
+  const streams: StreamRow[] = (r.streamStats.length ? r.streamStats : r.streams.map((stream) => ({ stream, recordsRead: 0, recordsSent: 0, recordsConfirmed: 0, bytes: 0 }))).map((s) => ({
+    name: s.stream,
+    strategy: r.strategy,
+    read: s.recordsRead,
+    sent: s.recordsSent,
+    confirmed: s.recordsConfirmed,
+    phase: r.status === 'succeeded' ? 'complete' : r.status === 'running' ? 'running' : 'status' in s && s.status === 'complete' ? 'complete' : 'incomplete',
+  }));
+  const durationMs = (r.endedAt ?? Date.now()) - r.startedAt;
+  return {
+    runId: String(r.id),
+    source: labels?.source ?? r.source,
+    destination: labels?.destination ?? r.destination ?? '?',
+    status: STATUS[r.status] ?? 'Failed',
+    startedAt: r.startedAt,
+    endedAt: r.endedAt,
+    durationMs,
+    strategy: r.strategy,
+    streams,
+    throughput: [
+      { t: 0, sent: 0, confirmed: 0 },
+      { t: Math.max(durationMs, 1), sent: r.recordsSent, confirmed: r.recordsConfirmed },
+    ],
+    error: r.error ? { message: r.error } : undefined,
+    logTail: [],
+  };
+}

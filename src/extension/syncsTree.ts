@@ -1,0 +1,223 @@
+// The Syncs view: every source → destination pair written before (from the store's run history),
+// with the last status, records confirmed, duration and time; the run in progress live at the top;
+// past runs beneath each pair. Read without taking the store's lock, so the CLI can run meanwhile.
+import { existsSync } from 'node:fs';
+import * as vscode from 'vscode';
+import type { RunRecord } from '../core/store/stateStore';
+import type { RunView } from '../shared/runDetailsProtocol';
+import { formatCount, formatDuration } from '../shared/runDetailsProtocol';
+import type { CoreServices } from './coreServices';
+import type { OutputChannels } from './outputChannels';
+import { RefreshWhileVisible } from './refreshWhileVisible';
+
+/** A source → destination pair and its runs, newest first. */
+export interface SyncPair {
+  key: string;
+  source: string;
+  destination: string;
+  sourceId: string;
+  destinationId: string;
+  folder: vscode.WorkspaceFolder;
+  runs: RunRecord[];
+}
+
+export type SyncNode =
+  | { kind: 'pair'; pair: SyncPair; live?: RunView }
+  | { kind: 'live'; run: RunView }
+  | { kind: 'run'; pair: SyncPair; run: RunRecord }
+  | { kind: 'message'; text: string };
+
+/** What the tree needs from the sync runner (the run in progress). */
+export interface LiveRunSource {
+  readonly liveRun: { view: RunView; sourceId?: string; destinationId?: string } | undefined;
+}
+
+const STATUS_ICON: Record<string, [string, string | undefined]> = {
+  succeeded: ['pass-filled', 'testing.iconPassed'],
+  failed: ['error', 'testing.iconFailed'],
+  cancelled: ['circle-slash', 'disabledForeground'],
+  running: ['sync~spin', undefined],
+};
+
+const LABELS_KEY = 'airbyte.identityLabels';
+
+export function statusLabel(status: string): string {
+  return status.charAt(0).toUpperCase() + status.slice(1);
+}
+
+export function relativeTime(then: number, now = Date.now()): string {
+  const s = Math.round((now - then) / 1000);
+  if (s < 45) return 'just now';
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 24) return `${h} h ago`;
+  return new Date(then).toLocaleDateString();
+}
+
+/** Names people gave the connectors: the config file a state identity was last run from. */
+export interface IdentityLabels {
+  get(identity: string): string | undefined;
+}
+
+/** Groups runs (newest first) into pairs, in order of each pair's latest run. */
+export function groupRuns(runs: readonly RunRecord[], folder: vscode.WorkspaceFolder, labels?: IdentityLabels): SyncPair[] {
+  const pairs = new Map<string, SyncPair>();
+  for (const run of runs) {
+    if (run.kind !== 'write') continue;
+    const key = `${run.sourceId}→${run.destinationId ?? ''}`;
+    let pair = pairs.get(key);
+    if (!pair) {
+      pair = {
+        key,
+        source: labels?.get(run.sourceId) ?? run.source,
+        destination: (run.destinationId && labels?.get(run.destinationId)) || (run.destination ?? '?'),
+        sourceId: run.sourceId, destinationId: run.destinationId ?? '', folder, runs: [] };
+      pairs.set(key, pair);
+    }
+    pair.runs.push(run);
+  }
+  return [...pairs.values()];
+}
+
+export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<SyncNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  readonly refresher = new RefreshWhileVisible(() => this.changed.fire(undefined));
+  private pairs: SyncPair[] | undefined;
+  live: LiveRunSource | undefined;
+
+  constructor(
+    private readonly services: () => Promise<CoreServices>,
+    private readonly channels: OutputChannels,
+    private readonly memento?: vscode.Memento,
+  ) {}
+
+  /** The label of a state identity (config file name), remembered per workspace. */
+  readonly labels: IdentityLabels & { set(identity: string, label: string): void } = {
+    get: (identity) => this.memento?.get<Record<string, string>>(LABELS_KEY)?.[identity],
+    set: (identity, label) => {
+      const all = { ...(this.memento?.get<Record<string, string>>(LABELS_KEY) ?? {}), [identity]: label };
+      void this.memento?.update(LABELS_KEY, all);
+    },
+  };
+
+  /** Reads the run history again and redraws. */
+  reload(): void {
+    this.pairs = undefined;
+    this.refresher.refresh();
+  }
+
+  /** Pairs from every workspace folder's store. */
+  async loadPairs(): Promise<SyncPair[]> {
+    if (this.pairs) return this.pairs;
+    const services = await this.services();
+    const pairs: SyncPair[] = [];
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      if (!existsSync(services.storePath(folder))) continue;
+      try {
+        const store = await services.openStore(folder, false);
+        try {
+          pairs.push(...groupRuns(store.listRuns(500), folder, this.labels));
+        } finally {
+          await store.close();
+        }
+      } catch (error) {
+        this.channels.log.warn(`Syncs view: cannot read ${services.storePath(folder)}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    this.pairs = pairs;
+    void vscode.commands.executeCommand('setContext', 'airbyte.hasRuns', pairs.length > 0);
+    return pairs;
+  }
+
+  getTreeItem(node: SyncNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'message': {
+        const item = new vscode.TreeItem(node.text);
+        item.contextValue = 'message';
+        return item;
+      }
+      case 'live': {
+        const item = new vscode.TreeItem(`${node.run.source} → ${node.run.destination}`, vscode.TreeItemCollapsibleState.None);
+        item.id = `live:${node.run.runId}`;
+        item.description = liveDescription(node.run);
+        item.iconPath = new vscode.ThemeIcon('sync~spin');
+        item.contextValue = 'sync.running';
+        item.command = { command: 'airbyte.openRunDetails', title: 'Open Run Details', arguments: [{ runId: node.run.runId }] };
+        return item;
+      }
+      case 'pair': {
+        const last = node.pair.runs[0];
+        const item = new vscode.TreeItem(`${node.pair.source} → ${node.pair.destination}`, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `pair:${node.pair.folder.uri.toString()}:${node.pair.key}`;
+        if (node.live) {
+          item.description = liveDescription(node.live);
+          item.iconPath = new vscode.ThemeIcon('sync~spin');
+          item.contextValue = 'sync.running';
+        } else {
+          item.description = runDescription(last);
+          const [icon, color] = STATUS_ICON[last.status] ?? ['circle-outline', undefined];
+          item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+          item.contextValue = `sync.${last.status}`;
+        }
+        item.tooltip = pairTooltip(node.pair);
+        return item;
+      }
+      case 'run': {
+        const r = node.run;
+        const item = new vscode.TreeItem(`#${r.id} ${statusLabel(r.status)}`, vscode.TreeItemCollapsibleState.None);
+        item.id = `run:${node.pair.folder.uri.toString()}:${r.id}`;
+        item.description = [new Date(r.startedAt).toLocaleString(), `${formatCount(r.recordsConfirmed)} confirmed`, r.endedAt ? formatDuration(r.endedAt - r.startedAt) : undefined].filter(Boolean).join(' · ');
+        const [icon, color] = STATUS_ICON[r.status] ?? ['circle-outline', undefined];
+        item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+        item.contextValue = `run.${r.status}`;
+        item.tooltip = r.error ? `${statusLabel(r.status)}: ${r.error}` : `${r.streams.join(', ')} — ${formatCount(r.recordsRead)} read, ${formatCount(r.recordsSent)} sent, ${formatCount(r.recordsConfirmed)} confirmed`;
+        item.command = { command: 'airbyte.openRunDetails', title: 'Open Run Details', arguments: [{ runId: String(r.id), folder: node.pair.folder.uri.toString() }] };
+        return item;
+      }
+    }
+  }
+
+  async getChildren(node?: SyncNode): Promise<SyncNode[]> {
+    if (node?.kind === 'pair') return node.pair.runs.map((run) => ({ kind: 'run', pair: node.pair, run }));
+    if (node) return [];
+    const pairs = await this.loadPairs();
+    const live = this.live?.liveRun;
+    const nodes: SyncNode[] = [];
+    let liveShown = false;
+    for (const pair of pairs) {
+      const isLive = live && live.sourceId === pair.sourceId && live.destinationId === pair.destinationId;
+      if (isLive) liveShown = true;
+      nodes.push({ kind: 'pair', pair, live: isLive ? live.view : undefined });
+    }
+    // A first run of a pair has no history yet: show it on its own at the top.
+    if (live && !liveShown) nodes.unshift({ kind: 'live', run: live.view });
+    return nodes;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+    this.refresher.dispose();
+  }
+}
+
+function runDescription(r: RunRecord): string {
+  return [statusLabel(r.status), `${formatCount(r.recordsConfirmed)} records`, r.endedAt ? formatDuration(r.endedAt - r.startedAt) : undefined, relativeTime(r.endedAt ?? r.startedAt)].filter(Boolean).join(' · ');
+}
+
+function liveDescription(v: RunView): string {
+  const sent = v.streams.reduce((n, s) => n + s.sent, 0);
+  const confirmed = v.streams.reduce((n, s) => n + s.confirmed, 0);
+  return `Running · ${formatCount(sent)} sent · ${formatCount(confirmed)} confirmed · ${formatDuration(v.durationMs)}`;
+}
+
+function pairTooltip(pair: SyncPair): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  const last = pair.runs[0];
+  md.appendMarkdown(`**${pair.source} → ${pair.destination}**\n\n`);
+  md.appendMarkdown(`${pair.runs.length} run(s); last: ${statusLabel(last.status)}, ${formatCount(last.recordsConfirmed)} records confirmed`);
+  if (last.streams.length) md.appendMarkdown(`, streams ${last.streams.join(', ')}`);
+  if (last.error) md.appendMarkdown(`\n\nError: ${last.error}`);
+  return md;
+}
