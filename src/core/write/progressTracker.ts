@@ -57,6 +57,8 @@ export class ProgressTracker {
   }
 
   setPhase(phase: RunPhase): void {
+    // The old phase's final counts first, so that hosts can report how it ended.
+    if (this.phase !== 'preparing') this.emit(true);
     this.phase = phase;
     this.phaseStart = Date.now();
     this.phaseBase = this.total(phase === 'reading' ? 'recordsRead' : 'recordsSent');

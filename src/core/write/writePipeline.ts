@@ -192,6 +192,8 @@ interface IngestOutcome {
 async function ingestSource(ctx: RunContext, source: Source, sourceId: string, plans: StreamPlan[], catalog: ReturnType<typeof buildConfiguredCatalog>['catalog'], offered: AirbyteStateMessage[]): Promise<IngestOutcome> {
   const { tracker, cache } = ctx;
   tracker.setPhase('reading');
+  // Segment files of an ingest whose process was killed before committing: the lock says none runs now.
+  await cache.removeOrphans();
   const ingest = cache.beginIngest(sourceId, plans.map((p) => ({ streamKey: p.key, replace: p.syncMode === 'full_refresh' })));
   let error: unknown;
   try {

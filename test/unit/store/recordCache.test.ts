@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { RecordCache } from '../../../src/core/store/recordCache';
+import { StateStore } from '../../../src/core/store/stateStore';
+
+const line = (stream: string, id: number) => JSON.stringify({ type: 'RECORD', record: { stream, data: { id, Name: `n${id}` }, emitted_at: 1700000000000 + id } });
+const lines = (stream: string, from: number, to: number) => Array.from({ length: to - from }, (_, i) => line(stream, from + i));
+const state = (n: number) => ({ type: 'STREAM' as const, stream: { stream_descriptor: { name: 'users' }, stream_state: { n } } });
+
+async function collect(cache: RecordCache, source: string, stream: string, from: number, to?: number): Promise<string[]> {
+  const out: string[] = [];
+  let count = 0;
+  for await (const chunk of cache.chunks(source, stream, from, to)) {
+    const text = chunk.bytes.toString('utf8');
+    assert.ok(text.endsWith('\n'), 'chunks hold whole lines');
+    const got = text.slice(0, -1).split('\n');
+    assert.equal(got.length, chunk.count);
+    count += chunk.count;
+    out.push(...got);
+  }
+  assert.equal(count, out.length);
+  return out;
+}
+
+describe('RecordCache', () => {
+  let dir: string;
+  let store: StateStore;
+  let cache: RecordCache;
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aw-cache-'));
+    store = await StateStore.open({ path: path.join(dir, '.airbyte', 'state.sqlite') });
+    cache = new RecordCache(store, { segmentRecords: 1000 });
+  });
+  after(async () => {
+    await store.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps raw lines byte for byte across segments and reads any range back', async () => {
+    const ingest = cache.beginIngest('src#a', [{ streamKey: 'users', replace: false }]);
+    await ingest.append('users', lines('users', 0, 1500));
+    ingest.addState(state(1500));
+    await ingest.append('users', lines('users', 1500, 2500));
+    ingest.addState(state(2500));
+    await ingest.commit();
+    assert.equal(cache.recordCount('src#a', 'users'), 2500);
+    assert.equal(store.listCacheSegments('src#a', 'users').length, 3, 'rolled every 1000 records');
+    assert.deepEqual(await collect(cache, 'src#a', 'users', 0), lines('users', 0, 2500));
+    assert.deepEqual(await collect(cache, 'src#a', 'users', 999, 1001), lines('users', 999, 1001));
+    assert.deepEqual(await collect(cache, 'src#a', 'users', 1700), lines('users', 1700, 2500));
+    const states = store.listCacheStates('src#a');
+    assert.deepEqual(states.map((s) => s.positions.users), [1500, 2500]);
+  });
+
+  it('appends the next ingest after the previous one', async () => {
+    const ingest = cache.beginIngest('src#a', [{ streamKey: 'users', replace: false }]);
+    await ingest.append('users', lines('users', 2500, 2600));
+    await ingest.commit();
+    assert.equal(cache.streamInfo('src#a', 'users')!.endPos, 2600);
+    assert.deepEqual(await collect(cache, 'src#a', 'users', 2490), lines('users', 2490, 2600));
+  });
+
+  it('a failed ingest keeps only what its last state covers', async () => {
+    const ingest = cache.beginIngest('src#b', [{ streamKey: 'users', replace: false }]);
+    await ingest.append('users', lines('users', 0, 300));
+    ingest.addState(state(300));
+    await ingest.append('users', lines('users', 300, 450));
+    const { committedStates } = await ingest.commit({ upToLastState: true });
+    assert.equal(committedStates.length, 1);
+    assert.equal(cache.recordCount('src#b', 'users'), 300);
+    assert.deepEqual(await collect(cache, 'src#b', 'users', 0), lines('users', 0, 300));
+  });
+
+  it('a full-refresh ingest starts a new generation and deletes the old files', async () => {
+    const oldFiles = store.listCacheSegments('src#a', 'users').map((s) => path.join(cache.dir, s.file));
+    const ingest = cache.beginIngest('src#a', [{ streamKey: 'users', replace: true }]);
+    await ingest.append('users', lines('users', 0, 10));
+    await ingest.commit();
+    const info = cache.streamInfo('src#a', 'users')!;
+    assert.deepEqual([info.generationStart, info.endPos], [2600, 2610]);
+    assert.equal(cache.recordCount('src#a', 'users'), 10);
+    assert.deepEqual(await collect(cache, 'src#a', 'users', 0), lines('users', 0, 10), 'positions before the generation are not served');
+    assert.ok(oldFiles.every((f) => !existsSync(f)), 'old segments deleted');
+    assert.deepEqual(store.listCacheStates('src#a'), [], 'states of the old generation dropped');
+  });
+
+  it('an aborted ingest leaves no files and no index entries; orphans are removed', async () => {
+    const before = store.listCacheSegments('src#c');
+    const ingest = cache.beginIngest('src#c', [{ streamKey: 'users', replace: false }]);
+    await ingest.append('users', lines('users', 0, 50));
+    await ingest.abort();
+    assert.deepEqual(store.listCacheSegments('src#c'), before);
+    const orphan = path.join(cache.dir, 'leftover', 'x', '000000000000-dead.jsonl');
+    await fs.mkdir(path.dirname(orphan), { recursive: true });
+    await fs.writeFile(orphan, `${line('x', 1)}\n`);
+    assert.equal(await cache.removeOrphans(), 1);
+    assert.ok(!existsSync(orphan));
+    assert.equal(cache.recordCount('src#a', 'users'), 10, 'known segments untouched');
+  });
+
+  it('parses records for readers', async () => {
+    const ids: number[] = [];
+    for await (const data of cache.records('src#b', 'users')) ids.push(data.id as number);
+    assert.equal(ids.length, 300);
+    assert.deepEqual(ids.slice(0, 3), [0, 1, 2]);
+  });
+});

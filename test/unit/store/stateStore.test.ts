@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import initSqlJs from 'sql.js';
+import { isAirbyteError } from '../../../src/core/errors';
+import { STORE_SCHEMA_VERSION, StateStore } from '../../../src/core/store/stateStore';
+
+const repoRoot = path.resolve(__dirname, '../../..');
+
+describe('StateStore', () => {
+  let dir: string;
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aw-store-'));
+  });
+  after(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+  const file = (name: string) => path.join(dir, name, 'state.sqlite');
+
+  it('creates the file with the current schema and keeps state across reopening', async () => {
+    const f = file('fresh');
+    const store = await StateStore.open({ path: f });
+    assert.equal(store.schemaVersion, STORE_SCHEMA_VERSION);
+    store.putStates('src#1', 'dst#1', [{ streamKey: 'users', type: 'STREAM', state: { type: 'STREAM', stream: { stream_descriptor: { name: 'users' }, stream_state: { c: 1 } } } }]);
+    await store.close();
+    assert.ok(!existsSync(`${f}.lock`), 'lock released on close');
+    const again = await StateStore.open({ path: f });
+    assert.deepEqual(again.getStates('src#1', 'dst#1').map((r) => r.state.stream?.stream_state), [{ c: 1 }]);
+    assert.deepEqual(again.getStates('src#1', 'dst#2'), [], 'another destination identity has its own state');
+    await again.close();
+  });
+
+  it('a GLOBAL state replaces per-stream rows and a STREAM state replaces a GLOBAL one', async () => {
+    const store = await StateStore.open({ path: file('kinds') });
+    try {
+      const stream = (name: string) => ({ streamKey: name, type: 'STREAM' as const, state: { type: 'STREAM' as const, stream: { stream_descriptor: { name }, stream_state: { n: name } } } });
+      store.putStates('s', 'd', [stream('a'), stream('b')]);
+      assert.equal(store.getStates('s', 'd').length, 2);
+      store.putStates('s', 'd', [{ streamKey: '', type: 'GLOBAL', state: { type: 'GLOBAL', global: { shared_state: { lsn: 5 }, stream_states: [] } } }]);
+      assert.deepEqual(store.getStates('s', 'd').map((r) => r.type), ['GLOBAL']);
+      store.putStates('s', 'd', [stream('a')]);
+      assert.deepEqual(store.getStates('s', 'd').map((r) => r.streamKey), ['a']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('records run history with per-stream counts', async () => {
+    const store = await StateStore.open({ path: file('runs') });
+    try {
+      const id1 = store.beginRun({ kind: 'write', source: 'builtin:sample', sourceId: 's', destination: 'builtin:sqlite', destinationId: 'd', streams: ['users'], strategy: 'auto', mode: 'cache' });
+      const id2 = store.beginRun({ kind: 'write', source: 'builtin:sample', sourceId: 's', streams: [] });
+      assert.ok(id2 > id1);
+      store.finishRun(id1, { status: 'failed', error: 'boom', streams: [{ stream: 'users', recordsRead: 10, recordsSent: 8, recordsConfirmed: 5, bytes: 100, status: 'incomplete' }] });
+      const run = store.getRun(id1)!;
+      assert.equal(run.status, 'failed');
+      assert.equal(run.error, 'boom');
+      assert.equal(run.recordsConfirmed, 5);
+      assert.deepEqual(run.streamStats.map((s) => [s.stream, s.recordsSent]), [['users', 8]]);
+      assert.equal(store.listRuns()[0].id, id2, 'newest first');
+      assert.equal(store.getRun(id2)!.status, 'running');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('migrates a file written with an older schema, keeping its data', async () => {
+    const f = file('migrate');
+    const store = await StateStore.open({ path: f });
+    store.putStates('s', 'd', [{ streamKey: '', type: 'LEGACY', state: { data: { cursor: 9 } } }]);
+    await store.close();
+    // Turn it into a version-1 file: the cache tables came with version 2.
+    const SQL = await initSqlJs();
+    const db = new SQL.Database(await fs.readFile(f));
+    db.run('DROP TABLE cache_streams; DROP TABLE cache_segments; DROP TABLE cache_states; DROP TABLE cache_confirmed; PRAGMA user_version = 1;');
+    await fs.writeFile(f, db.export());
+    db.close();
+    const migrated = await StateStore.open({ path: f });
+    try {
+      assert.equal(migrated.schemaVersion, STORE_SCHEMA_VERSION);
+      assert.deepEqual(migrated.getStates('s', 'd')[0].state, { data: { cursor: 9 } });
+      assert.equal(migrated.getCacheStream('s', 'users'), undefined, 'the new tables exist and are empty');
+    } finally {
+      await migrated.close();
+    }
+  });
+
+  it('refuses a file from a newer version instead of damaging it', async () => {
+    const f = file('newer');
+    await fs.mkdir(path.dirname(f), { recursive: true });
+    const SQL = await initSqlJs();
+    const db = new SQL.Database();
+    db.run(`PRAGMA user_version = ${STORE_SCHEMA_VERSION + 5}`);
+    await fs.writeFile(f, db.export());
+    db.close();
+    const before = await fs.readFile(f);
+    await assert.rejects(StateStore.open({ path: f }), (e: unknown) => isAirbyteError(e, 'STORE_CORRUPT') && /newer version/.test(e.message));
+    assert.deepEqual(await fs.readFile(f), before, 'file untouched');
+    assert.ok(!existsSync(`${f}.lock`), 'lock released after the refusal');
+  });
+
+  it('serializes and coalesces concurrent saves, leaving no temp files', async () => {
+    const f = file('saves');
+    const store = await StateStore.open({ path: f });
+    try {
+      const saves: Promise<void>[] = [];
+      for (let i = 0; i < 20; i++) {
+        store.putStates('s', 'd', [{ streamKey: `s${i}`, type: 'STREAM', state: { type: 'STREAM', stream: { stream_descriptor: { name: `s${i}` }, stream_state: { i } } } }]);
+        saves.push(store.save());
+      }
+      await Promise.all(saves);
+      const entries = await fs.readdir(path.dirname(f));
+      assert.deepEqual(entries.filter((e) => e.includes('.tmp-')), []);
+      const SQL = await initSqlJs();
+      const db = new SQL.Database(await fs.readFile(f));
+      assert.equal(db.exec('SELECT COUNT(*) FROM states')[0].values[0][0], 20, 'the last save holds every change');
+      db.close();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('tells a second opener that the store is in use, naming the pid', async () => {
+    const f = file('lock');
+    const first = await StateStore.open({ path: f, purpose: 'test run' });
+    try {
+      await assert.rejects(StateStore.open({ path: f }), (e: unknown) => isAirbyteError(e, 'STORE_IN_USE') && e.message.includes(String(process.pid)) && e.message.includes('test run'));
+      const viewer = await StateStore.open({ path: f, lock: false });
+      assert.equal(viewer.schemaVersion, STORE_SCHEMA_VERSION, 'read-only viewers need no lock');
+      await viewer.close();
+    } finally {
+      await first.close();
+    }
+  });
+
+  it('takes over a lock left by a process that no longer exists', async () => {
+    const f = file('stale');
+    await fs.mkdir(path.dirname(f), { recursive: true });
+    const child = spawn(process.execPath, ['-e', '0']);
+    const deadPid = child.pid!;
+    await new Promise((r) => child.on('exit', r));
+    await fs.writeFile(`${f}.lock`, JSON.stringify({ pid: deadPid, hostname: os.hostname(), startedAt: new Date().toISOString() }));
+    const store = await StateStore.open({ path: f });
+    assert.equal(JSON.parse(await fs.readFile(`${f}.lock`, 'utf8')).pid, process.pid);
+    await store.close();
+  });
+
+  it('moves a corrupt file aside, says so, and starts fresh', async () => {
+    const f = file('corrupt');
+    await fs.mkdir(path.dirname(f), { recursive: true });
+    await fs.writeFile(f, 'this is not a sqlite database at all, just text'.repeat(50));
+    const warnings: string[] = [];
+    const store = await StateStore.open({ path: f, onWarning: (w) => warnings.push(w) });
+    try {
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0], /moved to .*state\.sqlite\.corrupt-/);
+      const aside = (await fs.readdir(path.dirname(f))).filter((e) => e.startsWith('state.sqlite.corrupt-'));
+      assert.equal(aside.length, 1);
+      assert.match(await fs.readFile(path.join(path.dirname(f), aside[0]), 'utf8'), /not a sqlite database/);
+      assert.equal(store.schemaVersion, STORE_SCHEMA_VERSION);
+      assert.deepEqual(store.listRuns(), []);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a process killed while saving leaves an intact file that opens with its last saved state', async () => {
+    const f = file('killed');
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'saveLoopChild.ts'), f], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    let saved = 0;
+    await new Promise<void>((resolve, reject) => {
+      child.on('exit', () => reject(new Error('child exited early')));
+      child.stdout!.on('data', (d: Buffer) => {
+        const m = /saved (\d+)/.exec(d.toString().trim().split('\n').pop() ?? '');
+        if (m) saved = Number(m[1]);
+        if (saved >= 15) resolve();
+      });
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const warnings: string[] = [];
+    const store = await StateStore.open({ path: f, onWarning: (w) => warnings.push(w) });
+    try {
+      assert.deepEqual(warnings, [], 'not corrupt');
+      const rows = store.getStates('s', 'd');
+      assert.equal(rows.length, 1);
+      const n = (rows[0].state.stream?.stream_state as { n: number }).n;
+      assert.ok(n >= 15, `the state is the one of a completed save (n=${n})`);
+      assert.equal(((rows[0].state.stream?.stream_state as { pad: string }).pad).length, 200_000, 'the whole payload is there');
+    } finally {
+      await store.close();
+    }
+  });
+});
