@@ -22,6 +22,7 @@ import {
   schemaAtPath,
   schemaTitle,
   schemaTypes,
+  valueFits,
 } from '../spec/schemaNavigation';
 import { envVarNameFor } from '../spec/secretReferences';
 import type { ConfigDocument } from './configDocument';
@@ -234,7 +235,7 @@ function valueItems(doc: ConfigDocument, target: Extract<Target, { kind: 'value'
   }
   const types = schemaTypes(schema);
   if (types.includes('boolean')) for (const v of [true, false]) add({ label: String(v), kind: 'keyword', insertText: String(v), preselect: schema.default === v ? true : undefined });
-  if ('default' in schema && !Array.isArray(schema.enum)) add({ label: JSON.stringify(schema.default), kind: 'value', detail: 'default', insertText: JSON.stringify(schema.default), preselect: true });
+  if ('default' in schema && !Array.isArray(schema.enum) && valueFits(schema.default, types)) add({ label: JSON.stringify(schema.default), kind: 'value', detail: 'default', insertText: JSON.stringify(schema.default), preselect: true });
   if (isSecretSchema(schema)) {
     const ref = `\${env:${envVarNameFor(doc.envelope.connector, fieldPath)}}`;
     add({ label: ref, kind: 'value', detail: 'read the secret from an environment variable', insertText: JSON.stringify(ref) });

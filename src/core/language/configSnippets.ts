@@ -59,7 +59,10 @@ export function valueText(ctx: SnippetContext, schema: Schema | undefined, inden
     case 'integer':
     case 'number': {
       const min = typeof schema.minimum === 'number' ? schema.minimum : undefined;
-      const example = examplesOf(schema).find((e) => typeof e === 'number');
+      // Examples of numbers are often written as text ("5432").
+      const example = examplesOf(schema)
+        .map((e) => (typeof e === 'string' && e.trim() !== '' ? Number(e) : e))
+        .find((e): e is number => typeof e === 'number' && Number.isFinite(e) && (type === 'number' || Number.isInteger(e)));
       return leaf(ctx, String(example ?? (min !== undefined && min > 0 ? min : 0)));
     }
     default:
