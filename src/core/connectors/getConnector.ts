@@ -150,7 +150,7 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
   let registry = options.registry;
   // With an explicit image the registry is optional: used when given, never downloaded for it.
   if (!registry && !image) registry = await defaultRegistry(options);
-  entry = registry?.find(name, type);
+  entry = registry?.find(name, type) ?? registry?.find(name);
   if (entry && entry.type !== type) throw wrongType(name, entry.type, type);
   if (!image) {
     if (entry) image = `${entry.dockerRepository}:${options.version ?? entry.dockerImageTag}`;
