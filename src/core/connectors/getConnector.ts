@@ -145,12 +145,11 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
     return { ...common, name, executor: new LocalExecutor({ command: options.localExecutable, localDir: options.localDir, cwd: options.baseDir }) };
   }
 
-  let entry: RegistryEntry | undefined;
   let image = options.image;
   let registry = options.registry;
   // With an explicit image the registry is optional: used when given, never downloaded for it.
   if (!registry && !image) registry = await defaultRegistry(options);
-  entry = registry?.find(name, type) ?? registry?.find(name);
+  const entry: RegistryEntry | undefined = registry?.find(name, type) ?? registry?.find(name);
   if (entry && entry.type !== type) throw wrongType(name, entry.type, type);
   if (!image) {
     if (entry) image = `${entry.dockerRepository}:${options.version ?? entry.dockerImageTag}`;
