@@ -156,7 +156,7 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
     else if (options.version && typeFromName(name) === type && !name.includes(':')) image = `${name.includes('/') ? name : `airbyte/${name}`}:${options.version}`;
     else throw unknownConnector(name, type, registry);
   }
-  // The registry's spec belongs to its pinned version; with another tag it may be wrong, except for masking.
+  // The registry's spec belongs to its pinned version; for another tag the connector is asked (spec()).
   const knownSpec = entry && !options.image && (!options.version || options.version === entry.dockerImageTag) ? entry.spec : undefined;
   const executor = new DockerExecutor({ image, dockerHost: options.dockerHost, useHostNetwork: options.useHostNetwork, localDir: options.localDir });
   return { ...common, name, executor, entry, knownSpec };
