@@ -92,8 +92,10 @@ export async function waitForQuickPick(page: Page, prompt: string | RegExp, time
   const text = typeof prompt === 'string' ? new RegExp(escapeRegExp(prompt), 'i') : prompt;
   await page.waitForFunction(
     ([source, flags]) => {
-      const w = document.querySelector('.quick-input-widget');
-      if (!w || (w as HTMLElement).style.display === 'none') return false;
+      // Runs in the page; typed structurally since this project compiles without the DOM library.
+      interface El { textContent: string | null; getAttribute(name: string): string | null; querySelector(s: string): El | null; style?: { display: string } }
+      const w = (globalThis as unknown as { document: El }).document.querySelector('.quick-input-widget');
+      if (!w || w.style?.display === 'none') return false;
       const title = w.querySelector('.quick-input-title')?.textContent ?? '';
       const placeholder = w.querySelector('input.input')?.getAttribute('placeholder') ?? '';
       const aria = w.querySelector('input.input')?.getAttribute('aria-label') ?? '';
