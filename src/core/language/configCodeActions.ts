@@ -33,6 +33,16 @@ export function codeActionsFor(diagnostic: ConfigDiagnostic): CodeAction[] {
         diagnosticCode: diagnostic.code,
         edits: [{ range: data.valueRange, newText: choice.objectText }],
       }));
+    case 'rename-key':
+      return [
+        {
+          title: `Rename to "${data.to}"`,
+          kind: 'quickfix',
+          diagnosticCode: diagnostic.code,
+          edits: [data.replaceEdit],
+          isPreferred: true,
+        },
+      ];
     default:
       return [];
   }

@@ -27,6 +27,11 @@ export interface ConfigLanguageServiceOptions {
 
 export interface LanguageRequestOptions {
   signal?: AbortSignal;
+  /**
+   * False: never start a container to read a spec for this request (e.g. while the user is still
+   * typing a version); an unknown spec is then reported as not checked. Default true.
+   */
+  allowRun?: boolean;
 }
 
 /** Which spec a document is checked against, for a status bar item or a "why no diagnostics" hint. */
@@ -62,11 +67,11 @@ export function getConfigLanguageService(options: ConfigLanguageServiceOptions =
   let registry = options.registry;
   let provider: SpecProvider = options.specProvider ?? new SpecResolver({ registry });
 
-  async function status(doc: ConfigDocument, signal?: AbortSignal): Promise<SpecStatus> {
+  async function status(doc: ConfigDocument, signal?: AbortSignal, allowRun?: boolean): Promise<SpecStatus> {
     const { connector, version, image } = doc.envelope;
     if (!connector || !connector.trim()) return { problem: 'The file names no connector.' };
     try {
-      const resolved = await provider.resolve({ connector, version, image }, { signal });
+      const resolved = await provider.resolve({ connector, version, image }, { signal, allowRun });
       return { connector, resolved };
     } catch (error) {
       if (signal?.aborted) throw error;
@@ -78,7 +83,7 @@ export function getConfigLanguageService(options: ConfigLanguageServiceOptions =
   return {
     async doValidation(text, requestOptions = {}) {
       const doc = parseConfigDocument(text);
-      const spec = doc.envelope.connector ? await status(doc, requestOptions.signal) : undefined;
+      const spec = doc.envelope.connector ? await status(doc, requestOptions.signal, requestOptions.allowRun) : undefined;
       // An unknown connector is already reported on its name; the spec problem would say it twice.
       const unknown = spec?.problemCode === 'CONNECTOR_UNKNOWN';
       return validateConfigDocument(doc, {
@@ -89,19 +94,19 @@ export function getConfigLanguageService(options: ConfigLanguageServiceOptions =
     },
     async doComplete(text, offset, requestOptions = {}) {
       const doc = parseConfigDocument(text);
-      const spec = doc.envelope.connector ? await status(doc, requestOptions.signal) : undefined;
+      const spec = doc.envelope.connector ? await status(doc, requestOptions.signal, requestOptions.allowRun) : undefined;
       return completeConfig(doc, offset, { spec: spec?.resolved?.spec, registry });
     },
     async doHover(text, offset, requestOptions = {}) {
       const doc = parseConfigDocument(text);
-      const spec = doc.envelope.connector ? await status(doc, requestOptions.signal) : undefined;
+      const spec = doc.envelope.connector ? await status(doc, requestOptions.signal, requestOptions.allowRun) : undefined;
       return hoverConfig(doc, offset, { spec: spec?.resolved?.spec, registry });
     },
     getCodeActions(_text, diagnostic) {
       return codeActionsFor(diagnostic);
     },
     async getSpecStatus(text, requestOptions = {}) {
-      return status(parseConfigDocument(text), requestOptions.signal);
+      return status(parseConfigDocument(text), requestOptions.signal, requestOptions.allowRun);
     },
     setRegistry(next) {
       registry = next;

@@ -116,6 +116,7 @@ function rootBrace(doc: ConfigDocument, root: Node): Range {
 
 function checkEnvelope(doc: ConfigDocument, root: Node, sink: DiagnosticSink, context: ValidationContext): void {
   const present = new Set<string>();
+  const allKeys = new Set((root.children ?? []).map((p) => String(p.children?.[0]?.value)));
   for (const property of root.children ?? []) {
     const [keyNode, valueNode] = property.children ?? [];
     if (!keyNode) continue;
@@ -124,8 +125,16 @@ function checkEnvelope(doc: ConfigDocument, root: Node, sink: DiagnosticSink, co
     const known = ENVELOPE_KEYS[key];
     if (!known) {
       if (IGNORED_KEYS.has(key)) continue;
-      const near = closest(key, Object.keys(ENVELOPE_KEYS));
-      sink.add('envelope-unknown-key', 'warning', sink.node(keyNode), `Unknown key “${key}”${near ? `; did you mean “${near}”?` : `: a config file holds ${Object.keys(ENVELOPE_KEYS).join(', ')}`}`, pointerOf([key]));
+      const near = closest(key, Object.keys(ENVELOPE_KEYS).filter((k) => !allKeys.has(k)));
+      const range = sink.node(keyNode);
+      sink.add(
+        'envelope-unknown-key',
+        'warning',
+        range,
+        `Unknown key “${key}”${near ? `; did you mean “${near}”?` : `: a config file holds ${Object.keys(ENVELOPE_KEYS).join(', ')}`}`,
+        pointerOf([key]),
+        near ? { kind: 'rename-key', from: key, to: near, replaceEdit: { range, newText: JSON.stringify(near) } } : undefined,
+      );
       continue;
     }
     if (!valueNode) continue;
@@ -226,7 +235,11 @@ function checkConfig(doc: ConfigDocument, configNode: Node, spec: ConnectorSpeci
       continue;
     }
     if (problem.kind === 'unknown-property') {
-      sink.add(code, 'error', exact ? sink.node(keyNodeOf(node) ?? node) : sink.node(node), problem.message, pointer);
+      const keyNode = exact ? keyNodeOf(node) : undefined;
+      const range = sink.node(keyNode ?? node);
+      const data: DiagnosticData | undefined =
+        keyNode && problem.suggestion ? { kind: 'rename-key', from: String(keyNode.value), to: problem.suggestion, replaceEdit: { range, newText: JSON.stringify(problem.suggestion) } } : undefined;
+      sink.add(code, 'error', range, problem.message, pointer, data);
       continue;
     }
     if (problem.kind === 'one-of') {

@@ -99,7 +99,18 @@ export interface OneOfChoiceData {
   valueRange: Range;
 }
 
-export type DiagnosticData = MissingRequiredData | PlaintextSecretData | OneOfChoiceData;
+/** Data for `config-unknown-property` / `envelope-unknown-key` when a known name is close: rename the key. */
+export interface RenameKeyData {
+  kind: 'rename-key';
+  /** The misspelt key as written. */
+  from: string;
+  /** The known name it most likely means. */
+  to: string;
+  /** Replaces the key (quotes included) with the known name. */
+  replaceEdit: TextEdit;
+}
+
+export type DiagnosticData = MissingRequiredData | PlaintextSecretData | OneOfChoiceData | RenameKeyData;
 
 export interface ConfigDiagnostic {
   range: Range;

@@ -84,6 +84,8 @@ export interface SchemaProblem {
   options?: BranchOption[];
   /** `one-of` with an unknown discriminator value: the pointer of that value (the range to underline). */
   discriminatorPointer?: string;
+  /** `unknown-property`: the known field name closest to the unknown one, if any. */
+  suggestion?: string;
 }
 
 interface Compiled {
@@ -433,7 +435,7 @@ function errorProblem(error: ErrorObject, root: Schema, config: unknown): Schema
       const known = parent ? Object.keys(propertiesOf(root, parent)) : [];
       const near = closest(name, known);
       const hint = near ? `; did you mean “${near}”?` : known.length > 0 ? ` (known fields: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''})` : '';
-      return { kind: 'unknown-property', pointer: `${pointer}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, schema: parent, message: `Unknown field “${name}”${hint}` };
+      return { kind: 'unknown-property', pointer: `${pointer}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, schema: parent, suggestion: near, message: `Unknown field “${name}”${hint}` };
     }
     case 'type': {
       const wanted = typeWords(params.type);

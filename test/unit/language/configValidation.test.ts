@@ -265,6 +265,25 @@ describe('envelope, connector and syntax', () => {
     assert.deepEqual(d[0].range.start, lineColOf(text, at(text, '"host"', 0, 1)));
   });
 
+  it('offers to rename a misspelt key (config field on a closed spec, and file keys)', () => {
+    const sqlite = loadSpec('destination-sqlite');
+    const text = '{ "conector": "destination-sqlite", "connector": "destination-sqlite", "config": { "destination_pth": "/local/x.db" } }';
+    const d = validateConfigText(text, { spec: sqlite });
+    const unknownField = d.find((x) => x.code === 'config-unknown-property')!;
+    assert.equal(unknownField.message, 'Unknown field “destination_pth”; did you mean “destination_path”?');
+    const unknownKey = d.find((x) => x.code === 'envelope-unknown-key')!;
+    // "connector" is already present, so it is not the suggestion for "conector".
+    assert.equal(unknownKey.data, undefined);
+    const fixed = text.replace('"conector": "destination-sqlite", ', '');
+    const d2 = validateConfigText(fixed, { spec: sqlite });
+    const rename = codeActionsFor(d2.find((x) => x.code === 'config-unknown-property')!);
+    assert.equal(rename[0].title, 'Rename to "destination_path"');
+    assert.deepEqual(validateConfigText(applyEdits(fixed, rename[0].edits), { spec: sqlite }), []);
+    const confg = '{ "connector": "destination-sqlite", "confg": { "destination_path": "/local/x.db" } }';
+    const envFix = codeActionsFor(validateConfigText(confg, { spec: sqlite }).find((x) => x.code === 'envelope-unknown-key')!);
+    assert.deepEqual(validateConfigText(applyEdits(confg, envFix[0].edits), { spec: sqlite }), []);
+  });
+
   it('accepts comments and trailing commas (JSONC)', () => {
     const text = pgText('    /* tls */ "ssl_mode": { "mode": "disable", },');
     assert.deepEqual(validateConfigText(text, { spec: pg }), []);

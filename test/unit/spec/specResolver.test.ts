@@ -107,6 +107,20 @@ describe('spec resolution', () => {
     assert.equal(runs, 1, 'a failed image is not re-run on every keystroke');
   });
 
+  it('the language service passes allowRun: false through (no container while typing)', async () => {
+    let runs = 0;
+    const resolver = new SpecResolver({ registry, runSpec: async (image) => { runs++; return runSpec(image); } });
+    const { getConfigLanguageService } = await import('../../../src/core/language/configLanguageService');
+    const service = getConfigLanguageService({ registry, specProvider: resolver });
+    const text = '{ "connector": "destination-postgres", "version": "2.0.1", "config": { "port": "x" } }';
+    const quiet = await service.doValidation(text, { allowRun: false });
+    assert.equal(runs, 0);
+    assert.ok(quiet.some((d) => d.code === 'spec-unavailable'));
+    const checked = await service.doValidation(text);
+    assert.equal(runs, 1);
+    assert.ok(!checked.some((d) => d.code === 'spec-unavailable'));
+  });
+
   it('takes built-in specs from the built-in registry', async () => {
     const resolver = new SpecResolver();
     const builtins = listBuiltins();
