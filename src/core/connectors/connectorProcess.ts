@@ -78,7 +78,8 @@ export function runConnector(executor: Executor, request: ExecuteRequest, option
   let consumed = false;
 
   const log = (level: AirbyteLogLevel, text: string, source: ConnectorLogSource) => {
-    const masked = masker.mask(text);
+    // Mask before cutting, so that a secret on the cut is never half shown.
+    const masked = truncate(masker.mask(text));
     tail.push(masked);
     if (tail.length > tailSize) tail.shift();
     options.onLog?.({ level, text: masked, source });
@@ -234,6 +235,14 @@ async function readStderr(stderr: Readable, log: (level: AirbyteLogLevel, text: 
   };
   for await (const chunk of stderr) emit(decoder.push(chunk as Buffer));
   emit(decoder.end());
+}
+
+/** Longest log line kept; a connector printing a huge blob must not fill the log view or memory. */
+export const MAX_LOG_LINE_CHARS = 8000;
+
+function truncate(text: string): string {
+  if (text.length <= MAX_LOG_LINE_CHARS) return text;
+  return `${text.slice(0, MAX_LOG_LINE_CHARS)}… (${text.length - MAX_LOG_LINE_CHARS} more characters)`;
 }
 
 function levelOf(line: string): AirbyteLogLevel {

@@ -3,7 +3,7 @@
  * docker-modem) already understands DOCKER_HOST (unix, npipe, tcp with DOCKER_TLS_VERIFY /
  * DOCKER_CERT_PATH, ssh); an explicit host given here is parsed the same way.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -34,7 +34,13 @@ export function createDockerClient(options: DockerClientOptions = {}): Docker {
     return new Docker({ protocol: 'ssh', host: url.hostname, port: url.port || 22, username: url.username || undefined, sshOptions: { agent: process.env.SSH_AUTH_SOCK } } as Docker.DockerOptions);
   }
   const tls = process.env.DOCKER_TLS_VERIFY === '1' || url.port === '2376' || url.protocol === 'https:';
-  return new Docker({ protocol: tls ? 'https' : 'http', host: url.hostname, port: url.port || (tls ? 2376 : 2375) });
+  const certs = tls && process.env.DOCKER_CERT_PATH ? readCerts(process.env.DOCKER_CERT_PATH) : {};
+  return new Docker({ protocol: tls ? 'https' : 'http', host: url.hostname, port: url.port || (tls ? 2376 : 2375), ...certs });
+}
+
+// The same files docker-modem reads for DOCKER_HOST: ca.pem, cert.pem, key.pem.
+function readCerts(dir: string): { ca: Buffer; cert: Buffer; key: Buffer } {
+  return { ca: readFileSync(path.join(dir, 'ca.pem')), cert: readFileSync(path.join(dir, 'cert.pem')), key: readFileSync(path.join(dir, 'key.pem')) };
 }
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE']);

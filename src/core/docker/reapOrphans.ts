@@ -1,6 +1,8 @@
 /** Removing containers that this tool started and nobody will ever clean up. */
 import os from 'node:os';
 import type Docker from 'dockerode';
+import type { DockerClientOptions } from './dockerClient';
+import { connectDocker } from './dockerClient';
 import { LABEL_CREATED_AT, LABEL_OWNER_HOST, LABEL_OWNER_PID, managedFilter } from './labels';
 
 export interface ReapOptions {
@@ -44,4 +46,16 @@ export async function reapOrphans(docker: Docker, options: ReapOptions = {}): Pr
     }
   }
   return removed;
+}
+
+/**
+ * Connects and reaps, for hosts that clean up at start (extension activation, CLI start). Never
+ * throws: without an engine there is nothing to reap.
+ */
+export async function reapOrphansQuietly(options: ReapOptions & DockerClientOptions = {}): Promise<string[]> {
+  try {
+    return await reapOrphans(await connectDocker(options), options);
+  } catch {
+    return [];
+  }
 }

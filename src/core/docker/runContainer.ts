@@ -15,8 +15,8 @@ export interface RunContainerOptions {
   /** Arguments after the image's ENTRYPOINT. */
   cmd: string[];
   labels: Record<string, string>;
-  /** `host:container[:ro]` bind mounts. */
-  binds?: string[];
+  /** Host folders to mount. Given as structured mounts, not `host:container` strings, so Windows drive letters need no escaping. */
+  mounts?: Array<{ source: string; target: string; readOnly?: boolean }>;
   /** e.g. `host`; the engine's default network when absent. */
   networkMode?: string;
   /** Overrides the image's USER. */
@@ -50,7 +50,11 @@ export async function runContainer(docker: Docker, options: RunContainerOptions)
     AttachStderr: true,
     OpenStdin: withStdin,
     StdinOnce: withStdin,
-    HostConfig: { Binds: options.binds, NetworkMode: options.networkMode, AutoRemove: false },
+    HostConfig: {
+      Mounts: options.mounts?.map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly ?? false })),
+      NetworkMode: options.networkMode,
+      AutoRemove: false,
+    },
   });
 
   let removed: Promise<void> | undefined;

@@ -87,18 +87,18 @@ export class DockerExecutor implements Executor {
 
     const files = await writeConnectorFiles(request, CONTAINER_IO_DIR);
     try {
-      const binds = [`${files.hostDir}:${CONTAINER_IO_DIR}:ro`];
+      const mounts = [{ source: files.hostDir, target: CONTAINER_IO_DIR, readOnly: true }];
       let user: string | undefined;
       if (this.options.localDir) {
         const localDir = path.resolve(this.options.localDir);
         user = await prepareLocalDir(localDir, facts);
-        binds.push(`${localDir}:${CONTAINER_LOCAL_DIR}`);
+        mounts.push({ source: localDir, target: CONTAINER_LOCAL_DIR, readOnly: false });
       }
       return await runContainer(docker, {
         image: this.options.image,
         cmd: files.args,
         labels: managedLabels(this.runId, request.command),
-        binds,
+        mounts,
         networkMode: this.options.useHostNetwork ? 'host' : undefined,
         user,
         env: this.options.env,

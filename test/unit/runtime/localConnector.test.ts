@@ -13,6 +13,7 @@ import { AirbyteError, isAirbyteError } from '../../../src/core/errors';
 import { LocalExecutor } from '../../../src/core/executors/localExecutor';
 import { encodeMessages } from '../../../src/core/protocol/lineCodec';
 import type { AirbyteMessage, ConfiguredAirbyteCatalog, JsonObject } from '../../../src/core/protocol/messages';
+import { SecretMasker } from '../../../src/core/secrets';
 
 const connectors = path.resolve(__dirname, '../../connectors');
 const SOURCE = [process.execPath, path.join(connectors, 'source.mjs')];
@@ -193,6 +194,21 @@ describe('connectors through the local executor', () => {
     }
     const result = await run.done;
     assert.equal(result.exitCode, 0);
+  });
+
+  it('cuts huge log lines, masking first so a secret on the cut never shows in part', async () => {
+    const secret = 'abcdefghij-secret';
+    const script = `process.stdout.write('x'.repeat(7995) + ${JSON.stringify(secret)} + 'y'.repeat(1_000_000) + '\\n')`;
+    const executor = new LocalExecutor({ command: [process.execPath, '-e', script] });
+    const logs: ConnectorLogLine[] = [];
+    const run = runConnector(executor, { command: 'spec' }, { masker: new SecretMasker([secret]), onLog: (l) => logs.push(l) });
+    const e = await run.drain().then(() => undefined, (err: unknown) => err);
+    assert.ok(e === undefined || isAirbyteError(e), String(e));
+    assert.equal(logs.length, 1);
+    assert.ok(logs[0].text.length < 8100);
+    assert.ok(logs[0].text.startsWith(`${'x'.repeat(7995)}****`));
+    assert.match(logs[0].text, /… \(\d+ more characters\)$/);
+    assert.ok(!logs[0].text.includes('abcde'));
   });
 
   it('a program that does not exist is a clear error', async () => {
