@@ -3,6 +3,7 @@
  * text of a config file, as plain data (see `languageTypes.ts`). No `vscode` import: hosts (the
  * extension, the CLI) inject a registry and a spec provider and convert the results.
  */
+import { isBuiltinName } from '../builtin/builtinRegistry';
 import type { AirbyteErrorCode } from '../errors';
 import { isAirbyteError } from '../errors';
 import type { ConnectorCatalog } from '../registry/registryTypes';
@@ -84,8 +85,9 @@ export function getConfigLanguageService(options: ConfigLanguageServiceOptions =
     async doValidation(text, requestOptions = {}) {
       const doc = parseConfigDocument(text);
       const spec = doc.envelope.connector ? await status(doc, requestOptions.signal, requestOptions.allowRun) : undefined;
-      // An unknown connector is already reported on its name; the spec problem would say it twice.
-      const unknown = spec?.problemCode === 'CONNECTOR_UNKNOWN';
+      // An unknown connector is already reported on its name (when there is a registry to say so,
+      // or it is a built-in name); the spec problem would say it twice.
+      const unknown = spec?.problemCode === 'CONNECTOR_UNKNOWN' && (registry !== undefined || isBuiltinName(doc.envelope.connector ?? ''));
       return validateConfigDocument(doc, {
         spec: spec?.resolved?.spec,
         specProblem: spec?.problem && !unknown ? `The config is not checked: ${spec.problem}` : undefined,

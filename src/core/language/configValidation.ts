@@ -15,7 +15,7 @@ import { envVarNameFor, isSecretReference } from '../spec/secretReferences';
 import type { SchemaProblem, SchemaProblemKind } from '../spec/specValidator';
 import { closest, validateConfig } from '../spec/specValidator';
 import type { ConfigDocument } from './configDocument';
-import { keyNodeOf, parseConfigDocument } from './configDocument';
+import { keyNodeOf, parseConfigDocument, pathOfNode } from './configDocument';
 import type { SnippetContext } from './configSnippets';
 import { branchText, detectIndentUnit, valueText } from './configSnippets';
 import type { ConfigDiagnostic, DiagnosticCode, DiagnosticData, DiagnosticSeverity, OneOfChoice, Range, TextEdit } from './languageTypes';
@@ -70,7 +70,7 @@ export function validateConfigDocument(doc: ConfigDocument, context: ValidationC
     }
     return sorted(sink.items);
   }
-  checkDuplicateKeys(root, sink, doc);
+  checkDuplicateKeys(root, sink);
   checkEnvelope(doc, root, sink, context);
   if (doc.envelope.configNode && context.spec) checkConfig(doc, doc.envelope.configNode, context.spec, sink);
   return sorted(sink.items);
@@ -80,34 +80,18 @@ function sorted(items: ConfigDiagnostic[]): ConfigDiagnostic[] {
   return items.sort((a, b) => a.range.offset - b.range.offset || a.range.length - b.range.length);
 }
 
-function checkDuplicateKeys(node: Node, sink: DiagnosticSink, doc: ConfigDocument): void {
+function checkDuplicateKeys(node: Node, sink: DiagnosticSink): void {
   if (node.type === 'object') {
     const seen = new Set<string>();
     for (const property of node.children ?? []) {
       const key = property.children?.[0];
       if (!key) continue;
       const name = String(key.value);
-      if (seen.has(name)) sink.add('duplicate-key', 'warning', sink.node(key), `Duplicate key “${name}”: only the last one counts`, pointerOf(pathOf(property.children?.[1] ?? key, doc)));
+      if (seen.has(name)) sink.add('duplicate-key', 'warning', sink.node(key), `Duplicate key “${name}”: only the last one counts`, pointerOf([...pathOfNode(node), name]));
       seen.add(name);
     }
   }
-  for (const child of node.children ?? []) checkDuplicateKeys(child, sink, doc);
-}
-
-function pathOf(node: Node, _doc: ConfigDocument): (string | number)[] {
-  const path: (string | number)[] = [];
-  let current: Node | undefined = node;
-  while (current?.parent) {
-    const parent: Node = current.parent;
-    if (parent.type === 'property') {
-      if (parent.children?.[0] !== current || parent.children.length === 1) path.unshift(String(parent.children?.[0]?.value));
-      current = parent.parent;
-    } else if (parent.type === 'array') {
-      path.unshift(parent.children?.indexOf(current) ?? 0);
-      current = parent;
-    } else current = parent;
-  }
-  return path;
+  for (const child of node.children ?? []) checkDuplicateKeys(child, sink);
 }
 
 function rootBrace(doc: ConfigDocument, root: Node): Range {

@@ -2,9 +2,10 @@
 // kind of mistake is reported once, on the exact key or value, with the field's title.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { listBuiltins } from '../../../src/core/builtin/builtinRegistry';
 import { validateConfigText } from '../../../src/core/language/configValidation';
 import type { ConfigDiagnostic } from '../../../src/core/language/languageTypes';
-import { configFileText, lineColOf, loadSpec, specNames, topLevelOneOfs, validConfig } from '../spec/specFixtures';
+import { configFileText, lineColOf, loadSpec, sampleObject, specNames, topLevelOneOfs, validConfig } from '../spec/specFixtures';
 
 const errorsOf = (d: ConfigDiagnostic[]) => d.filter((x) => x.severity === 'error');
 const show = (d: ConfigDiagnostic[]) => d.map((x) => `${x.range.start.line}:${x.range.start.character} ${x.code} ${x.message}`).join('\n');
@@ -102,6 +103,24 @@ describe('validation over every real spec', () => {
           const text = configFileText(name, { ...validConfig(spec), not_a_field: 1 });
           assert.deepEqual(errorsOf(validateConfigText(text, { spec })), []);
         });
+      }
+    });
+  }
+});
+
+describe('validation of built-in connector configs', () => {
+  for (const builtin of listBuiltins()) {
+    it(`${builtin.name}: a config built from its spec is valid, an empty required field is reported`, () => {
+      const root = builtin.spec.connectionSpecification as S;
+      const config = sampleObject(root);
+      const text = configFileText(builtin.name, config);
+      assert.deepEqual(errorsOf(validateConfigText(text, { spec: builtin.spec })), []);
+      const required = (root.required ?? []) as string[];
+      if (required.length > 0) {
+        delete config[required[0]];
+        const errors = errorsOf(validateConfigText(configFileText(builtin.name, config), { spec: builtin.spec }));
+        assert.equal(errors.length, 1);
+        assert.equal(errors[0].code, 'config-missing-required');
       }
     });
   }

@@ -122,6 +122,19 @@ describe('airbyte-write validate / registry', () => {
     assert.match(lines[1], /:1:51: warning: The registry only knows destination-postgres at its pinned version 3\.0\.16; version 2\.0\.0 is not in the registry/);
   });
 
+  it('without a registry: warns, still checks built-ins, and says registry configs are not checked', async () => {
+    const builtin = path.join(dir, 'builtin.airbyte.jsonc');
+    await fs.writeFile(builtin, '{ "connector": "builtin:nope", "config": {} }');
+    const good = path.join(dir, 'good.airbyte.jsonc');
+    const r = await run(['validate', good, builtin, '--registry', path.join(dir, 'no-registry.json')]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /^warning: Cannot read the registry file .*no-registry\.json: ENOENT/);
+    const lines = r.out.split('\n');
+    assert.match(lines[0], /good\.airbyte\.jsonc:3:16: warning: The config is not checked: No connector registry is loaded to look up "destination-postgres"/);
+    assert.match(lines[1], /builtin\.airbyte\.jsonc:1:16: error: Unknown built-in connector “builtin:nope”/);
+    assert.equal(lines.length, 2);
+  });
+
   it('reports unreadable files and usage errors', async () => {
     const r = await run(['validate', path.join(dir, 'missing.airbyte.jsonc'), '--registry', registrySample]);
     assert.equal(r.code, 1);

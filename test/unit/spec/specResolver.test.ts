@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { listBuiltins } from '../../../src/core/builtin/builtinRegistry';
 import { getDestination } from '../../../src/core/connectors/getConnector';
 import { AirbyteError, isAirbyteError } from '../../../src/core/errors';
+import { getConfigLanguageService } from '../../../src/core/language/configLanguageService';
 import { loadRegistryFile } from '../../../src/core/registry/registry';
 import type { Registry } from '../../../src/core/registry/registry';
 import { isMutableImage, SpecResolver } from '../../../src/core/spec/specResolver';
@@ -110,7 +111,6 @@ describe('spec resolution', () => {
   it('the language service passes allowRun: false through (no container while typing)', async () => {
     let runs = 0;
     const resolver = new SpecResolver({ registry, runSpec: async (image) => { runs++; return runSpec(image); } });
-    const { getConfigLanguageService } = await import('../../../src/core/language/configLanguageService');
     const service = getConfigLanguageService({ registry, specProvider: resolver });
     const text = '{ "connector": "destination-postgres", "version": "2.0.1", "config": { "port": "x" } }';
     const quiet = await service.doValidation(text, { allowRun: false });
