@@ -103,7 +103,7 @@ describe('LineDecoder', () => {
     assert.equal(got.length, 1);
     const m = (got[0] as DecodedMessage).message;
     assert.equal(m.type, 'RECORD');
-    assert.equal((m as { record: { data: { blob: string } } }).record.data.blob.length, size);
+    assert.equal((m as unknown as { record: { data: { blob: string } } }).record.data.blob.length, size);
     // One concatenation, one decode, one parse: seconds at most; quadratic growth would take minutes.
     assert.ok(ms < 15_000, `took ${ms.toFixed(0)} ms`);
     // The line itself (100 MB as bytes, 100 MB as a string, 100 MB parsed) plus slack; not per-chunk copies.

@@ -55,7 +55,7 @@ function catalog(streams: string[], mode: 'append' | 'overwrite' | 'append_dedup
 }
 
 async function readAll(src: Source, cat: ConfiguredAirbyteCatalog, state?: AirbyteMessage[], onLog?: (l: ConnectorLogLine) => void) {
-  const run = await src.start({ command: 'read', config: src.config, catalog: cat, state: state?.map((m) => (m as { state: never }).state) }, { onLog });
+  const run = await src.start({ command: 'read', config: src.config, catalog: cat, state: state?.map((m) => (m as unknown as { state: never }).state) }, { onLog });
   const messages: AirbyteMessage[] = [];
   for await (const batch of run.batches()) for (const item of batch) messages.push(item.message);
   const result = await run.done;
@@ -91,7 +91,7 @@ describe('connectors through the local executor', () => {
     const more = await source({ record_count: 15, state_every: 5 });
     const second = await readAll(more, catalog(['users', 'orders']), [...last.values()]);
     assert.deepEqual(
-      second.messages.filter((m) => m.type === 'RECORD').map((m) => (m as { record: { data: { id: number } } }).record.data.id),
+      second.messages.filter((m) => m.type === 'RECORD').map((m) => (m as unknown as { record: { data: { id: number } } }).record.data.id),
       [13, 14, 15, 13, 14, 15],
     );
   });
