@@ -97,6 +97,7 @@ export class SyncRunner implements vscode.Disposable {
         async (progress, token) => {
           const { signal, dispose } = abortSignalFrom(token, controller.signal);
           let reported = 0;
+          const readRuns = new Set<number>();
           try {
             return await services.runWrite({
               source: args.source!,
@@ -119,6 +120,10 @@ export class SyncRunner implements vscode.Disposable {
                 this.schedulePanelUpdate();
               },
               onProgress: (p) => {
+                if (p.phase === 'reading' && p.runId > 0 && active.destinationId && !readRuns.has(p.runId)) {
+                  readRuns.add(p.runId);
+                  this.options.syncsTree.labels.setReadDestination(p.runId, { id: active.destinationId, name: view.destination });
+                }
                 const previousId = view.runId;
                 applyProgress(view, p);
                 if (previousId !== view.runId) this.options.panels.rekey(previousId, view.runId);

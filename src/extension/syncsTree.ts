@@ -40,6 +40,7 @@ const STATUS_ICON: Record<string, [string, string | undefined]> = {
 };
 
 const LABELS_KEY = 'airbyte.identityLabels';
+const READS_KEY = 'airbyte.readRunDestinations';
 
 export function statusLabel(status: string): string {
   return status.charAt(0).toUpperCase() + status.slice(1);
@@ -58,21 +59,33 @@ export function relativeTime(then: number, now = Date.now()): string {
 /** Names people gave the connectors: the config file a state identity was last run from. */
 export interface IdentityLabels {
   get(identity: string): string | undefined;
+  /** The destination a read run fed (a write through the cache reads first), when known. */
+  destinationOfRead?(runId: number): { id: string; name: string } | undefined;
 }
+
+/** Label of a destination-less read (`airbyte-write read`, or a write whose destination is unknown). */
+export const CACHE_DESTINATION_LABEL = 'cache';
 
 /** Groups runs (newest first) into pairs, in order of each pair's latest run. */
 export function groupRuns(runs: readonly RunRecord[], folder: vscode.WorkspaceFolder, labels?: IdentityLabels): SyncPair[] {
   const pairs = new Map<string, SyncPair>();
   for (const run of runs) {
-    if (run.kind !== 'write') continue;
-    const key = `${run.sourceId}→${run.destinationId ?? ''}`;
+    // A write through the cache records its read phase as a read run first: it belongs to the pair.
+    const fed = run.kind === 'read' ? labels?.destinationOfRead?.(run.id) : undefined;
+    const destinationId = run.kind === 'write' ? (run.destinationId ?? '') : (fed?.id ?? '');
+    const destinationName = run.kind === 'write' ? (run.destination ?? '?') : (fed?.name ?? CACHE_DESTINATION_LABEL);
+    const key = `${run.sourceId}→${destinationId}`;
     let pair = pairs.get(key);
     if (!pair) {
       pair = {
         key,
         source: labels?.get(run.sourceId) ?? run.source,
-        destination: (run.destinationId && labels?.get(run.destinationId)) || (run.destination ?? '?'),
-        sourceId: run.sourceId, destinationId: run.destinationId ?? '', folder, runs: [] };
+        destination: (destinationId && labels?.get(destinationId)) || destinationName,
+        sourceId: run.sourceId,
+        destinationId,
+        folder,
+        runs: [],
+      };
       pairs.set(key, pair);
     }
     pair.runs.push(run);
@@ -94,11 +107,16 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
   ) {}
 
   /** The label of a state identity (config file name), remembered per workspace. */
-  readonly labels: IdentityLabels & { set(identity: string, label: string): void } = {
+  readonly labels: IdentityLabels & { set(identity: string, label: string): void; setReadDestination(runId: number, destination: { id: string; name: string }): void } = {
     get: (identity) => this.memento?.get<Record<string, string>>(LABELS_KEY)?.[identity],
     set: (identity, label) => {
       const all = { ...(this.memento?.get<Record<string, string>>(LABELS_KEY) ?? {}), [identity]: label };
       void this.memento?.update(LABELS_KEY, all);
+    },
+    destinationOfRead: (runId) => this.memento?.get<Record<string, { id: string; name: string }>>(READS_KEY)?.[String(runId)],
+    setReadDestination: (runId, destination) => {
+      const all = { ...(this.memento?.get<Record<string, { id: string; name: string }>>(READS_KEY) ?? {}), [String(runId)]: destination };
+      void this.memento?.update(READS_KEY, all);
     },
   };
 
@@ -166,7 +184,7 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
       }
       case 'run': {
         const r = node.run;
-        const item = new vscode.TreeItem(`#${r.id} ${statusLabel(r.status)}`, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(`#${r.id} ${statusLabel(r.status)}${r.kind === 'read' ? ' (read into cache)' : ''}`, vscode.TreeItemCollapsibleState.None);
         item.id = `run:${node.pair.folder.uri.toString()}:${r.id}`;
         item.description = [new Date(r.startedAt).toLocaleString(), `${formatCount(r.recordsConfirmed)} confirmed`, r.endedAt ? formatDuration(r.endedAt - r.startedAt) : undefined].filter(Boolean).join(' · ');
         const [icon, color] = STATUS_ICON[r.status] ?? ['circle-outline', undefined];
