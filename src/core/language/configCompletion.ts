@@ -39,6 +39,7 @@ export interface CompletionContext {
 }
 
 type Target =
+  | { kind: 'skeleton'; range: Range }
   | { kind: 'key'; object: Node; range: Range; hasColon: boolean; currentKey?: string }
   | { kind: 'value'; path: (string | number)[]; range: Range; node?: Node };
 
@@ -46,6 +47,24 @@ type Target =
 export function completeConfig(doc: ConfigDocument, offset: number, context: CompletionContext): CompletionList {
   const target = findTarget(doc, offset);
   if (!target) return { items: [], isIncomplete: false };
+  if (target.kind === 'skeleton') {
+    return {
+      items: [
+        {
+          label: 'Airbyte connector config',
+          kind: 'snippet',
+          detail: '{ "connector": …, "config": { … } }',
+          documentation: 'A new `*.airbyte.jsonc` file: pick the connector, then complete its config (Ctrl+Space lists its fields).',
+          insertText: '{\n\t"connector": "$1",\n\t"config": {\n\t\t$0\n\t}\n}',
+          insertTextFormat: 'snippet',
+          range: target.range,
+          sortText: sortKey(0),
+          retrigger: true,
+        },
+      ],
+      isIncomplete: false,
+    };
+  }
   const items = target.kind === 'key' ? keyItems(doc, target, context) : valueItems(doc, target, context);
   return { items, isIncomplete: false };
 }
@@ -57,13 +76,15 @@ function isLiteral(node: Node): boolean {
 function findTarget(doc: ConfigDocument, offset: number): Target | undefined {
   const text = doc.text;
   const empty = doc.lines.range(offset, 0);
-  if (!doc.root) return undefined;
+  if (!doc.root) return text.trim() === '' ? { kind: 'skeleton', range: doc.lines.range(0, text.length) } : undefined;
   const node = findNodeAtOffset(doc.root, offset, true);
   if (!node) return undefined;
-  if (isLiteral(node) && offset > node.offset && offset <= node.offset + node.length) {
+  if (isLiteral(node) && offset >= node.offset && offset <= node.offset + node.length) {
     const property = node.parent?.type === 'property' ? node.parent : undefined;
     const range = doc.lines.range(node.offset, node.length);
     if (property && property.children?.[0] === node) {
+      // Right before a key: a new property goes in front of it.
+      if (offset === node.offset) return { kind: 'key', object: property.parent as Node, range: empty, hasColon: false };
       return { kind: 'key', object: property.parent as Node, range, hasColon: property.colonOffset !== undefined, currentKey: String(node.value) };
     }
     return { kind: 'value', path: pathOfNode(node), range, node };

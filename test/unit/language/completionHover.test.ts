@@ -55,6 +55,18 @@ describe('completion', () => {
     assert.deepEqual(labels, ['connector', 'config', 'version', 'image', 'useHostNetwork', 'localDir']);
   });
 
+  it('offers a skeleton in an empty file, and a new property right before an existing key', async () => {
+    const empty = await service.doComplete('  \n', 1);
+    assert.equal(empty.items.length, 1);
+    assert.match(empty.items[0].insertText, /"connector": "\$1"/);
+    const text = '{ "connector": "destination-postgres", "config": { "host": "db" } }';
+    const before = (await service.doComplete(text, text.indexOf('"host"'))).items;
+    const port = before.find((i) => i.label === 'port')!;
+    assert.equal(port.range.length, 0);
+    assert.equal(port.insertText, '"port": ${1:5432},');
+    assert.ok(!before.some((i) => i.label === 'host'));
+  });
+
   it('offers connector names from the registry and the built-ins, replacing the typed string', async () => {
     const text = '{ "connector": "dest" }';
     const offset = text.indexOf('dest') + 4;
