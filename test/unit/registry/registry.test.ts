@@ -115,6 +115,31 @@ describe('registry', () => {
     }
   });
 
+  it('revalidates with If-Modified-Since when the server gives only Last-Modified', async () => {
+    const lastModified = 'Thu, 14 Aug 2026 10:00:00 GMT';
+    const seen: (string | undefined)[] = [];
+    const server = await serve((req, res) => {
+      seen.push(req.headers['if-modified-since'] as string | undefined);
+      if (req.headers['if-modified-since'] === lastModified) {
+        res.writeHead(304);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'last-modified': lastModified });
+      res.end(body);
+    });
+    let clock = Date.parse('2026-11-26T10:00:00Z');
+    try {
+      const cacheDir = path.join(dir, 'last-modified');
+      assert.equal((await loadRegistry({ url: server.url, cacheDir, now: () => clock })).source, 'network');
+      clock += 2 * REGISTRY_MAX_AGE_MS;
+      assert.equal((await loadRegistry({ url: server.url, cacheDir, now: () => clock })).source, 'revalidated');
+      assert.deepEqual(seen, [undefined, lastModified]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('offline: serves once, then with the server down uses the cached copy and says so', async () => {
     const server = await serve();
     const cacheDir = path.join(dir, 'offline');
