@@ -34,7 +34,9 @@ async function exportImage(docker: Docker, ref: string): Promise<Map<string, Buf
   const ex = extract();
   ex.on('entry', (header, entry, next) => {
     const parts: Buffer[] = [];
-    entry.on('data', (d: Buffer) => parts.push(d));
+    entry.on('data', (d: unknown) => {
+      parts.push(d as Buffer);
+    });
     entry.on('end', () => {
       if (header.type === 'file') files.set(header.name, Buffer.concat(parts));
       next();
