@@ -1,7 +1,8 @@
 /**
  * Finds a connector's spec: a built-in's own spec; the registry entry's spec when the config runs
  * the registry's pinned version; otherwise the output of `spec` in the image (run through an
- * injected `runSpec`, cached in memory and on disk per image reference); else a clear error.
+ * injected `runSpec`, cached in memory and on disk per image id, or per immutable reference when
+ * no id lookup is given); else a clear error.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -22,6 +23,12 @@ export interface SpecResolverOptions {
   cacheDir?: string;
   /** Built-in lookup; default the project's built-in registry. */
   findBuiltin?: (name: string) => BuiltinConnector | undefined;
+  /**
+   * The local image id of a reference (`docker inspect`), undefined when not present locally.
+   * With it, specs are cached per image id — mutable tags such as `:dev` included, re-read when
+   * the tag points at a new build; without it, per immutable reference only.
+   */
+  imageId?: (image: string) => Promise<string | undefined>;
 }
 
 // A failed image spec is not retried for this long, so an editor re-validating on each keystroke does not restart containers.
@@ -77,15 +84,26 @@ export class SpecResolver implements SpecProvider {
     return { ...(await this.fromImage(image, connector, options)), type: entry.type, entry };
   }
 
+  private async idOf(image: string): Promise<string | undefined> {
+    if (!this.options.imageId) return undefined;
+    try {
+      return await this.options.imageId(image);
+    } catch {
+      return undefined;
+    }
+  }
+
   private async fromImage(image: string, connector: string, options: ResolveSpecOptions): Promise<ResolvedSpec> {
-    const cached = this.memory.get(image);
+    const id = await this.idOf(image);
+    const key = id ? `${image}@${id}` : image;
+    const cached = this.memory.get(key);
     if (cached) return { spec: await cached, origin: 'image-cache', connector, image };
-    const fromDisk = await this.readDisk(image);
+    const fromDisk = await this.readDisk(key, image, id);
     if (fromDisk) {
-      this.memory.set(image, Promise.resolve(fromDisk));
+      this.memory.set(key, Promise.resolve(fromDisk));
       return { spec: fromDisk, origin: 'image-cache', connector, image };
     }
-    const failure = this.failures.get(image);
+    const failure = this.failures.get(key);
     if (failure && Date.now() - failure.at < FAILURE_TTL_MS) throw failure.error;
     if (options.allowRun === false || !this.options.runSpec) {
       throw new AirbyteError('SPEC_FAILED', {
@@ -95,47 +113,50 @@ export class SpecResolver implements SpecProvider {
       });
     }
     const running = this.options.runSpec(image, options.signal);
-    this.memory.set(image, running);
+    this.memory.set(key, running);
     try {
       const spec = await running;
       if (!spec || typeof spec.connectionSpecification !== 'object') {
         throw new AirbyteError('SPEC_FAILED', { message: `The image ${image} returned no connectionSpecification from "spec".`, context: { connector, image } });
       }
-      await this.writeDisk(image, spec);
+      // The run may have pulled the image: key the disk copy by the id it has now.
+      const idAfter = id ?? (await this.idOf(image));
+      if (idAfter && !id) this.memory.set(`${image}@${idAfter}`, running);
+      await this.writeDisk(idAfter ? `${image}@${idAfter}` : image, image, idAfter, spec);
       return { spec, origin: 'image', connector, image };
     } catch (error) {
-      this.memory.delete(image);
+      this.memory.delete(key);
       const wrapped = isAirbyteError(error)
         ? error
         : new AirbyteError('SPEC_FAILED', { message: `Could not read the spec of ${image}: ${(error as Error).message ?? String(error)}`, context: { connector, image }, cause: error });
-      if (!options.signal?.aborted) this.failures.set(image, { error: wrapped, at: Date.now() });
+      if (!options.signal?.aborted) this.failures.set(key, { error: wrapped, at: Date.now() });
       throw wrapped;
     }
   }
 
-  private diskPath(image: string): string | undefined {
-    if (!this.options.cacheDir || isMutableImage(image)) return undefined;
-    return path.join(this.options.cacheDir, `spec-${createHash('sha256').update(image).digest('hex').slice(0, 24)}.json`);
+  private diskPath(key: string, image: string, id: string | undefined): string | undefined {
+    if (!this.options.cacheDir || (!id && isMutableImage(image))) return undefined;
+    return path.join(this.options.cacheDir, `spec-${createHash('sha256').update(key).digest('hex').slice(0, 24)}.json`);
   }
 
-  private async readDisk(image: string): Promise<ConnectorSpecification | undefined> {
-    const file = this.diskPath(image);
+  private async readDisk(key: string, image: string, id: string | undefined): Promise<ConnectorSpecification | undefined> {
+    const file = this.diskPath(key, image, id);
     if (!file) return undefined;
     try {
-      const saved = JSON.parse(await fs.readFile(file, 'utf8')) as { image?: string; spec?: ConnectorSpecification };
-      return saved.image === image && saved.spec && typeof saved.spec.connectionSpecification === 'object' ? saved.spec : undefined;
+      const saved = JSON.parse(await fs.readFile(file, 'utf8')) as { key?: string; spec?: ConnectorSpecification };
+      return saved.key === key && saved.spec && typeof saved.spec.connectionSpecification === 'object' ? saved.spec : undefined;
     } catch {
       return undefined;
     }
   }
 
-  private async writeDisk(image: string, spec: ConnectorSpecification): Promise<void> {
-    const file = this.diskPath(image);
+  private async writeDisk(key: string, image: string, id: string | undefined, spec: ConnectorSpecification): Promise<void> {
+    const file = this.diskPath(key, image, id);
     if (!file) return;
     try {
       await fs.mkdir(path.dirname(file), { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;
-      await fs.writeFile(tmp, JSON.stringify({ image, savedAt: new Date().toISOString(), spec }));
+      await fs.writeFile(tmp, JSON.stringify({ key, image, imageId: id, savedAt: new Date().toISOString(), spec }));
       await fs.rename(tmp, file);
     } catch {
       // An unwritable cache only means the spec is read from the image again next time.

@@ -18,6 +18,10 @@ import { registrySample, repoRoot } from './specFixtures';
 
 const DESTINATION = [process.execPath, path.join(repoRoot, 'test/connectors/destination.mjs')];
 
+async function readdirCount(folder: string): Promise<number> {
+  return (await fs.readdir(folder)).filter((f) => f.endsWith('.json')).length;
+}
+
 describe('spec resolution', () => {
   let dir: string;
   let registry: Registry;
@@ -79,6 +83,23 @@ describe('spec resolution', () => {
     assert.equal(isMutableImage('localhost:5000/x'), true);
     assert.equal(isMutableImage('airbyte/x:1.2.3'), false);
     assert.equal(isMutableImage('airbyte/x@sha256:abc'), false);
+  });
+
+  it('with an image id lookup, caches mutable tags per id and re-reads after a rebuild', async () => {
+    calls.length = 0;
+    const cacheDir = path.join(dir, 'by-id');
+    let id: string | undefined = 'sha256:aaa';
+    const imageId = async () => id;
+    const ref = { connector: 'destination-postgres', image: 'me/destination-postgres:dev' };
+    assert.equal((await new SpecResolver({ registry, runSpec, cacheDir, imageId }).resolve(ref)).origin, 'image');
+    // Same build, new process: from disk.
+    assert.equal((await new SpecResolver({ registry, runSpec, cacheDir, imageId }).resolve(ref)).origin, 'image-cache');
+    assert.equal(calls.length, 1);
+    // The tag now points at a new build: read again.
+    id = 'sha256:bbb';
+    assert.equal((await new SpecResolver({ registry, runSpec, cacheDir, imageId }).resolve(ref)).origin, 'image');
+    assert.equal(calls.length, 2);
+    assert.equal((await readdirCount(cacheDir)), 2);
   });
 
   it('fails clearly: unknown connector, no runner, running forbidden, failing image (not retried at once)', async () => {
