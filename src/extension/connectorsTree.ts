@@ -2,54 +2,17 @@
 // the support level in the description and a mark on connectors whose image is present locally
 // (Docker is asked lazily and may be down).
 import * as vscode from 'vscode';
-import type { RegistryEntry } from '../core/registry/registryTypes';
+import type { ConnectorInfo } from './connectorFilter';
+import { connectorInfoFromEntry, matchesFilter } from './connectorFilter';
 import type { CoreServices } from './coreServices';
 import type { OutputChannels } from './outputChannels';
 import { RefreshWhileVisible } from './refreshWhileVisible';
 
 export type ConnectorGroup = 'destination' | 'source' | 'builtin';
 
-export interface ConnectorInfo {
-  /** `destination-postgres` or `builtin:sqlite`. */
-  name: string;
-  type: 'source' | 'destination';
-  displayName: string;
-  builtin: boolean;
-  image?: string;
-  version?: string;
-  supportLevel?: string;
-  releaseStage?: string;
-  documentationUrl?: string;
-  description?: string;
-}
-
 export type ConnectorNode = { kind: 'group'; group: ConnectorGroup; count: number } | { kind: 'connector'; info: ConnectorInfo; local: boolean } | { kind: 'message'; text: string; icon: string };
 
 const GROUP_LABEL: Record<ConnectorGroup, string> = { destination: 'Destinations', source: 'Sources', builtin: 'Built-in (no Docker)' };
-
-export function connectorInfoFromEntry(e: RegistryEntry): ConnectorInfo {
-  return {
-    name: e.name,
-    type: e.type,
-    displayName: e.displayName,
-    builtin: false,
-    image: `${e.dockerRepository}:${e.dockerImageTag}`,
-    version: e.dockerImageTag,
-    supportLevel: e.supportLevel,
-    releaseStage: e.releaseStage,
-    documentationUrl: e.documentationUrl,
-  };
-}
-
-/** True when `filter` (words, case-insensitive) matches the connector's name or display name. */
-export function matchesFilter(info: ConnectorInfo, filter: string): boolean {
-  const hay = `${info.name} ${info.displayName}`.toLowerCase();
-  return filter
-    .toLowerCase()
-    .split(/\s+/)
-    .filter(Boolean)
-    .every((word) => hay.includes(word));
-}
 
 export class ConnectorsTree implements vscode.TreeDataProvider<ConnectorNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ConnectorNode | undefined>();

@@ -121,3 +121,15 @@ export function runViewFromRecord(r: RunRecord, labels?: { source?: string; dest
     logTail: [],
   };
 }
+
+/** One short line for a stream's committed state: `updated_at = 25`, never the whole blob. */
+export function summarizeState(state: unknown): string | undefined {
+  if (state === null || state === undefined) return undefined;
+  if (typeof state !== 'object') return String(state);
+  const entries = Object.entries(state as Record<string, unknown>).filter(([, v]) => typeof v !== 'object' || v === null);
+  if (entries.length === 0) return JSON.stringify(state).slice(0, 80);
+  return entries
+    .slice(0, 3)
+    .map(([k, v]) => `${k} = ${String(v)}`)
+    .join(', ');
+}

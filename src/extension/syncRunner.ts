@@ -11,7 +11,7 @@ import { primaryFolder } from './config';
 import type { CoreServices, WriteOutcome } from './coreServices';
 import type { OutputChannels } from './outputChannels';
 import type { RunDetailsPanels } from './runDetailsPanel';
-import { appendLog, applyProgress, finishRunView, labelOfRef, newRunView, runViewFromRecord } from './runViewModel';
+import { appendLog, applyProgress, finishRunView, labelOfRef, newRunView, runViewFromRecord, summarizeState } from './runViewModel';
 import { asAirbyteError, describeError, isCancellation } from './showError';
 import type { SyncPair, SyncsTree } from './syncsTree';
 
@@ -337,14 +337,3 @@ function applyOutcomeCounts(view: RunView, outcome: WriteOutcome | undefined): v
   }
 }
 
-/** One short line for a stream's committed state: `updated_at = 25`, never the whole blob. */
-export function summarizeState(state: unknown): string | undefined {
-  if (state === null || state === undefined) return undefined;
-  if (typeof state !== 'object') return String(state);
-  const entries = Object.entries(state as Record<string, unknown>).filter(([, v]) => typeof v !== 'object' || v === null);
-  if (entries.length === 0) return JSON.stringify(state).slice(0, 80);
-  return entries
-    .slice(0, 3)
-    .map(([k, v]) => `${k} = ${String(v)}`)
-    .join(', ');
-}

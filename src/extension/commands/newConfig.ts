@@ -2,30 +2,16 @@
 // with the required fields as snippet placeholders (secrets as `${env:NAME}` references).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { objectText } from '../../core/language/configSnippets';
 import type { Schema } from '../../core/spec/schemaNavigation';
 import type { ExtensionHost } from '../host';
 import { primaryFolder } from '../config';
 import { connectorRefFromArg } from './showSpec';
+import { defaultFileName, scaffoldSnippet } from '../configScaffold';
 
 export interface NewConfigArgs {
   connector?: string;
   /** File name (or path relative to the workspace folder); asked when absent. */
   fileName?: string;
-}
-
-/** The snippet text of a new config file for `connector` with the required fields of `connectionSpecification`. */
-export function scaffoldSnippet(connector: string, connectionSpecification: Schema, extra: { image?: string } = {}): string {
-  const config = objectText({ root: connectionSpecification, connector, indentUnit: '  ', snippet: true, tabStop: 1 }, connectionSpecification, '  ', []);
-  const envelope = [`  "connector": ${JSON.stringify(connector)}`];
-  if (extra.image) envelope.push(`  "image": ${JSON.stringify(extra.image)}`);
-  const intro = `// ${connector}: fill in the placeholders (Tab moves to the next). Completion (Ctrl+Space) offers every field of the spec;\n// secrets are best kept in environment variables: "\${env:NAME}".\n`;
-  return `${intro.replace(/\$/g, '\\$')}{\n${envelope.join(',\n')},\n  "config": ${config}\n}\n`;
-}
-
-export function defaultFileName(connector: string): string {
-  const base = connector.replace(/^builtin:/, '').replace(/[^A-Za-z0-9._-]+/g, '-');
-  return `${base}.airbyte.jsonc`;
 }
 
 export async function newConfig(host: ExtensionHost, arg?: unknown): Promise<vscode.Uri | undefined> {

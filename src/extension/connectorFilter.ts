@@ -1,0 +1,40 @@
+// Connector list entries and the Connectors view filter (pure: unit-tested).
+import type { RegistryEntry } from '../core/registry/registryTypes';
+
+export interface ConnectorInfo {
+  /** `destination-postgres` or `builtin:sqlite`. */
+  name: string;
+  type: 'source' | 'destination';
+  displayName: string;
+  builtin: boolean;
+  image?: string;
+  version?: string;
+  supportLevel?: string;
+  releaseStage?: string;
+  documentationUrl?: string;
+  description?: string;
+}
+
+export function connectorInfoFromEntry(e: RegistryEntry): ConnectorInfo {
+  return {
+    name: e.name,
+    type: e.type,
+    displayName: e.displayName,
+    builtin: false,
+    image: `${e.dockerRepository}:${e.dockerImageTag}`,
+    version: e.dockerImageTag,
+    supportLevel: e.supportLevel,
+    releaseStage: e.releaseStage,
+    documentationUrl: e.documentationUrl,
+  };
+}
+
+/** True when `filter` (words, case-insensitive) matches the connector's name or display name. */
+export function matchesFilter(info: ConnectorInfo, filter: string): boolean {
+  const hay = `${info.name} ${info.displayName}`.toLowerCase();
+  return filter
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((word) => hay.includes(word));
+}

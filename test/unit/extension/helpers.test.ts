@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { parse, type ParseError } from 'jsonc-parser';
+import type { RunRecord } from '../../../src/core/store/stateStore';
+import { connectorInfoFromEntry, matchesFilter } from '../../../src/extension/connectorFilter';
+import { defaultFileName, scaffoldSnippet } from '../../../src/extension/configScaffold';
+import { groupRuns, relativeTime } from '../../../src/extension/syncHistory';
+import { parseRegistry } from '../../../src/core/registry/registry';
+import type { Schema } from '../../../src/core/spec/schemaNavigation';
+
+const shared = path.resolve(__dirname, '../../../../shared');
+const registry = parseRegistry(JSON.parse(readFileSync(path.join(shared, 'fixtures/registry/oss_registry.sample.json'), 'utf8')));
+
+/** A snippet with its placeholders replaced by their default text, as the editor shows it. */
+function expandSnippet(snippet: string): string {
+  return snippet.replace(/\$\{\d+:((?:\\.|[^}\\])*)\}/g, (_, text: string) => text.replace(/\\(.)/g, '$1')).replace(/\\\$/g, '$');
+}
+
+describe('connector filter', () => {
+  const infos = registry.map(connectorInfoFromEntry);
+  it('matches every word against the name and display name, case-insensitively', () => {
+    const hits = (f: string) => infos.filter((i) => matchesFilter(i, f)).map((i) => i.name).sort();
+    assert.deepEqual(hits('postgres'), ['destination-postgres']);
+    assert.deepEqual(hits('LOCAL json'), ['destination-local-json']);
+    assert.deepEqual(hits('duck'), ['destination-duckdb', 'destination-motherduck']);
+    assert.equal(hits('').length, infos.length);
+    assert.deepEqual(hits('no-such-thing'), []);
+  });
+  it('gives each registry entry its pinned image', () => {
+    const pg = infos.find((i) => i.name === 'destination-postgres')!;
+    assert.equal(pg.image, 'airbyte/destination-postgres:3.0.16');
+    assert.equal(pg.supportLevel, 'certified');
+  });
+});
+
+describe('new config scaffold', () => {
+  it('is valid JSONC naming the connector, with the required fields of the real postgres spec', () => {
+    const entry = registry.find((e) => e.name === 'destination-postgres')!;
+    const spec = entry.spec!.connectionSpecification as Schema;
+    const text = expandSnippet(scaffoldSnippet('destination-postgres', spec));
+    const errors: ParseError[] = [];
+    const doc = parse(text, errors, { allowTrailingComma: true }) as { connector: string; config: Record<string, unknown> };
+    assert.deepEqual(errors, []);
+    assert.equal(doc.connector, 'destination-postgres');
+    for (const key of spec.required as string[]) assert.ok(key in doc.config, `required ${key} scaffolded`);
+    assert.ok(!('jdbc_url_params' in doc.config), 'optional fields left to completion');
+  });
+  it('puts secrets in ${env:…} references', () => {
+    const spec: Schema = { type: 'object', required: ['api_key'], properties: { api_key: { type: 'string', airbyte_secret: true } } };
+    const text = expandSnippet(scaffoldSnippet('destination-test', spec, { image: 'x/y:1' }));
+    const doc = parse(text) as { image: string; config: { api_key: string } };
+    assert.match(doc.config.api_key, /^\$\{env:[A-Z0-9_]+\}$/);
+    assert.equal(doc.image, 'x/y:1');
+  });
+  it('derives the file name from the connector', () => {
+    assert.equal(defaultFileName('destination-postgres'), 'destination-postgres.airbyte.jsonc');
+    assert.equal(defaultFileName('builtin:sqlite'), 'sqlite.airbyte.jsonc');
+  });
+});
+
+describe('sync history', () => {
+  const folder = { uri: { fsPath: '/ws' }, name: 'ws', index: 0 } as never;
+  const run = (id: number, kind: 'read' | 'write', sourceId: string, destinationId: string | undefined, status: RunRecord['status']): RunRecord => ({
+    id, kind, source: 'builtin:sample', sourceId, destination: destinationId ? 'destination-test' : undefined, destinationId, streams: [], startedAt: id * 1000, status,
+    recordsRead: 0, recordsSent: 0, recordsConfirmed: 0, bytes: 0, streamStats: [],
+  });
+  it('groups runs (newest first) into pairs, two configs of one connector apart, reads under the pair they fed', () => {
+    const runs = [run(5, 'write', 's#1', 'd#2', 'succeeded'), run(4, 'read', 's#1', undefined, 'cancelled'), run(3, 'write', 's#1', 'd#1', 'failed'), run(2, 'read', 's#9', undefined, 'succeeded')];
+    const labels = { get: (id: string) => ({ 's#1': 'source', 'd#1': 'dest-a', 'd#2': 'dest-b' })[id], destinationOfRead: (id: number) => (id === 4 ? { id: 'd#1', name: 'destination-test' } : undefined) };
+    const pairs = groupRuns(runs, folder, labels);
+    assert.deepEqual(pairs.map((p) => [p.source, p.destination, p.runs.map((r) => r.id)]), [
+      ['source', 'dest-b', [5]],
+      ['source', 'dest-a', [4, 3]],
+      ['builtin:sample', 'cache', [2]],
+    ]);
+  });
+  it('says how long ago', () => {
+    assert.equal(relativeTime(1_000_000, 1_010_000), 'just now');
+    assert.equal(relativeTime(0, 5 * 60_000), '5 min ago');
+    assert.equal(relativeTime(0, 3 * 3_600_000), '3 h ago');
+  });
+});
