@@ -200,6 +200,13 @@ describe('secret references and secret warnings', () => {
     assert.deepEqual(validateConfigText(fixed, { spec: pg }), []);
   });
 
+  it('treats airbyte_secret: "true" (a string, as one real spec writes it) as a secret', () => {
+    const spec = { connectionSpecification: { type: 'object', properties: { api_key: { type: 'string', title: 'API Key', airbyte_secret: 'true' } } } };
+    const d = validateConfigText('{ "connector": "source-x", "config": { "api_key": "abc123" } }', { spec });
+    assert.deepEqual(d.map((x) => [x.code, x.severity]), [['secret-plaintext', 'warning']]);
+    assert.ok(d[0].data?.kind === 'plaintext-secret' && d[0].data.envVar === 'X_API_KEY');
+  });
+
   it('warns on hidden and deprecated fields (source-github "branch")', () => {
     const gh = loadSpec('source-github');
     const text = JSON.stringify({ connector: 'source-github', config: { credentials: { option_title: 'PAT Credentials', personal_access_token: '${env:T}' }, repositories: ['a/b'], branch: 'a/b/main' } }, null, 2);
