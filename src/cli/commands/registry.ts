@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import type { BuiltinConnector } from '../../core/builtin/builtinRegistry';
+import { findBuiltin, isBuiltinName, listBuiltins } from '../../core/builtin/builtinRegistry';
 import { defaultCacheDir } from '../../core/connectors/getConnector';
 import { AirbyteError } from '../../core/errors';
 import type { Registry } from '../../core/registry/registry';
@@ -57,15 +59,26 @@ ${REGISTRY_OPTION_USAGE}`,
       if (type !== undefined && type !== 'source' && type !== 'destination') throw new UsageError(`--type must be "source" or "destination", not "${type}"`);
       const registry = await loadRegistryForCli(values, io);
       const entries = registry.list(type as ConnectorType | undefined);
+      const builtins = listBuiltins().filter((b) => !type || b.type === type);
       if (io.json) {
-        io.outJson({ source: registry.source, location: registry.location, stale: registry.stale, connectors: entries.map(summary) });
+        io.outJson({ source: registry.source, location: registry.location, stale: registry.stale, connectors: entries.map(summary), builtins: builtins.map(builtinSummary) });
         return 0;
       }
       io.out(renderList(entries));
+      if (builtins.length > 0) {
+        const width = Math.max(...builtins.map((b) => b.name.length));
+        io.out(['', 'Built-in (in-process, no Docker):', ...builtins.map((b) => `  ${b.name.padEnd(width)}  ${b.type.padEnd(11)}  ${b.displayName}`)].join('\n'));
+      }
       return 0;
     }
     if (action === 'show') {
       if (rest.length !== 1) throw new UsageError('"registry show" takes one connector name, e.g. destination-postgres');
+      const builtin = isBuiltinName(rest[0]) ? findBuiltin(rest[0]) : undefined;
+      if (builtin) {
+        if (io.json) io.outJson({ ...builtinSummary(builtin), spec: builtin.spec });
+        else io.out(renderBuiltin(builtin));
+        return 0;
+      }
       const registry = await loadRegistryForCli(values, io);
       const entry = registry.find(rest[0]);
       if (!entry) {
@@ -108,6 +121,14 @@ function summary(entry: RegistryEntry): Record<string, unknown> {
   };
 }
 
+function builtinSummary(b: BuiltinConnector): Record<string, unknown> {
+  return { name: b.name, type: b.type, displayName: b.displayName, description: b.description, builtin: true, supportsRefreshes: b.supportsRefreshes === true };
+}
+
+function renderBuiltin(b: BuiltinConnector): string {
+  return [`${b.displayName} (${b.name}), built-in ${b.type}: runs in-process, no Docker`, b.description, ...fieldLines(b.spec.connectionSpecification)].join('\n');
+}
+
 function renderList(entries: readonly RegistryEntry[]): string {
   if (entries.length === 0) return '(no connectors)';
   const nameWidth = Math.max(4, ...entries.map((e) => e.name.length));
@@ -131,15 +152,19 @@ function renderEntry(entry: RegistryEntry): string {
   if (entry.supportsRefreshes !== undefined) lines.push(`Refreshes:      ${entry.supportsRefreshes ? 'supported' : 'not supported'}`);
   if (entry.documentationUrl) lines.push(`Documentation:  ${entry.documentationUrl}`);
   if (entry.iconUrl) lines.push(`Icon:           ${entry.iconUrl}`);
-  const schema = entry.spec?.connectionSpecification as { properties?: Record<string, Record<string, unknown>>; required?: string[] } | undefined;
-  if (schema?.properties) {
-    const required = new Set(schema.required ?? []);
-    lines.push('', 'Config fields (* required):');
-    const props = Object.entries(schema.properties).sort(([a, pa], [b, pb]) => Number(!required.has(a)) - Number(!required.has(b)) || Number(pa.order ?? 1e9) - Number(pb.order ?? 1e9));
-    for (const [key, p] of props) {
-      const secret = p.airbyte_secret === true || p.airbyte_secret === 'true' ? ' (secret)' : '';
-      lines.push(`  ${required.has(key) ? '*' : ' '} ${key.padEnd(26)} ${typeof p.title === 'string' ? p.title : ''}${secret}`);
-    }
-  }
+  lines.push(...fieldLines(entry.spec?.connectionSpecification));
   return lines.join('\n');
+}
+
+function fieldLines(connectionSpecification: unknown): string[] {
+  const schema = connectionSpecification as { properties?: Record<string, Record<string, unknown>>; required?: string[] } | undefined;
+  if (!schema?.properties) return [];
+  const required = new Set(schema.required ?? []);
+  const lines = ['', 'Config fields (* required):'];
+  const props = Object.entries(schema.properties).sort(([a, pa], [b, pb]) => Number(!required.has(a)) - Number(!required.has(b)) || Number(pa.order ?? 1e9) - Number(pb.order ?? 1e9));
+  for (const [key, p] of props) {
+    const secret = p.airbyte_secret === true || p.airbyte_secret === 'true' ? ' (secret)' : '';
+    lines.push(`  ${required.has(key) ? '*' : ' '} ${key.padEnd(26)} ${typeof p.title === 'string' ? p.title : ''}${secret}`);
+  }
+  return lines;
 }

@@ -151,6 +151,12 @@ describe('airbyte-write validate / registry', () => {
     assert.match(lines[0], /^NAME\s+VERSION\s+SUPPORT\s+DISPLAY NAME$/);
     assert.deepEqual(lines.slice(1, 4).map((l) => l.split(/\s+/)[0]), ['source-faker', 'source-file', 'source-github']);
     assert.equal(lines[4], '3 connectors');
+    assert.ok(list.out.includes('Built-in (in-process, no Docker):'));
+    assert.ok(list.out.includes('builtin:sample'));
+    assert.ok(!list.out.includes('builtin:sqlite'), 'destinations are filtered out by --type source');
+    const builtin = await run(['registry', 'show', 'builtin:sample']);
+    assert.equal(builtin.code, 0);
+    assert.match(builtin.out, /\(builtin:sample\), built-in source: runs in-process, no Docker/);
     const json = await run(['registry', 'list', '--json', '--registry', registrySample]);
     const parsed = JSON.parse(json.out) as { source: string; connectors: { name: string; image: string }[] };
     assert.equal(parsed.source, 'file');
