@@ -18,10 +18,22 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** `<connector name>#<16 hex digits>`; `connectionSpecification` marks which fields are secrets. */
-export function connectorIdentity(name: string, config: JsonObject, connectionSpecification?: unknown): string {
+/**
+ * `<connector name>#<16 hex digits>`. `connectionSpecification` marks which fields are secrets;
+ * `masker` (the connector's) adds the values that came from secret references (`${env:…}`,
+ * `secret_reference::…`), so that what a reference holds never shapes the identity either.
+ */
+export function connectorIdentity(name: string, config: JsonObject, connectionSpecification?: unknown, masker?: SecretMasker): string {
   const secrets = connectionSpecification ? collectSecretValues(config, connectionSpecification) : new Set<string>();
-  const cleaned = new SecretMasker(secrets).maskConfig(config);
+  const specMasker = new SecretMasker(secrets);
+  // String values only: masking serialized JSON could cut into numbers and keys.
+  const clean = (value: unknown): unknown => {
+    if (typeof value === 'string') return masker ? masker.mask(specMasker.mask(value)) : specMasker.mask(value);
+    if (Array.isArray(value)) return value.map(clean);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v)]));
+    return value;
+  };
+  const cleaned = clean(config);
   const hash = createHash('sha256').update(canonical(cleaned)).digest('hex').slice(0, 16);
   return `${name}#${hash}`;
 }

@@ -97,7 +97,7 @@ function logTo(options: PipelineOptions, name: string): ((line: ConnectorLogLine
 /** The identity state and cache are keyed by: name + hash of the config without its secrets. */
 export async function identityOf(connector: Connector, options: PipelineOptions = {}): Promise<string> {
   const spec = await specOf(connector, options);
-  return connectorIdentity(connector.name, connector.config, spec.connectionSpecification);
+  return connectorIdentity(connector.name, connector.config, spec.connectionSpecification, connector.masker);
 }
 
 function recordStream(m: AirbyteMessage & { type: 'RECORD' }): string {
@@ -249,7 +249,7 @@ export async function readSource(source: Source, options: PipelineOptions = {}):
   return withStore(options, `airbyte-write read ${source.name}`, async (store) => {
     const cache = new RecordCache(store);
     const spec = await specOf(source, options);
-    const sourceId = connectorIdentity(source.name, source.config, spec.connectionSpecification);
+    const sourceId = connectorIdentity(source.name, source.config, spec.connectionSpecification, source.masker);
     const discovered = await source.discover({ signal: options.signal, onLog: logTo(options, source.name) });
     const strategy = options.writeStrategy ?? 'auto';
     const startedAt = Date.now();
@@ -507,7 +507,7 @@ export async function writeToDestination(input: Source | ReadResult, destination
     const notices: string[] = [];
 
     const destinationSpec = await specOf(destination, options);
-    const destinationId = connectorIdentity(destination.name, destination.config, destinationSpec.connectionSpecification);
+    const destinationId = connectorIdentity(destination.name, destination.config, destinationSpec.connectionSpecification, destination.masker);
     let sourceId: string;
     let sourceName: string;
     let discovered;
@@ -517,7 +517,7 @@ export async function writeToDestination(input: Source | ReadResult, destination
       discovered = fromRead.catalog;
     } else {
       const sourceSpec = await specOf(source!, options);
-      sourceId = connectorIdentity(source!.name, source!.config, sourceSpec.connectionSpecification);
+      sourceId = connectorIdentity(source!.name, source!.config, sourceSpec.connectionSpecification, source!.masker);
       sourceName = source!.name;
       discovered = await source!.discover({ signal: options.signal, onLog: logTo(options, source!.name) });
     }

@@ -1,0 +1,316 @@
+// Destination.write / Source.read through real containers of the test connectors.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import type Docker from 'dockerode';
+import type { Destination, Source } from '../../../src/core/connectors/connector';
+import { getConnectorFromFile, getDestination, getSource } from '../../../src/core/connectors/getConnector';
+import { LABEL_COMMAND, LABEL_OWNER_PID, managedFilter } from '../../../src/core/docker/labels';
+import { isAirbyteError } from '../../../src/core/errors';
+import type { JsonObject } from '../../../src/core/protocol/messages';
+import type { RegistryEntry, RegistryLookup } from '../../../src/core/registry/registryTypes';
+import { StateStore } from '../../../src/core/store/stateStore';
+import type { WriteProgress } from '../../../src/core/write/progressTracker';
+import type { WriteResult } from '../../../src/core/write/writeResult';
+import type { WriteStrategy } from '../../../src/core/write/writeStrategy';
+import { assertNoContainersLeft, testDocker } from '../runtime/dockerHelpers';
+
+const SECRET = 'sk-write-test-5e6f7a8b9c';
+let docker: Docker;
+let tmp: string;
+
+before(async () => {
+  docker = await testDocker();
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'docker-write-'));
+});
+afterEach(async () => assertNoContainersLeft());
+after(async () => rm(tmp, { recursive: true, force: true }));
+
+function registry(supportsRefreshes = false): RegistryLookup {
+  return {
+    find(name) {
+      const entries: Record<string, RegistryEntry> = {
+        'source-test': { type: 'source', name: 'source-test', displayName: 'Test', dockerRepository: 'airbyte-write-test/source-test', dockerImageTag: 'dev', raw: {} },
+        'destination-test': { type: 'destination', name: 'destination-test', displayName: 'Test', dockerRepository: 'airbyte-write-test/destination-test', dockerImageTag: 'dev', supportsRefreshes, raw: {} },
+      };
+      return entries[name];
+    },
+  };
+}
+
+interface SourceEnv {
+  count: number;
+  fault?: string;
+  faultAfter?: number;
+  stateEvery?: number;
+  stateMode?: 'STREAM' | 'GLOBAL';
+}
+
+// Upstream data and faults come from the environment, as a real source's would change outside its
+// config: the config (hence the source identity, and its state) stays the same between runs.
+function source(env: SourceEnv): Promise<Source> {
+  return getSource('source-test', {
+    registry: registry(),
+    config: { record_count: '${env:TEST_COUNT}', fault: '${env:TEST_FAULT}', fault_after: env.faultAfter ?? 0, state_every: env.stateEvery ?? 10, state_mode: env.stateMode ?? 'STREAM', api_key: SECRET },
+    env: { TEST_COUNT: String(env.count), TEST_FAULT: env.fault ?? 'none' },
+  });
+}
+
+function destination(localDir: string, config: JsonObject = {}, refreshes = false): Promise<Destination> {
+  return getDestination('destination-test', { registry: registry(refreshes), config: { api_key: SECRET, ...config }, localDir });
+}
+
+async function rows(localDir: string, stream: string): Promise<JsonObject[]> {
+  const file = path.join(localDir, `${stream}.jsonl`);
+  if (!existsSync(file)) return [];
+  return (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as JsonObject);
+}
+
+const ids = (list: JsonObject[], key = 'id') => list.map((r) => r[key] as number).sort((a, b) => a - b);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const byStream = (r: WriteResult) => Object.fromEntries(r.streams.map((s) => [s.stream, s]));
+
+async function workspace(name: string): Promise<{ dir: string; localDir: string; store: StateStore }> {
+  const dir = await mkdtemp(path.join(tmp, `${name}-`));
+  const localDir = path.join(dir, 'local');
+  const store = await StateStore.open({ path: path.join(dir, '.airbyte', 'state.sqlite') });
+  return { dir, localDir, store };
+}
+
+type Mode = 'cache' | 'stream' | 'replay';
+
+async function write(mode: Mode, src: Source, dst: Destination, store: StateStore, strategy: WriteStrategy, streams: string[], extra: { onProgress?: (p: WriteProgress) => void; signal?: AbortSignal } = {}): Promise<WriteResult> {
+  if (mode === 'replay') {
+    const read = await src.read({ store, streams, writeStrategy: strategy, signal: extra.signal });
+    return dst.write(read, { store, writeStrategy: strategy, ...extra });
+  }
+  return dst.write(src, { store, streams, writeStrategy: strategy, cache: mode === 'cache', ...extra });
+}
+
+describe('each mode with each strategy, then an incremental second run', () => {
+  for (const mode of ['cache', 'stream', 'replay'] as const) {
+    for (const strategy of ['auto', 'append', 'replace', 'merge'] as const) {
+      it(`${mode} / ${strategy}`, async () => {
+        const { localDir, store } = await workspace(`${mode}-${strategy}`);
+        // merge needs a primary key; events has none.
+        const streams = strategy === 'merge' ? ['users', 'orders'] : ['users', 'events'];
+        try {
+          const dst = await destination(localDir);
+          const first = await write(mode, await source({ count: 30 }), dst, store, strategy, streams);
+          assert.equal(first.mode, mode);
+          for (const s of first.streams) {
+            assert.equal(s.recordsSent, 30, `${s.stream} sent`);
+            assert.equal(s.recordsConfirmed, 30, `${s.stream} confirmed`);
+          }
+          const expectedMode = { auto: { users: 'append_dedup', orders: 'append_dedup', events: 'append' }, append: {}, replace: {}, merge: {} }[strategy] as Record<string, string>;
+          for (const s of first.streams) {
+            const want = strategy === 'auto' ? expectedMode[s.stream] : { append: 'append', replace: 'overwrite', merge: 'append_dedup' }[strategy];
+            assert.equal(s.destinationSyncMode, want, `${s.stream} destination mode`);
+          }
+          assert.deepEqual(ids(await rows(localDir, streams[0])), range(1, 30));
+
+          const second = await write(mode, await source({ count: 45 }), dst, store, strategy, streams);
+          const incremental = strategy !== 'replace';
+          for (const s of second.streams) {
+            assert.equal(s.recordsSent, incremental ? 15 : 45, `${s.stream}: ${incremental ? 'only the new records' : 'everything again (replace)'}`);
+            assert.equal(s.recordsConfirmed, s.recordsSent);
+          }
+          // Whatever the strategy, the destination now holds each record exactly once.
+          assert.deepEqual(ids(await rows(localDir, streams[0])), range(1, 45));
+          if (streams.includes('events')) assert.deepEqual(ids(await rows(localDir, 'events'), 'seq'), range(1, 45));
+          const sample = (await rows(localDir, streams[0]))[0];
+          assert.ok(Object.keys(sample).includes('updated_at') && !Object.keys(sample).some((k) => k.startsWith('_airbyte_') && !['_airbyte_extracted_at', '_airbyte_generation_id'].includes(k)), 'records arrive as the source produced them');
+          assert.ok((sample._airbyte_extracted_at as number) > 1e12, 'emitted_at is in milliseconds');
+
+          const third = await write(mode, await source({ count: 45 }), dst, store, strategy, streams);
+          if (incremental) assert.equal(third.totals.recordsSent, 0, 'nothing new, nothing sent');
+          const runs = store.listRuns().filter((r) => r.kind === 'write');
+          assert.equal(runs.length, 3);
+          assert.ok(runs.every((r) => r.status === 'succeeded'));
+        } finally {
+          await store.close();
+        }
+      });
+    }
+  }
+});
+
+async function killWhenConfirmed(progress: WriteProgress, state: { killed: boolean }): Promise<void> {
+  if (state.killed || progress.recordsConfirmed === 0) return;
+  state.killed = true;
+  const list = await docker.listContainers({ filters: managedFilter() });
+  const target = list.find((c) => c.Labels[LABEL_COMMAND] === 'write' && c.Labels[LABEL_OWNER_PID] === String(process.pid));
+  assert.ok(target, 'the destination container is running');
+  await docker.getContainer(target.Id).kill({ signal: 'SIGKILL' });
+}
+
+describe('failures', () => {
+  for (const mode of ['stream', 'cache'] as const) {
+    it(`the destination SIGKILLed mid-write (${mode}): failed run, state at the last confirmed point, a rerun completes with nothing lost and no duplicates`, async () => {
+      const { localDir, store } = await workspace(`kill-${mode}`);
+      const count = 20_000;
+      try {
+        const dst = await destination(localDir, { flush_every: 200 });
+        const killState = { killed: false };
+        let killing: Promise<void> | undefined;
+        const error = await write(mode, await source({ count, stateEvery: 500 }), dst, store, 'auto', ['users', 'orders'], {
+          onProgress: (p) => {
+            killing ??= p.recordsConfirmed > 0 ? killWhenConfirmed(p, killState) : undefined;
+          },
+        }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        await killing;
+        assert.ok(killState.killed, 'the destination was killed during the run');
+        assert.ok(isAirbyteError(error, 'CONNECTOR_FAILED'), `failed with CONNECTOR_FAILED, got ${String(error)}`);
+        assert.match(error.message, /destination-test/);
+        assert.match(error.guidance ?? '', /confirmed/);
+        assert.ok(!JSON.stringify(error.toJSON()).includes(SECRET), 'no secret in the error');
+        const failed = store.listRuns()[0];
+        assert.equal(failed.status, 'failed');
+        assert.ok(failed.recordsConfirmed > 0 && failed.recordsConfirmed < 2 * count, `confirmed ${failed.recordsConfirmed}`);
+        const users = store.getStates(failed.sourceId, failed.destinationId!).find((r) => r.streamKey === 'users');
+        const cursor = (users?.state.stream?.stream_state as { cursor?: number } | undefined)?.cursor ?? 0;
+        assert.ok(cursor < count, 'state stays at the last confirmed point');
+
+        const rerun = await write(mode, await source({ count, stateEvery: 500 }), dst, store, 'auto', ['users', 'orders']);
+        assert.ok(byStream(rerun).users.recordsSent <= count - cursor, 'the rerun sends only what was not confirmed');
+        for (const stream of ['users', 'orders']) {
+          const got = await rows(localDir, stream);
+          assert.equal(got.length, count, `${stream}: no duplicates`);
+          assert.deepEqual(ids(got), range(1, count), `${stream}: nothing lost`);
+        }
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  for (const mode of ['stream', 'cache'] as const) {
+    it(`a source crash (${mode}) fails the run with its reason and keeps what was confirmed; a rerun completes`, async () => {
+      const { dir, localDir, store } = await workspace(`crash-${mode}`);
+      try {
+        const dst = await destination(localDir);
+        const error = await write(mode, await source({ count: 50, fault: 'crash', faultAfter: 25 }), dst, store, 'auto', ['users']).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        assert.ok(isAirbyteError(error, 'CONNECTOR_FAILED'));
+        assert.match(error.message, /source-test/);
+        assert.equal(error.exitCode, 3);
+        assert.ok(error.logTail.some((l) => l.includes('Segmentation fault')), 'the last log lines are attached');
+        assert.ok(!JSON.stringify(error.toJSON()).includes(SECRET), 'secrets masked in the error and its log tail');
+        const failed = store.listRuns()[0];
+        assert.equal(failed.status, 'failed');
+        assert.ok(failed.error && !failed.error.includes(SECRET));
+        if (mode === 'stream') {
+          // Confirmed by the destination before the crash: the records up to the state at 20.
+          assert.equal(failed.recordsConfirmed, 20);
+          const users = store.getStates(failed.sourceId, failed.destinationId!)[0];
+          assert.deepEqual(users.state.stream?.stream_state, { cursor: 20 });
+        }
+        const rerun = await write(mode, await source({ count: 50, faultAfter: 25 }), dst, store, 'auto', ['users']);
+        assert.equal(byStream(rerun).users.recordsRead, 30, 'the source resumes after the last checkpoint');
+        assert.deepEqual(ids(await rows(localDir, 'users')), range(1, 50));
+        assert.ok(!(await readFile(path.join(dir, '.airbyte', 'state.sqlite'))).includes(Buffer.from(SECRET)), 'no secret in the state file');
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  it('a TRACE ERROR from the destination fails the run with its message', async () => {
+    const { localDir, store } = await workspace('trace');
+    try {
+      const dst = await destination(localDir, { fault: 'trace_error', fault_after: 5 });
+      await assert.rejects(write('stream', await source({ count: 20 }), dst, store, 'auto', ['users']), (e: unknown) => isAirbyteError(e, 'CONNECTOR_FAILED') && /quota exceeded/.test(e.traceMessage ?? '') && !e.message.includes(SECRET));
+      assert.equal(store.listRuns()[0].status, 'failed');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('cancelling a run stops both containers and records it as cancelled', async () => {
+    const { localDir, store } = await workspace('cancel');
+    try {
+      const controller = new AbortController();
+      const dst = await destination(localDir, { flush_every: 100 });
+      const error = await write('stream', await source({ count: 200_000, stateEvery: 1000 }), dst, store, 'auto', ['users'], {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.recordsSent > 1000) controller.abort();
+        },
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(isAirbyteError(error, 'ABORTED'), `ABORTED, got ${String(error)}`);
+      assert.equal(store.listRuns()[0].status, 'cancelled');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('state kinds and config updates', () => {
+  for (const mode of ['stream', 'cache'] as const) {
+    it(`GLOBAL (CDC) state round-trips (${mode})`, async () => {
+      const { localDir, store } = await workspace(`global-${mode}`);
+      try {
+        const dst = await destination(localDir);
+        await write(mode, await source({ count: 30, stateMode: 'GLOBAL' }), dst, store, 'auto', ['users', 'orders']);
+        const run = store.listRuns()[0];
+        const stored = store.getStates(run.sourceId, run.destinationId!);
+        assert.deepEqual(stored.map((r) => r.type), ['GLOBAL']);
+        assert.deepEqual(stored[0].state.global?.stream_states.map((s) => s.stream_state), [{ cursor: 30 }, { cursor: 30 }]);
+        const second = await write(mode, await source({ count: 40, stateMode: 'GLOBAL' }), dst, store, 'auto', ['users', 'orders']);
+        assert.deepEqual(second.streams.map((s) => s.recordsSent), [10, 10]);
+        assert.deepEqual(ids(await rows(localDir, 'orders')), range(1, 40));
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  it('a refresh-capable destination gets replace as generations and keeps only the new one', async () => {
+    const { localDir, store } = await workspace('refresh');
+    try {
+      const dst = await destination(localDir, {}, true);
+      await write('stream', await source({ count: 10 }), dst, store, 'replace', ['users']);
+      const second = await write('stream', await source({ count: 12 }), dst, store, 'replace', ['users']);
+      assert.equal(byStream(second).users.recordsSent, 12);
+      const got = await rows(localDir, 'users');
+      assert.deepEqual(ids(got), range(1, 12));
+      assert.ok(got.every((r) => r._airbyte_generation_id === 2), 'rows of generation 2 only');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('CONTROL CONNECTOR_CONFIG is written back into the config file, comments kept, secret never logged', async () => {
+    const { dir, localDir, store } = await workspace('control');
+    const file = path.join(dir, 'api.airbyte.jsonc');
+    const text = `// the test API\n{\n  "connector": "source-test",\n  "config": {\n    "record_count": 5, // small\n    "api_key": "${SECRET}",\n    "emit_control": true\n  }\n}\n`;
+    await writeFile(file, text);
+    const logs: string[] = [];
+    const notices: string[] = [];
+    try {
+      const src = (await getConnectorFromFile(file, { registry: registry() })) as Source;
+      const dst = await destination(localDir);
+      await dst.write(src, { store, streams: ['users'], cache: false, onLog: (_n, l) => logs.push(l.text), onNotice: (t) => notices.push(t) });
+      const updated = await readFile(file, 'utf8');
+      assert.equal(updated, text.replace(`"${SECRET}"`, `"${SECRET}-rotated"`).replace('"emit_control": true', '"emit_control": false'));
+      assert.ok(notices.some((n) => n.includes('api_key') && n.includes(file)));
+      assert.ok(![...logs, ...notices].some((l) => l.includes(SECRET)), 'neither secret appears in logs or notices');
+    } finally {
+      await store.close();
+    }
+  });
+});
