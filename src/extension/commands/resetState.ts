@@ -33,7 +33,7 @@ export async function resetState(host: ExtensionHost, arg?: unknown): Promise<bo
     const what = streams?.length ? `streams ${streams.join(', ')}` : 'every stream';
     const choice = await vscode.window.showWarningMessage(
       `Reset the state of ${pair.source} → ${pair.destination}?`,
-      { modal: true, detail: `The committed state of ${what} is forgotten: the next write reads the source from the start (run history is kept).` },
+      { modal: true, detail: `The committed state of ${what} is forgotten: the next write sends every record again (run history is kept).` },
       'Reset State',
     );
     if (choice !== 'Reset State') return false;
@@ -42,12 +42,17 @@ export async function resetState(host: ExtensionHost, arg?: unknown): Promise<bo
   const store = await services.openStore(pair.folder, true);
   try {
     store.clearStates(pair.sourceId, pair.destinationId, streams);
+    // Writes through the record cache resume from how far this destination confirmed the cache:
+    // back to the start, so the destination receives every cached record again.
+    const positions: Record<string, number> = {};
+    for (const c of store.listCacheStreams(pair.sourceId)) if (!streams || streams.includes(c.streamKey)) positions[c.streamKey] = 0;
+    store.setCacheConfirmed(pair.sourceId, pair.destinationId, positions);
     await store.save();
   } finally {
     await store.close();
   }
   host.channels.log.info(`State reset for ${pair.source} → ${pair.destination}${streams?.length ? ` (${streams.join(', ')})` : ''}`);
-  void vscode.window.showInformationMessage(`State reset: the next write of ${pair.source} → ${pair.destination} starts from the beginning.`);
+  void vscode.window.showInformationMessage(`State reset: the next write of ${pair.source} → ${pair.destination} sends every record again.`);
   host.syncsTree.reload();
   return true;
 }
