@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { CONFIG_FILE_SUFFIX } from '../../core/config/configFileTypes';
 import { defaultCacheDir, getDestination, getSource, typeFromName } from '../../core/connectors/getConnector';
 import { isAirbyteError } from '../../core/errors';
 import { getConfigLanguageService } from '../../core/language/configLanguageService';
@@ -15,8 +16,9 @@ import { loadRegistryForCli, REGISTRY_OPTION_USAGE, REGISTRY_OPTIONS } from './r
 
 export const validateCommand: CliCommand = {
   summary: 'Check *.airbyte.jsonc config files against their connector specs',
-  usage: `Usage: airbyte-write validate <file.airbyte.jsonc>… [--json] [options]
+  usage: `Usage: airbyte-write validate <file.airbyte.jsonc | folder>… [--json] [options]
 
+A folder stands for every *.airbyte.jsonc file under it (node_modules and dot-folders skipped).
 Prints one line per problem, FILE:LINE:COL: error|warning: MESSAGE (lines and columns from 1),
 and exits 1 when any file has an error (0 otherwise). A config pinned to a version the registry
 does not know has its spec read from the connector image (Docker) once and cached.
@@ -32,9 +34,12 @@ ${REGISTRY_OPTION_USAGE}`,
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
-    const { values, positionals: files } = parsed;
+    const { values, positionals } = parsed;
     io.json = values.json === true;
-    if (files.length === 0) throw new UsageError('Name at least one config file, e.g. airbyte-write validate destination.airbyte.jsonc');
+    if (positionals.length === 0) throw new UsageError('Name at least one config file or folder, e.g. airbyte-write validate destination.airbyte.jsonc');
+    const files: string[] = [];
+    for (const arg of positionals) files.push(...(await expandArgument(arg)));
+    if (files.length === 0) throw new UsageError(`No ${CONFIG_FILE_SUFFIX} files under ${positionals.join(', ')}`);
 
     let registry: Registry | undefined;
     let registryProblem: string | undefined;
@@ -93,6 +98,28 @@ ${REGISTRY_OPTION_USAGE}`,
     return failed ? 1 : 0;
   },
 };
+
+/** A folder becomes the sorted config files under it; anything else is taken as a file. */
+async function expandArgument(arg: string): Promise<string[]> {
+  let isDir = false;
+  try {
+    isDir = (await fs.stat(arg)).isDirectory();
+  } catch {
+    return [arg];
+  }
+  if (!isDir) return [arg];
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.name.endsWith(CONFIG_FILE_SUFFIX)) out.push(full);
+    }
+  };
+  await walk(arg);
+  return out.sort();
+}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -135,13 +135,31 @@ describe('airbyte-write validate / registry', () => {
     assert.equal(lines.length, 2);
   });
 
+  it('a folder stands for every *.airbyte.jsonc under it', async () => {
+    const folder = path.join(dir, 'tree');
+    await fs.mkdir(path.join(folder, 'sub'), { recursive: true });
+    await fs.mkdir(path.join(folder, 'node_modules'), { recursive: true });
+    await fs.copyFile(path.join(dir, 'good.airbyte.jsonc'), path.join(folder, 'sub', 'a.airbyte.jsonc'));
+    await fs.copyFile(path.join(dir, 'bad.airbyte.jsonc'), path.join(folder, 'b.airbyte.jsonc'));
+    await fs.copyFile(path.join(dir, 'bad.airbyte.jsonc'), path.join(folder, 'node_modules', 'c.airbyte.jsonc'));
+    await fs.writeFile(path.join(folder, 'notes.json'), '{');
+    const r = await run(['validate', folder, '--json', '--registry', registrySample]);
+    const doc = JSON.parse(r.out) as { files: { file: string }[] };
+    assert.deepEqual(doc.files.map((f) => path.relative(folder, f.file)), ['b.airbyte.jsonc', path.join('sub', 'a.airbyte.jsonc')]);
+    assert.equal(r.code, 1);
+    await fs.mkdir(path.join(folder, 'empty'));
+    const empty = await run(['validate', path.join(folder, 'empty')]);
+    assert.equal(empty.code, 2);
+    assert.match(empty.err, /No \.airbyte\.jsonc files under/);
+  });
+
   it('reports unreadable files and usage errors', async () => {
     const r = await run(['validate', path.join(dir, 'missing.airbyte.jsonc'), '--registry', registrySample]);
     assert.equal(r.code, 1);
     assert.match(r.out, /missing\.airbyte\.jsonc:1:1: error: cannot read the file: ENOENT/);
     const usage = await run(['validate']);
     assert.equal(usage.code, 2);
-    assert.match(usage.err, /Name at least one config file/);
+    assert.match(usage.err, /Name at least one config file or folder/);
   });
 
   it('registry list / show', async () => {
