@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { BuiltinConnector } from '../builtin/builtinRegistry';
 import { findBuiltin, isBuiltinName, listBuiltins } from '../builtin/builtinRegistry';
-import { AirbyteError, isAirbyteError } from '../errors';
+import { abortedError, AirbyteError, isAirbyteError } from '../errors';
 import type { ConnectorSpecification } from '../protocol/messages';
 import type { RegistryLookup } from '../registry/registryTypes';
 import type { ConnectorRef, ResolvedSpec, ResolveSpecOptions, RunSpec, SpecProvider } from './specTypes';
@@ -29,6 +29,26 @@ export interface SpecResolverOptions {
    * the tag points at a new build; without it, per immutable reference only.
    */
   imageId?: (image: string) => Promise<string | undefined>;
+}
+
+/** Waits for `promise` unless `signal` aborts first (the promise itself keeps running). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortedError('Reading the connector spec'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortedError('Reading the connector spec'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 // A failed image spec is not retried for this long, so an editor re-validating on each keystroke does not restart containers.
@@ -97,7 +117,7 @@ export class SpecResolver implements SpecProvider {
     const id = await this.idOf(image);
     const key = id ? `${image}@${id}` : image;
     const cached = this.memory.get(key);
-    if (cached) return { spec: await cached, origin: 'image-cache', connector, image };
+    if (cached) return { spec: await abortable(cached, options.signal), origin: 'image-cache', connector, image };
     const fromDisk = await this.readDisk(key, image, id);
     if (fromDisk) {
       this.memory.set(key, Promise.resolve(fromDisk));
@@ -105,33 +125,36 @@ export class SpecResolver implements SpecProvider {
     }
     const failure = this.failures.get(key);
     if (failure && Date.now() - failure.at < FAILURE_TTL_MS) throw failure.error;
-    if (options.allowRun === false || !this.options.runSpec) {
+    const runSpec = this.options.runSpec;
+    if (options.allowRun === false || !runSpec) {
       throw new AirbyteError('SPEC_FAILED', {
         message: `The spec of ${image} is not known yet: it is not the registry's pinned version, and reading it needs the image.`,
         guidance: options.allowRun === false ? `Run "airbyte-write spec ${connector}" (or validate from the command line) to read it from the image once; it is cached afterwards.` : 'Docker is needed to read the spec from the image; or remove "version" to use the registry\'s pinned version.',
         context: { connector, image },
       });
     }
-    const running = this.options.runSpec(image, options.signal);
-    this.memory.set(key, running);
-    try {
-      const spec = await running;
+    // The run belongs to the cache, not to this request: an editor cancels requests on every
+    // keystroke, and a spec run aborted each time would never finish. It has its own time limit.
+    const run = (async () => {
+      const spec = await runSpec(image);
       if (!spec || typeof spec.connectionSpecification !== 'object') {
         throw new AirbyteError('SPEC_FAILED', { message: `The image ${image} returned no connectionSpecification from "spec".`, context: { connector, image } });
       }
       // The run may have pulled the image: key the disk copy by the id it has now.
       const idAfter = id ?? (await this.idOf(image));
-      if (idAfter && !id) this.memory.set(`${image}@${idAfter}`, running);
+      if (idAfter && !id) this.memory.set(`${image}@${idAfter}`, Promise.resolve(spec));
       await this.writeDisk(idAfter ? `${image}@${idAfter}` : image, image, idAfter, spec);
-      return { spec, origin: 'image', connector, image };
-    } catch (error) {
-      this.memory.delete(key);
+      return spec;
+    })().catch((error: unknown) => {
       const wrapped = isAirbyteError(error)
         ? error
         : new AirbyteError('SPEC_FAILED', { message: `Could not read the spec of ${image}: ${(error as Error).message ?? String(error)}`, context: { connector, image }, cause: error });
-      if (!options.signal?.aborted) this.failures.set(key, { error: wrapped, at: Date.now() });
+      if (this.memory.get(key) === run) this.memory.delete(key);
+      this.failures.set(key, { error: wrapped, at: Date.now() });
       throw wrapped;
-    }
+    });
+    this.memory.set(key, run);
+    return { spec: await abortable(run, options.signal), origin: 'image', connector, image };
   }
 
   private diskPath(key: string, image: string, id: string | undefined): string | undefined {

@@ -36,5 +36,8 @@ export interface SpecProvider {
   resolve(ref: ConnectorRef, options?: ResolveSpecOptions): Promise<ResolvedSpec>;
 }
 
-/** Runs the connector's `spec` command in `image` (the runtime's `Connector.spec()`). */
+/**
+ * Runs the connector's `spec` command in `image` (the runtime's `Connector.spec()`). The resolver
+ * calls it without a signal: a run serves every request waiting for that image and is cached.
+ */
 export type RunSpec = (image: string, signal?: AbortSignal) => Promise<ConnectorSpecification>;

@@ -142,6 +142,28 @@ describe('spec resolution', () => {
     assert.ok(!checked.some((d) => d.code === 'spec-unavailable'));
   });
 
+  it('a request cancelled while the spec runs does not cancel the run: the next request gets it', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let runs = 0;
+    const slow: RunSpec = async (image) => {
+      runs++;
+      await gate;
+      return runSpec(image);
+    };
+    const resolver = new SpecResolver({ registry, runSpec: slow });
+    const controller = new AbortController();
+    const first = resolver.resolve({ connector: 'destination-postgres', version: '2.1.0' }, { signal: controller.signal });
+    controller.abort();
+    const e = await first.catch((err: unknown) => err);
+    assert.ok(isAirbyteError(e, 'ABORTED'));
+    const second = resolver.resolve({ connector: 'destination-postgres', version: '2.1.0' });
+    release();
+    const r = await second;
+    assert.ok(r.spec.connectionSpecification);
+    assert.equal(runs, 1);
+  });
+
   it('takes built-in specs from the built-in registry', async () => {
     const resolver = new SpecResolver();
     const builtins = listBuiltins();
