@@ -291,6 +291,14 @@ describe('envelope, connector and syntax', () => {
     assert.deepEqual(validateConfigText(applyEdits(confg, envFix[0].edits), { spec: sqlite }), []);
   });
 
+  it('counts lines right with CRLF line ends and characters in UTF-16 units (emoji before the error)', () => {
+    const text = pgText('    "ssl_mode": { "mode": "disable" }').replace('"db.internal"', '"db-😀.internal"').replace('"port": 5432', '"port": -1').replace(/\n/g, '\r\n');
+    const [d] = validateConfigText(text, { spec: pg });
+    assert.equal(d.message, 'Port must be an integer from 0 to 65536');
+    assert.deepEqual(d.range.start, { line: 5, character: 12 });
+    assert.equal(text.slice(d.range.offset, d.range.offset + d.range.length), '-1');
+  });
+
   it('accepts comments and trailing commas (JSONC)', () => {
     const text = pgText('    /* tls */ "ssl_mode": { "mode": "disable", },');
     assert.deepEqual(validateConfigText(text, { spec: pg }), []);

@@ -60,7 +60,7 @@ describe('1,000 random mutations of real configs', () => {
       const required = ((root.required ?? []) as string[]).filter((r) => r in config);
       let text: string;
       let mustError: boolean;
-      const kind = pick(['delete-required', 'change-type', 'garbage', 'truncate', 'delete-any'] as const);
+      const kind = pick(['delete-required', 'change-type', 'garbage', 'truncate', 'delete-any', 'nested'] as const);
       counts[kind] = (counts[kind] ?? 0) + 1;
       switch (kind) {
         case 'delete-required': {
@@ -104,6 +104,27 @@ describe('1,000 random mutations of real configs', () => {
           mustError = true;
           break;
         }
+        case 'nested': {
+          // Somewhere inside a nested object (oneOf branches included): drop a key or give it a wild value.
+          const objects: S[] = [];
+          const collect = (v: unknown) => {
+            if (v && typeof v === 'object' && !Array.isArray(v)) {
+              objects.push(v as S);
+              for (const child of Object.values(v as S)) collect(child);
+            }
+          };
+          for (const v of Object.values(config)) collect(v);
+          const target = objects.length ? pick(objects) : config;
+          const keys = Object.keys(target);
+          if (keys.length) {
+            const key = pick(keys);
+            if (random() < 0.5) delete target[key];
+            else target[key] = pick([null, 42, -1.5, 'zz', true, [], {}, ['a', 1], '${env:X}', 'secret_reference::Y']);
+          }
+          text = configFileText(base.connector, config);
+          mustError = false;
+          break;
+        }
         case 'truncate': {
           const full = configFileText(base.connector, config);
           text = full.slice(0, Math.floor(random() * (full.length - 1)));
@@ -113,7 +134,10 @@ describe('1,000 random mutations of real configs', () => {
       }
       const doc = parseConfigDocument(text);
       const diagnostics = validateConfigDocument(doc, { spec: base.spec });
-      for (const d of diagnostics) assertRangeSane(text, d.range, `#${i} ${kind} ${d.code}`);
+      for (const d of diagnostics) {
+        assertRangeSane(text, d.range, `#${i} ${kind} ${d.code}`);
+        assert.ok(d.message.length > 0 && !/undefined|\[object Object\]|NaN/.test(d.message), `#${i} ${kind}: unreadable message "${d.message}"`);
+      }
       if (mustError) assert.ok(diagnostics.some((d) => d.severity === 'error'), `#${i} ${kind} of ${base.connector} gave no error:\n${text}`);
       const offset = Math.floor(random() * (text.length + 1));
       const completion = completeConfig(doc, offset, { spec: base.spec });
@@ -121,6 +145,6 @@ describe('1,000 random mutations of real configs', () => {
       const hover = hoverConfig(doc, offset, { spec: base.spec });
       if (hover) assertRangeSane(text, hover.range, `#${i} hover`);
     }
-    for (const kind of ['delete-required', 'change-type', 'garbage', 'truncate', 'delete-any']) assert.ok((counts[kind] ?? 0) > 100, `${kind} ran ${counts[kind]} times`);
+    for (const kind of ['delete-required', 'change-type', 'garbage', 'truncate', 'delete-any', 'nested']) assert.ok((counts[kind] ?? 0) > 100, `${kind} ran ${counts[kind]} times`);
   });
 });
