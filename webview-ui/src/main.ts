@@ -101,7 +101,7 @@ function renderError(run: RunView): void {
   }
   box.hidden = false;
   box.appendChild(el('strong', run.error.message, 'error-message'));
-  if (run.error.traceMessage && run.error.traceMessage !== run.error.message) box.appendChild(el('p', run.error.traceMessage, 'error-trace'));
+  if (run.error.traceMessage && !run.error.message.includes(run.error.traceMessage)) box.appendChild(el('p', run.error.traceMessage, 'error-trace'));
   if (run.error.guidance) box.appendChild(el('p', run.error.guidance, 'error-guidance'));
   const facts = [run.error.connector && `connector ${run.error.connector}`, run.error.exitCode !== undefined && `exit code ${run.error.exitCode}`].filter(Boolean).join(' · ');
   if (facts) box.appendChild(el('p', facts, 'error-facts'));

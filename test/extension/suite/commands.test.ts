@@ -81,6 +81,15 @@ describe('commands and views', function () {
     }
   });
 
+  it('reports an image that cannot be pulled, naming it', async () => {
+    const api = await extensionApi();
+    // Nothing listens on port 9: the engine's pull fails at once, as it would for a typo or no network.
+    const result = await vscode.commands.executeCommand('airbyte.pullImage', { image: '127.0.0.1:9/airbyte/destination-nothing:1.0.0' });
+    assert.equal(result, undefined);
+    assert.equal(api.lastCommandError?.command, 'airbyte.pullImage');
+    assert.match(api.lastCommandError.message, /Could not pull 127\.0\.0\.1:9\/airbyte\/destination-nothing:1\.0\.0/);
+  });
+
   it('scaffolds a new config from the spec, listed in the Configs view and validated', async () => {
     const api = await extensionApi();
     const uri = await vscode.commands.executeCommand<vscode.Uri | undefined>('airbyte.newConfig', { connector: 'destination-duckdb', fileName: 'duck.airbyte.jsonc' });
