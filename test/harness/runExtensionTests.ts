@@ -14,7 +14,7 @@ import { buildExtensionSuite } from './buildExtensionSuite';
 import { startCodeServer, type CodeServer } from './codeServer';
 import { readCounts, writeCounts, type TierCounts } from './counts';
 import { compiledSuiteDir, repoRoot } from './paths';
-import { createTestWorkspace, type TestWorkspace } from './testWorkspace';
+import { createTestWorkspace, fixtureEnv, type TestWorkspace } from './testWorkspace';
 
 interface ExitReport {
   code: number;
@@ -54,8 +54,7 @@ async function main(): Promise<number> {
     server = await startCodeServer({
       env: {
         AIRBYTE_WRITE_TEST_COUNTS_FILE: suiteCountsFile,
-        // destination.airbyte.jsonc reads its api_key from this variable (the test destination's secret).
-        AIRBYTE_WRITE_TEST_API_KEY: process.env.AIRBYTE_WRITE_TEST_API_KEY ?? 'harness-secret-api-key',
+        ...fixtureEnv(),
         ...(values.grep ? { AIRBYTE_WRITE_TEST_GREP: values.grep } : {}),
       },
     });

@@ -12,6 +12,14 @@ export interface TestWorkspace {
   remove(): Promise<void>;
 }
 
+/**
+ * Environment the fixture configs refer to: destination.airbyte.jsonc takes its secret api_key from
+ * `${env:AIRBYTE_WRITE_TEST_API_KEY}`. Passed to code-server, hence to the extension host.
+ */
+export function fixtureEnv(): Record<string, string> {
+  return { AIRBYTE_WRITE_TEST_API_KEY: process.env.AIRBYTE_WRITE_TEST_API_KEY ?? 'harness-secret-api-key' };
+}
+
 export const registrySampleSource = path.join(sharedDir, 'fixtures', 'registry', 'oss_registry.sample.json');
 
 /** Copies the fixture workspace and the registry sample (as `registry.sample.json`) into a temp dir. */

@@ -66,7 +66,8 @@ export async function pickQuickItem(page: Page, prompt: string | RegExp, label: 
 export async function pickManyQuickItems(page: Page, prompt: string | RegExp, labels: string[]): Promise<void> {
   await waitForQuickPick(page, prompt);
   const rows = quickInput(page).locator('.quick-input-list .monaco-list-row');
-  await rows.first().waitFor({ state: 'visible' });
+  // Rows with checkboxes: the items of this multi-select pick, not those of the pick before it.
+  await rows.locator('[role=checkbox]').first().waitFor({ state: 'visible', timeout: slowTimeoutMs });
   const count = await rows.count();
   // Move focus into the list, then walk it once from the top.
   await page.keyboard.press('ArrowDown');
@@ -77,8 +78,7 @@ export async function pickManyQuickItems(page: Page, prompt: string | RegExp, la
   for (let i = 0; i < count; i++) {
     const row = rows.nth(i);
     const name = (await row.locator('.label-name').first().textContent())?.trim() ?? '';
-    const checked = (await row.locator('.quick-input-list-checkbox, input[type=checkbox], .monaco-custom-toggle').first().getAttribute('aria-checked')) === 'true'
-      || (await row.locator('input[type=checkbox]').first().isChecked().catch(() => false));
+    const checked = (await row.locator('[role=checkbox]').first().getAttribute('aria-checked')) === 'true';
     if (labels.includes(name) !== checked) await page.keyboard.press('Space');
     await page.keyboard.press('ArrowDown');
   }

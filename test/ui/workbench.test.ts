@@ -1,0 +1,170 @@
+// The packaged extension in the real VS Code workbench, driven as a person would with the keyboard
+// and mouse: code-server with the VSIX installed into a fresh extensions dir, headless Chromium,
+// the fixture workspace. A screenshot is saved at every step (.test-artifacts/screenshots/ui-*.png);
+// a failing step also saves the browser console and code-server's logs (.test-artifacts/logs/ui/).
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { launchBrowser, screenshot, type Browser } from '../harness/browser';
+import { startCodeServer, type CodeServer } from '../harness/codeServer';
+import { vsixPath } from '../harness/paths';
+import { createTestWorkspace, fixtureEnv, type TestWorkspace } from '../harness/testWorkspace';
+import {
+  notifications,
+  openFile,
+  openViewContainer,
+  openWorkbench,
+  pickManyQuickItems,
+  pickQuickItem,
+  problemRows,
+  runCommand,
+  showProblems,
+  slowTimeoutMs,
+  treeRows,
+  viewPane,
+  webviewContent,
+} from '../harness/workbench';
+
+const SOURCE = 'source.airbyte.jsonc';
+const DESTINATION = 'destination.airbyte.jsonc';
+// The Syncs view names a pair by its config files: "source → destination".
+const PAIR = /source(\.airbyte\.jsonc)? → destination(\.airbyte\.jsonc)?/;
+const RECORDS_PER_STREAM = 25; // "count" in test/fixtures-workspace/source.airbyte.jsonc
+const WRITTEN_STREAMS = ['users', 'products'];
+const SKIPPED_STREAM = 'purchases';
+
+describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10 * 60_000 }, () => {
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let workspace: TestWorkspace | undefined;
+  let page: Page;
+  let failures = 0;
+  let shot = 0;
+
+  /** Runs one user-visible step; on failure keeps a screenshot, the console and the logs. */
+  async function step(name: string, body: () => Promise<void>): Promise<void> {
+    try {
+      await body();
+      await screenshot(page, `ui-${String(++shot).padStart(2, '0')}-${name}`);
+    } catch (err) {
+      failures += 1;
+      if (browser) {
+        await screenshot(browser.page, `ui-${String(++shot).padStart(2, '0')}-${name}-FAILED`).catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  before(async () => {
+    assert.ok(existsSync(vsixPath), `${vsixPath} is missing: run npm run package (scripts/tier-ui.sh does)`);
+    workspace = await createTestWorkspace();
+    const started = performance.now();
+    server = await startCodeServer({ installVsix: [vsixPath], env: fixtureEnv() });
+    console.log(`ui: VSIX installed and code-server ready in ${Math.round(performance.now() - started)} ms (start ${server.startMs} ms)`);
+    browser = await launchBrowser();
+    page = browser.page;
+    page.setDefaultTimeout(30_000);
+  });
+
+  after(async () => {
+    if (failures > 0 && server) {
+      const dir = await server.saveLogs('ui').catch(() => undefined);
+      if (dir && browser) await fs.writeFile(path.join(dir, 'browser-console.log'), browser.consoleLines.join('\n')).catch(() => undefined);
+      if (dir) console.error(`ui: logs saved in ${dir}`);
+    }
+    await browser?.close();
+    await server?.stop();
+    await workspace?.remove();
+  });
+
+  it('opens the sample workspace with the Airbyte activity bar entry from the VSIX', async () => {
+    await step('workspace', async () => {
+      const started = performance.now();
+      await openWorkbench(page, server!.workbenchUrl(workspace!.dir));
+      console.log(`ui: workbench loaded in ${Math.round(performance.now() - started)} ms`);
+      const explorer = page.locator('.explorer-folders-view');
+      for (const file of [SOURCE, DESTINATION, 'broken.airbyte.jsonc']) {
+        await explorer.locator('.monaco-list-row', { hasText: file }).waitFor({ state: 'visible' });
+      }
+      await page.locator('.activitybar .action-item a[aria-label^="Airbyte"], .activitybar .action-item[aria-label^="Airbyte"]').first().waitFor({ state: 'visible' });
+    });
+  });
+
+  it('shows the broken config’s problems in the Problems panel, with squiggles and the spec in the status bar', async () => {
+    await step('diagnostics', async () => {
+      await openFile(page, 'broken.airbyte.jsonc');
+      const panel = await showProblems(page);
+      const rows = problemRows(panel);
+      await rows.filter({ hasText: /Port must be an integer/ }).first().waitFor({ state: 'visible', timeout: slowTimeoutMs });
+      await rows.filter({ hasText: /database/i }).first().waitFor({ state: 'visible' });
+      const texts = await rows.allTextContents();
+      assert.ok(texts.some((t) => /Port must be an integer/.test(t)), `Problems panel: ${texts.join(' | ')}`);
+      assert.ok(texts.some((t) => /Missing required field.*database/i.test(t)), `Problems panel: ${texts.join(' | ')}`);
+      // The squiggle under the wrong-typed port value in the editor.
+      await page.locator('.editor-instance .monaco-editor .squiggly-error').first().waitFor({ state: 'attached' });
+      await page.locator('.part.statusbar .statusbar-item', { hasText: /destination-postgres@/ }).first().waitFor({ state: 'visible' });
+    });
+  });
+
+  it('writes to the destination through “Airbyte: Write to Destination…” picked with the keyboard', async () => {
+    await step('write-picks', async () => {
+      await runCommand(page, 'Airbyte: Write to Destination');
+      await pickQuickItem(page, '(1/4)', SOURCE);
+      await pickQuickItem(page, '(2/4)', DESTINATION);
+      await pickManyQuickItems(page, '(3/4)', WRITTEN_STREAMS);
+      await pickQuickItem(page, '(4/4)', 'replace');
+      // The run shows itself while it goes (a progress notification), then finishes.
+      await notifications(page).filter({ hasText: /Airbyte/ }).first().waitFor({ state: 'visible' });
+    });
+    await step('write-syncs-tree', async () => {
+      await openViewContainer(page, 'Airbyte');
+      const pane = await viewPane(page, 'Syncs');
+      const row = treeRows(pane).filter({ hasText: PAIR }).filter({ hasText: 'Succeeded' }).first();
+      // Either the run succeeds or the extension says why not: fail with its words, not a timeout.
+      const errorToast = notifications(page).filter({ has: page.locator('.codicon-error') }).first();
+      await row.or(errorToast).waitFor({ state: 'visible', timeout: slowTimeoutMs });
+      if (await errorToast.isVisible()) {
+        assert.fail(`the write failed: ${(await errorToast.locator('.notification-list-item-message').textContent()) ?? '(no message)'}`);
+      }
+      const total = RECORDS_PER_STREAM * WRITTEN_STREAMS.length;
+      assert.match((await row.textContent()) ?? '', new RegExp(`${total} records`));
+      await row.locator('.codicon-pass-filled').waitFor({ state: 'visible' });
+    });
+    // What the destination wrote: ./out/<stream>.jsonl in the workspace, only the chosen streams.
+    for (const stream of WRITTEN_STREAMS) {
+      const file = path.join(workspace!.dir, 'out', `${stream}.jsonl`);
+      const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+      assert.equal(lines.length, RECORDS_PER_STREAM, `${file}`);
+    }
+    assert.ok(!existsSync(path.join(workspace!.dir, 'out', `${SKIPPED_STREAM}.jsonl`)), `${SKIPPED_STREAM} was not picked but was written`);
+  });
+
+  it('shows the run in the run details webview: Succeeded, with the per-stream counts', async () => {
+    await step('run-details', async () => {
+      const pane = await viewPane(page, 'Syncs');
+      const pair = treeRows(pane).filter({ hasText: PAIR }).first();
+      await pair.click();
+      if ((await pair.getAttribute('aria-expanded')) !== 'true') await page.keyboard.press('ArrowRight');
+      const run = treeRows(pane).filter({ hasText: /#\d+ Succeeded/ }).first();
+      await run.waitFor({ state: 'visible' });
+      await run.click();
+      await page.locator('.tabs-container .tab.active', { hasText: 'Airbyte Run:' }).waitFor({ state: 'visible' });
+      const web = webviewContent(page);
+      await web.locator('#run-status').filter({ hasText: 'Succeeded' }).waitFor({ state: 'visible', timeout: slowTimeoutMs });
+      for (const stream of WRITTEN_STREAMS) {
+        const confirmed = web.locator(`#streams-table [data-stream="${stream}"] [data-column="confirmed"]`);
+        await confirmed.waitFor({ state: 'visible' });
+        assert.equal((await confirmed.textContent())?.trim(), String(RECORDS_PER_STREAM), `confirmed records of ${stream}`);
+      }
+      assert.equal(await web.locator(`#streams-table [data-stream="${SKIPPED_STREAM}"]`).count(), 0, `${SKIPPED_STREAM} was not picked`);
+      await web.locator('#throughput-chart').waitFor({ state: 'visible' });
+      // The test destination logs its api_key: the log tail shows it masked, never the value.
+      const logTail = (await web.locator('#log-tail').textContent()) ?? '';
+      assert.match(logTail, /\*\*\*\*/, 'the log tail shows the masked secret');
+      assert.ok(!logTail.includes(fixtureEnv().AIRBYTE_WRITE_TEST_API_KEY), 'the secret api_key appears in the run details log tail');
+    });
+  });
+});
