@@ -9,7 +9,7 @@ art="$root/.test-artifacts"
 rm -rf "$art/counts"; mkdir -p "$art/counts"
 
 # Every tier, in order. A tier that cannot run is a failure with its reason, never a silent skip.
-TIERS=(unit docker)
+TIERS=(unit docker extension ui)
 
 record() { # tier passed failed reason
   node -e 'const [f,p,n,r]=process.argv.slice(1);require("fs").writeFileSync(f,JSON.stringify({passed:+p,failed:+n,skipped:0,failures:r?[r]:[]}))' \
@@ -44,6 +44,8 @@ trap cleanup EXIT
 
 setup_ok=1
 step provision bash scripts/provision.sh || setup_ok=0
+# code-server for the extension and ui tiers; if it cannot be installed, only those tiers fail.
+step provision-code-server bash scripts/provision-code-server.sh
 step npm-install npm ci --no-audit --no-fund || setup_ok=0
 if [ $setup_ok = 1 ]; then
   step build node scripts/build.mjs || setup_ok=0
