@@ -10,7 +10,7 @@ import { isAirbyteError } from '../errors';
 import type { ConnectorSpecification } from '../protocol/messages';
 import type { ConnectorCatalog } from '../registry/registryTypes';
 import type { Schema } from '../spec/schemaNavigation';
-import { childSchema, deref, fieldLabel, isDeprecatedSchema, isHiddenSchema, isSchema, isSecretSchema, parsePointer, pointerOf, propertiesOf } from '../spec/schemaNavigation';
+import { childSchema, deref, isDeprecatedSchema, isHiddenSchema, isSchema, isSecretSchema, parsePointer, pointerOf, propertiesOf, schemaTitle } from '../spec/schemaNavigation';
 import { envVarNameFor, isSecretReference } from '../spec/secretReferences';
 import type { SchemaProblem, SchemaProblemKind } from '../spec/specValidator';
 import { closest, validateConfig } from '../spec/specValidator';
@@ -313,7 +313,7 @@ function walkFields(doc: ConfigDocument, node: Node, value: unknown, schema: Sch
       const childValue = value[key];
       const childPath = [...path, key];
       const pointer = pointerOf(['config', ...childPath]);
-      const label = `“${fieldLabel(child, key)}” (${key})`;
+      const label = `“${schemaTitle(child) ?? key}” (${key})`;
       if (isDeprecatedSchema(child)) {
         sink.add('field-deprecated', 'warning', sink.node(keyNode), `${label} is deprecated${isHiddenSchema(child) ? ' and hidden' : ''}; the connector may ignore it`, pointer);
       } else if (isHiddenSchema(child)) {

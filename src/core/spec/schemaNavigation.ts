@@ -280,10 +280,10 @@ export function valueFits(value: unknown, types: readonly string[]): boolean {
   return types.some((t) => t === actual || (t === 'integer' && typeof value === 'number' && Number.isInteger(value)) || (t === 'number' && typeof value === 'number'));
 }
 
-/** A name for a field in messages: `“Port”`-style title or the key. */
+/** A name for a field in messages: its title (`Port`), else the key in quotes (`“port”`), `Item 2` for list items. */
 export function fieldLabel(schema: Schema | undefined, key: string | number | undefined): string {
   const title = schemaTitle(schema);
   if (title) return title;
   if (typeof key === 'number' || (typeof key === 'string' && /^\d+$/.test(key))) return `Item ${Number(key) + 1}`;
-  return key === undefined || key === '' ? 'The config' : String(key);
+  return key === undefined || key === '' ? 'The config' : `“${String(key)}”`;
 }

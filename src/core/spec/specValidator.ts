@@ -88,7 +88,8 @@ export interface SchemaProblem {
   suggestion?: string;
 }
 
-interface Compiled {
+/** A spec compiled by ajv, with the root schema its error paths refer to. */
+export interface CompiledSpec {
   validate: ValidateFunction;
   root: Schema;
 }
@@ -126,12 +127,12 @@ const lenientRegExp = Object.assign(
   { code: 'lenientRegExp' },
 );
 
-const byObject = new WeakMap<object, Compiled>();
-const byText = new Map<string, Compiled>();
+const byObject = new WeakMap<object, CompiledSpec>();
+const byText = new Map<string, CompiledSpec>();
 const TEXT_CACHE_LIMIT = 64;
 
 /** The compiled validator of a spec (cached by object identity, then by content). Throws `SPEC_FAILED` when ajv cannot compile it. */
-export function compileSpec(connectionSpecification: Schema): Compiled {
+export function compileSpec(connectionSpecification: Schema): CompiledSpec {
   const hit = byObject.get(connectionSpecification);
   if (hit) return hit;
   const text = JSON.stringify(connectionSpecification);
