@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 source scripts/tierCommon.sh
 
 tier_prepare ui || exit 1
+rm -f .test-artifacts/screenshots/ui-*
 rm -f dist-vsix/airbyte-write.vsix
 started=$(date +%s%N)
 if ! npm run -s package; then

@@ -13,7 +13,7 @@ import { launchBrowser, screenshot, type Browser } from './browser';
 import { buildExtensionSuite } from './buildExtensionSuite';
 import { startCodeServer, type CodeServer } from './codeServer';
 import { readCounts, writeCounts, type TierCounts } from './counts';
-import { compiledSuiteDir, repoRoot } from './paths';
+import { compiledSuiteDir, repoRoot, screenshotsDir } from './paths';
 import { createTestWorkspace, fixtureEnv, type TestWorkspace } from './testWorkspace';
 
 interface ExitReport {
@@ -39,6 +39,10 @@ async function main(): Promise<number> {
     counts.failures.push(reason);
     console.error(`extension tier: ${reason}`);
   };
+
+  for (const stale of await fs.readdir(screenshotsDir).catch(() => [] as string[])) {
+    if (stale.startsWith(`${tier}-`)) await fs.rm(path.join(screenshotsDir, stale), { force: true });
+  }
 
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
@@ -86,9 +90,10 @@ async function main(): Promise<number> {
     clearTimeout(timer);
     const suiteMs = Math.round(performance.now() - started);
 
+    // The workbench as the suite left it (after a timeout: as it hangs).
+    await screenshot(page, outcome === 'timeout' ? `${tier}-timeout` : `${tier}-end`).catch(() => undefined);
     if (outcome === 'timeout') {
       fail(`the extension-host suite did not finish within ${timeoutMs / 1000} s (AIRBYTE_WRITE_EXTENSION_TIMEOUT_MS)`);
-      await screenshot(page, `${tier}-timeout`).catch(() => undefined);
     } else {
       const suite = readCounts(suiteCountsFile);
       if (suite) {

@@ -61,7 +61,9 @@ export async function run(): Promise<void> {
     } catch (err) {
       // A test file that throws while loading never reaches the runner's events.
       counts.failed += 1;
-      counts.failures.push(`loading the suite failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      console.error('loading the suite failed:', err);
+      const where = err instanceof Error ? err.stack?.split('\n').find((line) => line.includes('.test.js')) : undefined;
+      counts.failures.push(`loading the suite failed: ${err instanceof Error ? err.message : String(err)}${where ? ` (${where.trim()})` : ''}`);
       resolve();
       return;
     }
