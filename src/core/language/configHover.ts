@@ -131,6 +131,17 @@ function markdownFor(doc: ConfigDocument, path: (string | number)[], isKey: bool
       if (entry) return entryMarkdown(entry);
     }
     const known = ENVELOPE_KEYS[key];
+    if (key === 'version' && !isKey && valueNode?.type === 'string' && doc.envelope.connector) {
+      const entry = context.registry?.find(doc.envelope.connector);
+      if (entry) {
+        const pinned = entry.dockerImageTag === valueNode.value;
+        return `**version** \`${String(valueNode.value)}\`\n\n${
+          pinned
+            ? `The registry's pinned version of ${entry.name}: its spec comes from the registry.`
+            : `The registry pins ${entry.name} at \`${entry.dockerImageTag}\`; this version's spec is read from the image \`${entry.dockerRepository}:${String(valueNode.value)}\`.`
+        }`;
+      }
+    }
     return known ? `**${key}**\n\n${known.description}` : undefined;
   }
   if (path[0] !== 'config' || !context.spec) return undefined;

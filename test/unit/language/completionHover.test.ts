@@ -216,6 +216,13 @@ describe('hover', () => {
     assert.match(hover?.contents ?? '', /Format: `YYYY-MM-DDTHH:mm:ssZ`/);
   });
 
+  it('says whether a version is the pinned one', async () => {
+    const pinned = '{ "connector": "destination-postgres", "version": "3.0.16", "config": {} }';
+    assert.match((await service.doHover(pinned, pinned.indexOf('3.0.16')))?.contents ?? '', /pinned version of destination-postgres: its spec comes from the registry/);
+    const other = '{ "connector": "destination-postgres", "version": "2.0.0", "config": {} }';
+    assert.match((await service.doHover(other, other.indexOf('2.0.0'), { allowRun: false }))?.contents ?? '', /pins destination-postgres at `3\.0\.16`; this version's spec is read from the image `airbyte\/destination-postgres:2\.0\.0`/);
+  });
+
   it('reports which spec is in use', async () => {
     const status = await service.getSpecStatus(text);
     assert.equal(status.resolved?.origin, 'registry');
