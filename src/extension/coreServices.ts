@@ -32,6 +32,8 @@ export interface CoreServicesOptions {
   extensionPath: string;
   /** Per-user storage (registry cache, spec cache). */
   globalStoragePath: string;
+  /** Workspace trust: connectors (containers, local programs) run only in trusted workspaces. */
+  isTrusted?: () => boolean;
 }
 
 /** What `airbyte.writeToDestination` resolves to: the core's WriteResult. */
@@ -150,14 +152,23 @@ export class CoreServices {
     return `${entry.dockerRepository}:${ref.version ?? entry.dockerImageTag}`;
   }
 
+  /** Throws unless the workspace is trusted: its configs choose which images and programs run. */
+  requireTrust(what: string): void {
+    if (this.options.isTrusted && !this.options.isTrusted()) {
+      throw new Error(`${what} needs a trusted workspace: a config here decides which connector images run. Trust the folder (Workspaces: Manage Workspace Trust) to continue.`);
+    }
+  }
+
   /** Runs `spec` in an image (for configs that name an image or a version the registry does not describe). */
   private async runSpec(image: string, signal?: AbortSignal) {
+    this.requireTrust(`Reading the spec from ${image}`);
     const connector = await getDestination(image, { image, dockerHost: this.options.config.dockerHost, signal });
     return connector.spec({ signal, onLog: (l) => this.options.channels.connectorLog(image, l) });
   }
 
   /** The connector a `*.airbyte.jsonc` names, ready to run (the registry is used when it loads). */
   async connectorFromFile(file: string, options: GetConnectorOptions & { type?: 'source' | 'destination' } = {}): Promise<Source | Destination> {
+    this.requireTrust(`Running ${path.basename(file)}`);
     let registry: Registry | undefined;
     try {
       registry = await this.registry();
@@ -172,7 +183,8 @@ export class CoreServices {
     return listBuiltins();
   }
 
-  docker(): Promise<Docker> {
+  async docker(): Promise<Docker> {
+    this.requireTrust('Using Docker');
     return connectDocker({ dockerHost: this.options.config.dockerHost });
   }
 

@@ -43,7 +43,7 @@ export function activate(context: vscode.ExtensionContext): AirbyteExtensionApi 
   let servicesPromise: Promise<CoreServices> | undefined;
   const services = (): Promise<CoreServices> => {
     servicesPromise ??= import('./coreServices.js').then(
-      (m) => new m.CoreServices({ config, channels, extensionPath: context.extensionUri.fsPath, globalStoragePath: context.globalStorageUri.fsPath }),
+      (m) => new m.CoreServices({ config, channels, extensionPath: context.extensionUri.fsPath, globalStoragePath: context.globalStorageUri.fsPath, isTrusted: () => vscode.workspace.isTrusted }),
     );
     return servicesPromise;
   };
@@ -120,6 +120,14 @@ export function activate(context: vscode.ExtensionContext): AirbyteExtensionApi 
   );
 
   context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      // Specs read from images were refused before: read them now.
+      void services().then(async (s) => {
+        await s.refreshLanguageService();
+        language.revalidateAll();
+        connectorsTree.refresher.refresh();
+      });
+    }),
     config.onDidChange((changed) => {
       channels.log.info(`Settings changed: ${changed.join(', ')}`);
       if (changed.includes('registryUrl')) {

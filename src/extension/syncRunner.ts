@@ -110,8 +110,11 @@ export class SyncRunner implements vscode.Disposable {
               onIdentities: (sourceId, destinationId) => {
                 active.sourceId = sourceId;
                 active.destinationId = destinationId;
-                this.options.syncsTree.labels.set(sourceId, view.source);
-                this.options.syncsTree.labels.set(destinationId, view.destination);
+                const labels = this.options.syncsTree.labels;
+                labels.set(sourceId, view.source);
+                labels.set(destinationId, view.destination);
+                if (!args.source!.startsWith('cache:')) labels.setPath(sourceId, args.source!);
+                labels.setPath(destinationId, args.destination!);
                 this.options.syncsTree.refresher.refreshSoon();
               },
               onLog: (connector, line) => {
@@ -252,12 +255,19 @@ export class SyncRunner implements vscode.Disposable {
     return this.finished.get(runId)?.args;
   }
 
-  /** The last arguments used for a pair in this session (for "Write" on a Syncs item). */
+  /** The config files a pair was last written from (for "Write to Destination" on a Syncs item). */
   async argsOfPair(pair: SyncPair): Promise<WriteArgs> {
-    for (const { view, args } of [...this.finished.values()].reverse()) {
-      if (view.source === labelOfRef(args.source ?? '') && pair.runs.some((r) => String(r.id) === view.runId)) return args;
-    }
-    return {};
+    const labels = this.options.syncsTree.labels;
+    const exists = async (file: string | undefined) => {
+      if (!file) return undefined;
+      try {
+        await vscode.workspace.fs.stat(vscode.Uri.file(file));
+        return file;
+      } catch {
+        return undefined;
+      }
+    };
+    return { source: await exists(labels.path(pair.sourceId)), destination: await exists(labels.path(pair.destinationId)) };
   }
 
   /** Streams a source offers (discover, or a cached read's streams) for the streams quick pick. */

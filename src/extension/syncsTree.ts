@@ -34,6 +34,7 @@ const STATUS_ICON: Record<string, [string, string | undefined]> = {
 
 const LABELS_KEY = 'airbyte.identityLabels';
 const READS_KEY = 'airbyte.readRunDestinations';
+const PATHS_KEY = 'airbyte.identityPaths';
 
 export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<SyncNode | undefined>();
@@ -49,7 +50,17 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
   ) {}
 
   /** The label of a state identity (config file name), remembered per workspace. */
-  readonly labels: IdentityLabels & { set(identity: string, label: string): void; setReadDestination(runId: number, destination: { id: string; name: string }): void } = {
+  readonly labels: IdentityLabels & {
+    set(identity: string, label: string): void;
+    setReadDestination(runId: number, destination: { id: string; name: string }): void;
+    /** The config file a state identity was last run from (to run a pair again). */
+    path(identity: string): string | undefined;
+    setPath(identity: string, file: string): void;
+  } = {
+    path: (identity) => this.memento?.get<Record<string, string>>(PATHS_KEY)?.[identity],
+    setPath: (identity, file) => {
+      void this.memento?.update(PATHS_KEY, { ...(this.memento?.get<Record<string, string>>(PATHS_KEY) ?? {}), [identity]: file });
+    },
     get: (identity) => this.memento?.get<Record<string, string>>(LABELS_KEY)?.[identity],
     set: (identity, label) => {
       const all = { ...(this.memento?.get<Record<string, string>>(LABELS_KEY) ?? {}), [identity]: label };

@@ -43,7 +43,8 @@ export async function writeToDestination(host: ExtensionHost, arg?: unknown): Pr
   // A sync pair from the Syncs view: run it again with its last settings.
   if (!isWriteArgs(arg) && typeof arg === 'object' && arg !== null && 'pair' in arg) {
     const again = await host.runner.argsOfPair((arg as { pair: Parameters<ExtensionHost['runner']['argsOfPair']>[0] }).pair);
-    Object.assign(args, again);
+    if (again.source) args.source = again.source;
+    if (again.destination) args.destination = again.destination;
   }
   const interactive = !isWriteArgs(arg);
 

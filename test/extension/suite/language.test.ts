@@ -112,6 +112,24 @@ describe('language features', () => {
     }
   });
 
+  it('offers the oneOf branches of an unknown SSL mode and applies the chosen one', async () => {
+    const uri = workspaceUri('broken.airbyte.jsonc');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(doc);
+    const at = doc.getText().indexOf('"disable"');
+    await editor.edit((e) => e.replace(new vscode.Range(doc.positionAt(at), doc.positionAt(at + '"disable"'.length)), '"bogus"'));
+    const diags = await waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'config-one-of'), 'the unknown oneOf branch');
+    const oneOf = diags.find((d) => codeOf(d) === 'config-one-of')!;
+    assert.match(oneOf.message, /disable, allow, prefer, require, verify-ca, verify-full/);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, oneOf.range, vscode.CodeActionKind.QuickFix.value);
+    const titles = actions.map((a) => a.title);
+    assert.ok(titles.includes('Use “require”'), `branch choices offered (got ${titles.join('; ')})`);
+    assert.ok(await vscode.workspace.applyEdit(actions.find((a) => a.title === 'Use “require”')!.edit!));
+    await waitForDiagnostics(uri, (d) => !d.some((x) => codeOf(x) === 'config-one-of'), 'a valid branch');
+    assert.match(doc.getText(), /"mode": "require"/);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+
   it('names the spec in use in the status bar', async () => {
     const api = await extensionApi();
     const doc = await vscode.workspace.openTextDocument(workspaceUri('broken.airbyte.jsonc'));
