@@ -31,6 +31,8 @@ export interface SpecResolverOptions {
   imageId?: (image: string) => Promise<string | undefined>;
 }
 
+const ID_TTL_MS = 5_000;
+
 /** Waits for `promise` unless `signal` aborts first (the promise itself keeps running). */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
@@ -67,6 +69,7 @@ export function isMutableImage(image: string): boolean {
 export class SpecResolver implements SpecProvider {
   private readonly memory = new Map<string, Promise<ConnectorSpecification>>();
   private readonly failures = new Map<string, { error: unknown; at: number }>();
+  private readonly ids = new Map<string, { id: string | undefined; at: number }>();
 
   constructor(private readonly options: SpecResolverOptions = {}) {}
 
@@ -104,13 +107,19 @@ export class SpecResolver implements SpecProvider {
     return { ...(await this.fromImage(image, connector, options)), type: entry.type, entry };
   }
 
-  private async idOf(image: string): Promise<string | undefined> {
+  private async idOf(image: string, fresh = false): Promise<string | undefined> {
     if (!this.options.imageId) return undefined;
+    // Editors resolve on every keystroke: ask the engine at most every few seconds per image.
+    const known = this.ids.get(image);
+    if (!fresh && known && Date.now() - known.at < ID_TTL_MS) return known.id;
+    let id: string | undefined;
     try {
-      return await this.options.imageId(image);
+      id = await this.options.imageId(image);
     } catch {
-      return undefined;
+      id = undefined;
     }
+    this.ids.set(image, { id, at: Date.now() });
+    return id;
   }
 
   private async fromImage(image: string, connector: string, options: ResolveSpecOptions): Promise<ResolvedSpec> {
@@ -141,7 +150,7 @@ export class SpecResolver implements SpecProvider {
         throw new AirbyteError('SPEC_FAILED', { message: `The image ${image} returned no connectionSpecification from "spec".`, context: { connector, image } });
       }
       // The run may have pulled the image: key the disk copy by the id it has now.
-      const idAfter = id ?? (await this.idOf(image));
+      const idAfter = id ?? (await this.idOf(image, true));
       if (idAfter && !id) this.memory.set(`${image}@${idAfter}`, Promise.resolve(spec));
       await this.writeDisk(idAfter ? `${image}@${idAfter}` : image, image, idAfter, spec);
       return spec;

@@ -98,6 +98,11 @@ describe('spec resolution', () => {
     // The tag now points at a new build: read again.
     id = 'sha256:bbb';
     assert.equal((await new SpecResolver({ registry, runSpec, cacheDir, imageId }).resolve(ref)).origin, 'image');
+    // One resolver asks the engine for the id at most every few seconds.
+    let lookups = 0;
+    const counting = new SpecResolver({ registry, runSpec, cacheDir, imageId: async () => (lookups++, id) });
+    for (let i = 0; i < 5; i++) await counting.resolve(ref);
+    assert.equal(lookups, 1);
     assert.equal(calls.length, 2);
     assert.equal((await readdirCount(cacheDir)), 2);
   });
