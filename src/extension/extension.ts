@@ -58,7 +58,9 @@ export function activate(context: vscode.ExtensionContext): AirbyteExtensionApi 
     runView: (runId) => runner.runView(runId),
     cancel: (runId) => runner.cancel(runId),
     rerun: async (runId) => {
-      await vscode.commands.executeCommand('airbyte.writeToDestination', await runner.argsOfRun(runId));
+      const args = await runner.argsOfRun(runId);
+      // Without both config files (moved, or from another machine) the quick picks ask again.
+      await vscode.commands.executeCommand('airbyte.writeToDestination', args?.source && args.destination ? args : undefined);
     },
     showLogs: () => channels.showConnectors(),
   });

@@ -90,6 +90,12 @@ export class SyncRunner implements vscode.Disposable {
     channels.connectorHeading(`write ${view.source} → ${view.destination} (${strategy}${args.fullRefresh ? ', full refresh' : ''}) at ${new Date().toLocaleTimeString()}`);
     channels.log.info(`Write ${args.source} → ${args.destination}, streams ${args.streams?.join(', ') ?? 'all'}, strategy ${strategy}${args.fullRefresh ? ', full refresh' : ''}`);
     this.options.syncsTree.refresher.refresh();
+    // The clock keeps moving while a connector is quiet (a slow source, a destination flushing).
+    const ticker = setInterval(() => {
+      view.durationMs = Date.now() - view.startedAt;
+      this.schedulePanelUpdate();
+      this.options.syncsTree.refresher.refreshSoon(1000);
+    }, 1000);
 
     try {
       const outcome = await vscode.window.withProgress(
@@ -164,6 +170,7 @@ export class SyncRunner implements vscode.Disposable {
       finishRunView(view, 'Failed', Date.now(), ae ?? { message: describeError(error) });
       throw error;
     } finally {
+      clearInterval(ticker);
       this.finished.set(view.runId, { view, args });
       this.active = undefined;
       resolveDone();
@@ -250,9 +257,16 @@ export class SyncRunner implements vscode.Disposable {
     return this.options.panels.open(view);
   }
 
-  /** The arguments a past run was started with (for "Run Again"). */
+  /** The arguments a past run was started with (for "Run Again"): this session's, else its pair's config files. */
   async argsOfRun(runId: string): Promise<WriteArgs | undefined> {
-    return this.finished.get(runId)?.args;
+    const known = this.finished.get(runId)?.args;
+    if (known) return known;
+    const pairs = await this.options.syncsTree.loadPairs();
+    const pair = pairs.find((p) => p.runs.some((r) => String(r.id) === runId));
+    if (!pair) return undefined;
+    const run = pair.runs.find((r) => String(r.id) === runId)!;
+    const args = await this.argsOfPair(pair);
+    return { ...args, streams: run.streams.length ? run.streams : undefined, strategy: (run.strategy as WriteStrategy | undefined) ?? undefined };
   }
 
   /** The config files a pair was last written from (for "Write to Destination" on a Syncs item). */
