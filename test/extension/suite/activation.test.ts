@@ -31,9 +31,9 @@ describe('activation', () => {
     assert.ok(api.activationMs < 100, `activate() took ${api.activationMs.toFixed(1)} ms (budget 100 ms)`);
   });
 
-  it('activates lazily: on the language, a config in the workspace, views and commands only', () => {
+  it('activates lazily: on the language, a config in the workspace, a run details panel to restore, views and commands only', () => {
     const m = manifest();
-    assert.deepEqual([...m.activationEvents].sort(), ['onLanguage:airbyte-jsonc', 'workspaceContains:**/*.airbyte.jsonc']);
+    assert.deepEqual([...m.activationEvents].sort(), ['onLanguage:airbyte-jsonc', 'onWebviewPanel:airbyte.runDetails', 'workspaceContains:**/*.airbyte.jsonc']);
   });
 
   it('registers every command of package.json, and package.json lists every command it registers', async () => {
