@@ -43,6 +43,16 @@ export function codeActionsFor(diagnostic: ConfigDiagnostic): CodeAction[] {
           isPreferred: true,
         },
       ];
+    case 'replace-value':
+      return [
+        {
+          title: `Use "${data.to}" (${data.reason})`,
+          kind: 'quickfix',
+          diagnosticCode: diagnostic.code,
+          edits: [data.replaceEdit],
+          isPreferred: true,
+        },
+      ];
     default:
       return [];
   }

@@ -145,12 +145,14 @@ function checkEnvelope(doc: ConfigDocument, root: Node, sink: DiagnosticSink, co
       if (!findBuiltin(connector)) {
         const names = listBuiltins().map((b) => b.name);
         const near = closest(connector, names);
+        const range = sink.node(connectorNode);
         sink.add(
           'connector-unknown',
           'error',
-          sink.node(connectorNode),
+          range,
           `Unknown built-in connector “${connector}”${near ? `; did you mean “${near}”?` : names.length ? `; built-ins: ${names.join(', ')}` : `; names starting with ${BUILTIN_PREFIX} are reserved for built-ins`}`,
           '/connector',
+          near ? replaceValue(near, 'closest built-in', range) : undefined,
         );
       }
     } else if (context.registry && !doc.envelope.image) {
@@ -158,16 +160,26 @@ function checkEnvelope(doc: ConfigDocument, root: Node, sink: DiagnosticSink, co
       if (!entry) {
         const names = context.registry.list().map((e) => e.name);
         const near = closest(connector, names);
-        sink.add('connector-unknown', 'warning', sink.node(connectorNode), `“${connector}” is not in the connector registry${near ? `; did you mean “${near}”?` : ''}`, '/connector');
+        const range = sink.node(connectorNode);
+        sink.add(
+          'connector-unknown',
+          'warning',
+          range,
+          `“${connector}” is not in the connector registry${near ? `; did you mean “${near}”?` : ''}`,
+          '/connector',
+          near ? replaceValue(near, 'closest registry name', range) : undefined,
+        );
       } else if (doc.envelope.version && doc.envelope.version !== entry.dockerImageTag) {
         const versionNode = findNodeAtLocation(root, ['version']);
         if (versionNode) {
+          const range = sink.node(versionNode);
           sink.add(
             'version-unknown',
             'warning',
-            sink.node(versionNode),
+            range,
             `The registry only knows ${connector} at its pinned version ${entry.dockerImageTag}; version ${doc.envelope.version} is not in the registry, so its spec is read from the image ${entry.dockerRepository}:${doc.envelope.version}`,
             '/version',
+            replaceValue(entry.dockerImageTag, "registry's pinned version", range),
           );
         }
       }
@@ -177,6 +189,10 @@ function checkEnvelope(doc: ConfigDocument, root: Node, sink: DiagnosticSink, co
     const imageNode = doc.envelope.image ? findNodeAtLocation(root, ['image']) : undefined;
     sink.add('spec-unavailable', 'warning', sink.node(imageNode ?? connectorNode), context.specProblem, imageNode ? '/image' : '/connector');
   }
+}
+
+function replaceValue(to: string, reason: string, range: Range): DiagnosticData {
+  return { kind: 'replace-value', to, reason, replaceEdit: { range, newText: JSON.stringify(to) } };
 }
 
 const CODES: Record<SchemaProblemKind, DiagnosticCode> = {

@@ -110,7 +110,17 @@ export interface RenameKeyData {
   replaceEdit: TextEdit;
 }
 
-export type DiagnosticData = MissingRequiredData | PlaintextSecretData | OneOfChoiceData | RenameKeyData;
+/** Data for `connector-unknown` (a close registry name) and `version-unknown` (the pinned version): replace the value. */
+export interface ReplaceValueData {
+  kind: 'replace-value';
+  /** What the fix writes (without quotes): `destination-postgres`, `3.0.16`. */
+  to: string;
+  /** Why, for the fix's title: `closest connector name`, `registry's pinned version`. */
+  reason: string;
+  replaceEdit: TextEdit;
+}
+
+export type DiagnosticData = MissingRequiredData | PlaintextSecretData | OneOfChoiceData | RenameKeyData | ReplaceValueData;
 
 export interface ConfigDiagnostic {
   range: Range;

@@ -263,6 +263,11 @@ describe('envelope, connector and syntax', () => {
     assert.deepEqual(d.map((x) => [x.severity, x.code]), [['warning', 'spec-unavailable'], ['warning', 'version-unknown']]);
     assert.equal(d[1].message, 'The registry only knows destination-postgres at its pinned version 3.0.16; version 2.0.0 is not in the registry, so its spec is read from the image airbyte/destination-postgres:2.0.0');
     assert.deepEqual(d[1].range.start, lineColOf(text, at(text, '"2.0.0"')));
+    const pin = codeActionsFor(d[1]);
+    assert.equal(pin[0].title, 'Use "3.0.16" (registry\'s pinned version)');
+    assert.match(applyEdits(text, pin[0].edits), /"version": "3\.0\.16"/);
+    const rename = codeActionsFor(unknown[0]);
+    assert.equal(applyEdits('{ "connector": "destination-postgress", "config": {} }', rename[0].edits), '{ "connector": "destination-postgres", "config": {} }');
   });
 
   it('warns on duplicate keys (only the last counts)', () => {
