@@ -17,8 +17,6 @@ import { hoverConfig } from './configHover';
 import { validateConfigDocument } from './configValidation';
 import type { CodeAction, CompletionList, ConfigDiagnostic, Hover } from './languageTypes';
 
-export type { ConnectorCatalog } from '../registry/registryTypes';
-
 export interface ConfigLanguageServiceOptions {
   /** Connector names, pinned versions and registry specs. Without it only `builtin:*` connectors are known. */
   registry?: ConnectorCatalog;
