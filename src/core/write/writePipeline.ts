@@ -194,7 +194,7 @@ async function ingestSource(ctx: RunContext, source: Source, sourceId: string, p
   tracker.setPhase('reading');
   // Segment files of an ingest whose process was killed before committing: the lock says none runs now.
   await cache.removeOrphans();
-  const ingest = cache.beginIngest(sourceId, plans.map((p) => ({ streamKey: p.key, replace: p.syncMode === 'full_refresh' })));
+  const ingest = cache.beginIngest(sourceId, plans.map((p) => ({ streamKey: p.key, replace: p.syncMode === 'full_refresh' || ctx.options.forceFullRefresh === true })));
   let error: unknown;
   try {
     const run = await source.start({ command: 'read', config: source.config, catalog, state: offered }, { signal: ctx.options.signal, onLog: logTo(ctx.options, source.name) });
