@@ -113,6 +113,9 @@ export function runConnector(executor: Executor, request: ExecuteRequest, option
     resolveDone = resolve;
     rejectDone = reject;
   });
+  // `done` may settle while the caller is still busy with the last batch and has not awaited it
+  // yet: that must not count as an unhandled rejection. Callers still see the rejection.
+  done.catch(() => undefined);
 
   const stderrFinished = started.then((running) => readStderr(running.stderr, log)).catch(() => undefined);
 

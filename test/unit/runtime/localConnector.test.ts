@@ -150,6 +150,24 @@ describe('connectors through the local executor', () => {
     });
   });
 
+  it('a failure is not an unhandled rejection when the caller awaits done later', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const src = await source({ record_count: 3, fault: 'crash', fault_after: 1 });
+      const run = await src.start({ command: 'read', config: src.config, catalog: catalog(['users']) });
+      for await (const _batch of run.batches()) {
+        // consume
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      await assert.rejects(run.done, (e: unknown) => isAirbyteError(e, 'CONNECTOR_FAILED'));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('garbage on stdout becomes log lines and the run succeeds', async () => {
     const logs: ConnectorLogLine[] = [];
     const src = await source({ record_count: 6, fault: 'garbage', fault_after: 2 });
