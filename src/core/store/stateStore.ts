@@ -173,6 +173,24 @@ function rows(db: Database, sql: string, params: SqlValue[] = []): Record<string
   }
 }
 
+/** Temp files of saves whose process died mid-write (`.state.sqlite.tmp-<pid>-<n>`). */
+async function removeStaleTempFiles(file: string): Promise<void> {
+  const prefix = `.${path.basename(file)}.tmp-`;
+  const entries = await fs.readdir(path.dirname(file)).catch(() => [] as string[]);
+  for (const name of entries) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch (error) {
+      alive = (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive || pid === process.pid) await fs.rm(path.join(path.dirname(file), name), { force: true });
+  }
+}
+
 function num(v: SqlValue | undefined): number {
   return typeof v === 'number' ? v : Number(v ?? 0);
 }
@@ -195,6 +213,11 @@ export class StateStore {
     private readonly lock: StoreLock | undefined,
   ) {}
 
+  /** True once `close()` ran. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** The folder holding the record cache's segment files. */
   get cacheDir(): string {
     return path.join(path.dirname(this.path), 'cache');
@@ -210,6 +233,7 @@ export class StateStore {
     const SQL = await loadSqlJs(options.wasmPath);
     const lock = options.lock === false ? undefined : await acquireStoreLock(`${file}.lock`, file, options.purpose);
     const warnings: string[] = [];
+    if (lock) await removeStaleTempFiles(file);
     let db: Database | undefined;
     try {
       if (existsSync(file)) {

@@ -497,6 +497,10 @@ async function streamThrough(
  * exit code and masked log tail) after recording the run as failed with what was confirmed.
  */
 export async function writeToDestination(input: Source | ReadResult, destination: Destination, options: PipelineOptions = {}): Promise<WriteResult> {
+  // A ReadResult's records and state live in the store it was read into: default to that one.
+  if (input instanceof ReadResult && !options.store && !options.stateCache && !options.storePath) {
+    options = input.cache.store.isClosed ? { ...options, storePath: input.cache.store.path } : { ...options, store: input.cache.store };
+  }
   return withStore(options, `airbyte-write write to ${destination.name}`, async (store) => {
     const fromRead = input instanceof ReadResult ? input : undefined;
     const source = fromRead ? undefined : (input as Source);

@@ -1,6 +1,7 @@
 /** What a read or a write returns: per-stream counts, final state, timing, the run's id. */
 import type { AirbyteCatalog, AirbyteStateMessage, DestinationSyncMode, SyncMode } from '../protocol/messages';
-import type { RecordCache } from '../store/recordCache';
+import { RecordCache } from '../store/recordCache';
+import { StateStore } from '../store/stateStore';
 import type { StreamPlan } from './catalogBuilder';
 
 export type WriteMode = 'cache' | 'stream' | 'replay';
@@ -62,13 +63,26 @@ export class ReadResult {
 
   /** Records cached for a stream (its current generation, not only this run's). */
   recordCount(stream: string): number {
+    if (this.cache.store.isClosed) return this.streams.find((s) => s.stream === stream)?.recordsRead ?? 0;
     return this.cache.recordCount(this.sourceId, stream);
   }
 
-  /** The stream's records (`record.data`), streamed from the cache files. */
-  records(stream: string, signal?: AbortSignal): AsyncIterable<Record<string, unknown>> {
+  /**
+   * The stream's records (`record.data`), streamed from the cache files. Works after the store the
+   * read used was closed: the index is then read from the file, without taking its lock.
+   */
+  async *records(stream: string, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>> {
     if (!this.streamNames.includes(stream)) throw new Error(`The read has no stream "${stream}"; it has ${this.streamNames.join(', ')}.`);
-    return this.cache.records(this.sourceId, stream, signal);
+    if (!this.cache.store.isClosed) {
+      yield* this.cache.records(this.sourceId, stream, signal);
+      return;
+    }
+    const store = await StateStore.open({ path: this.cache.store.path, lock: false });
+    try {
+      yield* new RecordCache(store, { dir: this.cache.dir }).records(this.sourceId, stream, signal);
+    } finally {
+      await store.close();
+    }
   }
 
   toJSON(): Record<string, unknown> {

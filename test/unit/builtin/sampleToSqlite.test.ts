@@ -69,4 +69,23 @@ describe('builtin:sample into builtin:sqlite, end to end in process', () => {
       }
     });
   }
+
+  it('Source.read() with only a store path: the ReadResult still iterates, and write(readResult) uses that store', async () => {
+    const work = path.join(dir, 'by-path');
+    const storePath = path.join(work, '.airbyte', 'state.sqlite');
+    const source = await getSource('builtin:sample', { config: { count: 50 }, baseDir: work });
+    const read = await source.read({ storePath, streams: ['users'] });
+    let n = 0;
+    for await (const r of read.records('users')) n += typeof r.id === 'number' ? 1 : 0;
+    assert.equal(n, 50, 'records come back after the store was closed');
+    const destination = await getDestination('builtin:dev-null', { config: {}, baseDir: work });
+    const result = await destination.write(read);
+    assert.equal(result.totals.recordsConfirmed, 50);
+    const store = await StateStore.open({ path: storePath });
+    try {
+      assert.deepEqual(store.listRuns().map((r) => [r.kind, r.status]), [['write', 'succeeded'], ['read', 'succeeded']]);
+    } finally {
+      await store.close();
+    }
+  });
 });

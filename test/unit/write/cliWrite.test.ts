@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { CliIo } from '../../../src/cli/cliIo';
 import { main } from '../../../src/cli/main';
 import { defaultStorePath } from '../../../src/cli/commands/runOutput';
+import { StateStore } from '../../../src/core/store/stateStore';
 
 function captureIo(signal = new AbortController().signal): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -79,7 +80,6 @@ describe('airbyte-write write / read', () => {
   });
 
   it('a held store gives an "in use" message', async () => {
-    const { StateStore } = await import('../../../src/core/store/stateStore');
     const held = await StateStore.open({ path: path.join(dir, '.airbyte', 'state.sqlite'), purpose: 'another run' });
     try {
       const io = captureIo();
