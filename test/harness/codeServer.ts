@@ -2,7 +2,7 @@
 // 127.0.0.1 port, every folder it writes to (XDG dirs, TMPDIR, user data, extensions) inside one
 // per-run temp folder, no gallery, ready when /healthz answers 200.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -42,6 +42,8 @@ export interface CodeServer {
   remoteUri(absPath: string): string;
   /** Copies code-server's log and the extension host logs into .test-artifacts/logs/<label>/. */
   saveLogs(label: string): Promise<string>;
+  /** The ids of code-server and every process it started (extension hosts, pty host…). */
+  pids(): number[];
   /** Stops code-server and every process it started, then removes the run folder. */
   stop(): Promise<void>;
 }
@@ -131,6 +133,71 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) killGroup(child, 'SIGKILL');
 });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of running) killGroup(child, 'SIGKILL');
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
+
+interface RunDirs {
+  userDataDir: string;
+  extensionsDir: string;
+}
+
+function spawnCodeServer(port: number, dirs: RunDirs, env: NodeJS.ProcessEnv, log: NodeJS.WritableStream): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    [
+      codeServerEntry,
+      '--auth', 'none',
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      '--user-data-dir', dirs.userDataDir,
+      '--extensions-dir', dirs.extensionsDir,
+    ],
+    // Its own process group, so stop() reaches the extension hosts and pty host it forks.
+    { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  running.add(child);
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (!running.delete(child)) return;
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    killGroup(child, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  // Children that ignored SIGTERM (extension hosts busy in a test) go now.
+  killGroup(child, 'SIGKILL');
+}
+
+/** The processes whose process group is `groupId` (from /proc). */
+function processGroupMembers(groupId: number): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // Fields after the parenthesised command: state ppid pgrp …
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === groupId) pids.push(Number(name));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return pids;
+}
 
 /** Starts code-server on a free port with fresh, private folders; resolves once /healthz is 200. */
 export async function startCodeServer(options: CodeServerOptions = {}): Promise<CodeServer> {
@@ -166,57 +233,39 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
 
   if (options.installVsix?.length) installExtensions(options.installVsix, dirs.userDataDir, dirs.extensionsDir, env);
 
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const authority = `127.0.0.1:${port}`;
   const logFile = path.join(runDir, 'code-server.log');
   const log = createWriteStream(logFile);
-  const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [
-      codeServerEntry,
-      '--auth', 'none',
-      '--bind-addr', authority,
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-workspace-trust',
-      '--disable-getting-started-override',
-      '--ignore-last-opened',
-      '--user-data-dir', dirs.userDataDir,
-      '--extensions-dir', dirs.extensionsDir,
-    ],
-    // Its own process group, so stop() reaches the extension hosts and pty host it forks.
-    { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  running.add(child);
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.pipe(log, { end: false });
-
+  let child: ChildProcess | undefined;
   const stop = async (): Promise<void> => {
-    if (running.has(child)) {
-      running.delete(child);
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((r) => child.once('exit', () => r()));
-        killGroup(child, 'SIGTERM');
-        const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      // Children that ignored SIGTERM (extension hosts busy in a test) go now.
-      killGroup(child, 'SIGKILL');
-      log.end();
-    }
+    if (child) await stopChild(child);
+    log.end();
     await fs.rm(runDir, { recursive: true, force: true, maxRetries: 3 });
   };
 
-  try {
-    await waitForHealthz(origin, child, options.startTimeoutMs ?? 60_000, logFile);
-  } catch (err) {
-    await saveLogsTo(runDir, logFile, 'code-server-start').catch(() => undefined);
-    await stop();
-    throw err;
+  let port = 0;
+  let started = 0;
+  // The free port may be taken between the probe and code-server's bind: then try another one.
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    const logOffset = (await fs.readFile(logFile, 'utf8').catch(() => '')).length;
+    started = performance.now();
+    child = spawnCodeServer(port, dirs, env, log);
+    try {
+      await waitForHealthz(`http://127.0.0.1:${port}`, child, options.startTimeoutMs ?? 60_000, logFile);
+      break;
+    } catch (err) {
+      const addressInUse = /EADDRINUSE/.test((await fs.readFile(logFile, 'utf8').catch(() => '')).slice(logOffset));
+      await stopChild(child);
+      if (addressInUse && attempt < 3) continue;
+      await saveLogsTo(runDir, logFile, 'code-server-start').catch(() => undefined);
+      child = undefined;
+      await stop();
+      throw err;
+    }
   }
+  const origin = `http://127.0.0.1:${port}`;
+  const authority = `127.0.0.1:${port}`;
+  const groupId = child.pid!;
   const startMs = Math.round(performance.now() - started);
 
   return {
@@ -237,6 +286,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
       return `vscode-remote://${authority}${absPath.split(path.sep).map(encodeURIComponent).join('/')}`;
     },
     saveLogs: (label) => saveLogsTo(runDir, logFile, label),
+    pids: () => processGroupMembers(groupId),
     stop,
   };
 }

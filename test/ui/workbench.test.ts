@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Docker from 'dockerode';
 import type { Page } from 'playwright-core';
 import { launchBrowser, screenshot, type Browser } from '../harness/browser';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
@@ -140,6 +141,12 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
       assert.equal(lines.length, RECORDS_PER_STREAM, `${file}`);
     }
     assert.ok(!existsSync(path.join(workspace!.dir, 'out', `${SKIPPED_STREAM}.jsonl`)), `${SKIPPED_STREAM} was not picked but was written`);
+    // No container of this run is left behind (the tool labels each with the pid that started it).
+    const ours = new Set(server!.pids().map(String));
+    assert.ok(ours.size >= 2, `code-server's processes (server and extension host) not found: ${[...ours].join(', ')}`);
+    const leftovers = (await new Docker().listContainers({ all: true, filters: { label: ['io.airbyte-write.managed=true'] } }))
+      .filter((c) => ours.has(c.Labels['io.airbyte-write.owner-pid'] ?? ''));
+    assert.deepEqual(leftovers.map((c) => `${c.Image} ${c.State}`), [], 'containers left behind by the write');
   });
 
   it('shows the run in the run details webview: Succeeded, with the per-stream counts', async () => {
