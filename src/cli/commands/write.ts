@@ -5,7 +5,7 @@ import { StateStore } from '../../core/store/stateStore';
 import { WRITE_STRATEGIES, isWriteStrategy } from '../../core/write/writeStrategy';
 import type { CliCommand } from '../cliIo';
 import { UsageError } from '../cliIo';
-import { readConfigArgument, resolveRef } from '../resolveRef';
+import { resolveRef } from '../resolveRef';
 import { installProgressPrinter } from './installProgress';
 import { defaultStorePath, formatBytes, formatDuration, parseStreams, progressPrinter, summaryTable } from './runOutput';
 
@@ -65,8 +65,6 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
     const strategy = values.strategy ?? 'auto';
     if (!isWriteStrategy(strategy)) throw new UsageError(`--strategy must be one of ${WRITE_STRATEGIES.join(', ')}, not "${strategy}".`);
     const streams = parseStreams(values.streams);
-    if (values['source-config']) readConfigArgument(values['source-config']);
-    if (values['destination-config']) readConfigArgument(values['destination-config']);
 
     const common = { install: values.install, registry: values.registry, 'docker-host': values['docker-host'] };
     const onInstallProgress = installProgressPrinter(io);
