@@ -302,7 +302,7 @@ export class SyncRunner implements vscode.Disposable {
     const a = this.active;
     if (!a) return;
     const sent = a.view.streams.reduce((n, s) => n + s.sent, 0);
-    this.statusItem.text = `$(sync~spin) Airbyte: ${a.view.source} → ${a.view.destination} ${formatCount(sent)}`;
+    this.statusItem.text = `$(sync~spin) Airbyte: ${a.view.source} → ${a.view.destination} · ${formatCount(sent)} sent`;
     this.statusItem.tooltip = `Writing ${a.view.source} → ${a.view.destination}. Click for run details; "Airbyte: Cancel Sync" stops it.`;
   }
 
