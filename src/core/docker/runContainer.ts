@@ -9,6 +9,7 @@ import type Docker from 'dockerode';
 import type { ExitInfo, RunningConnector } from '../executors/executor';
 import { pumpStdin } from '../executors/pumpStdin';
 import { demuxStream } from './demuxStream';
+import { tarArchive } from './tarArchive';
 
 export interface RunContainerOptions {
   image: string;
@@ -25,6 +26,11 @@ export interface RunContainerOptions {
   /** Bytes for stdin; stdin is closed at its end. No stdin is attached when absent. */
   stdin?: AsyncIterable<Uint8Array | string>;
   signal?: AbortSignal;
+  /**
+   * Files copied into the container before it starts (for engines that cannot see this machine's
+   * folders). Parent folders are created 0755, files are 0644, both owned by root.
+   */
+  copyIn?: { dir: string; files: Array<{ name: string; content: Buffer }> };
   /** Called once the container is gone (e.g. to delete its temp files). */
   onRemoved?: () => Promise<void>;
 }
@@ -95,6 +101,12 @@ export async function runContainer(docker: Docker, options: RunContainerOptions)
   };
 
   try {
+    if (options.copyIn) {
+      const dir = options.copyIn.dir.replace(/^\/+|\/+$/g, '');
+      // Files only, no folder entries: the engine creates missing parents and leaves existing ones alone.
+      const archive = tarArchive(options.copyIn.files.map((f) => ({ name: `${dir}/${f.name}`, content: f.content })));
+      await container.putArchive(archive, { path: '/' });
+    }
     await container.start();
   } catch (error) {
     attached.destroy();

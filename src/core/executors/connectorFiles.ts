@@ -39,21 +39,40 @@ export async function writeConnectorFiles(request: ExecuteRequest, argsDir?: str
   try {
     await mkdir(hostDir, { mode: 0o755 });
     await chmod(hostDir, 0o755);
-    const base = argsDir ?? hostDir;
-    const args: string[] = [request.command];
-    const put = async (name: string, value: unknown, flag: string) => {
-      const file = path.join(hostDir, name);
-      await writeFile(file, JSON.stringify(value), { mode: 0o644 });
+    const { args, files } = connectorFileContents(request, argsDir ?? hostDir);
+    for (const f of files) {
+      const file = path.join(hostDir, f.name);
+      await writeFile(file, f.content, { mode: 0o644 });
       // The umask may have removed read bits that the container user needs.
       await chmod(file, 0o644);
-      args.push(flag, argsDir ? `${base}/${name}` : file);
-    };
-    if (request.config !== undefined) await put('config.json', request.config, '--config');
-    if (request.catalog !== undefined) await put('catalog.json', request.catalog, '--catalog');
-    if (request.state !== undefined) await put('state.json', request.state, '--state');
+    }
     return { hostDir, args, cleanup };
   } catch (error) {
     await cleanup();
     throw error;
   }
+}
+
+/** A file a connector command reads: its name in the files folder and its bytes. */
+export interface ConnectorFileContent {
+  name: 'config.json' | 'catalog.json' | 'state.json';
+  content: Buffer;
+}
+
+/**
+ * The request's files in memory and the arguments that name them under `dir` (the folder the
+ * connector will see them in). For engines that cannot see this machine's folders, the Docker
+ * executor copies these into the container instead of mounting a folder.
+ */
+export function connectorFileContents(request: ExecuteRequest, dir: string): { args: string[]; files: ConnectorFileContent[] } {
+  const args: string[] = [request.command];
+  const files: ConnectorFileContent[] = [];
+  const put = (name: ConnectorFileContent['name'], value: unknown, flag: string) => {
+    files.push({ name, content: Buffer.from(JSON.stringify(value), 'utf8') });
+    args.push(flag, path.posix.isAbsolute(dir) && !dir.includes('\\') ? path.posix.join(dir, name) : path.join(dir, name));
+  };
+  if (request.config !== undefined) put('config.json', request.config, '--config');
+  if (request.catalog !== undefined) put('catalog.json', request.catalog, '--catalog');
+  if (request.state !== undefined) put('state.json', request.state, '--state');
+  return { args, files };
 }

@@ -15,7 +15,7 @@ import { pullImage } from '../docker/pullImage';
 import { reapOrphans } from '../docker/reapOrphans';
 import { runContainer } from '../docker/runContainer';
 import { AirbyteError } from '../errors';
-import { writeConnectorFiles } from './connectorFiles';
+import { connectorFileContents, writeConnectorFiles } from './connectorFiles';
 import type { ExecuteRequest, Executor, InstallProgress, RunningConnector } from './executor';
 
 /** Where the request's files appear inside the container. */
@@ -39,6 +39,12 @@ export interface DockerExecutorOptions {
   runId?: string;
   /** Remove orphaned containers of dead processes before the first run. Default true. */
   reapOrphans?: boolean;
+  /**
+   * How config, catalog and state reach the container: `mount` a private temp folder read-only,
+   * or `copy` them into the container before it starts (engines on another machine, reached
+   * over tcp or ssh, cannot see this machine's folders). Default `auto`: copy for remote engines.
+   */
+  fileTransfer?: 'auto' | 'mount' | 'copy';
 }
 
 // Reaping is cheap but needs doing only once per engine and process.
@@ -85,9 +91,11 @@ export class DockerExecutor implements Executor {
     const facts = await this.facts(docker);
     if (!facts) throw this.imageMissing();
 
-    const files = await writeConnectorFiles(request, CONTAINER_IO_DIR);
+    const copy = this.copiesFiles();
+    const files = copy ? undefined : await writeConnectorFiles(request, CONTAINER_IO_DIR);
+    const contents = copy ? connectorFileContents(request, CONTAINER_IO_DIR) : undefined;
     try {
-      const mounts = [{ source: files.hostDir, target: CONTAINER_IO_DIR, readOnly: true }];
+      const mounts = files ? [{ source: files.hostDir, target: CONTAINER_IO_DIR, readOnly: true }] : [];
       let user: string | undefined;
       if (this.options.localDir) {
         const localDir = path.resolve(this.options.localDir);
@@ -96,18 +104,19 @@ export class DockerExecutor implements Executor {
       }
       return await runContainer(docker, {
         image: this.options.image,
-        cmd: files.args,
+        cmd: files?.args ?? contents?.args ?? [request.command],
         labels: managedLabels(this.runId, request.command),
         mounts,
+        copyIn: contents ? { dir: CONTAINER_IO_DIR, files: contents.files } : undefined,
         networkMode: this.options.useHostNetwork ? 'host' : undefined,
         user,
         env: this.options.env,
         stdin: request.stdin,
         signal: request.signal,
-        onRemoved: files.cleanup,
+        onRemoved: files?.cleanup,
       });
     } catch (error) {
-      await files.cleanup();
+      await files?.cleanup();
       if (isUnreachableError(error)) throw dockerUnreachable(error, this.endpoint());
       if ((error as { statusCode?: number }).statusCode === 404) throw this.imageMissing();
       throw new AirbyteError('CONNECTOR_FAILED', {
@@ -117,6 +126,13 @@ export class DockerExecutor implements Executor {
         cause: error,
       });
     }
+  }
+
+  /** True when files are copied into containers rather than mounted (see `fileTransfer`). */
+  copiesFiles(): boolean {
+    const mode = this.options.fileTransfer ?? 'auto';
+    if (mode !== 'auto') return mode === 'copy';
+    return isRemoteEngine(this.endpoint());
   }
 
   private async facts(docker: Docker): Promise<ImageFacts | undefined> {
@@ -143,6 +159,18 @@ export class DockerExecutor implements Executor {
       guidance: `Get it with "docker pull ${image}" or the command "Airbyte: Pull Connector Image" (or run again with --install / installIfMissing).`,
       context: { image },
     });
+  }
+}
+
+/** An engine on another machine: tcp to a non-loopback host, or ssh. Unix sockets and named pipes are local. */
+export function isRemoteEngine(endpoint: string): boolean {
+  if (endpoint.startsWith('unix://') || endpoint.startsWith('npipe://')) return false;
+  try {
+    const url = new URL(endpoint.includes('//') ? endpoint : `tcp://${endpoint}`);
+    if (url.protocol === 'ssh:') return true;
+    return !['localhost', '127.0.0.1', '[::1]', '::1', 'host.docker.internal'].includes(url.hostname);
+  } catch {
+    return false;
   }
 }
 

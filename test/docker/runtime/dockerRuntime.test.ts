@@ -127,6 +127,19 @@ describe('connectors in Docker containers', () => {
     assert.equal((await stat(file)).uid, 1000, 'written by the image user');
   });
 
+  it('copies config, catalog and state into the container when the engine cannot see this machine (uid 1000 reads them)', async () => {
+    const executor = new DockerExecutor({ image: TEST_DESTINATION_UID1000_IMAGE, fileTransfer: 'copy', localDir: path.join(tmp, 'copy-local') });
+    assert.equal(executor.copiesFiles(), true);
+    const msgs = [message.record('users', { id: 1 }, 1), message.state({ type: 'STREAM', stream: { stream_descriptor: { name: 'users' }, stream_state: { c: 1 } } }), message.streamStatus({ name: 'users' }, 'COMPLETE')];
+    const run = runConnector(executor, { command: 'write', config: { api_key: 'k' }, catalog: catalog(['users']), state: [], stdin: encodeMessages(msgs) });
+    const out = await collect(run);
+    assert.deepEqual(out.filter((m) => m.type === 'STATE').map((m) => (m.type === 'STATE' ? m.state.destinationStats?.recordCount : -1)), [1]);
+    assert.equal(new DockerExecutor({ image: 'x', dockerHost: 'ssh://me@build-box' }).copiesFiles(), true);
+    assert.equal(new DockerExecutor({ image: 'x', dockerHost: 'tcp://10.0.0.5:2376' }).copiesFiles(), true);
+    assert.equal(new DockerExecutor({ image: 'x', dockerHost: 'tcp://localhost:2375' }).copiesFiles(), false);
+    assert.equal(new DockerExecutor({ image: 'x', dockerHost: 'unix:///var/run/docker.sock' }).copiesFiles(), false);
+  });
+
   it('overwrite keeps only the last run; append_dedup keeps one row per primary key', async () => {
     const local = path.join(tmp, 'modes');
     const dst = await destination({}, local);
