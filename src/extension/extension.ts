@@ -30,6 +30,8 @@ export interface AirbyteExtensionApi {
   readonly lastCommandError: { command: string; message: string } | undefined;
   /** The core, loading it when needed. */
   services(): Promise<CoreServices>;
+  /** This extension's log folder (the output channels are persisted beside it). */
+  readonly logDir: string;
 }
 
 let host: ExtensionHost | undefined;
@@ -157,6 +159,7 @@ export function activate(context: vscode.ExtensionContext): AirbyteExtensionApi 
       return lastCommandError;
     },
     services,
+    logDir: context.logUri.fsPath,
   };
 }
 

@@ -3,6 +3,7 @@
 // the run details panel, incremental second runs, and secrets kept out of what the user sees.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { WriteResult } from '../../../src/core/write/writeResult';
 import type { SyncNode } from '../../../src/extension/syncsTree';
@@ -13,6 +14,21 @@ async function syncRows(): Promise<{ node: SyncNode; item: vscode.TreeItem }[]> 
   api.trees.syncs.reload();
   const nodes = await api.trees.syncs.getChildren();
   return nodes.map((node) => ({ node, item: api.trees.syncs.getTreeItem(node) }));
+}
+
+/** The persisted text of an output channel, re-read (up to 10 s) until `ready` holds: VS Code writes it asynchronously. */
+async function readOutputChannel(logDir: string, name: string, ready: (text: string) => boolean): Promise<string> {
+  const hostLogs = path.dirname(logDir);
+  const deadline = Date.now() + 10_000;
+  let text = '';
+  for (;;) {
+    text = '';
+    for (const dir of (await fs.readdir(hostLogs)).filter((d) => d.startsWith('output_logging_'))) {
+      for (const file of await fs.readdir(path.join(hostLogs, dir))) if (file.endsWith(`-${name}.log`)) text += await fs.readFile(path.join(hostLogs, dir, file), 'utf8');
+    }
+    if (ready(text) || Date.now() > deadline) return text;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 async function lines(file: string): Promise<string[]> {
@@ -53,6 +69,11 @@ describe('Write to Destination', function () {
     assert.ok(view, 'the run has a details view');
     assert.ok(view.logTail.some((l) => l.includes('api_key=')), 'the destination log lines are in the tail');
     assert.ok(!view.logTail.some((l) => l.includes(secret)), 'no secret in the log tail');
+
+    // What the user reads in the "Airbyte Connectors" output channel (VS Code persists it beside our log folder).
+    const channelText = await readOutputChannel(api.logDir, 'Airbyte Connectors', (t) => t.includes('api_key=****'));
+    assert.match(channelText, /\[destination-test\] INFO  api_key=\*\*\*\*/);
+    assert.ok(!channelText.includes(secret), 'the secret never reaches the output channel');
   });
 
   it('opens the run details panel for the run', async () => {
