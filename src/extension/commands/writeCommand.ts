@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { WriteStrategy } from '../config';
 import { WRITE_STRATEGIES } from '../config';
 import type { ExtensionHost } from '../host';
+import type { SyncPair } from '../syncHistory';
 import type { WriteArgs, WriteOutcome } from '../syncRunner';
 import { absolutePath, uriFromArg } from './pickConfig';
 
@@ -40,9 +41,9 @@ export async function writeToDestination(host: ExtensionHost, arg?: unknown): Pr
     if ((await host.configsTree.kindOf(contextUri)) === 'destination') args.destination = contextUri.fsPath;
     else args.source = contextUri.fsPath;
   }
-  // A sync pair from the Syncs view: run it again with its last settings.
+  // A sync pair from the Syncs view: the same config files again (streams and strategy are asked).
   if (!isWriteArgs(arg) && typeof arg === 'object' && arg !== null && 'pair' in arg) {
-    const again = await host.runner.argsOfPair((arg as { pair: Parameters<ExtensionHost['runner']['argsOfPair']>[0] }).pair);
+    const again = await host.runner.argsOfPair((arg as { pair: SyncPair }).pair);
     if (again.source) args.source = again.source;
     if (again.destination) args.destination = again.destination;
   }
