@@ -28,7 +28,7 @@ import { writeBackConnectorConfig } from './configWriteBack';
 import { connectorIdentity } from './connectorIdentity';
 import type { WriteProgress } from './progressTracker';
 import { ProgressTracker } from './progressTracker';
-import { PendingStates, latestRows, statesToOffer } from './stateManager';
+import { PendingStates, latestRows, stateStreams, statesToOffer } from './stateManager';
 import type { StreamResult, WriteMode, WriteResult } from './writeResult';
 import { ReadResult } from './writeResult';
 import type { WriteStrategy } from './writeStrategy';
@@ -126,6 +126,12 @@ async function handleControl(ctx: RunContext, connector: Connector, m: AirbyteMe
   }
 }
 
+/** A STREAM state of a stream that is not being written is dropped; GLOBAL and LEGACY cover the read. */
+function coversSelected(state: AirbyteStateMessage, keys: ReadonlySet<string>): boolean {
+  const streams = stateStreams(state);
+  return state.type !== 'STREAM' || (streams ?? []).some((k) => keys.has(k));
+}
+
 function onTrace(tracker: ProgressTracker, m: AirbyteMessage): void {
   if (m.type === 'TRACE' && m.trace.type === 'ESTIMATE' && m.trace.estimate) {
     const e = m.trace.estimate;
@@ -195,6 +201,7 @@ async function ingestSource(ctx: RunContext, source: Source, sourceId: string, p
   // Segment files of an ingest whose process was killed before committing: the lock says none runs now.
   await cache.removeOrphans();
   const ingest = cache.beginIngest(sourceId, plans.map((p) => ({ streamKey: p.key, replace: p.syncMode === 'full_refresh' || ctx.options.forceFullRefresh === true })));
+  const planKeys = new Set(plans.map((p) => p.key));
   let error: unknown;
   try {
     const run = await source.start({ command: 'read', config: source.config, catalog, state: offered }, { signal: ctx.options.signal, onLog: logTo(ctx.options, source.name) });
@@ -219,7 +226,7 @@ async function ingestSource(ctx: RunContext, source: Source, sourceId: string, p
           s.bytesRead += raw.length + 1;
         } else if (m.type === 'STATE') {
           await flush();
-          ingest.addState(m.state);
+          if (coversSelected(m.state, planKeys)) ingest.addState(m.state);
         } else if (m.type === 'CONTROL') {
           await handleControl(ctx, source, m);
         } else {
@@ -439,6 +446,7 @@ async function streamThrough(
             s.bytesRead += raw.length + 1;
             s.bytesSent += raw.length + 1;
           } else if (m.type === 'STATE') {
+            if (!coversSelected(m.state, keys)) continue;
             parts.push(raw);
             pending.push(m.state, sentCounts());
           } else if (m.type === 'CONTROL') {
