@@ -131,10 +131,13 @@ describe('commands and views', function () {
     }
   });
 
-  it('applies a changed registry setting without a reload', async () => {
+  it('applies a changed registry setting without a reload, marking connectors whose image is local', async () => {
     const api = await extensionApi();
-    const sample = JSON.parse(await fs.readFile(workspaceUri('registry.sample.json').fsPath, 'utf8')) as { sources: { name?: string; dockerRepository: string }[]; destinations: { dockerRepository: string }[] };
-    const small = { sources: [], destinations: sample.destinations.filter((d) => d.dockerRepository.endsWith('/destination-postgres')) };
+    const sample = JSON.parse(await fs.readFile(workspaceUri('registry.sample.json').fsPath, 'utf8')) as { sources: unknown[]; destinations: Record<string, unknown>[] };
+    const postgres = sample.destinations.find((d) => String(d.dockerRepository).endsWith('/destination-postgres'))!;
+    // An entry whose pinned image is present in the engine, to see the "local" mark.
+    const testDestination = { ...postgres, name: 'Test Destination', dockerRepository: 'airbyte-write-test/destination-test', dockerImageTag: 'dev', destinationDefinitionId: '00000000-0000-4000-8000-000000000001' };
+    const small = { sources: [], destinations: [postgres, testDestination] };
     await fs.writeFile(path.join(workspaceDir(), 'small-registry.json'), JSON.stringify(small));
     const settings = vscode.workspace.getConfiguration('airbyte');
     // The view redraws only while visible.
@@ -150,7 +153,17 @@ describe('commands and views', function () {
     await settings.update('registryUrl', 'small-registry.json', vscode.ConfigurationTarget.Workspace);
     try {
       await changed;
-      assert.deepEqual(await rootGroups(), { destination: 1, source: 0, builtin: 4 });
+      assert.deepEqual(await rootGroups(), { destination: 2, source: 0, builtin: 4 });
+      const group = (await api.trees.connectors.getChildren()).find((n) => n.kind === 'group' && n.group === 'destination')!;
+      // The first expansion asks Docker in the background and redraws when it answers.
+      const marked = redrawn();
+      await api.trees.connectors.getChildren(group);
+      await marked;
+      const items = (await api.trees.connectors.getChildren(group)).map((n) => api.trees.connectors.getTreeItem(n));
+      const local = items.find((i) => labelOf(i) === 'Test Destination')!;
+      assert.match(String(local.description), /● local$/);
+      assert.equal(local.contextValue, 'connector.docker.destination.local');
+      assert.doesNotMatch(String(items.find((i) => labelOf(i) === 'Postgres')!.description), /local/);
     } finally {
       changed = redrawn();
       await settings.update('registryUrl', 'registry.sample.json', vscode.ConfigurationTarget.Workspace);
