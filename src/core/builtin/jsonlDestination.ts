@@ -149,7 +149,8 @@ async function run(ctx: ProgramContext): Promise<void> {
         return;
       }
       if (problem || !dir) throw new BuiltinFailure(problem ?? 'no folder', 'config_error');
-      await runDestinationLoop(ctx, new JsonlWriter(dir));
+      // Committing is an fsync of the open files: cheap enough to confirm every STATE at once.
+      await runDestinationLoop(ctx, new JsonlWriter(dir), { commitEveryMs: 0 });
       return;
     }
     default:

@@ -137,4 +137,24 @@ describe('built-in connectors', () => {
       await store.close();
     }
   });
+
+  for (const cache of [false, true]) {
+    it(`a built-in destination failing mid-stream fails the run with its reason and stops the source (${cache ? 'cache' : 'streamed'})`, async () => {
+      const work = path.join(dir, `fail-${cache}`);
+      await fs.mkdir(path.join(work, 'out', 'purchases.jsonl'), { recursive: true });
+      const store = await StateStore.open({ path: path.join(work, 'state.sqlite') });
+      try {
+        const source = await getSource('builtin:sample', { config: { count: 20_000, state_every: 1000 }, baseDir: work });
+        const destination = await getDestination('builtin:jsonl', { config: { destination_path: 'out' }, baseDir: work });
+        await assert.rejects(destination.write(source, { store, cache }), (e: unknown) => isAirbyteError(e, 'CONNECTOR_FAILED') && e.message.includes('builtin:jsonl') && /purchases\.jsonl/.test(e.message));
+        const run = store.listRuns()[0];
+        assert.equal(run.status, 'failed');
+        const users = run.streamStats.find((s) => s.stream === 'users')!;
+        assert.ok(users.recordsConfirmed > 0 && users.recordsConfirmed <= 20_000, 'what was confirmed before the failure is recorded');
+        assert.equal(run.streamStats.find((s) => s.stream === 'purchases')!.recordsConfirmed, 0);
+      } finally {
+        await store.close();
+      }
+    });
+  }
 });
