@@ -17,7 +17,8 @@ export function demuxStream(source: Readable, stdout: Writable, stderr: Writable
     let frameType = -1;
     let frameLeft = 0;
     let raw = false;
-    let waiting = 0;
+    // Targets whose buffer is full; the source stays paused until each has drained.
+    const blocked = new Set<Writable>();
 
     const take = (n: number): Buffer => {
       const all = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
@@ -30,13 +31,18 @@ export function demuxStream(source: Readable, stdout: Writable, stderr: Writable
 
     const write = (target: Writable, data: Buffer) => {
       if (target.destroyed || target.writableEnded) return;
-      if (!target.write(data)) {
-        waiting++;
+      if (!target.write(data) && !blocked.has(target)) {
+        blocked.add(target);
         source.pause();
-        target.once('drain', () => {
-          waiting--;
-          if (waiting === 0) source.resume();
-        });
+        const onDrain = () => {
+          target.off('close', onDrain);
+          target.off('drain', onDrain);
+          blocked.delete(target);
+          if (blocked.size === 0) source.resume();
+        };
+        target.on('drain', onDrain);
+        // A destroyed reader never drains: do not keep the source paused for it.
+        target.on('close', onDrain);
       }
     };
 
