@@ -93,9 +93,9 @@ describe('tarArchive', () => {
         next();
       });
     });
-    const finished = new Promise((resolve, reject) => {
-      ex.on('finish', resolve);
-      ex.on('error', reject);
+    const finished = new Promise<void>((resolve, reject) => {
+      ex.on('finish', () => resolve());
+      ex.on('error', (e: Error) => reject(e));
     });
     ex.end(archive);
     await finished;
