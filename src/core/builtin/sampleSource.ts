@@ -115,10 +115,13 @@ interface SampleConfig {
   stateEvery: number;
 }
 
+// Values from `${env:…}` references arrive as strings: accept integers written as text.
+const intLike = (v: unknown): unknown => (typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v);
+
 function readConfig(config: Record<string, unknown>): SampleConfig {
-  const count = config.count ?? 1000;
-  const seed = config.seed ?? 0;
-  const stateEvery = config.state_every ?? 10000;
+  const count = intLike(config.count ?? 1000);
+  const seed = intLike(config.seed ?? 0);
+  const stateEvery = intLike(config.state_every ?? 10000);
   for (const [k, v, min] of [['count', count, 0], ['seed', seed, -Infinity], ['state_every', stateEvery, 1]] as const) {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
       throw new BuiltinFailure(`"${k}" must be an integer${min > -Infinity ? ` of at least ${min}` : ''} (got ${JSON.stringify(v)}).`, 'config_error');

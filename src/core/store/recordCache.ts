@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { AirbyteStateMessage } from '../protocol/messages';
 import { fsyncDir } from './atomicFile';
 import type { CacheSegment, CacheStreamInfo, StateStore } from './stateStore';
+import { CACHE_DESTINATION_ID } from './stateStore';
 
 const NEWLINE = 0x0a;
 /** Records per segment file; small enough to drop a generation quickly, large enough to stay few. */
@@ -342,6 +343,27 @@ export class RecordCache {
     };
     await walk('');
     return removed;
+  }
+
+  /**
+   * Checks that every indexed segment file of a source is on disk. When some are gone (a deleted
+   * cache folder), the source's cache is forgotten, index and cache state included, so that the
+   * next read starts from the destination's confirmed state instead of replaying holes.
+   * Returns true when it had to do that.
+   */
+  async dropIfIncomplete(sourceId: string): Promise<boolean> {
+    const segments = this.store.listCacheSegments(sourceId);
+    const missing = [];
+    for (const seg of segments) {
+      const stat = await fs.stat(path.join(this.dir, seg.file)).catch(() => undefined);
+      if (!stat || stat.size < seg.bytes) missing.push(seg.file);
+    }
+    if (missing.length === 0) return false;
+    this.store.clearCache(sourceId);
+    this.store.clearStates(sourceId, CACHE_DESTINATION_ID);
+    await this.store.save();
+    await this.removeFiles(segments.map((s) => s.file));
+    return true;
   }
 
   /** Forgets a source's cached records and their files. */

@@ -273,6 +273,7 @@ export async function readSource(source: Source, options: PipelineOptions = {}):
     tracker.runId = runId;
     const ctx: RunContext = { store, cache, tracker, options, notices: [], masker: source.masker };
     const incrementalKeys = plans.filter((p) => p.syncMode === 'incremental').map((p) => p.key);
+    if (await cache.dropIfIncomplete(sourceId)) notice(ctx, `Files of the record cache of ${source.name} were missing; that cache was dropped and the source is read from scratch.`);
     const offered = options.forceFullRefresh ? [] : statesToOffer(store.getStates(sourceId, CACHE_DESTINATION_ID), incrementalKeys);
     const outcome = await ingestSource(ctx, source, sourceId, plans, catalog, offered);
     tracker.setPhase('finishing');
@@ -534,6 +535,18 @@ export async function writeToDestination(input: Source | ReadResult, destination
       discovered = await source!.discover({ signal: options.signal, onLog: logTo(options, source!.name) });
     }
     if (options.signal?.aborted) throw abortedError('The write');
+    if (mode !== 'stream' && (await cache.dropIfIncomplete(sourceId))) {
+      if (mode === 'replay') {
+        throw new AirbyteError('STORE_CORRUPT', {
+          message: `The cached records of ${sourceName} are gone (files under ${cache.dir} were deleted).`,
+          guidance: 'Read the source again (Source.read / "airbyte-write read"), or write the source itself instead of the read result.',
+          context: { cache: cache.dir },
+        });
+      }
+      const text = `Files of the record cache of ${sourceName} were missing; that cache was dropped and the source is read again from what ${destination.name} confirmed.`;
+      notices.push(text);
+      options.onNotice?.(text);
+    }
 
     const startedAt = Date.now();
     const requested = options.streams ?? (fromRead ? fromRead.streamNames : undefined);
