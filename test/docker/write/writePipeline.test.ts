@@ -259,6 +259,31 @@ describe('failures', () => {
   });
 });
 
+describe('one read, several destinations', () => {
+  it('each destination config gets everything once, then only what it has not confirmed', async () => {
+    const { dir, store } = await workspace('two-destinations');
+    const dirA = path.join(dir, 'a');
+    const dirB = path.join(dir, 'b');
+    try {
+      // Same connector, two configs: two identities, two sets of state (PyAirbyte keyed state by name only).
+      const a = await destination(dirA, { flush_every: 100 });
+      const b = await destination(dirB, { flush_every: 200 });
+      const first = await (await source({ count: 20 })).read({ store, streams: ['events'] });
+      assert.equal((await a.write(first, { store })).totals.recordsSent, 20);
+      const second = await (await source({ count: 35 })).read({ store, streams: ['events'] });
+      assert.equal(second.streams[0].recordsRead, 15);
+      assert.equal((await a.write(second, { store })).totals.recordsSent, 15, 'A gets only the new events');
+      assert.equal((await b.write(second, { store })).totals.recordsSent, 35, 'B, new, gets the whole cached stream');
+      assert.deepEqual(ids(await rows(dirA, 'events'), 'seq'), range(1, 35));
+      assert.deepEqual(ids(await rows(dirB, 'events'), 'seq'), range(1, 35));
+      const runs = store.listRuns().filter((r) => r.kind === 'write');
+      assert.notEqual(runs[0].destinationId, runs[1].destinationId);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('state kinds and config updates', () => {
   for (const mode of ['stream', 'cache'] as const) {
     it(`GLOBAL (CDC) state round-trips (${mode})`, async () => {
