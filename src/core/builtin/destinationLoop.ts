@@ -23,8 +23,8 @@ export interface DestinationWriter {
 export interface LoopOptions {
   /** Commit after this many records since the last commit, even without a STATE. */
   commitEveryRecords?: number;
-  /** A STATE arriving this long after the last commit triggers one. */
-  commitEveryMs?: number;
+  /** A STATE arriving this long after the last commit triggers one (a function: asked each time). */
+  commitEveryMs?: number | (() => number);
 }
 
 /** Whether the stream's existing rows must go: overwrite, or an append that starts a new generation. */
@@ -46,7 +46,8 @@ export async function runDestinationLoop(ctx: ProgramContext, writer: Destinatio
   if (!catalog) throw new BuiltinFailure('write needs a configured catalog.', 'config_error');
   const streams = new Map(catalog.streams.map((s) => [streamKey({ name: s.stream.name, namespace: s.stream.namespace }), s]));
   const commitEveryRecords = options.commitEveryRecords ?? 200_000;
-  const commitEveryMs = options.commitEveryMs ?? 1000;
+  const everyMs = options.commitEveryMs ?? 1000;
+  const commitEveryMs = () => (typeof everyMs === 'function' ? everyMs() : everyMs);
   const completed = new Set<string>();
   const incomplete = new Set<string>();
   let pendingStates: string[] = [];
@@ -92,7 +93,7 @@ export async function runDestinationLoop(ctx: ProgramContext, writer: Destinatio
         pendingStates.push(raw);
         stateCounts.push(sinceState);
         sinceState = 0;
-        if (Date.now() - lastCommit >= commitEveryMs || sinceCommit >= commitEveryRecords) await commit();
+        if (Date.now() - lastCommit >= commitEveryMs() || sinceCommit >= commitEveryRecords) await commit();
       } else if (message.type === 'TRACE' && message.trace.type === 'STREAM_STATUS' && message.trace.stream_status) {
         await flushRun();
         const key = streamKey(message.trace.stream_status.stream_descriptor);

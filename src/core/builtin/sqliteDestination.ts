@@ -149,7 +149,11 @@ class SqliteWriter implements DestinationWriter {
     t.target = t.final;
   }
 
+  /** How long the last save took: saving the whole file is O(size), so big files are saved less often. */
+  lastSaveMs = 0;
+
   async commit(): Promise<void> {
+    const started = Date.now();
     for (const t of this.tables.values()) {
       t.statement?.free();
       t.statement = undefined;
@@ -159,6 +163,7 @@ class SqliteWriter implements DestinationWriter {
     const bytes = this.db.export();
     await writeFileAtomic(this.file, bytes, 0o644);
     this.db.run('BEGIN');
+    this.lastSaveMs = Date.now() - started;
   }
 
   async close(): Promise<void> {
@@ -183,7 +188,9 @@ async function run(ctx: ProgramContext): Promise<void> {
       const file = resolveLocalPath(ctx.baseDir, String(ctx.config.destination_path));
       const SQL = await loadSqlJs();
       const db = existsSync(file) ? new SQL.Database(await fs.readFile(file)) : new SQL.Database();
-      await runDestinationLoop(ctx, new SqliteWriter(db, file));
+      const writer = new SqliteWriter(db, file);
+      // At most ~20% of the time goes into saving the file, however large it grows.
+      await runDestinationLoop(ctx, writer, { commitEveryMs: () => Math.max(1000, writer.lastSaveMs * 5), commitEveryRecords: Number.MAX_SAFE_INTEGER });
       return;
     }
     default:
