@@ -32,6 +32,7 @@ export function newRunView(init: { runId: string; source: string; destination: s
 export function applyProgress(view: RunView, p: WriteProgress): RunView {
   if (p.runId > 0) view.runId = String(p.runId);
   view.durationMs = p.elapsedMs;
+  view.phase = p.phase;
   for (const s of p.streams) {
     let row = view.streams.find((r) => r.name === s.stream);
     if (!row) {
@@ -76,6 +77,7 @@ export function errorView(error: ErrorLike): RunErrorView {
 /** Marks the run finished; streams still running become complete (success) or incomplete. */
 export function finishRunView(view: RunView, status: Exclude<RunStatus, 'Running'>, endedAt = Date.now(), error?: ErrorLike): RunView {
   view.status = status;
+  view.phase = undefined;
   view.endedAt = endedAt;
   view.durationMs = endedAt - view.startedAt;
   for (const row of view.streams) row.phase = status === 'Succeeded' ? 'complete' : row.phase === 'complete' ? 'complete' : 'incomplete';

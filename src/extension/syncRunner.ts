@@ -52,6 +52,7 @@ export class SyncRunner implements vscode.Disposable {
   private readonly finished = new Map<string, { view: RunView; args: WriteArgs }>();
   private readonly statusItem = vscode.window.createStatusBarItem('airbyte.sync', vscode.StatusBarAlignment.Left, 10);
   private panelTimer: NodeJS.Timeout | undefined;
+  private attempts = 0;
 
   constructor(private readonly options: SyncRunnerOptions) {
     this.statusItem.name = 'Airbyte Sync';
@@ -61,6 +62,11 @@ export class SyncRunner implements vscode.Disposable {
   /** The run in progress, for the Syncs view. */
   get liveRun(): { view: RunView; sourceId?: string; destinationId?: string } | undefined {
     return this.active;
+  }
+
+  /** Finished runs of this session that the store never recorded (ended before the run began), newest first. */
+  get unrecordedRuns(): RunView[] {
+    return [...this.finished.values()].map((f) => f.view).filter((v) => !/^\d+$/.test(v.runId)).reverse();
   }
 
   /** The status bar text while a sync runs (tests). */
@@ -79,7 +85,8 @@ export class SyncRunner implements vscode.Disposable {
     const services = await this.options.services();
     const { channels } = this.options;
     const strategy = args.strategy ?? this.options.config.defaultWriteStrategy;
-    const view = newRunView({ runId: 'pending', source: labelOfRef(args.source), destination: labelOfRef(args.destination), strategy, streams: args.streams });
+    // A run has no store id until the core begins it; until then (and forever if it ends first) it has a session id.
+    const view = newRunView({ runId: `attempt-${++this.attempts}`, source: labelOfRef(args.source), destination: labelOfRef(args.destination), strategy, streams: args.streams });
     const controller = new AbortController();
     let resolveDone!: () => void;
     const active: ActiveRun = { view, args, controller, done: new Promise<void>((r) => (resolveDone = r)) };
@@ -301,8 +308,9 @@ export class SyncRunner implements vscode.Disposable {
   private updateStatusBar(): void {
     const a = this.active;
     if (!a) return;
-    const sent = a.view.streams.reduce((n, s) => n + s.sent, 0);
-    this.statusItem.text = `$(sync~spin) Airbyte: ${a.view.source} → ${a.view.destination} · ${formatCount(sent)} sent`;
+    const reading = a.view.phase === undefined || a.view.phase === 'preparing' || a.view.phase === 'reading';
+    const count = a.view.streams.reduce((n, s) => n + (reading ? s.read : s.sent), 0);
+    this.statusItem.text = `$(sync~spin) Airbyte: ${a.view.source} → ${a.view.destination} · ${formatCount(count)} ${reading ? 'read' : 'sent'}`;
     this.statusItem.tooltip = `Writing ${a.view.source} → ${a.view.destination}. Click for run details; "Airbyte: Cancel Sync" stops it.`;
   }
 

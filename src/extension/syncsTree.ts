@@ -17,12 +17,16 @@ export type { SyncPair } from './syncHistory';
 export type SyncNode =
   | { kind: 'pair'; pair: SyncPair; live?: RunView }
   | { kind: 'live'; run: RunView }
+  /** A run of this session that ended before the store recorded it (cancelled or failed while starting). */
+  | { kind: 'attempt'; run: RunView }
   | { kind: 'run'; pair: SyncPair; run: RunRecord }
   | { kind: 'message'; text: string };
 
 /** What the tree needs from the sync runner (the run in progress). */
 export interface LiveRunSource {
   readonly liveRun: { view: RunView; sourceId?: string; destinationId?: string } | undefined;
+  /** Runs of this session the store has no record of, newest first. */
+  readonly unrecordedRuns: readonly RunView[];
 }
 
 const STATUS_ICON: Record<string, [string, string | undefined]> = {
@@ -118,6 +122,18 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
         item.command = { command: 'airbyte.openRunDetails', title: 'Open Run Details', arguments: [{ runId: node.run.runId }] };
         return item;
       }
+      case 'attempt': {
+        const r = node.run;
+        const item = new vscode.TreeItem(`${r.source} → ${r.destination}`, vscode.TreeItemCollapsibleState.None);
+        item.id = `attempt:${r.runId}`;
+        item.description = `${r.status} · before the run started · ${relativeTime(r.endedAt ?? r.startedAt)}`;
+        const [icon, color] = STATUS_ICON[r.status.toLowerCase()] ?? ['circle-outline', undefined];
+        item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+        item.contextValue = `run.${r.status.toLowerCase()}`;
+        item.tooltip = r.error ? `${r.status}: ${r.error.message}` : `${r.status} before anything was read: nothing was recorded in the run history.`;
+        item.command = { command: 'airbyte.openRunDetails', title: 'Open Run Details', arguments: [{ runId: r.runId }] };
+        return item;
+      }
       case 'pair': {
         const last = node.pair.runs[0];
         const item = new vscode.TreeItem(`${node.pair.source} → ${node.pair.destination}`, vscode.TreeItemCollapsibleState.Collapsed);
@@ -162,6 +178,9 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
       if (isLive) liveShown = true;
       nodes.push({ kind: 'pair', pair, live: isLive ? live.view : undefined });
     }
+    // Runs that ended before the store recorded them still happened: say how they ended.
+    const attempts = this.live?.unrecordedRuns ?? [];
+    nodes.unshift(...attempts.map((run): SyncNode => ({ kind: 'attempt', run })));
     // A first run of a pair has no history yet: show it on its own at the top.
     if (live && !liveShown) nodes.unshift({ kind: 'live', run: live.view });
     return nodes;
@@ -178,9 +197,10 @@ function runDescription(r: RunRecord): string {
 }
 
 function liveDescription(v: RunView): string {
-  const sent = v.streams.reduce((n, s) => n + s.sent, 0);
-  const confirmed = v.streams.reduce((n, s) => n + s.confirmed, 0);
-  return `Running · ${formatCount(sent)} sent · ${formatCount(confirmed)} confirmed · ${formatDuration(v.durationMs)}`;
+  const total = (k: 'read' | 'sent' | 'confirmed') => formatCount(v.streams.reduce((n, s) => n + s[k], 0));
+  // Through the cache a run first reads (nothing is sent yet), then writes.
+  const counts = v.phase === 'reading' || v.phase === 'preparing' || v.phase === undefined ? `${v.phase ?? 'starting'} · ${total('read')} read` : `${total('sent')} sent · ${total('confirmed')} confirmed`;
+  return `Running · ${counts} · ${formatDuration(v.durationMs)}`;
 }
 
 function pairTooltip(pair: SyncPair): vscode.MarkdownString {

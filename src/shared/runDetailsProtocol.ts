@@ -56,6 +56,8 @@ export interface RunView {
   endedAt?: number;
   durationMs: number;
   strategy?: string;
+  /** While running: `preparing`, `reading` (into the cache), `writing`, `finishing`. */
+  phase?: string;
   streams: StreamRow[];
   throughput: ThroughputPoint[];
   error?: RunErrorView;

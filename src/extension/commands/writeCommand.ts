@@ -136,12 +136,16 @@ async function pickStreams(host: ExtensionHost, source: string, lastStreams: str
   qp.busy = true;
   qp.show();
   const controller = new AbortController();
+  let failure: unknown;
   try {
     const result = new Promise<string[] | undefined>((resolve) => {
-      qp.onDidAccept(() => resolve(qp.selectedItems.map((i) => i.label)));
+      qp.onDidAccept(() => {
+        // Enter while the streams are still being discovered means nothing yet.
+        if (!qp.busy) resolve(qp.selectedItems.map((i) => i.label));
+      });
       qp.onDidHide(() => resolve(undefined));
     });
-    const discovered = host.runner.listStreams(source, controller.signal).then(
+    host.runner.listStreams(source, controller.signal).then(
       (streams) => {
         qp.items = streams.map((s) => ({ label: s.name, description: s.description }));
         const wanted = lastStreams?.length ? new Set(lastStreams) : undefined;
@@ -150,11 +154,13 @@ async function pickStreams(host: ExtensionHost, source: string, lastStreams: str
         qp.busy = false;
       },
       (error: unknown) => {
+        failure = error;
         qp.hide();
-        throw error;
       },
     );
-    const [streams] = await Promise.all([result, discovered]);
+    // Escape while discovering returns at once (the discover is aborted below).
+    const streams = await result;
+    if (failure) throw failure;
     if (streams && streams.length === 0) throw new Error('No stream was selected: pick at least one stream to write.');
     return streams;
   } finally {
