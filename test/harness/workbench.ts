@@ -85,6 +85,13 @@ export async function pickManyQuickItems(page: Page, prompt: string | RegExp, la
   await page.keyboard.press('Enter');
 }
 
+/** In an open multi-select quick pick, accepts the rows as preselected (Enter). */
+export async function acceptQuickPick(page: Page, prompt: string | RegExp): Promise<void> {
+  await waitForQuickPick(page, prompt);
+  await quickInput(page).locator('.quick-input-list .monaco-list-row [role=checkbox]').first().waitFor({ state: 'visible', timeout: slowTimeoutMs });
+  await page.keyboard.press('Enter');
+}
+
 /** Waits until a quick pick whose title or placeholder matches `prompt` is shown. */
 export async function waitForQuickPick(page: Page, prompt: string | RegExp, timeout = 60_000): Promise<void> {
   const widget = quickInput(page);
@@ -166,6 +173,12 @@ export function treeRows(pane: Locator): Locator {
  */
 export function webviewContent(page: Page): FrameLocator {
   return page.locator('iframe.webview.ready:visible').contentFrame().locator('iframe#active-frame').contentFrame();
+}
+
+/** The text of the editor inside the panel (Output), as rendered; Monaco draws spaces as U+00A0. */
+export async function panelEditorText(page: Page): Promise<string> {
+  const lines = await page.locator('.part.panel .monaco-editor .view-lines .view-line').allTextContents();
+  return lines.join('\n').replace(/\u00a0/g, ' ');
 }
 
 /** Notification toasts currently shown. */

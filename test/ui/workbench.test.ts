@@ -14,10 +14,12 @@ import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { vsixPath } from '../harness/paths';
 import { createTestWorkspace, fixtureEnv, type TestWorkspace } from '../harness/testWorkspace';
 import {
+  acceptQuickPick,
   notifications,
   openFile,
   openViewContainer,
   openWorkbench,
+  panelEditorText,
   pickManyQuickItems,
   pickQuickItem,
   problemRows,
@@ -174,4 +176,71 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
       assert.ok(!logTail.includes(fixtureEnv().AIRBYTE_WRITE_TEST_API_KEY), 'the secret api_key appears in the run details log tail');
     });
   });
+  it('shows the connector logs in the “Airbyte Connectors” output channel with the secret masked', async () => {
+    const secret = fixtureEnv().AIRBYTE_WRITE_TEST_API_KEY;
+    await step('connector-logs', async () => {
+      await runCommand(page, 'Airbyte: Show Connector Logs');
+      await page.locator('.part.panel .monaco-editor .view-lines', { hasText: '[destination-test]' }).first().waitFor({ state: 'visible' });
+      assert.ok(!(await panelEditorText(page)).includes(secret), 'the secret api_key is shown in the output channel');
+    });
+    // Everything the channel received (not only the lines on screen) is in its backing log file.
+    const channelText = await waitForChannelFile(server!.userDataDir, 'Airbyte Connectors', /api_key=\*{4}/);
+    assert.ok(!channelText.includes(secret), 'the secret api_key reached the Airbyte Connectors channel');
+  });
+
+  it('cancels a running sync from its progress notification; the Syncs view shows it cancelled', async () => {
+    // A source that emits a few records and then hangs (the project's Docker test source).
+    await fs.writeFile(
+      path.join(workspace!.dir, 'hanging.airbyte.jsonc'),
+      JSON.stringify({ connector: 'source-test', image: 'airbyte-write-test/source-test:dev', config: { record_count: 1000, fault: 'hang', fault_after: 5 } }, null, 2),
+    );
+    await step('cancel-running', async () => {
+      const configs = await viewPane(page, 'Configs');
+      await treeRows(configs).filter({ hasText: 'hanging.airbyte.jsonc' }).first().waitFor({ state: 'visible' });
+      await runCommand(page, 'Airbyte: Write to Destination');
+      await pickQuickItem(page, '(1/4)', 'hanging.airbyte.jsonc');
+      await pickQuickItem(page, '(2/4)', 'sqlite.airbyte.jsonc');
+      await acceptQuickPick(page, '(3/4)');
+      await pickQuickItem(page, '(4/4)', 'append');
+      // While it runs: a spinning status bar item and a progress notification with Cancel.
+      await page.locator('.part.statusbar .statusbar-item', { hasText: /Airbyte:/, has: page.locator('.codicon-sync') }).first().waitFor({ state: 'visible', timeout: slowTimeoutMs });
+      // The live run's details: cancel mid-read, once the source's first records have arrived.
+      const syncs = await viewPane(page, 'Syncs');
+      await treeRows(syncs).filter({ hasText: /hanging.*Running/ }).first().click({ timeout: slowTimeoutMs });
+      const web = webviewContent(page);
+      await web.locator('#run-status').filter({ hasText: 'Running' }).waitFor({ state: 'visible' });
+      await web.locator('#streams-table [data-stream="users"] [data-column="read"]').filter({ hasText: /^\s*[1-9]/ }).waitFor({ state: 'visible', timeout: slowTimeoutMs });
+    });
+    await step('cancel-done', async () => {
+      const progress = notifications(page).filter({ hasText: /hanging/ }).first();
+      await progress.locator('.monaco-button', { hasText: 'Cancel' }).click();
+      await webviewContent(page).locator('#run-status').filter({ hasText: 'Cancelled' }).waitFor({ state: 'visible', timeout: slowTimeoutMs });
+      const syncs = await viewPane(page, 'Syncs');
+      const row = treeRows(syncs).filter({ hasText: /hanging(\.airbyte\.jsonc)? → sqlite(\.airbyte\.jsonc)?/ }).filter({ hasText: 'Cancelled' }).first();
+      await row.waitFor({ state: 'visible', timeout: slowTimeoutMs });
+      await page.locator('.part.statusbar .statusbar-item', { hasText: /Airbyte:/, has: page.locator('.codicon-sync') }).waitFor({ state: 'detached' });
+    });
+    const ours = new Set(server!.pids().map(String));
+    const leftovers = (await new Docker().listContainers({ all: true, filters: { label: ['io.airbyte-write.managed=true'] } }))
+      .filter((c) => ours.has(c.Labels['io.airbyte-write.owner-pid'] ?? ''));
+    assert.deepEqual(leftovers.map((c) => `${c.Image} ${c.State}`), [], 'containers left behind by the cancelled sync');
+  });
 });
+
+/**
+ * The content of an output channel, from the log file VS Code keeps for it under the user data
+ * dir, once it matches `expected` (the extension host writes it asynchronously).
+ */
+async function waitForChannelFile(userDataDir: string, channel: string, expected: RegExp, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  for (;;) {
+    const files = (await fs.readdir(path.join(userDataDir, 'logs'), { recursive: true }).catch(() => [] as string[]))
+      .filter((f) => f.includes('output_logging_') && f.endsWith(`${channel}.log`));
+    text = (await Promise.all(files.map((f) => fs.readFile(path.join(userDataDir, 'logs', f), 'utf8')))).join('\n');
+    if (expected.test(text) || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.match(text, expected, `the ${channel} channel`);
+  return text;
+}
