@@ -70,13 +70,20 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
     browser = await launchBrowser();
     page = browser.page;
     page.setDefaultTimeout(30_000);
+    // A Playwright trace (DOM snapshots, screenshots, actions) is kept when a step fails.
+    await browser.context.tracing.start({ screenshots: true, snapshots: true });
   });
 
   after(async () => {
     if (failures > 0 && server) {
       const dir = await server.saveLogs('ui').catch(() => undefined);
-      if (dir && browser) await fs.writeFile(path.join(dir, 'browser-console.log'), browser.consoleLines.join('\n')).catch(() => undefined);
-      if (dir) console.error(`ui: logs saved in ${dir}`);
+      if (dir && browser) {
+        await fs.writeFile(path.join(dir, 'browser-console.log'), browser.consoleLines.join('\n')).catch(() => undefined);
+        await browser.context.tracing.stop({ path: path.join(dir, 'playwright-trace.zip') }).catch(() => undefined);
+      }
+      if (dir) console.error(`ui: logs and Playwright trace saved in ${dir}`);
+    } else {
+      await browser?.context.tracing.stop().catch(() => undefined);
     }
     await browser?.close();
     await server?.stop();
