@@ -126,28 +126,39 @@ export function activate(context: vscode.ExtensionContext): AirbyteExtensionApi 
   context.subscriptions.push(
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       // Specs read from images were refused before: read them now.
-      void services().then(async (s) => {
-        await s.refreshLanguageService();
-        language.revalidateAll();
-        connectorsTree.refresher.refresh();
-      });
+      void services()
+        .then(async (s) => {
+          await s.refreshLanguageService();
+          language.revalidateAll();
+          connectorsTree.refresher.refresh();
+        })
+        .catch(logFailure('Workspace trust'));
     }),
     config.onDidChange((changed) => {
       channels.log.info(`Settings changed: ${changed.join(', ')}`);
       if (changed.includes('registryUrl')) {
-        void services().then(async (s) => {
-          s.resetRegistry();
-          await s.refreshLanguageService();
-          language.revalidateAll();
-          connectorsTree.refresher.refresh();
-        });
+        void services()
+          .then(async (s) => {
+            s.resetRegistry();
+            await s.refreshLanguageService();
+            language.revalidateAll();
+            await connectorsTree.reload(false);
+          })
+          .catch(logFailure('Registry setting'));
       }
       if (changed.includes('stateFile')) syncsTree.reload();
-      if (changed.includes('dockerHost')) void services().then((s) => s.localImages(true)).then(() => connectorsTree.refresher.refresh());
+      if (changed.includes('dockerHost'))
+        void services()
+          .then((s) => s.localImages(true))
+          .then(() => connectorsTree.refresher.refresh())
+          .catch(logFailure('Docker setting'));
     }),
   );
 
   const activationMs = performance.now() - started;
+  function logFailure(what: string): (error: unknown) => void {
+    return (error) => channels.log.warn(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+  }
   channels.log.info(`Activated in ${activationMs.toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.env.appName}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'})`);
   return {
     activationMs,

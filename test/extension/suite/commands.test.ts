@@ -156,10 +156,13 @@ describe('commands and views', function () {
       assert.deepEqual(await rootGroups(), { destination: 2, source: 0, builtin: 4 });
       const group = (await api.trees.connectors.getChildren()).find((n) => n.kind === 'group' && n.group === 'destination')!;
       // The first expansion asks Docker in the background and redraws when it answers.
-      const marked = redrawn();
-      await api.trees.connectors.getChildren(group);
-      await marked;
-      const items = (await api.trees.connectors.getChildren(group)).map((n) => api.trees.connectors.getTreeItem(n));
+      const itemsOf = async () => (await api.trees.connectors.getChildren(group)).map((n) => api.trees.connectors.getTreeItem(n));
+      let items = await itemsOf();
+      const deadline = Date.now() + 30_000;
+      while (!/● local/.test(String(items.find((i) => labelOf(i) === 'Test Destination')?.description)) && Date.now() < deadline) {
+        await Promise.race([redrawn(), new Promise((r) => setTimeout(r, 1_000))]);
+        items = await itemsOf();
+      }
       const local = items.find((i) => labelOf(i) === 'Test Destination')!;
       assert.match(String(local.description), /● local$/);
       assert.equal(local.contextValue, 'connector.docker.destination.local');
