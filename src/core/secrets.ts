@@ -86,10 +86,22 @@ export class SecretMasker {
     return this.pattern ? text.replace(this.pattern, MASK) : text;
   }
 
-  /** A copy of a config with each secret value replaced by the mask. */
+  /**
+   * A copy of a config with secrets masked in its string values. Only strings are touched: a secret
+   * that looks like a number must not turn numbers elsewhere into text.
+   */
   maskConfig<T>(value: T): T {
     if (!this.pattern) return value;
-    return JSON.parse(this.mask(JSON.stringify(value))) as T;
+    return this.maskValue(value) as T;
+  }
+
+  private maskValue(value: unknown): unknown {
+    if (typeof value === 'string') return this.mask(value);
+    if (Array.isArray(value)) return value.map((v) => this.maskValue(v));
+    if (typeof value === 'object' && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.maskValue(v)]));
+    }
+    return value;
   }
 
   /** A masker that hides both sets. */

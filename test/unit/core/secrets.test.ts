@@ -42,3 +42,15 @@ describe('secrets', () => {
     assert.equal(masker.mask('nothing to hide'), 'nothing to hide');
   });
 });
+
+describe('maskConfig', () => {
+  it('masks string values only, so a number-like secret leaves numbers intact', () => {
+    const masker = new SecretMasker(['10']);
+    assert.deepEqual(masker.maskConfig({ password: '10', port: 10, note: 'retry 10 times', list: [10, '10'] }), {
+      password: MASK,
+      port: 10,
+      note: `retry ${MASK} times`,
+      list: [10, MASK],
+    });
+  });
+});

@@ -44,8 +44,8 @@ describe('CONTROL config write-back', () => {
     await fs.writeFile(file, original);
     await assert.rejects(writeBackConnectorConfig(file, 'nope', { previous: {} }), (e: unknown) => isAirbyteError(e, 'CONFIG_INVALID'));
     await assert.rejects(
-      writeBackConnectorConfig(file, { access_token: 5 }, { previous: {}, validate: () => ['/access_token: must be string'] }),
-      (e: unknown) => isAirbyteError(e, 'CONFIG_INVALID') && !e.message.includes('5') && /must be string/.test(e.guidance ?? ''),
+      writeBackConnectorConfig(file, { access_token: 918273645 }, { previous: {}, validate: () => ['/access_token: must be string'] }),
+      (e: unknown) => isAirbyteError(e, 'CONFIG_INVALID') && !e.message.includes('918273645') && /must be string/.test(e.guidance ?? ''),
     );
     assert.equal(await fs.readFile(file, 'utf8'), original);
   });
