@@ -3,12 +3,14 @@
 // the connector log filter) which settings moved.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { LogLevel } from './logLevels';
+import { LOG_LEVELS } from './logLevels';
+
+export type { LogLevel } from './logLevels';
 
 export type WriteStrategy = 'auto' | 'append' | 'replace' | 'merge';
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 export const WRITE_STRATEGIES: readonly WriteStrategy[] = ['auto', 'append', 'replace', 'merge'];
-const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
 export type SettingName = 'dockerHost' | 'registryUrl' | 'stateFile' | 'defaultWriteStrategy' | 'logLevel';
 const SETTINGS: readonly SettingName[] = ['dockerHost', 'registryUrl', 'stateFile', 'defaultWriteStrategy', 'logLevel'];
@@ -62,8 +64,4 @@ export class Config {
 /** The workspace folder that holds `uri`, else the first one. */
 export function primaryFolder(uri?: vscode.Uri): vscode.WorkspaceFolder | undefined {
   return (uri && vscode.workspace.getWorkspaceFolder(uri)) || vscode.workspace.workspaceFolders?.[0];
-}
-
-export function shouldLog(level: LogLevel, threshold: LogLevel): boolean {
-  return LOG_LEVELS.indexOf(level) <= LOG_LEVELS.indexOf(threshold);
 }

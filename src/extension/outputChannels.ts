@@ -2,8 +2,9 @@
 // the user sets with "Developer: Set Log Level…") and `Airbyte Connectors` (connector log lines,
 // already secret-masked by the core, filtered by `airbyte.logLevel`).
 import * as vscode from 'vscode';
-import type { Config, LogLevel } from './config';
-import { shouldLog } from './config';
+import type { Config } from './config';
+import type { LogLevel } from './logLevels';
+import { protocolLevel, shouldLog } from './logLevels';
 
 export class OutputChannels implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
@@ -42,19 +43,3 @@ export class OutputChannels implements vscode.Disposable {
   }
 }
 
-/** The Airbyte protocol's log levels onto the setting's four. */
-export function protocolLevel(level: string): LogLevel {
-  switch (level.toUpperCase()) {
-    case 'FATAL':
-    case 'ERROR':
-      return 'error';
-    case 'WARN':
-    case 'WARNING':
-      return 'warn';
-    case 'DEBUG':
-    case 'TRACE':
-      return 'debug';
-    default:
-      return 'info';
-  }
-}

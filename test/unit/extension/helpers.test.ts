@@ -6,6 +6,7 @@ import { parse, type ParseError } from 'jsonc-parser';
 import type { RunRecord } from '../../../src/core/store/stateStore';
 import { connectorInfoFromEntry, matchesFilter } from '../../../src/extension/connectorFilter';
 import { defaultFileName, scaffoldSnippet } from '../../../src/extension/configScaffold';
+import { protocolLevel, shouldLog } from '../../../src/extension/logLevels';
 import { groupRuns, relativeTime } from '../../../src/extension/syncHistory';
 import { parseRegistry } from '../../../src/core/registry/registry';
 import type { Schema } from '../../../src/core/spec/schemaNavigation';
@@ -80,5 +81,16 @@ describe('sync history', () => {
     assert.equal(relativeTime(1_000_000, 1_010_000), 'just now');
     assert.equal(relativeTime(0, 5 * 60_000), '5 min ago');
     assert.equal(relativeTime(0, 3 * 3_600_000), '3 h ago');
+  });
+});
+
+describe('connector log levels', () => {
+  it('maps protocol levels onto the setting and filters by it', () => {
+    assert.deepEqual(['FATAL', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE', 'whatever'].map(protocolLevel), ['error', 'error', 'warn', 'info', 'debug', 'debug', 'info']);
+    assert.ok(shouldLog('error', 'info'));
+    assert.ok(shouldLog('info', 'info'));
+    assert.ok(!shouldLog('debug', 'info'));
+    assert.ok(!shouldLog('warn', 'error'));
+    assert.ok(shouldLog('debug', 'debug'));
   });
 });
