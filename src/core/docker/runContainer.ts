@@ -90,14 +90,13 @@ export async function runContainer(docker: Docker, options: RunContainerOptions)
   let aborted = false;
   const onAbort = () => {
     aborted = true;
-    // Kill, then drop the connection: a reader that stopped reading must not keep it open.
+    // Drop the connection first: the engine does not finish a kill while the container's output
+    // is undelivered, and a reader that stopped reading would hold it forever.
+    attached.destroy();
     void container
       .kill()
       .catch(() => undefined)
-      .then(() => {
-        attached.destroy();
-        return remove();
-      });
+      .then(() => remove());
   };
 
   try {

@@ -222,6 +222,24 @@ describe('connectors in Docker containers', () => {
     await assertNoContainersLeft('hang-test');
   });
 
+  it('abort removes the container even while nobody reads its output (backpressure)', async () => {
+    const executor = new DockerExecutor({ image: TEST_SOURCE_IMAGE, runId: 'stalled-reader' });
+    const controller = new AbortController();
+    const run = runConnector(executor, { command: 'read', config: { record_count: 2_000_000 }, catalog: catalog(['users']) }, { signal: controller.signal });
+    const it = run.batches()[Symbol.asyncIterator]();
+    assert.equal((await it.next()).done, false);
+    // Stop reading: the container blocks on a full pipe.
+    await new Promise((r) => setTimeout(r, 500));
+    const t0 = Date.now();
+    controller.abort();
+    while ((await managedContainers('stalled-reader')).length > 0) {
+      assert.ok(Date.now() - t0 < 10_000, 'container still there after 10 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await it.return?.(undefined);
+    await assert.rejects(run.done, (e: unknown) => isAirbyteError(e, 'ABORTED'));
+  });
+
   it('a check that never answers is stopped after its timeout', async () => {
     const src = await source({ record_count: 1, fault: 'hang', fault_command: 'check' });
     await src.spec();
