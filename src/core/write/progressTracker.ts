@@ -36,6 +36,9 @@ export class ProgressTracker {
   private phaseStart = Date.now();
   private phaseBase = 0;
   private lastEmit = 0;
+  /** The event a throttled `emit` still owes (a burst followed by a stall must still be reported). */
+  private trailing: NodeJS.Timeout | undefined;
+  private ended = false;
   readonly startedAt = Date.now();
   runId = 0;
 
@@ -98,12 +101,39 @@ export class ProgressTracker {
     };
   }
 
-  /** Sends an event if the interval passed (or always with `force`). */
+  /**
+   * Sends an event if the interval passed (or always with `force`). A throttled call schedules one
+   * trailing event at the end of the interval, so counts of a burst that is followed by silence
+   * still reach the host.
+   */
   emit(force = false): void {
-    if (!this.onProgress) return;
+    if (!this.onProgress || this.ended) return;
     const now = Date.now();
-    if (!force && now - this.lastEmit < this.intervalMs) return;
+    const wait = this.intervalMs - (now - this.lastEmit);
+    if (!force && wait > 0) {
+      if (!this.trailing) {
+        this.trailing = setTimeout(() => {
+          this.trailing = undefined;
+          this.emit(true);
+        }, wait);
+        // Progress reporting must never keep a CLI process alive.
+        this.trailing.unref();
+      }
+      return;
+    }
+    this.clearTrailing();
     this.lastEmit = now;
     this.onProgress(this.snapshot());
+  }
+
+  /** The run is over: a pending trailing event is dropped and no event is sent after this. */
+  end(): void {
+    this.clearTrailing();
+    this.ended = true;
+  }
+
+  private clearTrailing(): void {
+    if (this.trailing) clearTimeout(this.trailing);
+    this.trailing = undefined;
   }
 }

@@ -271,33 +271,37 @@ export async function readSource(source: Source, options: PipelineOptions = {}):
     });
     const tracker = new ProgressTracker(plans.map((p) => p.key), options.onProgress);
     tracker.runId = runId;
-    const ctx: RunContext = { store, cache, tracker, options, notices: [], masker: source.masker };
-    const incrementalKeys = plans.filter((p) => p.syncMode === 'incremental').map((p) => p.key);
-    if (await cache.dropIfIncomplete(sourceId)) notice(ctx, `Files of the record cache of ${source.name} were missing; that cache was dropped and the source is read from scratch.`);
-    const offered = options.forceFullRefresh ? [] : statesToOffer(store.getStates(sourceId, CACHE_DESTINATION_ID), incrementalKeys);
-    const outcome = await ingestSource(ctx, source, sourceId, plans, catalog, offered);
-    tracker.setPhase('finishing');
-    const ok = outcome.error === undefined;
-    store.finishRun(runId, {
-      status: ok ? 'succeeded' : statusOf(outcome.error),
-      error: ok ? undefined : source.masker.mask(String((outcome.error as Error)?.message ?? outcome.error)),
-      streams: streamStats(tracker, plans, ok),
-    });
-    await store.save();
-    if (!ok) throw runError(outcome.error, runId, 'What the source checkpointed before the failure is kept in the cache; the next read resumes there.', source.masker);
-    for (const p of plans) tracker.stream(p.key).recordsConfirmed = tracker.stream(p.key).recordsRead;
-    return new ReadResult(
-      runId,
-      source.name,
-      sourceId,
-      { streams: plans.map((p) => discovered.streams.find((s) => streamKey(s) === p.key)!).filter(Boolean) },
-      plans,
-      streamResults(tracker, plans, true, false),
-      store.getStates(sourceId, CACHE_DESTINATION_ID).map((r) => r.state),
-      startedAt,
-      Date.now() - startedAt,
-      cache,
-    );
+    try {
+      const ctx: RunContext = { store, cache, tracker, options, notices: [], masker: source.masker };
+      const incrementalKeys = plans.filter((p) => p.syncMode === 'incremental').map((p) => p.key);
+      if (await cache.dropIfIncomplete(sourceId)) notice(ctx, `Files of the record cache of ${source.name} were missing; that cache was dropped and the source is read from scratch.`);
+      const offered = options.forceFullRefresh ? [] : statesToOffer(store.getStates(sourceId, CACHE_DESTINATION_ID), incrementalKeys);
+      const outcome = await ingestSource(ctx, source, sourceId, plans, catalog, offered);
+      tracker.setPhase('finishing');
+      const ok = outcome.error === undefined;
+      store.finishRun(runId, {
+        status: ok ? 'succeeded' : statusOf(outcome.error),
+        error: ok ? undefined : source.masker.mask(String((outcome.error as Error)?.message ?? outcome.error)),
+        streams: streamStats(tracker, plans, ok),
+      });
+      await store.save();
+      if (!ok) throw runError(outcome.error, runId, 'What the source checkpointed before the failure is kept in the cache; the next read resumes there.', source.masker);
+      for (const p of plans) tracker.stream(p.key).recordsConfirmed = tracker.stream(p.key).recordsRead;
+      return new ReadResult(
+        runId,
+        source.name,
+        sourceId,
+        { streams: plans.map((p) => discovered.streams.find((s) => streamKey(s) === p.key)!).filter(Boolean) },
+        plans,
+        streamResults(tracker, plans, true, false),
+        store.getStates(sourceId, CACHE_DESTINATION_ID).map((r) => r.state),
+        startedAt,
+        Date.now() - startedAt,
+        cache,
+      );
+    } finally {
+      tracker.end();
+    }
   });
 }
 
@@ -366,6 +370,7 @@ async function replayFromCache(
       for await (const chunk of cache.chunks(sourceId, key, sent[key], end, signal)) {
         s.recordsSent += chunk.count;
         s.bytesSent += chunk.bytes.length;
+        tracker.emit();
         yield chunk.bytes;
       }
       sent[key] = end;
@@ -573,55 +578,59 @@ export async function writeToDestination(input: Source | ReadResult, destination
 
     const tracker = new ProgressTracker(plans.map((p) => p.key), options.onProgress);
     tracker.runId = runId;
-    const ctx: RunContext = { store, cache, tracker, options, notices, masker };
-    const incrementalKeys = plans.filter((p) => p.syncMode === 'incremental').map((p) => p.key);
+    try {
+      const ctx: RunContext = { store, cache, tracker, options, notices, masker };
+      const incrementalKeys = plans.filter((p) => p.syncMode === 'incremental').map((p) => p.key);
 
-    let sourceError: unknown;
-    let destinationError: unknown;
-    if (mode === 'stream') {
-      const offered = options.forceFullRefresh ? [] : statesToOffer(store.getStates(sourceId, destinationId), incrementalKeys);
-      ({ sourceError, destinationError } = await streamThrough(ctx, source!, destination, sourceId, destinationId, plans, catalog, offered));
-    } else {
-      if (mode === 'cache') {
-        const offered = options.forceFullRefresh ? [] : offerForCache(store, sourceId, destinationId, incrementalKeys);
-        const outcome = await ingestSource(ctx, source!, sourceId, plans, catalog, offered);
-        sourceError = outcome.error;
+      let sourceError: unknown;
+      let destinationError: unknown;
+      if (mode === 'stream') {
+        const offered = options.forceFullRefresh ? [] : statesToOffer(store.getStates(sourceId, destinationId), incrementalKeys);
+        ({ sourceError, destinationError } = await streamThrough(ctx, source!, destination, sourceId, destinationId, plans, catalog, offered));
+      } else {
+        if (mode === 'cache') {
+          const offered = options.forceFullRefresh ? [] : offerForCache(store, sourceId, destinationId, incrementalKeys);
+          const outcome = await ingestSource(ctx, source!, sourceId, plans, catalog, offered);
+          sourceError = outcome.error;
+        }
+        if (!sourceError) ({ error: destinationError } = await replayFromCache(ctx, destination, sourceId, destinationId, plans, catalog));
       }
-      if (!sourceError) ({ error: destinationError } = await replayFromCache(ctx, destination, sourceId, destinationId, plans, catalog));
-    }
 
-    tracker.setPhase('finishing');
-    const error = destinationError ?? sourceError;
-    const ok = error === undefined;
-    store.finishRun(runId, {
-      status: ok ? 'succeeded' : statusOf(error),
-      error: ok ? undefined : masker.mask(`${(error as Error)?.message ?? String(error)}`),
-      streams: streamStats(tracker, plans, ok),
-    });
-    await store.save();
-    if (!ok) {
-      const confirmed = plans.reduce((n, p) => n + tracker.stream(p.key).recordsConfirmed, 0);
-      throw runError(error, runId, `Run ${runId} was recorded as ${statusOf(error)}; ${confirmed} record(s) were confirmed by the destination and the state stays at the last confirmed point, so running again continues from there.`, masker);
+      tracker.setPhase('finishing');
+      const error = destinationError ?? sourceError;
+      const ok = error === undefined;
+      store.finishRun(runId, {
+        status: ok ? 'succeeded' : statusOf(error),
+        error: ok ? undefined : masker.mask(`${(error as Error)?.message ?? String(error)}`),
+        streams: streamStats(tracker, plans, ok),
+      });
+      await store.save();
+      if (!ok) {
+        const confirmed = plans.reduce((n, p) => n + tracker.stream(p.key).recordsConfirmed, 0);
+        throw runError(error, runId, `Run ${runId} was recorded as ${statusOf(error)}; ${confirmed} record(s) were confirmed by the destination and the state stays at the last confirmed point, so running again continues from there.`, masker);
+      }
+      const streams = streamResults(tracker, plans, true, true);
+      return {
+        runId,
+        source: sourceName,
+        destination: destination.name,
+        mode,
+        strategy,
+        startedAt,
+        durationMs: Date.now() - startedAt,
+        streams,
+        totals: {
+          recordsRead: streams.reduce((n, s) => n + s.recordsRead, 0),
+          recordsSent: streams.reduce((n, s) => n + s.recordsSent, 0),
+          recordsConfirmed: streams.reduce((n, s) => n + s.recordsConfirmed, 0),
+          bytes: streams.reduce((n, s) => n + s.bytes, 0),
+        },
+        finalState: store.getStates(sourceId, destinationId).map((r) => r.state),
+        notices,
+      };
+    } finally {
+      tracker.end();
     }
-    const streams = streamResults(tracker, plans, true, true);
-    return {
-      runId,
-      source: sourceName,
-      destination: destination.name,
-      mode,
-      strategy,
-      startedAt,
-      durationMs: Date.now() - startedAt,
-      streams,
-      totals: {
-        recordsRead: streams.reduce((n, s) => n + s.recordsRead, 0),
-        recordsSent: streams.reduce((n, s) => n + s.recordsSent, 0),
-        recordsConfirmed: streams.reduce((n, s) => n + s.recordsConfirmed, 0),
-        bytes: streams.reduce((n, s) => n + s.bytes, 0),
-      },
-      finalState: store.getStates(sourceId, destinationId).map((r) => r.state),
-      notices,
-    };
   });
 }
 
