@@ -12,7 +12,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Database, SqlValue } from 'sql.js';
 import { AirbyteError } from '../errors';
-import type { AirbyteStateMessage, AirbyteStateType } from '../protocol/messages';
+import type { AirbyteCatalog, AirbyteStateMessage, AirbyteStateType } from '../protocol/messages';
 import { writeFileAtomic } from './atomicFile';
 import { loadSqlJs } from './sqlJsLoader';
 import type { StoreLock } from './storeLock';
@@ -154,6 +154,14 @@ const MIGRATIONS: Migration[] = [
       CREATE TABLE cache_confirmed (
         source_id TEXT NOT NULL, destination_id TEXT NOT NULL, stream_key TEXT NOT NULL, confirmed_pos INTEGER NOT NULL,
         PRIMARY KEY (source_id, destination_id, stream_key));
+    `);
+  },
+  (db) => {
+    // What a read into the cache needs to be written again later by run id: the streams' schemas
+    // (the discovered catalog of the streams read) and how they were read.
+    db.run(`
+      CREATE TABLE run_catalogs (
+        run_id INTEGER PRIMARY KEY, catalog_json TEXT NOT NULL, plans_json TEXT NOT NULL);
     `);
   },
 ];
@@ -451,9 +459,34 @@ export class StateStore {
     });
   }
 
-  /** Runs, newest first. */
-  listRuns(limit = 50): RunRecord[] {
-    return rows(this.db, 'SELECT * FROM runs ORDER BY id DESC LIMIT ?', [limit]).map((r) => this.toRun(r));
+  /** Runs, newest first; only those of a kind and/or status when given. */
+  listRuns(limit = 50, filter: { kind?: RunKind; status?: RunStatus } = {}): RunRecord[] {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (filter.kind) {
+      where.push('kind = ?');
+      params.push(filter.kind);
+    }
+    if (filter.status) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return rows(this.db, sql, [...params, limit]).map((r) => this.toRun(r));
+  }
+
+  /**
+   * Keeps the catalog a read used (the discovered streams and how each was read), so the cached
+   * read can be reopened by run id. `plans` is opaque to the store.
+   */
+  putRunCatalog(runId: number, catalog: AirbyteCatalog, plans: unknown[]): void {
+    this.write('INSERT OR REPLACE INTO run_catalogs VALUES (?, ?, ?)', [runId, JSON.stringify(catalog), JSON.stringify(plans)]);
+  }
+
+  /** The catalog kept for a run by {@link putRunCatalog}, if any. */
+  getRunCatalog(runId: number): { catalog: AirbyteCatalog; plans: unknown[] } | undefined {
+    const r = rows(this.db, 'SELECT catalog_json, plans_json FROM run_catalogs WHERE run_id = ?', [runId])[0];
+    return r ? { catalog: JSON.parse(String(r.catalog_json)) as AirbyteCatalog, plans: JSON.parse(String(r.plans_json)) as unknown[] } : undefined;
   }
 
   getRun(id: number): RunRecord | undefined {

@@ -269,6 +269,9 @@ export async function readSource(source: Source, options: PipelineOptions = {}):
       syncId: runId,
       currentGeneration: () => 0,
     });
+    const readCatalog = { streams: plans.map((p) => discovered.streams.find((s) => streamKey(s) === p.key)!).filter(Boolean) };
+    // Kept so that the cached read can be written again later by its run id (`openCachedRead`).
+    store.putRunCatalog(runId, readCatalog, plans);
     const tracker = new ProgressTracker(plans.map((p) => p.key), options.onProgress);
     tracker.runId = runId;
     try {
@@ -291,7 +294,7 @@ export async function readSource(source: Source, options: PipelineOptions = {}):
         runId,
         source.name,
         sourceId,
-        { streams: plans.map((p) => discovered.streams.find((s) => streamKey(s) === p.key)!).filter(Boolean) },
+        readCatalog,
         plans,
         streamResults(tracker, plans, true, false),
         store.getStates(sourceId, CACHE_DESTINATION_ID).map((r) => r.state),

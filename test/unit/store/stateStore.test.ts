@@ -72,10 +72,10 @@ describe('StateStore', () => {
     const store = await StateStore.open({ path: f });
     store.putStates('s', 'd', [{ streamKey: '', type: 'LEGACY', state: { data: { cursor: 9 } } }]);
     await store.close();
-    // Turn it into a version-1 file: the cache tables came with version 2.
+    // Turn it into a version-1 file: the cache tables came with version 2, read catalogs with 3.
     const SQL = await initSqlJs();
     const db = new SQL.Database(await fs.readFile(f));
-    db.run('DROP TABLE cache_streams; DROP TABLE cache_segments; DROP TABLE cache_states; DROP TABLE cache_confirmed; PRAGMA user_version = 1;');
+    db.run('DROP TABLE cache_streams; DROP TABLE cache_segments; DROP TABLE cache_states; DROP TABLE cache_confirmed; DROP TABLE run_catalogs; PRAGMA user_version = 1;');
     await fs.writeFile(f, db.export());
     db.close();
     const migrated = await StateStore.open({ path: f });
@@ -83,6 +83,7 @@ describe('StateStore', () => {
       assert.equal(migrated.schemaVersion, STORE_SCHEMA_VERSION);
       assert.deepEqual(migrated.getStates('s', 'd')[0].state, { data: { cursor: 9 } });
       assert.equal(migrated.getCacheStream('s', 'users'), undefined, 'the new tables exist and are empty');
+      assert.equal(migrated.getRunCatalog(1), undefined);
     } finally {
       await migrated.close();
     }
