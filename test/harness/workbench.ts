@@ -127,6 +127,29 @@ export async function openFile(page: Page, fileName: string): Promise<void> {
   await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ state: 'visible' });
 }
 
+/** Moves the cursor of the active editor to the start of `line` (Ctrl+G, as a person would). */
+export async function goToLine(page: Page, line: number): Promise<void> {
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+G');
+  const input = quickInput(page).locator('input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`:${line}`);
+  await page.keyboard.press('Enter');
+  await quickInput(page).waitFor({ state: 'hidden' });
+  await page.locator('.part.statusbar .statusbar-item', { hasText: new RegExp(`Ln ${line},`) }).first().waitFor({ state: 'visible' });
+}
+
+/** Opens the quick fix menu at the cursor (Ctrl+.) and applies the action whose title matches. */
+export async function applyQuickFix(page: Page, title: string | RegExp): Promise<void> {
+  await page.keyboard.press('Control+.');
+  const widget = page.locator('.action-widget');
+  await widget.waitFor({ state: 'visible' });
+  const row = widget.locator('.monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible' });
+  await pressEnterOn(page, row);
+  await widget.waitFor({ state: 'hidden' });
+}
+
 /** Shows the Problems panel (Ctrl+Shift+M) and returns its locator. */
 export async function showProblems(page: Page): Promise<Locator> {
   await focusWorkbench(page);

@@ -15,6 +15,8 @@ import { vsixPath } from '../harness/paths';
 import { createTestWorkspace, fixtureEnv, type TestWorkspace } from '../harness/testWorkspace';
 import {
   acceptQuickPick,
+  applyQuickFix,
+  goToLine,
   notifications,
   openFile,
   openViewContainer,
@@ -116,6 +118,31 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
       // The squiggle under the wrong-typed port value in the editor.
       await page.locator('.editor-instance .monaco-editor .squiggly-error').first().waitFor({ state: 'attached' });
       await page.locator('.part.statusbar .statusbar-item', { hasText: /destination-postgres@/ }).first().waitFor({ state: 'visible' });
+    });
+  });
+
+  it('fixes the broken config in the editor: typing clears the port error, the quick fix adds the missing field', async () => {
+    await step('diagnostics-fixed', async () => {
+      // Line 6 is `"port": "five-four-three-two",` (test/fixtures-workspace/broken.airbyte.jsonc).
+      await goToLine(page, 6);
+      await page.keyboard.press('End');
+      await page.keyboard.press('Shift+Home');
+      // Delete first: typing a quote over a selection would surround it with quotes.
+      await page.keyboard.press('Backspace');
+      await page.keyboard.type('"port": 5432,');
+      const panel = await showProblems(page);
+      await problemRows(panel).filter({ hasText: /Port must be/ }).waitFor({ state: 'detached', timeout: slowTimeoutMs });
+      await problemRows(panel).filter({ hasText: /database/i }).first().waitFor({ state: 'visible' });
+      // Line 4 is `"config": {`, where the missing required field is reported.
+      await goToLine(page, 4);
+      await page.keyboard.press('End');
+      await page.keyboard.press('Home');
+      await page.keyboard.press('ArrowRight');
+      await applyQuickFix(page, /Add required field.*database/);
+      await page.keyboard.press('Escape');
+      await problemRows(panel).filter({ hasText: /database/i }).waitFor({ state: 'detached', timeout: slowTimeoutMs });
+      await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: '"database"' }).first().waitFor({ state: 'visible' });
+      assert.equal(await problemRows(panel).count(), 0, `problems left: ${(await problemRows(panel).allTextContents()).join(' | ')}`);
     });
   });
 
