@@ -8,6 +8,7 @@ import { processIo, UsageError } from './cliIo';
 import { checkCommand } from './commands/check';
 import { readCommand } from './commands/read';
 import { registryCommand } from './commands/registry';
+import { runsCommand } from './commands/runs';
 import { specCommand } from './commands/spec';
 import { validateCommand } from './commands/validate';
 import { writeCommand } from './commands/write';
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, CliCommand> = {
   registry: registryCommand,
   read: readCommand,
   write: writeCommand,
+  runs: runsCommand,
 };
 
 const USAGE = `Usage: airbyte-write <command> [options]

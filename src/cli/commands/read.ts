@@ -13,7 +13,8 @@ export const readCommand: CliCommand = {
   usage: `Usage: airbyte-write read --source <ref> [options]    (or: airbyte-write read <ref> …)
 
 Reads the source into the workspace record cache (.airbyte/cache), keeping its state so that the
-next read is incremental. "write" can then send the cached records to any destination.
+next read is incremental. It prints the read's run id: "write --source cache:<runId>" then sends
+the cached records to any destination (only what that destination has not confirmed yet).
 
   --source <ref>       the source (same forms as below)
   --streams a,b        only these streams (default: all)
@@ -76,6 +77,7 @@ ${REF_USAGE}`,
       const total = result.streams.reduce((n, s) => n + s.recordsRead, 0);
       const bytes = result.streams.reduce((n, s) => n + s.bytes, 0);
       io.out(`\nRun ${result.runId} read ${total.toLocaleString('en-US')} new records (${formatBytes(bytes)}) in ${formatDuration(result.durationMs)} into the cache.\nState: ${storePath}`);
+      io.out(`Write it to a destination with: airbyte-write write --source cache:${result.runId} --destination <ref>${values['state-file'] ? ` --state-file ${storePath}` : ''}`);
       return 0;
     } finally {
       await store.close();

@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Destination, Source } from '../../core/connectors/connector';
+import { isAirbyteError } from '../../core/errors';
 import { StateStore } from '../../core/store/stateStore';
+import { CACHE_REF_PREFIX, openCachedRead, parseCacheRef } from '../../core/write/cachedRead';
+import type { ReadResult } from '../../core/write/writeResult';
 import { WRITE_STRATEGIES, isWriteStrategy } from '../../core/write/writeStrategy';
 import type { CliCommand } from '../cliIo';
 import { UsageError } from '../cliIo';
@@ -17,7 +20,9 @@ Reads the source and writes its records to the destination. By default records g
 workspace cache (.airbyte/), and only what the destination has not confirmed yet is sent; the next
 run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage error.
 
-  --source <ref>             a source: *.airbyte.jsonc file, registry name or builtin:sample
+  --source <ref>             a source: *.airbyte.jsonc file, registry name or builtin:sample;
+                             or cache:<runId>, a read into the cache ("airbyte-write read" prints
+                             its run id; "airbyte-write runs --cached" lists them)
   --destination <ref>        a destination: *.airbyte.jsonc file, registry name or builtin:sqlite|jsonl|dev-null
   --source-config FILE       config for a source given by name
   --destination-config FILE  config for a destination given by name
@@ -66,15 +71,29 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
     if (!isWriteStrategy(strategy)) throw new UsageError(`--strategy must be one of ${WRITE_STRATEGIES.join(', ')}, not "${strategy}".`);
     const streams = parseStreams(values.streams);
 
+    const cachedRunId = parseCacheRef(values.source);
+    if (values.source.startsWith(CACHE_REF_PREFIX) && cachedRunId === undefined) throw new UsageError(`"${values.source}" is not a cached read: use cache:<runId> with the run id "airbyte-write read" printed.`);
+    if (cachedRunId !== undefined && values['no-cache']) throw new UsageError('--no-cache streams a source straight through; a cached read is already in the cache.');
+    if (cachedRunId !== undefined && values['source-config']) throw new UsageError('--source-config configures a source given by name; a cached read has no config.');
+
     const common = { install: values.install, registry: values.registry, 'docker-host': values['docker-host'] };
     const onInstallProgress = installProgressPrinter(io);
-    const source = (await resolveRef(values.source, { ...common, config: values['source-config'] }, { type: 'source', signal: io.signal, onInstallProgress })) as Source;
+    const source = cachedRunId === undefined ? ((await resolveRef(values.source, { ...common, config: values['source-config'] }, { type: 'source', signal: io.signal, onInstallProgress })) as Source) : undefined;
     const destination = (await resolveRef(values.destination, { ...common, config: values['destination-config'] }, { type: 'destination', signal: io.signal, onInstallProgress })) as Destination;
 
-    const storePath = path.resolve(values['state-file'] ?? defaultStorePath(values.source));
-    const store = await StateStore.open({ path: storePath, purpose: `airbyte-write write ${source.name} → ${destination.name}`, onWarning: (w) => io.err(`warning: ${w}`) });
+    // A cached read has no config file to find the workspace from: the destination's is used.
+    const storePath = path.resolve(values['state-file'] ?? defaultStorePath(source ? values.source : values.destination));
+    const store = await StateStore.open({ path: storePath, purpose: `airbyte-write write ${source?.name ?? values.source} → ${destination.name}`, onWarning: (w) => io.err(`warning: ${w}`) });
     try {
-      const result = await destination.write(source, {
+      let input: Source | ReadResult;
+      try {
+        input = source ?? openCachedRead(store, cachedRunId!);
+      } catch (error) {
+        // A wrong run id is a usage error (exit 2); its guidance names the cached reads there are.
+        if (isAirbyteError(error, 'USAGE')) throw new UsageError(`${error.message} ${error.guidance ?? ''}`.trim());
+        throw error;
+      }
+      const result = await destination.write(input, {
         store,
         streams,
         cache: values['no-cache'] ? false : true,

@@ -1,0 +1,114 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { StateStore } from '../../core/store/stateStore';
+import type { RunRecord } from '../../core/store/stateStore';
+import type { CachedReadInfo } from '../../core/write/cachedRead';
+import { listCachedReads } from '../../core/write/cachedRead';
+import type { CliCommand } from '../cliIo';
+import { UsageError } from '../cliIo';
+import { defaultStorePath } from './runOutput';
+
+const n = (v: number) => v.toLocaleString('en-US');
+
+/** `2026-11-26 19:04:05` in UTC: sortable and the same on every machine. */
+function when(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+function table(header: string[], rows: string[][], numeric: (i: number) => boolean): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((c, i) => (numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
+}
+
+function runsTable(runs: RunRecord[], cached: Set<number>): string {
+  const rows = runs.map((r) => [
+    String(r.id),
+    r.kind === 'read' ? 'read' : `write (${r.mode ?? '?'})`,
+    r.status,
+    `${r.source} → ${r.kind === 'read' ? 'cache' : (r.destination ?? '?')}`,
+    n(r.recordsRead),
+    n(r.recordsSent),
+    n(r.recordsConfirmed),
+    when(r.startedAt),
+    cached.has(r.id) ? `cache:${r.id}` : '',
+  ]);
+  return table(['Run', 'Kind', 'Status', 'Source → Destination', 'Read', 'Sent', 'Confirmed', 'Started (UTC)', 'Write again with'], rows, (i) => i >= 4 && i <= 6);
+}
+
+function cachedTable(reads: CachedReadInfo[]): string {
+  const rows = reads.map((r) => [
+    `cache:${r.runId}`,
+    r.source,
+    r.streams.map((s) => `${s.stream} ${n(s.cachedRecords)}`).join(', '),
+    n(r.cachedRecords),
+    when(r.startedAt),
+    r.latestReadRunId !== r.runId ? `cache:${r.latestReadRunId}` : '',
+  ]);
+  return table(['Source ref', 'Source', 'Streams (cached records)', 'Records', 'Read at (UTC)', 'Newer read'], rows, (i) => i === 3);
+}
+
+export const runsCommand: CliCommand = {
+  summary: 'List the run history and the cached reads of the workspace store',
+  usage: `Usage: airbyte-write runs [--cached [--all]] [options]
+
+Lists runs (newest first) from the workspace store. Reads into the cache can be written again to
+any destination with "airbyte-write write --source cache:<runId> --destination <ref>".
+
+  --cached             only the cached reads that can be written (the newest read of each source
+                       config; older reads of the same config open the same cache)
+  --all                with --cached: every read, not only the newest per source config
+  --limit N            at most N runs (default 20)
+  --state-file PATH    the workspace store (default: .airbyte/state.sqlite in the nearest folder
+                       up from here that has .airbyte/)
+  --json               print JSON`,
+  async run(args, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: false,
+        options: {
+          cached: { type: 'boolean' },
+          all: { type: 'boolean' },
+          limit: { type: 'string' },
+          'state-file': { type: 'string' },
+          json: { type: 'boolean' },
+        },
+      });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const { values } = parsed;
+    io.json = values.json === true;
+    const limit = values.limit === undefined ? 20 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`--limit takes a positive whole number, not "${values.limit}".`);
+    if (values.all && !values.cached) throw new UsageError('--all goes with --cached.');
+    const storePath = path.resolve(values['state-file'] ?? defaultStorePath(undefined));
+    if (!existsSync(storePath)) {
+      if (io.json) io.outJson(values.cached ? { stateFile: storePath, cachedReads: [] } : { stateFile: storePath, runs: [] });
+      else io.out(`No run history: ${storePath} does not exist yet (run "airbyte-write read" or "write" first, or pass --state-file).`);
+      return 0;
+    }
+    // Read-only, without the lock: listing works while a run holds the store.
+    const store = await StateStore.open({ path: storePath, lock: false });
+    try {
+      if (values.cached) {
+        const reads = listCachedReads(store, { all: values.all === true }).slice(0, limit);
+        if (io.json) io.outJson({ stateFile: storePath, cachedReads: reads });
+        else if (reads.length === 0) io.out(`No cached read in ${storePath}: read a source first ("airbyte-write read --source <ref>").`);
+        else io.out(`${cachedTable(reads)}\n\nWrite one with: airbyte-write write --source cache:<runId> --destination <ref>`);
+        return 0;
+      }
+      const runs = store.listRuns(limit);
+      const cached = new Set(listCachedReads(store, { all: true }).map((r) => r.runId));
+      if (io.json) io.outJson({ stateFile: storePath, runs: runs.map((r) => ({ ...r, cachedRead: cached.has(r.id) })) });
+      else if (runs.length === 0) io.out(`No runs recorded in ${storePath} yet.`);
+      else io.out(runsTable(runs, cached));
+      return 0;
+    } finally {
+      await store.close();
+    }
+  },
+};
