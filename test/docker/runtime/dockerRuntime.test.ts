@@ -290,7 +290,7 @@ describe('Docker problems, said plainly', () => {
     assert.match(e.guidance ?? '', /Airbyte: Pull Connector Image/);
   });
 
-  it('orphans of a dead process are reaped', async () => {
+  it('orphans of a dead process are reaped, containers of live processes are not', async () => {
     // A real owner: a child process starts a hanging container, then is killed with SIGKILL.
     const script = `
       const { DockerExecutor } = require(${JSON.stringify(path.resolve(__dirname, '../../../src/core/executors/dockerExecutor'))});
@@ -303,6 +303,9 @@ describe('Docker problems, said plainly', () => {
       child.stdout.on('data', (d: Buffer) => d.toString().includes('started') && resolve());
       child.once('exit', () => reject(new Error('the child exited before starting its container')));
     });
+    // While its owner lives, the container is not an orphan (another window or CLI may own it).
+    await reapOrphans(docker);
+    assert.equal((await managedContainers('orphan-test')).length, 1, 'a live owner keeps its container');
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     assert.equal((await managedContainers('orphan-test')).length, 1, 'the orphan exists');
