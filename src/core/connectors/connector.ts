@@ -3,7 +3,7 @@
  * masker that hides its secrets. `spec`, `check` and `discover` run the connector's command and
  * read its answer; sources and destinations grow `read` / `write` in `src/core/write/`.
  */
-import { AirbyteError } from '../errors';
+import { AirbyteError, isAirbyteError } from '../errors';
 import type { ExecuteRequest, Executor, InstallProgress } from '../executors/executor';
 import type { AirbyteCatalog, AirbyteConnectionStatus, ConnectorSpecification, JsonObject, MessageOf } from '../protocol/messages';
 import type { ConnectorType, RegistryEntry } from '../registry/registryTypes';
@@ -135,8 +135,26 @@ export class Connector {
    */
   async check(options: CommandOptions = {}): Promise<CheckResult> {
     await this.secretsKnown(options);
-    const { connectionStatus, logTail } = await this.single('check', { config: this.config }, 'CONNECTION_STATUS', options, this.timeouts.check ?? DEFAULT_TIMEOUTS.check);
-    return this.checkOutcome(connectionStatus, logTail);
+    let answer: { connectionStatus: AirbyteConnectionStatus; logTail: string[] };
+    try {
+      answer = await this.single('check', { config: this.config }, 'CONNECTION_STATUS', options, this.timeouts.check ?? DEFAULT_TIMEOUTS.check);
+    } catch (error) {
+      // Many connectors report a rejected config as a TRACE ERROR and exit 1 instead of a FAILED
+      // status: to the user that is the same answer, a failed check with the connector's reason.
+      if (isAirbyteError(error, 'CONNECTOR_FAILED') && error.traceMessage) {
+        throw new AirbyteError('CHECK_FAILED', {
+          message: `${this.name}: the connection check failed: ${error.traceMessage}`,
+          guidance: this.checkGuidance(),
+          context: { ...error.context, connector: this.name },
+          exitCode: error.exitCode,
+          traceMessage: error.traceMessage,
+          logTail: error.logTail,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    return this.checkOutcome(answer.connectionStatus, answer.logTail);
   }
 
   private checkOutcome(status: AirbyteConnectionStatus, logTail: string[]): CheckResult {
@@ -144,11 +162,15 @@ export class Connector {
     if (status.status === 'SUCCEEDED') return { status: 'SUCCEEDED', message, logTail };
     throw new AirbyteError('CHECK_FAILED', {
       message: `${this.name}: the connection check failed: ${message ?? '(the connector gave no reason)'}`,
-      guidance: this.configPath ? `Fix the settings in ${this.configPath} and run the check again.` : 'Fix the connector settings and run the check again.',
+      guidance: this.checkGuidance(),
       context: { connector: this.name },
       traceMessage: message,
       logTail,
     });
+  }
+
+  private checkGuidance(): string {
+    return this.configPath ? `Fix the settings in ${this.configPath} and run the check again.` : 'Fix the connector settings and run the check again.';
   }
 
   /**

@@ -77,6 +77,12 @@ describe('connectors through the local executor', () => {
 
     const bad = await source({ record_count: 3, api_key: 'invalid' });
     await assert.rejects(bad.check(), (e: unknown) => isAirbyteError(e, 'CHECK_FAILED') && /api_key \*\*\*\* was rejected/.test(e.message));
+    // A connector that answers check with a TRACE ERROR and exit 1: also a failed check, with its reason.
+    const traced = await source({ record_count: 3, api_key: SECRET, fault: 'trace_error', fault_command: 'check' });
+    await assert.rejects(traced.check(), (e: unknown) => isAirbyteError(e, 'CHECK_FAILED') && e.exitCode === 1 && e.message.endsWith('Rate limit exceeded for key ****') && !JSON.stringify(e.toJSON()).includes(SECRET));
+    // A crash without a reason stays a connector failure.
+    const crashed = await source({ record_count: 3, fault: 'crash', fault_command: 'check' });
+    await assert.rejects(crashed.check(), (e: unknown) => isAirbyteError(e, 'CONNECTOR_FAILED') && e.exitCode === 3);
     assert.deepEqual(await leftoverTempDirs(), [], 'config files removed after each command');
   });
 
