@@ -1,6 +1,7 @@
 // The extension's handle on the core, loaded with `import()` after activation so that sql.js,
 // ajv, the registry and dockerode never sit on the activation path. It owns the long-lived core
 // objects (registry, language service) and hands out short-lived ones (a store per run).
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import type Docker from 'dockerode';
@@ -18,6 +19,8 @@ import type { Registry } from '../core/registry/registry';
 import { SpecResolver } from '../core/spec/specResolver';
 import type { ConnectorRef, ResolvedSpec, ResolveSpecOptions } from '../core/spec/specTypes';
 import { StateStore } from '../core/store/stateStore';
+import type { CachedReadInfo } from '../core/write/cachedRead';
+import { describeCachedRead, listCachedReads, openCachedRead, parseCacheRef } from '../core/write/cachedRead';
 import { identityOf } from '../core/write/writePipeline';
 import type { WriteProgress } from '../core/write/progressTracker';
 import type { WriteResult } from '../core/write/writeResult';
@@ -225,19 +228,19 @@ export class CoreServices {
    * for the run, so a CLI run on the same store is told it is in use).
    */
   async runWrite(job: WriteJob): Promise<WriteResult> {
-    if (job.source.startsWith('cache:')) {
-      throw new Error('Writing a cached read by run id is not supported yet: pick the source config instead (its records go through the same cache, and only what the destination has not confirmed is sent).');
-    }
-    const source = await this.connectorFromFile(job.source, { type: 'source', installIfMissing: true, signal: job.signal });
+    const cachedRunId = cacheRunIdOf(job.source);
+    const source = cachedRunId === undefined ? await this.connectorFromFile(job.source, { type: 'source', installIfMissing: true, signal: job.signal }) : undefined;
     const destination = await this.connectorFromFile(job.destination, { type: 'destination', installIfMissing: true, signal: job.signal });
-    if (source.type !== 'source') throw new Error(`${path.basename(job.source)} names a ${source.type}, not a source.`);
+    if (source && source.type !== 'source') throw new Error(`${path.basename(job.source)} names a ${source.type}, not a source.`);
     if (destination.type !== 'destination') throw new Error(`${path.basename(job.destination)} names a ${destination.type}, not a destination.`);
     const store = await this.openStore(job.folder, true);
     try {
       const onLog = (connector: string, line: ConnectorLogLine) => job.onLog(connector, line);
-      const [sourceId, destinationId] = await Promise.all([identityOf(source, { signal: job.signal, onLog }), identityOf(destination, { signal: job.signal, onLog })]);
+      // A cached read replays records already in this store: no source runs.
+      const input = source ? (source as Source) : openCachedRead(store, cachedRunId!);
+      const [sourceId, destinationId] = await Promise.all([source ? identityOf(source, { signal: job.signal, onLog }) : Promise.resolve((input as { sourceId: string }).sourceId), identityOf(destination, { signal: job.signal, onLog })]);
       job.onIdentities(sourceId, destinationId);
-      return await (destination as Destination).write(source as Source, {
+      return await (destination as Destination).write(input, {
         store,
         streams: job.streams,
         writeStrategy: job.strategy,
@@ -252,9 +255,16 @@ export class CoreServices {
     }
   }
 
-  /** The streams a source config offers (its `discover`), for the streams quick pick. */
-  async listStreams(source: string, signal: AbortSignal): Promise<{ name: string; description?: string }[]> {
-    if (source.startsWith('cache:')) throw new Error('Writing a cached read by run id is not supported yet: pick the source config instead.');
+  /**
+   * The streams a source config offers (its `discover`), or those of a cached read (`cache:<runId>`,
+   * looked up in the stores of `folders`), for the streams quick pick.
+   */
+  async listStreams(source: string, signal: AbortSignal, folders: readonly vscode.WorkspaceFolder[] = []): Promise<{ name: string; description?: string }[]> {
+    const cachedRunId = cacheRunIdOf(source);
+    if (cachedRunId !== undefined) {
+      const info = await this.findCachedRead(cachedRunId, folders);
+      return info.streams.map((s) => ({ name: s.stream, description: `${s.cachedRecords.toLocaleString('en-US')} records cached` }));
+    }
     const connector = await this.connectorFromFile(source, { type: 'source', installIfMissing: true, signal });
     const catalog = await (connector as Source).discover({ signal, onLog: (l) => this.options.channels.connectorLog(connector.name, l) });
     return catalog.streams.map((s) => {
@@ -264,8 +274,40 @@ export class CoreServices {
     });
   }
 
-  /** Reads cached in the store that a write could replay (none offered until replay by run id exists). */
-  async cachedReads(_folder: vscode.WorkspaceFolder): Promise<{ runId: string; label: string; description: string }[]> {
-    return [];
+  /** Reads into the cache of `folder`'s store that a write can replay (`cache:<runId>`), newest first. */
+  async cachedReads(folder: vscode.WorkspaceFolder): Promise<CachedReadInfo[]> {
+    // Listing must not create a store (or its folder) in a workspace that never ran anything.
+    if (!existsSync(this.storePath(folder))) return [];
+    const store = await this.openStore(folder, false);
+    try {
+      return listCachedReads(store);
+    } finally {
+      await store.close();
+    }
   }
+
+  /** A cached read by run id in the first of `folders` whose store has it; the core's error otherwise. */
+  private async findCachedRead(runId: number, folders: readonly vscode.WorkspaceFolder[]): Promise<CachedReadInfo> {
+    let firstError: unknown;
+    for (const folder of folders) {
+      if (!existsSync(this.storePath(folder))) continue;
+      const store = await this.openStore(folder, false);
+      try {
+        return describeCachedRead(store, runId);
+      } catch (error) {
+        firstError ??= error;
+      } finally {
+        await store.close();
+      }
+    }
+    throw firstError ?? new Error(`cache:${runId}: no workspace folder has a run history yet. Read a source first (airbyte-write read --source <config>).`);
+  }
+}
+
+/** The run id of a `cache:<runId>` reference; undefined for a config path; an error for a malformed one. */
+function cacheRunIdOf(ref: string): number | undefined {
+  if (!ref.startsWith('cache:')) return undefined;
+  const id = parseCacheRef(ref);
+  if (id === undefined) throw new Error(`"${ref}" is not a cached read: use cache:<runId>, the run id of a read into the cache.`);
+  return id;
 }

@@ -13,6 +13,7 @@ import type { OutputChannels } from './outputChannels';
 import type { RunDetailsPanels } from './runDetailsPanel';
 import { appendLog, applyProgress, finishRunView, labelOfRef, newRunView, runViewFromRecord, summarizeState } from './runViewModel';
 import { asAirbyteError, describeError, isCancellation } from './showError';
+import { relativeTime } from './syncHistory';
 import type { SyncPair, SyncsTree } from './syncsTree';
 
 export type { WriteOutcome } from './coreServices';
@@ -124,9 +125,12 @@ export class SyncRunner implements vscode.Disposable {
                 active.sourceId = sourceId;
                 active.destinationId = destinationId;
                 const labels = this.options.syncsTree.labels;
-                labels.set(sourceId, view.source);
+                // A cached read keeps the label and config path of the source config it was read with.
+                if (!args.source!.startsWith('cache:')) {
+                  labels.set(sourceId, view.source);
+                  labels.setPath(sourceId, args.source!);
+                }
                 labels.set(destinationId, view.destination);
-                if (!args.source!.startsWith('cache:')) labels.setPath(sourceId, args.source!);
                 labels.setPath(destinationId, args.destination!);
                 this.options.syncsTree.refresher.refreshSoon();
               },
@@ -294,14 +298,36 @@ export class SyncRunner implements vscode.Disposable {
   /** Streams a source offers (discover, or a cached read's streams) for the streams quick pick. */
   async listStreams(source: string, signal: AbortSignal): Promise<{ name: string; description?: string }[]> {
     const services = await this.options.services();
-    return services.listStreams(source, signal);
+    return services.listStreams(source, signal, vscode.workspace.workspaceFolders ?? []);
   }
 
-  /** Cached reads that can be written again (`cache:<runId>`). */
-  async cachedReads(): Promise<{ runId: string; label: string; description: string }[]> {
+  /**
+   * Cached reads that can be written again (`cache:<runId>`), labelled with the source config they
+   * were read with (when known), their streams and cached record counts, and their age.
+   */
+  async cachedReads(): Promise<{ runId: string; label: string; description: string; detail: string }[]> {
     const services = await this.options.services();
-    const out: { runId: string; label: string; description: string }[] = [];
-    for (const folder of vscode.workspace.workspaceFolders ?? []) out.push(...(await services.cachedReads(folder)));
+    const labels = this.options.syncsTree.labels;
+    const out: { runId: string; label: string; description: string; detail: string }[] = [];
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      let reads;
+      try {
+        reads = await services.cachedReads(folder);
+      } catch (error) {
+        // An unreadable store must not hide the source configs in the same quick pick.
+        this.options.channels.log.warn(`Cached reads of ${folder.name}: ${error instanceof Error ? error.message : String(error)}`);
+        continue;
+      }
+      for (const r of reads) {
+        const name = labels.get(r.sourceId);
+        out.push({
+          runId: String(r.runId),
+          label: `${name ?? r.source} (read #${r.runId})`,
+          description: `${formatCount(r.cachedRecords)} records · ${relativeTime(r.endedAt ?? r.startedAt)}`,
+          detail: `${name ? `${r.source} · ` : ''}${r.streams.map((s) => `${s.stream} ${formatCount(s.cachedRecords)}`).join(', ')}`,
+        });
+      }
+    }
     return out;
   }
 

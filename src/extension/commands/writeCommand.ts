@@ -100,7 +100,7 @@ async function pickSource(host: ExtensionHost, last: LastChoice): Promise<string
   const cached = await host.runner.cachedReads();
   if (cached.length) {
     items.push({ label: 'Cached reads', kind: vscode.QuickPickItemKind.Separator, value: '' });
-    for (const c of cached) items.push({ label: `$(database) ${c.label}`, description: c.description, value: `cache:${c.runId}` });
+    for (const c of cached) items.push({ label: `$(database) ${c.label}`, description: [c.description, `cache:${c.runId}` === last.source ? '(last used)' : undefined].filter(Boolean).join(' '), detail: c.detail, value: `cache:${c.runId}` });
   }
   if (items.length === 0) {
     const create = 'New Connector Config…';
