@@ -236,11 +236,15 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
       await pickQuickItem(page, '(2/4)', 'sqlite.airbyte.jsonc');
       await acceptQuickPick(page, '(3/4)');
       await pickQuickItem(page, '(4/4)', 'append');
-      // While it runs: a spinning status bar item and a progress notification with Cancel.
-      await page.locator('.part.statusbar .statusbar-item', { hasText: /Airbyte:/, has: page.locator('.codicon-sync') }).first().waitFor({ state: 'visible', timeout: slowTimeoutMs });
-      // The live run's details: cancel mid-read, once the source's first records have arrived.
+      // While it runs: a spinning status bar item (it opens the live run's details) and a progress
+      // notification with Cancel.
+      const statusItem = page.locator('.part.statusbar .statusbar-item', { hasText: /Airbyte:/, has: page.locator('.codicon-sync') }).first();
+      await statusItem.waitFor({ state: 'visible', timeout: slowTimeoutMs });
       const syncs = await viewPane(page, 'Syncs');
-      await treeRows(syncs).filter({ hasText: /hanging.*Running/ }).first().click({ timeout: slowTimeoutMs });
+      await treeRows(syncs).filter({ hasText: /hanging.*Running/ }).first().waitFor({ state: 'visible' });
+      await statusItem.click();
+      await page.locator('.tabs-container .tab.active', { hasText: /Airbyte Run: hanging/ }).waitFor({ state: 'visible' });
+      // Cancel mid-read, once the source's first records have arrived.
       const web = webviewContent(page);
       await web.locator('#run-status').filter({ hasText: 'Running' }).waitFor({ state: 'visible' });
       await web.locator('#streams-table [data-stream="users"] [data-column="read"]').filter({ hasText: /^\s*[1-9]/ }).waitFor({ state: 'visible', timeout: slowTimeoutMs });
