@@ -12,22 +12,14 @@ const HEADER = 8;
  */
 export function demuxStream(source: Readable, stdout: Writable, stderr: Writable): Promise<void> {
   return new Promise((resolve) => {
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
+    // Header bytes gathered so far (a header may be cut across chunks); payloads are never copied.
+    const header = Buffer.alloc(HEADER);
+    let headerFill = 0;
     let frameType = -1;
     let frameLeft = 0;
     let raw = false;
     // Targets whose buffer is full; the source stays paused until each has drained.
     const blocked = new Set<Writable>();
-
-    const take = (n: number): Buffer => {
-      const all = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
-      const head = all.subarray(0, n);
-      const rest = all.subarray(n);
-      pending = rest.length > 0 ? [rest] : [];
-      pendingBytes = rest.length;
-      return head;
-    };
 
     const write = (target: Writable, data: Buffer) => {
       if (target.destroyed || target.writableEnded) return;
@@ -51,28 +43,30 @@ export function demuxStream(source: Readable, stdout: Writable, stderr: Writable
         write(stdout, chunk);
         return;
       }
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      while (pendingBytes > 0) {
+      let off = 0;
+      while (off < chunk.length) {
         if (frameLeft === 0) {
-          if (pendingBytes < HEADER) return;
-          const header = take(HEADER);
+          const n = Math.min(HEADER - headerFill, chunk.length - off);
+          chunk.copy(header, headerFill, off, off + n);
+          headerFill += n;
+          off += n;
+          if (headerFill < HEADER) return;
+          headerFill = 0;
           const type = header[0];
           if (type > 2 || header[1] !== 0 || header[2] !== 0 || header[3] !== 0) {
             raw = true;
-            const rest = pendingBytes > 0 ? take(pendingBytes) : Buffer.alloc(0);
-            write(stdout, Buffer.concat([header, rest]));
+            write(stdout, Buffer.concat([header, chunk.subarray(off)]));
             return;
           }
           frameType = type;
           frameLeft = header.readUInt32BE(4);
           continue;
         }
-        // Hand over as much of the frame as has arrived; no need to wait for all of it.
-        const n = Math.min(frameLeft, pendingBytes);
-        const payload = take(n);
+        // Hand over as much of the frame as this chunk holds, as a view: no copy.
+        const n = Math.min(frameLeft, chunk.length - off);
+        write(frameType === 2 ? stderr : stdout, chunk.subarray(off, off + n));
+        off += n;
         frameLeft -= n;
-        write(frameType === 2 ? stderr : stdout, payload);
       }
     };
 
