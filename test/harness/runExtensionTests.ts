@@ -16,6 +16,10 @@ import { readCounts, writeCounts, type TierCounts } from './counts';
 import { compiledSuiteDir, repoRoot, screenshotsDir } from './paths';
 import { createTestWorkspace, fixtureEnv, type TestWorkspace } from './testWorkspace';
 
+// Workbench start-up lines that say nothing about the suite (the log also carries the extension
+// host's console, which is what matters here).
+const workbenchChatter = /^(Ignoring fetching additional builtin extensions|Updating additional builtin extensions cache|Creating a socket|Resolv(ed|ing) connection token|\[Service Worker\]|ChatSessionStore: Migrating)/;
+
 interface ExitReport {
   code: number;
   logs: unknown;
@@ -71,6 +75,7 @@ async function main(): Promise<number> {
     // Both must exist before the workbench loads: it looks for them once, at start.
     await page.exposeFunction('codeAutomationLog', (level: string, message: string) => {
       const text = String(message);
+      if (level !== 'error' && workbenchChatter.test(text)) return;
       if (level === 'error') console.error(text);
       else console.log(text);
     });
