@@ -18,7 +18,7 @@ import { LineDecoder, encodeMessages, isDecodedMessage } from '../src/core/proto
 import type { AirbyteMessage, ConfiguredAirbyteCatalog } from '../src/core/protocol/messages';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
 const EMITTED_AT = 1_700_000_000_000;
 const CONFIG = { mode: 'count' };
 const CATALOG: ConfiguredAirbyteCatalog = {
@@ -137,12 +137,16 @@ async function main(): Promise<void> {
       ['ours: DockerExecutor, forwarded lines', median(results.lines)],
       ['ours: DockerExecutor, serialising messages', median(results.objects)],
     ];
-    for (const [name, ms] of rows) {
+    const best = (xs: number[]) => Math.min(...xs);
+    const bests = [best(results.cli), best(results.lines), best(results.objects)];
+    rows.forEach(([name, ms], i) => {
       const rps = RECORDS / (ms / 1000);
-      console.log(`  ${name.padEnd(46)} ${fmt(ms).padStart(8)}  ${Math.round(rps).toLocaleString('en').padStart(10)} records/s  ${((size / 1e6) / (ms / 1000)).toFixed(0).padStart(4)} MB/s  ratio ${(ms / cli).toFixed(2)}`);
-    }
+      console.log(
+        `  ${name.padEnd(46)} ${fmt(ms).padStart(8)}  ${Math.round(rps).toLocaleString('en').padStart(10)} records/s  ${((size / 1e6) / (ms / 1000)).toFixed(0).padStart(4)} MB/s  ratio ${(ms / cli).toFixed(2)}  (best ${fmt(bests[i])}, ratio ${(bests[i] / bests[0]).toFixed(2)})`,
+      );
+    });
     const ratio = median(results.lines) / cli;
-    console.log(`runtime bench: ratio ours/docker CLI = ${ratio.toFixed(2)} (target <= 1.10) ${ratio <= 1.1 ? 'OK' : 'ABOVE TARGET'}`);
+    console.log(`runtime bench: ratio ours/docker CLI = ${ratio.toFixed(2)} median, ${(bests[1] / bests[0]).toFixed(2)} best-of-${REPEATS} (target <= 1.10) ${ratio <= 1.1 ? 'OK' : 'ABOVE TARGET'}`);
     console.log(`runtime bench: all rounds (s): ${Object.entries(results).map(([k, v]) => `${k}=[${v.map((x) => (x / 1000).toFixed(2)).join(', ')}]`).join(' ')}`);
   } finally {
     await rm(tmp, { recursive: true, force: true });
