@@ -118,6 +118,24 @@ describe('connectors through the local executor', () => {
     assert.deepEqual(users.map((u) => u.id), Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
+  it('the test destination honours generations: minimum_generation_id drops older rows once the stream completes', async () => {
+    const local = path.join(tmp, 'generations');
+    const dst = await destination({}, local);
+    const write = async (ids: number[], generation: number, minimum: number, complete = true) => {
+      const cat = catalog(['users'], 'append', { generation_id: generation, minimum_generation_id: minimum });
+      const msgs: AirbyteMessage[] = ids.map((id) => ({ type: 'RECORD', record: { stream: 'users', data: { id }, emitted_at: 1 } }));
+      if (complete) msgs.push({ type: 'TRACE', trace: { type: 'STREAM_STATUS', emitted_at: 1, stream_status: { stream_descriptor: { name: 'users' }, status: 'COMPLETE' } } });
+      const run = await dst.start({ command: 'write', config: dst.config, catalog: cat, stdin: encodeMessages(msgs) });
+      await run.drain().catch(() => undefined);
+      const text = await readFile(path.join(local, 'users.jsonl'), 'utf8');
+      return text.trim().split('\n').map((l) => JSON.parse(l) as { id: number; _airbyte_generation_id: number });
+    };
+    assert.deepEqual((await write([1, 2], 1, 0)).map((r) => [r.id, r._airbyte_generation_id]), [[1, 1], [2, 1]]);
+    // A refresh that fails before COMPLETE keeps the old generation next to the new rows.
+    assert.deepEqual((await write([3], 2, 2, false)).map((r) => r.id), [1, 2, 3]);
+    assert.deepEqual((await write([4, 5], 3, 3)).map((r) => [r.id, r._airbyte_generation_id]), [[4, 3], [5, 3]]);
+  });
+
   it('masks secrets from the spec and from ${env:…} references in every log line and the log tail', async () => {
     const logs: ConnectorLogLine[] = [];
     const src = await source({ record_count: 2, api_key: '${env:TEST_API_KEY}' }, { TEST_API_KEY: SECRET });
