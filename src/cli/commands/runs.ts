@@ -29,8 +29,9 @@ function runsTable(runs: RunRecord[], cached: Set<number>): string {
     r.status,
     `${r.source} → ${r.kind === 'read' ? 'cache' : (r.destination ?? '?')}`,
     n(r.recordsRead),
-    n(r.recordsSent),
-    n(r.recordsConfirmed),
+    // A read sends nothing to a destination.
+    r.kind === 'read' ? '-' : n(r.recordsSent),
+    r.kind === 'read' ? '-' : n(r.recordsConfirmed),
     when(r.startedAt),
     cached.has(r.id) ? `cache:${r.id}` : '',
   ]);

@@ -38,7 +38,8 @@ export interface WriteResult {
 
 /**
  * The outcome of `Source.read()`: records in the workspace cache, per stream. Iterating reads them
- * back from disk (bounded memory); `Destination.write(readResult)` replays them.
+ * back from disk (bounded memory); `Destination.write(readResult)` replays them. A later process
+ * reopens one by its run id with `openCachedRead(store, runId)` (see `cachedRead.ts`).
  */
 export class ReadResult {
   constructor(
