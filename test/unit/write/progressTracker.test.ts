@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,6 +54,18 @@ describe('ProgressTracker', () => {
     tracker.emit(true);
     await sleep(200);
     assert.equal(events.length, beforeEnd, 'an event was sent after the run ended');
+  });
+
+  it('a pending trailing event does not keep the process alive', () => {
+    // A 60 s interval: were the timer referenced, the child would live for a minute.
+    const tracker = path.resolve(__dirname, '../../../src/core/write/progressTracker.ts');
+    const code = `const { ProgressTracker } = require(${JSON.stringify(tracker)});
+      const t = new ProgressTracker(['s'], () => undefined, 60000);
+      t.emit(true); t.stream('s').recordsRead = 1; t.emit();`;
+    const started = Date.now();
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(child.status, 0, child.stderr);
+    assert.ok(Date.now() - started < 20_000, `the process lived ${Date.now() - started} ms`);
   });
 
   it('a read whose source sends a burst and then stalls shows the real counts while it stalls', async () => {
