@@ -1,6 +1,7 @@
 /** Removing containers that this tool started and nobody will ever clean up. */
 import os from 'node:os';
 import type Docker from 'dockerode';
+import { isProcessAlive } from '../isProcessAlive';
 import type { DockerClientOptions } from './dockerClient';
 import { connectDocker } from './dockerClient';
 import { LABEL_CREATED_AT, LABEL_OWNER_HOST, LABEL_OWNER_PID, managedFilter } from './labels';
@@ -8,16 +9,6 @@ import { LABEL_CREATED_AT, LABEL_OWNER_HOST, LABEL_OWNER_PID, managedFilter } fr
 export interface ReapOptions {
   /** Containers of other machines (shared engine) are removed only once exited and older than this. Default 24 h. */
   maxAgeMs?: number;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, it is just not ours.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -35,7 +26,7 @@ export async function reapOrphans(docker: Docker, options: ReapOptions = {}): Pr
     const created = Date.parse(labels[LABEL_CREATED_AT] ?? '') || info.Created * 1000;
     const sameHost = labels[LABEL_OWNER_HOST] === hostname;
     let orphan: boolean;
-    if (sameHost && Number.isInteger(pid) && pid > 0) orphan = pid !== process.pid && !processAlive(pid);
+    if (sameHost && Number.isInteger(pid) && pid > 0) orphan = pid !== process.pid && !isProcessAlive(pid);
     else orphan = info.State !== 'running' && Date.now() - created > maxAge;
     if (!orphan) continue;
     try {

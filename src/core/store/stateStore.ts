@@ -12,6 +12,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Database, SqlValue } from 'sql.js';
 import { AirbyteError } from '../errors';
+import { isProcessAlive } from '../isProcessAlive';
 import type { AirbyteCatalog, AirbyteStateMessage, AirbyteStateType } from '../protocol/messages';
 import { writeFileAtomic } from './atomicFile';
 import { loadSqlJs } from './sqlJsLoader';
@@ -188,14 +189,7 @@ async function removeStaleTempFiles(file: string): Promise<void> {
   for (const name of entries) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(name.slice(prefix.length).split('-')[0]);
-    let alive = false;
-    try {
-      process.kill(pid, 0);
-      alive = true;
-    } catch (error) {
-      alive = (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
-    if (!alive || pid === process.pid) await fs.rm(path.join(path.dirname(file), name), { force: true });
+    if (!isProcessAlive(pid) || pid === process.pid) await fs.rm(path.join(path.dirname(file), name), { force: true });
   }
 }
 

@@ -5,6 +5,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import { AirbyteError } from '../errors';
+import { isProcessAlive } from '../isProcessAlive';
 
 export interface LockOwner {
   pid: number;
@@ -16,16 +17,6 @@ export interface LockOwner {
 export interface StoreLock {
   readonly file: string;
   release(): Promise<void>;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function readOwner(file: string): Promise<LockOwner | undefined> {
@@ -60,7 +51,7 @@ export async function acquireStoreLock(file: string, storeFile: string, purpose?
     }
     const holder = await readOwner(file);
     const sameHost = !holder || holder.hostname === os.hostname();
-    if (holder && (!sameHost || isAlive(holder.pid))) {
+    if (holder && (!sameHost || isProcessAlive(holder.pid))) {
       throw new AirbyteError('STORE_IN_USE', {
         message: `The state store ${storeFile} is in use by another run (pid ${holder.pid}${sameHost ? '' : ` on ${holder.hostname}`}, since ${holder.startedAt}${holder.purpose ? `: ${holder.purpose}` : ''}).`,
         guidance: 'Wait for that run to finish, or cancel it. If no such process exists any more, delete the lock file.',
