@@ -1,3 +1,6 @@
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+
 /** What a CLI command may touch of the outside: output, the terminal, cancellation. */
 
 export interface CliIo {
@@ -65,4 +68,16 @@ export function processIo(): CliIo {
       statusShown = true;
     },
   };
+}
+
+/**
+ * `util.parseArgs` for a command: an unknown option, a missing value or an unexpected positional
+ * is a {@link UsageError} (exit 2 with the command's usage) instead of a crash.
+ */
+export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }

@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cliIo';
-import { UsageError } from '../cliIo';
+import { parseCommandArgs, UsageError } from '../cliIo';
 import { REF_OPTIONS, REF_USAGE, resolveRef } from '../resolveRef';
 import { installProgressPrinter } from './installProgress';
 
@@ -16,17 +15,11 @@ ${REF_USAGE}
   --timeout SECONDS    give up after this long (default 300)
   -v, --verbose        print the connector's log lines (secrets masked)`,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { ...REF_OPTIONS, json: { type: 'boolean' }, timeout: { type: 'string' }, verbose: { type: 'boolean', short: 'v' } },
-      });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs({
+      args,
+      allowPositionals: true,
+      options: { ...REF_OPTIONS, json: { type: 'boolean' }, timeout: { type: 'string' }, verbose: { type: 'boolean', short: 'v' } },
+    });
     if (positionals.length > 1) throw new UsageError(`Expected one connector, got: ${positionals.join(' ')}`);
     io.json = values.json === true;
     let timeoutMs: number | undefined;

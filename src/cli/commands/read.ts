@@ -1,9 +1,8 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Source } from '../../core/connectors/connector';
 import { StateStore } from '../../core/store/stateStore';
 import type { CliCommand } from '../cliIo';
-import { UsageError } from '../cliIo';
+import { parseCommandArgs, UsageError } from '../cliIo';
 import { REF_OPTIONS, REF_USAGE, resolveRef } from '../resolveRef';
 import { installProgressPrinter } from './installProgress';
 import { defaultStorePath, formatBytes, formatDuration, parseStreams, progressPrinter, summaryTable } from './runOutput';
@@ -26,26 +25,20 @@ the cached records to any destination (only what that destination has not confir
 
 ${REF_USAGE}`,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          ...REF_OPTIONS,
-          source: { type: 'string' },
-          streams: { type: 'string' },
-          'full-refresh': { type: 'boolean' },
-          'state-file': { type: 'string' },
-          records: { type: 'boolean' },
-          json: { type: 'boolean' },
-          verbose: { type: 'boolean', short: 'v' },
-        },
-      });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        ...REF_OPTIONS,
+        source: { type: 'string' },
+        streams: { type: 'string' },
+        'full-refresh': { type: 'boolean' },
+        'state-file': { type: 'string' },
+        records: { type: 'boolean' },
+        json: { type: 'boolean' },
+        verbose: { type: 'boolean', short: 'v' },
+      },
+    });
     io.json = values.json === true;
     if (positionals.length > 1 || (positionals.length === 1 && values.source)) throw new UsageError('Name one source: --source <ref> or a single <ref>.');
     const ref = values.source ?? positionals[0];

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import type { BuiltinConnector } from '../../core/builtin/builtinRegistry';
 import { findBuiltin, isBuiltinName, listBuiltins } from '../../core/builtin/builtinRegistry';
 import { defaultCacheDir } from '../../core/connectors/getConnector';
@@ -7,7 +6,7 @@ import type { Registry } from '../../core/registry/registry';
 import { loadRegistry, registryLocation } from '../../core/registry/registry';
 import type { ConnectorType, RegistryEntry } from '../../core/registry/registryTypes';
 import type { CliCommand, CliIo } from '../cliIo';
-import { UsageError } from '../cliIo';
+import { parseCommandArgs, UsageError } from '../cliIo';
 
 export const REGISTRY_OPTION_USAGE = `  --registry PATH|URL  registry file or URL (default: $AIRBYTE_LOCAL_REGISTRY, else the Airbyte OSS registry)
   --offline            use the cached registry copy, never the network
@@ -44,13 +43,7 @@ copy is used and a warning says so.
   --json                      print JSON (list: the entries; show: the entry with its spec)
 ${REGISTRY_OPTION_USAGE}`,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: { ...REGISTRY_OPTIONS, type: { type: 'string' }, json: { type: 'boolean' } } });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs({ args, allowPositionals: true, options: { ...REGISTRY_OPTIONS, type: { type: 'string' }, json: { type: 'boolean' } } });
     io.json = values.json === true;
     const [action, ...rest] = positionals;
     if (action === 'list') {

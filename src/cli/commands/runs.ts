@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { StateStore } from '../../core/store/stateStore';
 import type { RunRecord } from '../../core/store/stateStore';
 import type { CachedReadInfo } from '../../core/write/cachedRead';
 import { listCachedReads } from '../../core/write/cachedRead';
 import type { CliCommand } from '../cliIo';
-import { UsageError } from '../cliIo';
+import { parseCommandArgs, UsageError } from '../cliIo';
 import { defaultStorePath } from './runOutput';
 
 const n = (v: number) => v.toLocaleString('en-US');
@@ -65,23 +64,17 @@ any destination with "airbyte-write write --source cache:<runId> --destination <
                        up from here that has .airbyte/)
   --json               print JSON`,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: false,
-        options: {
-          cached: { type: 'boolean' },
-          all: { type: 'boolean' },
-          limit: { type: 'string' },
-          'state-file': { type: 'string' },
-          json: { type: 'boolean' },
-        },
-      });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values } = parsed;
+    const { values } = parseCommandArgs({
+      args,
+      allowPositionals: false,
+      options: {
+        cached: { type: 'boolean' },
+        all: { type: 'boolean' },
+        limit: { type: 'string' },
+        'state-file': { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    });
     io.json = values.json === true;
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`--limit takes a positive whole number, not "${values.limit}".`);

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import type { ConnectorSpecification } from '../../core/protocol/messages';
 import type { CliCommand } from '../cliIo';
-import { UsageError } from '../cliIo';
+import { parseCommandArgs, UsageError } from '../cliIo';
 import { REF_OPTIONS, REF_USAGE, resolveRef } from '../resolveRef';
 import { installProgressPrinter } from './installProgress';
 
@@ -15,13 +14,7 @@ ConnectorSpecification object.
 ${REF_USAGE}
   --json               print the specification as JSON`,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: { ...REF_OPTIONS, json: { type: 'boolean' } } });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs({ args, allowPositionals: true, options: { ...REF_OPTIONS, json: { type: 'boolean' } } });
     if (positionals.length > 1) throw new UsageError(`Expected one connector, got: ${positionals.join(' ')}`);
     io.json = values.json === true;
     const connector = await resolveRef(positionals[0], values, { signal: io.signal, onInstallProgress: installProgressPrinter(io) });

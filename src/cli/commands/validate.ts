@@ -1,6 +1,5 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { CONFIG_FILE_SUFFIX } from '../../core/config/configFileTypes';
 import { defaultCacheDir, getDestination, getSource, typeFromName } from '../../core/connectors/getConnector';
 import { isAirbyteError } from '../../core/errors';
@@ -10,7 +9,7 @@ import type { Registry } from '../../core/registry/registry';
 import { SpecResolver } from '../../core/spec/specResolver';
 import type { RunSpec } from '../../core/spec/specTypes';
 import type { CliCommand, CliIo } from '../cliIo';
-import { UsageError } from '../cliIo';
+import { parseCommandArgs, UsageError } from '../cliIo';
 import { installProgressPrinter } from './installProgress';
 import { loadRegistryForCli, REGISTRY_OPTION_USAGE, REGISTRY_OPTIONS } from './registry';
 
@@ -28,13 +27,7 @@ does not know has its spec read from the connector image (Docker) once and cache
   --no-docker          never run a connector image to read its spec
 ${REGISTRY_OPTION_USAGE}`,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: { ...REGISTRY_OPTIONS, json: { type: 'boolean' }, strict: { type: 'boolean' }, 'no-docker': { type: 'boolean' } } });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs({ args, allowPositionals: true, options: { ...REGISTRY_OPTIONS, json: { type: 'boolean' }, strict: { type: 'boolean' }, 'no-docker': { type: 'boolean' } } });
     io.json = values.json === true;
     if (positionals.length === 0) throw new UsageError('Name at least one config file or folder, e.g. airbyte-write validate destination.airbyte.jsonc');
     const files: string[] = [];

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Destination, Source } from '../../core/connectors/connector';
 import { isAirbyteError } from '../../core/errors';
 import { StateStore } from '../../core/store/stateStore';
@@ -7,7 +6,7 @@ import { CACHE_REF_PREFIX, openCachedRead, parseCacheRef } from '../../core/writ
 import type { ReadResult } from '../../core/write/writeResult';
 import { WRITE_STRATEGIES, isWriteStrategy } from '../../core/write/writeStrategy';
 import type { CliCommand } from '../cliIo';
-import { UsageError } from '../cliIo';
+import { parseCommandArgs, UsageError } from '../cliIo';
 import { resolveRef } from '../resolveRef';
 import { installProgressPrinter } from './installProgress';
 import { defaultStorePath, formatBytes, formatDuration, parseStreams, progressPrinter, summaryTable } from './runOutput';
@@ -38,32 +37,26 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
   --json                     print the result as JSON
   -v, --verbose              print the connectors' log lines (secrets masked)`,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: false,
-        options: {
-          source: { type: 'string' },
-          destination: { type: 'string' },
-          'source-config': { type: 'string' },
-          'destination-config': { type: 'string' },
-          streams: { type: 'string' },
-          strategy: { type: 'string' },
-          'no-cache': { type: 'boolean' },
-          'full-refresh': { type: 'boolean' },
-          'state-file': { type: 'string' },
-          install: { type: 'boolean' },
-          registry: { type: 'string' },
-          'docker-host': { type: 'string' },
-          json: { type: 'boolean' },
-          verbose: { type: 'boolean', short: 'v' },
-        },
-      });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values } = parsed;
+    const { values } = parseCommandArgs({
+      args,
+      allowPositionals: false,
+      options: {
+        source: { type: 'string' },
+        destination: { type: 'string' },
+        'source-config': { type: 'string' },
+        'destination-config': { type: 'string' },
+        streams: { type: 'string' },
+        strategy: { type: 'string' },
+        'no-cache': { type: 'boolean' },
+        'full-refresh': { type: 'boolean' },
+        'state-file': { type: 'string' },
+        install: { type: 'boolean' },
+        registry: { type: 'string' },
+        'docker-host': { type: 'string' },
+        json: { type: 'boolean' },
+        verbose: { type: 'boolean', short: 'v' },
+      },
+    });
     io.json = values.json === true;
     if (!values.source) throw new UsageError('Name the source: --source <file.airbyte.jsonc | name>.');
     if (!values.destination) throw new UsageError('Name the destination: --destination <file.airbyte.jsonc | name>.');
