@@ -3,23 +3,12 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import initSqlJs from 'sql.js';
 import { listBuiltins } from '../../../src/core/builtin/builtinRegistry';
 import { getDestination, getSource } from '../../../src/core/connectors/getConnector';
 import { isAirbyteError } from '../../../src/core/errors';
 import { validateConfig } from '../../../src/core/spec/specValidator';
 import { StateStore } from '../../../src/core/store/stateStore';
-
-async function query(file: string, sql: string): Promise<unknown[][]> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database(await fs.readFile(file));
-  try {
-    const res = db.exec(sql);
-    return res.length ? res[0].values : [];
-  } finally {
-    db.close();
-  }
-}
+import { sqliteRows } from '../sqliteTestSupport';
 
 async function jsonl(file: string): Promise<Record<string, unknown>[]> {
   return (await fs.readFile(file, 'utf8'))
@@ -86,13 +75,13 @@ describe('built-in connectors', () => {
         assert.equal(r.streams[0].destinationSyncMode, 'overwrite');
         assert.equal(r.streams[0].recordsSent, 40);
       }
-      assert.deepEqual(await query(file, 'SELECT COUNT(*), COUNT(DISTINCT id) FROM products'), [[40, 40]]);
-      assert.deepEqual(await query(file, "SELECT name FROM sqlite_master WHERE name LIKE '_airbyte_tmp%'"), [], 'no temp table left');
+      assert.deepEqual(await sqliteRows(file, 'SELECT COUNT(*), COUNT(DISTINCT id) FROM products'), [[40, 40]]);
+      assert.deepEqual(await sqliteRows(file, "SELECT name FROM sqlite_master WHERE name LIKE '_airbyte_tmp%'"), [], 'no temp table left');
       await destination.write(source, { store, streams: ['products'], writeStrategy: 'append', forceFullRefresh: true });
-      assert.deepEqual(await query(file, 'SELECT COUNT(*), COUNT(DISTINCT id) FROM products'), [[80, 40]], 'append keeps earlier rows');
+      assert.deepEqual(await sqliteRows(file, 'SELECT COUNT(*), COUNT(DISTINCT id) FROM products'), [[80, 40]], 'append keeps earlier rows');
       await destination.write(source, { store, streams: ['products'], writeStrategy: 'merge', forceFullRefresh: true });
-      assert.deepEqual(await query(file, 'SELECT COUNT(*), COUNT(DISTINCT id) FROM products'), [[40, 40]], 'merge deduplicates by primary key');
-      const [[price, inStock]] = await query(file, 'SELECT typeof(price), typeof(in_stock) FROM products LIMIT 1');
+      assert.deepEqual(await sqliteRows(file, 'SELECT COUNT(*), COUNT(DISTINCT id) FROM products'), [[40, 40]], 'merge deduplicates by primary key');
+      const [[price, inStock]] = await sqliteRows(file, 'SELECT typeof(price), typeof(in_stock) FROM products LIMIT 1');
       assert.deepEqual([price, inStock], ['real', 'integer'], 'columns typed from the stream schema');
     } finally {
       await store.close();

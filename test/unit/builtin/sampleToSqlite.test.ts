@@ -3,20 +3,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import initSqlJs from 'sql.js';
 import { getDestination, getSource } from '../../../src/core/connectors/getConnector';
 import { StateStore } from '../../../src/core/store/stateStore';
-
-async function tableRows(file: string, sql: string): Promise<unknown[][]> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database(await fs.readFile(file));
-  try {
-    const res = db.exec(sql);
-    return res.length ? res[0].values : [];
-  } finally {
-    db.close();
-  }
-}
+import { sqliteRows } from '../sqliteTestSupport';
 
 describe('builtin:sample into builtin:sqlite, end to end in process', () => {
   let dir: string;
@@ -45,8 +34,8 @@ describe('builtin:sample into builtin:sqlite, end to end in process', () => {
           assert.equal(s.syncMode, 'incremental');
         }
         const db = path.join(work, 'out', 'data.sqlite');
-        assert.deepEqual(await tableRows(db, 'SELECT COUNT(*), COUNT(DISTINCT id), MIN(id), MAX(id) FROM users'), [[2500, 2500, 1, 2500]]);
-        assert.deepEqual(await tableRows(db, 'SELECT COUNT(*) FROM purchases'), [[2500]]);
+        assert.deepEqual(await sqliteRows(db, 'SELECT COUNT(*), COUNT(DISTINCT id), MIN(id), MAX(id) FROM users'), [[2500, 2500, 1, 2500]]);
+        assert.deepEqual(await sqliteRows(db, 'SELECT COUNT(*) FROM purchases'), [[2500]]);
 
         const second = await destination.write(source, { store, cache });
         assert.equal(second.totals.recordsRead, 0);
@@ -58,7 +47,7 @@ describe('builtin:sample into builtin:sqlite, end to end in process', () => {
         const third = await destination.write(bigger, { store, cache, streams: ['users'] });
         assert.equal(third.streams.length, 1);
         assert.equal(third.streams[0].recordsSent, 3000);
-        assert.deepEqual(await tableRows(db, 'SELECT COUNT(*), COUNT(DISTINCT id) FROM users'), [[3000, 3000]]);
+        assert.deepEqual(await sqliteRows(db, 'SELECT COUNT(*), COUNT(DISTINCT id) FROM users'), [[3000, 3000]]);
 
         const runs = store.listRuns();
         assert.equal(runs.length, 3);

@@ -5,30 +5,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CliIo } from '../../../src/cli/cliIo';
 import { main } from '../../../src/cli/main';
 import { registrySample } from '../spec/specFixtures';
-
-interface Captured extends CliIo {
-  stdout: string[];
-  stderr: string[];
-}
-
-function captureIo(): Captured {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    isTty: false,
-    json: false,
-    signal: new AbortController().signal,
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-    outJson: (v) => stdout.push(JSON.stringify(v)),
-    status: () => undefined,
-  };
-}
+import { captureIo } from '../cliTestSupport';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = captureIo();

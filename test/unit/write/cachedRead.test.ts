@@ -3,21 +3,11 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import initSqlJs from 'sql.js';
 import { getDestination, getSource } from '../../../src/core/connectors/getConnector';
 import { isAirbyteError } from '../../../src/core/errors';
 import { StateStore } from '../../../src/core/store/stateStore';
 import { describeCachedRead, listCachedReads, openCachedRead, parseCacheRef } from '../../../src/core/write/cachedRead';
-
-async function count(file: string, table: string): Promise<number> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database(await fs.readFile(file));
-  try {
-    return Number(db.exec(`SELECT COUNT(*) FROM ${table}`)[0].values[0][0]);
-  } finally {
-    db.close();
-  }
-}
+import { sqliteCount } from '../sqliteTestSupport';
 
 async function withStore<T>(file: string, fn: (store: StateStore) => Promise<T>): Promise<T> {
   const store = await StateStore.open({ path: file });
@@ -75,18 +65,18 @@ describe('cached reads reopened by run id', () => {
       assert.equal(s.recordsConfirmed, 400, `${s.stream} confirmed`);
     }
     const a = path.join(dir, 'out', 'a.sqlite');
-    assert.equal(await count(a, 'users'), 400);
-    assert.equal(await count(a, 'purchases'), 400);
+    assert.equal(await sqliteCount(a, 'users'), 400);
+    assert.equal(await sqliteCount(a, 'purchases'), 400);
 
     // A new store instance again (as a second CLI run would), same read, same destination config.
     const second = await withStore(storePath, async (store) => destination.write(openCachedRead(store, readRunId), { store }));
     assert.equal(second.totals.recordsSent, 0, 'the destination already confirmed every cached record');
-    assert.equal(await count(a, 'users'), 400);
+    assert.equal(await sqliteCount(a, 'users'), 400);
 
     const other = await getDestination('builtin:sqlite', { config: { destination_path: 'out/b.sqlite' }, baseDir: dir });
     const third = await withStore(storePath, async (store) => other.write(openCachedRead(store, readRunId), { store, streams: ['users'] }));
     assert.deepEqual(third.streams.map((s) => [s.stream, s.recordsSent, s.recordsConfirmed]), [['users', 400, 400]]);
-    assert.equal(await count(path.join(dir, 'out', 'b.sqlite'), 'users'), 400);
+    assert.equal(await sqliteCount(path.join(dir, 'out', 'b.sqlite'), 'users'), 400);
 
     // The writes are in the run history as replays of the read's source.
     await withStore(storePath, async (store) => {

@@ -3,35 +3,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import initSqlJs from 'sql.js';
-import type { CliIo } from '../../../src/cli/cliIo';
 import { main } from '../../../src/cli/main';
-
-function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    isTty: false,
-    json: false,
-    signal: new AbortController().signal,
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-    outJson: (v) => stdout.push(JSON.stringify(v)),
-    status: () => undefined,
-  };
-}
-
-async function count(file: string, table: string): Promise<number> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database(await fs.readFile(file));
-  try {
-    return Number(db.exec(`SELECT COUNT(*) FROM ${table}`)[0].values[0][0]);
-  } finally {
-    db.close();
-  }
-}
+import { captureIo } from '../cliTestSupport';
+import { sqliteCount } from '../sqliteTestSupport';
 
 describe('airbyte-write read → write --source cache:<runId> → runs', () => {
   let dir: string;
@@ -71,7 +45,7 @@ describe('airbyte-write read → write --source cache:<runId> → runs', () => {
     // Nothing is read from the source: the records come from the cache.
     assert.match(text, /users\s+incremental\s+append_dedup\s+0\s+90\s+90/);
     assert.match(text, /\(replayed\) succeeded .* 270 sent, 270 confirmed by builtin:sqlite/);
-    assert.equal(await count(path.join(dir, 'out', 'w.sqlite'), 'users'), 90);
+    assert.equal(await sqliteCount(path.join(dir, 'out', 'w.sqlite'), 'users'), 90);
 
     const again = captureIo();
     assert.equal(await main(['write', '--source', `cache:${readRunId}`, '--destination', dst, '--json'], again), 0, again.stderr.join('\n'));
@@ -84,7 +58,7 @@ describe('airbyte-write read → write --source cache:<runId> → runs', () => {
     assert.equal(await main(['write', '--source', `cache:${readRunId}`, '--destination', other, '--streams', 'purchases', '--json'], third), 0, third.stderr.join('\n'));
     const result = JSON.parse(third.stdout.join('')) as { streams: Array<{ stream: string; recordsConfirmed: number }> };
     assert.deepEqual(result.streams.map((s) => [s.stream, s.recordsConfirmed]), [['purchases', 90]]);
-    assert.equal(await count(path.join(dir, 'out', 'other.sqlite'), 'purchases'), 90);
+    assert.equal(await sqliteCount(path.join(dir, 'out', 'other.sqlite'), 'purchases'), 90);
   });
 
   it('runs lists the history and marks the read as writable; --cached --json lists cached reads', async () => {

@@ -3,26 +3,10 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CliIo } from '../../../src/cli/cliIo';
 import { main } from '../../../src/cli/main';
 import { defaultStorePath } from '../../../src/cli/commands/runOutput';
 import { StateStore } from '../../../src/core/store/stateStore';
-
-function captureIo(signal = new AbortController().signal): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    isTty: false,
-    json: false,
-    signal,
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-    outJson: (v) => stdout.push(JSON.stringify(v)),
-    status: () => undefined,
-  };
-}
+import { captureIo } from '../cliTestSupport';
 
 describe('airbyte-write write / read', () => {
   let dir: string;
