@@ -1,5 +1,5 @@
 /** Quick fixes for diagnostics, built from the data each diagnostic carries. */
-import type { CodeAction, ConfigDiagnostic } from './languageTypes';
+import type { CodeAction, ConfigDiagnostic, TextEdit } from './languageTypes';
 
 /** The quick fixes of one diagnostic (none when it has no fix data). */
 export function codeActionsFor(diagnostic: ConfigDiagnostic): CodeAction[] {
@@ -7,25 +7,9 @@ export function codeActionsFor(diagnostic: ConfigDiagnostic): CodeAction[] {
   if (!data) return [];
   switch (data.kind) {
     case 'missing-required':
-      return [
-        {
-          title: data.properties.length === 1 ? `Add required field "${data.properties[0]}"` : `Add required fields: ${data.properties.join(', ')}`,
-          kind: 'quickfix',
-          diagnosticCode: diagnostic.code,
-          edits: [data.insertEdit],
-          isPreferred: true,
-        },
-      ];
+      return [preferredFix(diagnostic, data.properties.length === 1 ? `Add required field "${data.properties[0]}"` : `Add required fields: ${data.properties.join(', ')}`, data.insertEdit)];
     case 'plaintext-secret':
-      return [
-        {
-          title: `Read it from the environment variable ${data.envVar}`,
-          kind: 'quickfix',
-          diagnosticCode: diagnostic.code,
-          edits: [data.replaceEdit],
-          isPreferred: true,
-        },
-      ];
+      return [preferredFix(diagnostic, `Read it from the environment variable ${data.envVar}`, data.replaceEdit)];
     case 'one-of':
       return data.choices.map((choice) => ({
         title: `Use “${choice.title}”${choice.discriminator && choice.value !== undefined && String(choice.value) !== choice.title ? ` (${choice.discriminator}: ${JSON.stringify(choice.value)})` : ''}`,
@@ -34,26 +18,15 @@ export function codeActionsFor(diagnostic: ConfigDiagnostic): CodeAction[] {
         edits: [{ range: data.valueRange, newText: choice.objectText }],
       }));
     case 'rename-key':
-      return [
-        {
-          title: `Rename to "${data.to}"`,
-          kind: 'quickfix',
-          diagnosticCode: diagnostic.code,
-          edits: [data.replaceEdit],
-          isPreferred: true,
-        },
-      ];
+      return [preferredFix(diagnostic, `Rename to "${data.to}"`, data.replaceEdit)];
     case 'replace-value':
-      return [
-        {
-          title: `Use "${data.to}" (${data.reason})`,
-          kind: 'quickfix',
-          diagnosticCode: diagnostic.code,
-          edits: [data.replaceEdit],
-          isPreferred: true,
-        },
-      ];
+      return [preferredFix(diagnostic, `Use "${data.to}" (${data.reason})`, data.replaceEdit)];
     default:
       return [];
   }
+}
+
+/** The single fix of a diagnostic kind that has one, marked preferred (applied by "Fix all" style commands). */
+function preferredFix(diagnostic: ConfigDiagnostic, title: string, edit: TextEdit): CodeAction {
+  return { title, kind: 'quickfix', diagnosticCode: diagnostic.code, edits: [edit], isPreferred: true };
 }
