@@ -42,6 +42,8 @@ export interface CodeServer {
   remoteUri(absPath: string): string;
   /** Copies code-server's log and the extension host logs into .test-artifacts/logs/<label>/. */
   saveLogs(label: string): Promise<string>;
+  /** `code-server --list-extensions --show-versions` for this run's extensions dir. */
+  listExtensions(): string[];
   /** The ids of code-server and every process it started (extension hosts, pty host…). */
   pids(): number[];
   /** Stops code-server and every process it started, then removes the run folder. */
@@ -287,6 +289,15 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     },
     saveLogs: (label) => saveLogsTo(runDir, logFile, label),
     pids: () => processGroupMembers(groupId),
+    listExtensions() {
+      const r = spawnSync(
+        process.execPath,
+        [codeServerEntry, '--user-data-dir', dirs.userDataDir, '--extensions-dir', dirs.extensionsDir, '--list-extensions', '--show-versions'],
+        { env, encoding: 'utf8', timeout: 60_000 },
+      );
+      if (r.status !== 0) throw new Error(`code-server --list-extensions failed (exit ${r.status ?? r.signal}): ${r.stderr}`);
+      return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    },
     stop,
   };
 }

@@ -11,7 +11,7 @@ import Docker from 'dockerode';
 import type { Page } from 'playwright-core';
 import { launchBrowser, screenshot, type Browser } from '../harness/browser';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
-import { vsixPath } from '../harness/paths';
+import { repoRoot, vsixPath } from '../harness/paths';
 import { createTestWorkspace, fixtureEnv, type TestWorkspace } from '../harness/testWorkspace';
 import {
   acceptQuickPick,
@@ -90,6 +90,11 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
     await browser?.close();
     await server?.stop();
     await workspace?.remove();
+  });
+
+  it('installs the VSIX into code-server as the version package.json names', () => {
+    const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+    assert.deepEqual(server!.listExtensions(), [`${manifest.publisher}.${manifest.name}@${manifest.version}`]);
   });
 
   it('opens the sample workspace with the Airbyte activity bar entry from the VSIX', async () => {
