@@ -8,12 +8,12 @@ import { findBuiltin, isBuiltinName, listBuiltins } from '../builtin/builtinRegi
 import { loadConfigFile, resolveSecretReferences } from '../config/configFile';
 import { AirbyteError } from '../errors';
 import { DockerExecutor } from '../executors/dockerExecutor';
-import type { Executor, InstallProgress } from '../executors/executor';
+import type { InstallProgress } from '../executors/executor';
 import { LocalExecutor } from '../executors/localExecutor';
-import type { ConnectorSpecification, JsonObject } from '../protocol/messages';
+import type { JsonObject } from '../protocol/messages';
 import { loadRegistry } from '../registry/registry';
 import type { ConnectorType, RegistryEntry, RegistryLookup } from '../registry/registryTypes';
-import type { ConnectorTimeouts } from './connector';
+import type { ConnectorInit, ConnectorTimeouts } from './connector';
 import { Destination, Source } from './connector';
 
 export interface GetConnectorOptions {
@@ -102,20 +102,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-interface Resolved {
-  name: string;
-  executor: Executor;
-  config: JsonObject;
-  secretValues: string[];
-  knownSpec?: ConnectorSpecification;
-  entry?: RegistryEntry;
-  installIfMissing?: boolean;
-  onInstallProgress?: (p: InstallProgress) => void;
-  timeouts?: ConnectorTimeouts;
-  configPath?: string;
-}
-
-async function resolveConnector(name: string, type: ConnectorType, options: GetConnectorOptions): Promise<Resolved> {
+async function resolveConnector(name: string, type: ConnectorType, options: GetConnectorOptions): Promise<Omit<ConnectorInit, 'type'>> {
   const { config, resolvedValues } = resolveSecretReferences(options.config ?? {}, options.env ?? process.env);
   const common = {
     config,
