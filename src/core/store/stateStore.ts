@@ -54,16 +54,9 @@ export interface RunStreamStats {
   status?: string;
 }
 
-export interface RunRecord {
+/** A run as recorded: what it was started with ({@link NewRun}), then how it went. */
+export interface RunRecord extends Omit<NewRun, 'startedAt'> {
   id: number;
-  kind: RunKind;
-  source: string;
-  sourceId: string;
-  destination?: string;
-  destinationId?: string;
-  streams: string[];
-  strategy?: string;
-  mode?: string;
   startedAt: number;
   endedAt?: number;
   status: RunStatus;
