@@ -6,8 +6,8 @@
 import type { Readable } from 'node:stream';
 import { AirbyteError } from '../errors';
 import type { ExecuteRequest, Executor, ExitInfo, RunningConnector } from '../executors/executor';
-import type { DecodedMessage } from '../protocol/lineCodec';
-import { LineDecoder, decodeBatches, isDecodedMessage } from '../protocol/lineCodec';
+import type { DecodedMessage, DecodedRecordLine, RoutedItem } from '../protocol/lineCodec';
+import { LineDecoder, decodeBatches, decodeRoutedBatches, isDecodedMessage, isDecodedRecordLine } from '../protocol/lineCodec';
 import type { AirbyteErrorTraceMessage, AirbyteLogLevel } from '../protocol/messages';
 import { SecretMasker } from '../secrets';
 
@@ -49,6 +49,13 @@ export interface ConnectorRun {
    * read. Iterate once. Breaking out early discards the rest of stdout but lets the process finish.
    */
   batches(): AsyncIterable<DecodedMessage[]>;
+  /**
+   * The same as {@link batches}, for callers that forward RECORD lines without reading their data:
+   * a RECORD line whose stream can be read without parsing it comes as a {@link DecodedRecordLine}
+   * (stream, namespace, exact line), sparing a JSON.parse per record; every other message is
+   * parsed as in `batches()`. Iterate once (either this or `batches()`).
+   */
+  routedBatches(): AsyncIterable<Array<DecodedMessage | DecodedRecordLine>>;
   /** The same messages one at a time. */
   messages(): AsyncIterable<DecodedMessage>;
   /** Reads and discards stdout, for callers that only want the outcome. */
@@ -150,7 +157,15 @@ export function runConnector(executor: Executor, request: ExecuteRequest, option
     return { exitCode: 0, logTail: [...tail], messageCount };
   };
 
-  async function* batches(): AsyncGenerator<DecodedMessage[]> {
+  function batches(): AsyncGenerator<DecodedMessage[]> {
+    return follow(decodeBatches) as AsyncGenerator<DecodedMessage[]>;
+  }
+
+  function routedBatches(): AsyncGenerator<Array<DecodedMessage | DecodedRecordLine>> {
+    return follow(decodeRoutedBatches);
+  }
+
+  async function* follow(decode: (source: AsyncIterable<Uint8Array | string>) => AsyncIterable<RoutedItem[]>): AsyncGenerator<Array<DecodedMessage | DecodedRecordLine>> {
     if (consumed) throw new Error('runConnector: stdout can be consumed only once');
     consumed = true;
     let running: RunningConnector;
@@ -165,9 +180,14 @@ export function runConnector(executor: Executor, request: ExecuteRequest, option
     let stopped = false;
     try {
       // Not destroying stdout on an early break: the process must be able to finish writing.
-      for await (const items of decodeBatches(running.stdout.iterator({ destroyOnReturn: false }))) {
-        const out: DecodedMessage[] = [];
+      for await (const items of decode(running.stdout.iterator({ destroyOnReturn: false }))) {
+        const out: Array<DecodedMessage | DecodedRecordLine> = [];
         for (const item of items) {
+          if (isDecodedRecordLine(item)) {
+            messageCount++;
+            out.push(item);
+            continue;
+          }
           if (!isDecodedMessage(item)) {
             log('INFO', item.log, 'stdout');
             continue;
@@ -211,6 +231,7 @@ export function runConnector(executor: Executor, request: ExecuteRequest, option
 
   return {
     batches,
+    routedBatches,
     messages,
     done,
     async drain() {

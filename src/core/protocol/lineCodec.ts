@@ -26,6 +26,28 @@ export interface DecodedLog {
 
 export type DecodedItem = DecodedMessage | DecodedLog;
 
+/** Where a RECORD goes: what {@link routeOfRecordLine} reads from a line without parsing it. */
+export interface RecordRoute {
+  stream: string;
+  namespace?: string;
+}
+
+/**
+ * A RECORD line that was routed but not parsed (see {@link RoutingLineDecoder}): its stream and
+ * namespace, and the exact line text to forward.
+ */
+export interface DecodedRecordLine {
+  route: RecordRoute;
+  raw: string;
+}
+
+/** What a {@link RoutingLineDecoder} yields. */
+export type RoutedItem = DecodedItem | DecodedRecordLine;
+
+export function isDecodedRecordLine(item: RoutedItem): item is DecodedRecordLine {
+  return (item as DecodedRecordLine).route !== undefined;
+}
+
 export function isDecodedMessage(item: DecodedItem): item is DecodedMessage {
   return (item as DecodedMessage).message !== undefined;
 }
@@ -43,15 +65,8 @@ const OPEN_BRACE = 0x7b;
 // V8's string limit is 2^29 - 24 characters; a longer line could not be decoded at all.
 const DEFAULT_MAX_LINE_BYTES = 512 * 1024 * 1024;
 
-/**
- * Incremental decoder: feed it chunks, get back the items completed by each chunk.
- *
- * Bytes of an unfinished line are kept as a list of chunks and concatenated once, when the line
- * ends, so a single 100 MB line costs one copy rather than one per chunk. Decoding happens only
- * over whole lines, so a multi-byte UTF-8 character split across chunks is never broken; bytes
- * that are not valid UTF-8 become U+FFFD.
- */
-export class LineDecoder {
+/** Splits chunks into whole lines (see {@link LineDecoder}); subclasses say what a line becomes. */
+abstract class LineSplitter<T> {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private readonly maxLineBytes: number;
@@ -61,10 +76,13 @@ export class LineDecoder {
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   }
 
+  /** Decodes one line (its line ending removed) into `out`. */
+  protected abstract decode(line: string, out: T[]): void;
+
   /** Decodes every line that `chunk` completes. */
-  push(chunk: Uint8Array | string): DecodedItem[] {
+  push(chunk: Uint8Array | string): T[] {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const out: DecodedItem[] = [];
+    const out: T[] = [];
     const lastNewline = buf.lastIndexOf(NEWLINE);
     if (lastNewline < 0) {
       this.keep(buf);
@@ -83,7 +101,7 @@ export class LineDecoder {
       if (lastNewline - start > this.maxLineBytes) {
         for (const line of splitBytesLines(buf.subarray(start, lastNewline))) this.decodeLineBuffer(line, out);
       } else {
-        for (const line of buf.toString('utf8', start, lastNewline).split('\n')) decodeLine(line, out);
+        for (const line of buf.toString('utf8', start, lastNewline).split('\n')) this.decode(line, out);
       }
     }
     if (lastNewline + 1 < buf.length) this.keep(buf.subarray(lastNewline + 1));
@@ -91,8 +109,8 @@ export class LineDecoder {
   }
 
   /** Decodes what is left at end of input (a last line without a newline). */
-  end(): DecodedItem[] {
-    const out: DecodedItem[] = [];
+  end(): T[] {
+    const out: T[] = [];
     if (this.pendingBytes > 0 || this.oversized) this.flushPending(out);
     return out;
   }
@@ -114,9 +132,12 @@ export class LineDecoder {
     this.pendingBytes += buf.length;
   }
 
-  private flushPending(out: DecodedItem[]): void {
+  /** What an oversized line is reported as. */
+  protected abstract tooLong(bytes: number): T;
+
+  private flushPending(out: T[]): void {
     if (this.oversized) {
-      out.push({ log: `[a line of ${this.pendingBytes} bytes was too long to decode and was skipped]` });
+      out.push(this.tooLong(this.pendingBytes));
     } else {
       const line = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
       this.decodeLineBuffer(line, out);
@@ -126,13 +147,101 @@ export class LineDecoder {
     this.oversized = false;
   }
 
-  private decodeLineBuffer(line: Buffer, out: DecodedItem[]): void {
+  private decodeLineBuffer(line: Buffer, out: T[]): void {
     if (line.length > this.maxLineBytes) {
-      out.push({ log: `[a line of ${line.length} bytes was too long to decode and was skipped]` });
+      out.push(this.tooLong(line.length));
       return;
     }
-    decodeLine(line.toString('utf8'), out);
+    this.decode(line.toString('utf8'), out);
   }
+}
+
+const tooLongLog = (bytes: number): DecodedLog => ({ log: `[a line of ${bytes} bytes was too long to decode and was skipped]` });
+
+/**
+ * Incremental decoder: feed it chunks, get back the items completed by each chunk.
+ *
+ * Bytes of an unfinished line are kept as a list of chunks and concatenated once, when the line
+ * ends, so a single 100 MB line costs one copy rather than one per chunk. Decoding happens only
+ * over whole lines, so a multi-byte UTF-8 character split across chunks is never broken; bytes
+ * that are not valid UTF-8 become U+FFFD.
+ */
+export class LineDecoder extends LineSplitter<DecodedItem> {
+  protected decode(line: string, out: DecodedItem[]): void {
+    decodeLine(line, out);
+  }
+
+  protected tooLong(bytes: number): DecodedItem {
+    return tooLongLog(bytes);
+  }
+}
+
+/**
+ * A {@link LineDecoder} for callers that forward RECORD lines without reading their data (a
+ * source streamed into a destination): a RECORD line whose stream can be read with certainty
+ * without parsing it (see {@link routeOfRecordLine}) comes out as a {@link DecodedRecordLine};
+ * every other line, and every other message type, is decoded exactly as {@link LineDecoder} does.
+ */
+export class RoutingLineDecoder extends LineSplitter<RoutedItem> {
+  protected decode(rawLine: string, out: RoutedItem[]): void {
+    const line = rawLine.charCodeAt(rawLine.length - 1) === 13 ? rawLine.slice(0, -1) : rawLine;
+    const route = routeOfRecordLine(line);
+    if (route) out.push({ route, raw: line });
+    else decodeLine(line, out);
+  }
+
+  protected tooLong(bytes: number): RoutedItem {
+    return tooLongLog(bytes);
+  }
+}
+
+const RECORD_PREFIX = '{"type":"RECORD","record":{';
+const STREAM_KEY = '"stream":"';
+const NAMESPACE_KEY = '"namespace":"';
+// Anything after the route that could change what JSON.parse would make of the line: a repeated
+// key (the last one wins in JSON.parse) or a \u escape (which could spell one of these keys).
+const AMBIGUOUS_AFTER_ROUTE = /"(?:type|record|stream|namespace)"|\\u/g;
+
+/**
+ * The stream (and namespace) of a RECORD line, read without parsing the line, or undefined when
+ * that cannot be done with certainty; the caller then parses the line. Certain means: the line
+ * starts exactly with `{"type":"RECORD","record":{` followed by `"stream":"…"` (or
+ * `"namespace":"…","stream":"…"`) holding plain strings (no escapes, no control characters),
+ * ends with `}`, and nothing after the route repeats one of these keys or uses a \u escape. On
+ * every line JSON.parse accepts, a defined result equals what parsing would give. A line that
+ * starts like a RECORD but is broken further on is not detected (the destination, which parses
+ * every line, reports it); a line cut short almost always fails the final `}` check.
+ */
+export function routeOfRecordLine(line: string): RecordRoute | undefined {
+  if (!line.startsWith(RECORD_PREFIX) || line.charCodeAt(line.length - 1) !== 0x7d) return undefined;
+  let pos = RECORD_PREFIX.length;
+  let namespace: string | undefined;
+  if (line.startsWith(NAMESPACE_KEY, pos)) {
+    const end = plainStringEnd(line, pos + NAMESPACE_KEY.length);
+    if (end < 0 || line.charCodeAt(end + 1) !== 0x2c) return undefined;
+    namespace = line.slice(pos + NAMESPACE_KEY.length, end);
+    pos = end + 2;
+  }
+  if (!line.startsWith(STREAM_KEY, pos)) return undefined;
+  const end = plainStringEnd(line, pos + STREAM_KEY.length);
+  if (end < 0) return undefined;
+  const next = line.charCodeAt(end + 1);
+  if (next !== 0x2c && next !== 0x7d) return undefined;
+  AMBIGUOUS_AFTER_ROUTE.lastIndex = end + 1;
+  if (AMBIGUOUS_AFTER_ROUTE.test(line)) return undefined;
+  const stream = line.slice(pos + STREAM_KEY.length, end);
+  return namespace === undefined ? { stream } : { stream, namespace };
+}
+
+/** Index of the closing quote of a string starting at `from` without escapes or control characters, else -1. */
+function plainStringEnd(line: string, from: number): number {
+  const end = line.indexOf('"', from);
+  if (end < 0) return -1;
+  for (let i = from; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 0x5c || c < 0x20) return -1;
+  }
+  return end;
 }
 
 function splitBytesLines(buf: Buffer): Buffer[] {
@@ -146,7 +255,7 @@ function splitBytesLines(buf: Buffer): Buffer[] {
   return lines;
 }
 
-function decodeLine(rawLine: string, out: DecodedItem[]): void {
+function decodeLine(rawLine: string, out: { push(item: DecodedItem): unknown }): void {
   const line = rawLine.charCodeAt(rawLine.length - 1) === 13 ? rawLine.slice(0, -1) : rawLine;
   if (line.length === 0) return;
   // Only a line that starts with "{" (after blanks) can be a message; skip JSON.parse for the rest.
@@ -172,7 +281,15 @@ function decodeLine(rawLine: string, out: DecodedItem[]): void {
  * one line. Reading is pulled by the consumer, so a slow consumer slows the producer down.
  */
 export async function* decodeBatches(source: AsyncIterable<Uint8Array | string>, options?: LineDecoderOptions): AsyncGenerator<DecodedItem[]> {
-  const decoder = new LineDecoder(options);
+  yield* decodeWith(new LineDecoder(options), source);
+}
+
+/** The same as {@link decodeBatches} with a {@link RoutingLineDecoder}: RECORD lines routed, not parsed. */
+export async function* decodeRoutedBatches(source: AsyncIterable<Uint8Array | string>, options?: LineDecoderOptions): AsyncGenerator<RoutedItem[]> {
+  yield* decodeWith(new RoutingLineDecoder(options), source);
+}
+
+async function* decodeWith<T>(decoder: LineSplitter<T>, source: AsyncIterable<Uint8Array | string>): AsyncGenerator<T[]> {
   for await (const chunk of source) {
     const items = decoder.push(chunk);
     if (items.length > 0) yield items;
