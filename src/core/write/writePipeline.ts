@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { ConnectorLogLine, ConnectorRun } from '../connectors/connectorProcess';
 import type { Connector, Destination, Source } from '../connectors/connector';
 import { AirbyteError, abortedError, isAirbyteError } from '../errors';
+import { isDecodedRecordLine } from '../protocol/lineCodec';
 import type { AirbyteMessage, AirbyteStateMessage, ConnectorSpecification, JsonObject } from '../protocol/messages';
 import { message as build, streamKey } from '../protocol/messages';
 import type { SecretMasker } from '../secrets';
@@ -26,7 +27,7 @@ import type { StreamPlan } from './catalogBuilder';
 import { buildConfiguredCatalog } from './catalogBuilder';
 import { writeBackConnectorConfig } from './configWriteBack';
 import { connectorIdentity } from './connectorIdentity';
-import type { WriteProgress } from './progressTracker';
+import type { StreamProgress, WriteProgress } from './progressTracker';
 import { ProgressTracker } from './progressTracker';
 import { PendingStates, latestRows, stateStreams, statesToOffer } from './stateManager';
 import type { StreamResult, WriteMode, WriteResult } from './writeResult';
@@ -442,27 +443,40 @@ async function streamThrough(
   async function* input(): AsyncGenerator<string> {
     started = true;
     try {
-      for await (const batch of sourceRun.batches()) {
+      // RECORD lines come routed but unparsed (only their stream is needed to count and forward
+      // them); consecutive records of one stream share one lookup of their counters.
+      for await (const batch of sourceRun.routedBatches()) {
         const parts: string[] = [];
-        for (const { message: m, raw } of batch) {
-          if (m.type === 'RECORD') {
-            const k = recordStream(m);
-            if (!keys.has(k)) continue;
-            parts.push(raw);
-            const s = tracker.stream(k);
-            s.recordsRead++;
-            s.recordsSent++;
-            s.bytesRead += raw.length + 1;
-            s.bytesSent += raw.length + 1;
-          } else if (m.type === 'STATE') {
-            if (!coversSelected(m.state, keys)) continue;
-            parts.push(raw);
-            pending.push(m.state, sentCounts());
-          } else if (m.type === 'CONTROL') {
-            await handleControl(ctx, source, m);
-          } else {
-            onTrace(tracker, m);
+        let lastKey: string | undefined;
+        let counts: StreamProgress | undefined;
+        for (const item of batch) {
+          const raw = item.raw;
+          let k: string;
+          if (isDecodedRecordLine(item)) k = streamKey({ name: item.route.stream, namespace: item.route.namespace });
+          else if (item.message.type === 'RECORD') k = recordStream(item.message);
+          else {
+            const m = item.message;
+            if (m.type === 'STATE') {
+              if (!coversSelected(m.state, keys)) continue;
+              parts.push(raw);
+              pending.push(m.state, sentCounts());
+            } else if (m.type === 'CONTROL') {
+              await handleControl(ctx, source, m);
+            } else {
+              onTrace(tracker, m);
+            }
+            continue;
           }
+          if (k !== lastKey) {
+            lastKey = k;
+            counts = keys.has(k) ? tracker.stream(k) : undefined;
+          }
+          if (!counts) continue;
+          parts.push(raw);
+          counts.recordsRead++;
+          counts.recordsSent++;
+          counts.bytesRead += raw.length + 1;
+          counts.bytesSent += raw.length + 1;
         }
         if (parts.length) yield `${parts.join('\n')}\n`;
       }
