@@ -59,8 +59,8 @@ function source(env: SourceEnv): Promise<Source> {
   });
 }
 
-function destination(localDir: string, config: JsonObject = {}, refreshes = false): Promise<Destination> {
-  return getDestination('destination-test', { registry: registry(refreshes), config: { api_key: SECRET, ...config }, localDir });
+function destination(localDir: string, config: JsonObject = {}, refreshes = false, env?: NodeJS.ProcessEnv): Promise<Destination> {
+  return getDestination('destination-test', { registry: registry(refreshes), config: { api_key: SECRET, ...config }, localDir, env });
 }
 
 async function rows(localDir: string, stream: string): Promise<JsonObject[]> {
@@ -155,8 +155,13 @@ describe('failures', () => {
     it(`the destination SIGKILLed mid-write (${mode}): failed run, state at the last confirmed point, a rerun completes with nothing lost and no duplicates`, async () => {
       const { localDir, store } = await workspace(`kill-${mode}`);
       const count = 20_000;
+      // The destination stops reading after `fault_after` records and hangs until it is killed, so
+      // it can never finish before the kill lands (the cache mode replays fast). The fault comes
+      // from the environment: the config, hence the destination's identity and state, is the same
+      // for the rerun, which gets no fault.
+      const config = { flush_every: 200, fault: '${env:TEST_FAULT}', fault_after: 5_000 };
       try {
-        const dst = await destination(localDir, { flush_every: 200 });
+        const dst = await destination(localDir, config, false, { TEST_FAULT: 'hang' });
         const killState = { killed: false };
         let killing: Promise<void> | undefined;
         const error = await write(mode, await source({ count, stateEvery: 500 }), dst, store, 'auto', ['users', 'orders'], {
@@ -180,7 +185,9 @@ describe('failures', () => {
         const cursor = (users?.state.stream?.stream_state as { cursor?: number } | undefined)?.cursor ?? 0;
         assert.ok(cursor < count, 'state stays at the last confirmed point');
 
-        const rerun = await write(mode, await source({ count, stateEvery: 500 }), dst, store, 'auto', ['users', 'orders']);
+        assert.ok(failed.recordsConfirmed <= 5_000, `nothing past what the destination received was confirmed (${failed.recordsConfirmed})`);
+
+        const rerun = await write(mode, await source({ count, stateEvery: 500 }), await destination(localDir, config, false, { TEST_FAULT: 'none' }), store, 'auto', ['users', 'orders']);
         assert.ok(byStream(rerun).users.recordsSent <= count - cursor, 'the rerun sends only what was not confirmed');
         for (const stream of ['users', 'orders']) {
           const got = await rows(localDir, stream);
