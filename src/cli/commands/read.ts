@@ -5,7 +5,7 @@ import type { CliCommand } from '../cliIo';
 import { parseCommandArgs, UsageError } from '../cliIo';
 import { REF_OPTIONS, REF_USAGE, resolveRef } from '../resolveRef';
 import { installProgressPrinter } from './installProgress';
-import { defaultStorePath, formatBytes, formatDuration, parseStreams, progressPrinter, summaryTable } from './runOutput';
+import { defaultStorePath, formatBytes, formatCount, formatDuration, parseStreams, progressPrinter, summaryTable } from './runOutput';
 
 export const readCommand: CliCommand = {
   summary: 'Read a source into the workspace cache (incremental)',
@@ -69,7 +69,7 @@ ${REF_USAGE}`,
       io.out(summaryTable(result.streams, false));
       const total = result.streams.reduce((n, s) => n + s.recordsRead, 0);
       const bytes = result.streams.reduce((n, s) => n + s.bytes, 0);
-      io.out(`\nRun ${result.runId} read ${total.toLocaleString('en-US')} new records (${formatBytes(bytes)}) in ${formatDuration(result.durationMs)} into the cache.\nState: ${storePath}`);
+      io.out(`\nRun ${result.runId} read ${formatCount(total)} new records (${formatBytes(bytes)}) in ${formatDuration(result.durationMs)} into the cache.\nState: ${storePath}`);
       io.out(`Write it to a destination with: airbyte-write write --source cache:${result.runId} --destination <ref>${values['state-file'] ? ` --state-file ${storePath}` : ''}`);
       return 0;
     } finally {

@@ -1,4 +1,4 @@
-/** Shared by `write` and `read`: where the store is, live progress, and the end-of-run table. */
+/** Shared by `write`, `read` and `runs`: where the store is, live progress, numbers and tables. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { WriteProgress } from '../../core/write/progressTracker';
@@ -29,7 +29,12 @@ export function parseStreams(value: string | undefined): string[] | undefined {
   return list;
 }
 
-const n = (v: number) => v.toLocaleString('en-US');
+/** A count with thousands separators, the same on every machine (`12,345`). */
+export function formatCount(v: number): string {
+  return v.toLocaleString('en-US');
+}
+
+const n = formatCount;
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -88,7 +93,11 @@ export function summaryTable(streams: StreamResult[], withDestination: boolean):
       ? [s.stream, s.syncMode, s.destinationSyncMode ?? '', n(s.recordsRead), n(s.recordsSent), n(s.recordsConfirmed), formatBytes(s.bytes), s.status]
       : [s.stream, s.syncMode, n(s.recordsRead), formatBytes(s.bytes), s.status],
   );
-  const numeric = (i: number) => (withDestination ? i >= 3 && i <= 6 : i >= 2 && i <= 3);
+  return formatTable(header, rows, (i) => (withDestination ? i >= 3 && i <= 6 : i >= 2 && i <= 3));
+}
+
+/** A plain-text table: a header, a rule of dashes, then the rows; `numeric` columns are right-aligned. */
+export function formatTable(header: string[], rows: string[][], numeric: (column: number) => boolean): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (r: string[]) => r.map((c, i) => (numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');

@@ -6,19 +6,13 @@ import type { CachedReadInfo } from '../../core/write/cachedRead';
 import { listCachedReads } from '../../core/write/cachedRead';
 import type { CliCommand } from '../cliIo';
 import { parseCommandArgs, UsageError } from '../cliIo';
-import { defaultStorePath } from './runOutput';
+import { defaultStorePath, formatCount, formatTable } from './runOutput';
 
-const n = (v: number) => v.toLocaleString('en-US');
+const n = formatCount;
 
 /** `2026-11-26 19:04:05` in UTC: sortable and the same on every machine. */
 function when(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
-}
-
-function table(header: string[], rows: string[][], numeric: (i: number) => boolean): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (r: string[]) => r.map((c, i) => (numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
 }
 
 function runsTable(runs: RunRecord[], cached: Set<number>): string {
@@ -34,7 +28,7 @@ function runsTable(runs: RunRecord[], cached: Set<number>): string {
     when(r.startedAt),
     cached.has(r.id) ? `cache:${r.id}` : '',
   ]);
-  return table(['Run', 'Kind', 'Status', 'Source → Destination', 'Read', 'Sent', 'Confirmed', 'Started (UTC)', 'Write again with'], rows, (i) => i >= 4 && i <= 6);
+  return formatTable(['Run', 'Kind', 'Status', 'Source → Destination', 'Read', 'Sent', 'Confirmed', 'Started (UTC)', 'Write again with'], rows, (i) => i >= 4 && i <= 6);
 }
 
 function cachedTable(reads: CachedReadInfo[]): string {
@@ -46,7 +40,7 @@ function cachedTable(reads: CachedReadInfo[]): string {
     when(r.startedAt),
     r.latestReadRunId !== r.runId ? `cache:${r.latestReadRunId}` : '',
   ]);
-  return table(['Source ref', 'Source', 'Streams (cached records)', 'Records', 'Read at (UTC)', 'Newer read'], rows, (i) => i === 3);
+  return formatTable(['Source ref', 'Source', 'Streams (cached records)', 'Records', 'Read at (UTC)', 'Newer read'], rows, (i) => i === 3);
 }
 
 export const runsCommand: CliCommand = {

@@ -9,7 +9,7 @@ import type { CliCommand } from '../cliIo';
 import { parseCommandArgs, UsageError } from '../cliIo';
 import { resolveRef } from '../resolveRef';
 import { installProgressPrinter } from './installProgress';
-import { defaultStorePath, formatBytes, formatDuration, parseStreams, progressPrinter, summaryTable } from './runOutput';
+import { defaultStorePath, formatBytes, formatCount, formatDuration, parseStreams, progressPrinter, summaryTable } from './runOutput';
 
 export const writeCommand: CliCommand = {
   summary: 'Write data from a source to a destination (incremental, state kept in the workspace)',
@@ -107,7 +107,7 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
       const t = result.totals;
       io.out(
         `\nRun ${result.runId} (${result.mode === 'cache' ? 'through the cache' : result.mode === 'stream' ? 'streamed' : 'replayed'}) succeeded in ${formatDuration(result.durationMs)}: ` +
-          `${t.recordsRead.toLocaleString('en-US')} read, ${t.recordsSent.toLocaleString('en-US')} sent, ${t.recordsConfirmed.toLocaleString('en-US')} confirmed by ${destination.name} (${formatBytes(t.bytes)}).` +
+          `${formatCount(t.recordsRead)} read, ${formatCount(t.recordsSent)} sent, ${formatCount(t.recordsConfirmed)} confirmed by ${destination.name} (${formatBytes(t.bytes)}).` +
           `\nState: ${storePath}`,
       );
       return 0;
