@@ -213,16 +213,16 @@ const AMBIGUOUS_AFTER_ROUTE = /"(?:type|record|stream|namespace)"|\\u/g;
  * every line, reports it); a line cut short almost always fails the final `}` check.
  */
 export function routeOfRecordLine(line: string): RecordRoute | undefined {
-  if (!line.startsWith(RECORD_PREFIX) || line.charCodeAt(line.length - 1) !== 0x7d) return undefined;
+  if (!startsAt(line, RECORD_PREFIX, 0) || line.charCodeAt(line.length - 1) !== 0x7d) return undefined;
   let pos = RECORD_PREFIX.length;
   let namespace: string | undefined;
-  if (line.startsWith(NAMESPACE_KEY, pos)) {
+  if (startsAt(line, NAMESPACE_KEY, pos)) {
     const end = plainStringEnd(line, pos + NAMESPACE_KEY.length);
     if (end < 0 || line.charCodeAt(end + 1) !== 0x2c) return undefined;
     namespace = line.slice(pos + NAMESPACE_KEY.length, end);
     pos = end + 2;
   }
-  if (!line.startsWith(STREAM_KEY, pos)) return undefined;
+  if (!startsAt(line, STREAM_KEY, pos)) return undefined;
   const end = plainStringEnd(line, pos + STREAM_KEY.length);
   if (end < 0) return undefined;
   const next = line.charCodeAt(end + 1);
@@ -231,6 +231,11 @@ export function routeOfRecordLine(line: string): RecordRoute | undefined {
   if (AMBIGUOUS_AFTER_ROUTE.test(line)) return undefined;
   const stream = line.slice(pos + STREAM_KEY.length, end);
   return namespace === undefined ? { stream } : { stream, namespace };
+}
+
+// String.prototype.startsWith is several times slower in V8 than this (measured on Node 20).
+function startsAt(line: string, prefix: string, pos: number): boolean {
+  return line.lastIndexOf(prefix, pos) === pos;
 }
 
 /** Index of the closing quote of a string starting at `from` without escapes or control characters, else -1. */
