@@ -14,6 +14,7 @@ import {
   branchesOf,
   chooseBranch,
   deref,
+  escapePointer,
   examplesOf,
   fieldLabel,
   findDiscriminator,
@@ -340,7 +341,7 @@ function groupProblem(group: Group, root: Schema, config: unknown, branchReporte
       pointer,
       schema,
       options,
-      discriminatorPointer: `${pointer}/${choice.discriminator.property.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+      discriminatorPointer: `${pointer}/${escapePointer(choice.discriminator.property)}`,
       message: `${quoted(choice.value)} is not a valid ${label}; set “${choice.discriminator.property}” to one of: ${describeOptions(options)}`,
     };
   }
@@ -436,7 +437,7 @@ function errorProblem(error: ErrorObject, root: Schema, config: unknown): Schema
       const known = parent ? Object.keys(propertiesOf(root, parent)) : [];
       const near = closest(name, known);
       const hint = near ? `; did you mean “${near}”?` : known.length > 0 ? ` (known fields: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''})` : '';
-      return { kind: 'unknown-property', pointer: `${pointer}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, schema: parent, suggestion: near, message: `Unknown field “${name}”${hint}` };
+      return { kind: 'unknown-property', pointer: `${pointer}/${escapePointer(name)}`, schema: parent, suggestion: near, message: `Unknown field “${name}”${hint}` };
     }
     case 'type': {
       const wanted = typeWords(params.type);
