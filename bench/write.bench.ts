@@ -21,7 +21,7 @@ import { buildConfiguredCatalog } from '../src/core/write/catalogBuilder';
 import type { WriteProgress } from '../src/core/write/progressTracker';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const SOURCE_CONFIG = { record_count: RECORDS, state_every: 10_000 };
 
 const registry: RegistryLookup = {
@@ -134,6 +134,10 @@ async function main(): Promise<void> {
       console.log(`    shell pipe docker run | docker run -i (baseline)   ${fmt(base).padStart(8)}  ${rate(base)}`);
       console.log(`    ours, read → write streamed                          ${fmt(transfer).padStart(8)}  ${rate(transfer)}  ratio ${(transfer / base).toFixed(2)}`);
       console.log(`    ours, whole Destination.write() incl. discover      ${fmt(total).padStart(8)}  ${rate(total)}  ratio ${(total / base).toFixed(2)}`);
+      // Each round runs the pipe and ours back to back, so a round's ratio shares that moment's load
+      // on a busy machine; its median is steadier than the ratio of the two medians.
+      const perRound = o.map((x, i) => x.transferMs / p[i]);
+      console.log(`    per-round ratios ours/pipe: [${perRound.map((x) => x.toFixed(2)).join(', ')}]  median ${median(perRound).toFixed(2)}`);
       console.log(`    rounds (s): pipe=[${p.map((x) => (x / 1000).toFixed(2)).join(', ')}] ours=[${o.map((x) => (x.transferMs / 1000).toFixed(2)).join(', ')}] whole=[${o.map((x) => (x.totalMs / 1000).toFixed(2)).join(', ')}]`);
       if (mode === 'write') headline = transfer / base;
       await rm(localDir, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 // what JSON.parse gives, or the line must be left to JSON.parse.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RoutedItem } from '../../../src/core/protocol/lineCodec';
+import type { DecodedItem, RoutedItem } from '../../../src/core/protocol/lineCodec';
 import { LineDecoder, RoutingLineDecoder, isDecodedMessage, isDecodedRecordLine, routeOfRecordLine } from '../../../src/core/protocol/lineCodec';
 
 // Deterministic, so that a failure can be reproduced.
@@ -154,7 +154,7 @@ describe('RoutingLineDecoder', () => {
     const bytes = Buffer.from(`${lines.join('\n')}\n`);
     const plain = new LineDecoder();
     const routed = new RoutingLineDecoder();
-    const expected = [];
+    const expected: DecodedItem[] = [];
     const got: RoutedItem[] = [];
     // Different chunkings on each side: lines split anywhere must decode the same.
     for (let off = 0; off < bytes.length; off += 4096) expected.push(...plain.push(bytes.subarray(off, off + 4096)));
