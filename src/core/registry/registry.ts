@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AirbyteError, isAirbyteError } from '../errors';
 import type { ConnectorSpecification } from '../protocol/messages';
+import { writeFileAtomic } from '../store/atomicFile';
 import type { ConnectorType, RegistryEntry, RegistryLookup } from './registryTypes';
 
 export const DEFAULT_REGISTRY_URL = 'https://connectors.airbyte.com/files/registries/v0/oss_registry.json';
@@ -304,22 +305,11 @@ async function readCache(base: string, url: string): Promise<{ body: string; met
 // old meta (revalidated next time), never a half-written file.
 async function writeCache(base: string, body: string, meta: CacheMeta): Promise<void> {
   await fs.mkdir(path.dirname(base), { recursive: true });
-  await writeAtomic(`${base}.json`, body);
+  await writeFileAtomic(`${base}.json`, body, 0o666);
   await writeMeta(base, meta);
 }
 
 async function writeMeta(base: string, meta: CacheMeta): Promise<void> {
   await fs.mkdir(path.dirname(base), { recursive: true });
-  await writeAtomic(`${base}.meta.json`, JSON.stringify(meta));
-}
-
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    await fs.writeFile(tmp, text);
-    await fs.rename(tmp, file);
-  } catch (error) {
-    await fs.rm(tmp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(`${base}.meta.json`, JSON.stringify(meta), 0o666);
 }

@@ -12,6 +12,7 @@ import { findBuiltin, isBuiltinName, listBuiltins } from '../builtin/builtinRegi
 import { abortedError, AirbyteError, isAirbyteError } from '../errors';
 import type { ConnectorSpecification } from '../protocol/messages';
 import type { RegistryLookup } from '../registry/registryTypes';
+import { writeFileAtomic } from '../store/atomicFile';
 import type { ConnectorRef, ResolvedSpec, ResolveSpecOptions, RunSpec, SpecProvider } from './specTypes';
 
 export interface SpecResolverOptions {
@@ -187,9 +188,7 @@ export class SpecResolver implements SpecProvider {
     if (!file) return;
     try {
       await fs.mkdir(path.dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      await fs.writeFile(tmp, JSON.stringify({ key, image, imageId: id, savedAt: new Date().toISOString(), spec }));
-      await fs.rename(tmp, file);
+      await writeFileAtomic(file, JSON.stringify({ key, image, imageId: id, savedAt: new Date().toISOString(), spec }), 0o666);
     } catch {
       // An unwritable cache only means the spec is read from the image again next time.
     }
