@@ -11,7 +11,7 @@ import { DockerExecutor } from '../executors/dockerExecutor';
 import type { InstallProgress } from '../executors/executor';
 import { LocalExecutor } from '../executors/localExecutor';
 import type { JsonObject } from '../protocol/messages';
-import { loadRegistry } from '../registry/registry';
+import { loadRegistry, registryLocation } from '../registry/registry';
 import type { ConnectorType, RegistryEntry, RegistryLookup } from '../registry/registryTypes';
 import type { ConnectorInit, ConnectorTimeouts } from './connector';
 import { Destination, Source } from './connector';
@@ -150,12 +150,9 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
 }
 
 async function defaultRegistry(options: GetConnectorOptions): Promise<RegistryLookup> {
-  const location = options.registryLocation;
-  const isUrl = location !== undefined && /^https?:\/\//i.test(location);
   return loadRegistry({
     cacheDir: defaultCacheDir(options.env),
-    url: isUrl ? location : undefined,
-    file: location && !isUrl ? location : undefined,
+    ...registryLocation(options.registryLocation),
     env: options.env,
     signal: options.signal,
   });
