@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parse } from 'jsonc-parser';
 import type { ParseError } from 'jsonc-parser';
 import type { Destination, Source } from '../core/connectors/connector';
-import { getConnectorFromFile, getDestination, getSource, typeFromName } from '../core/connectors/getConnector';
+import { getConnectorFromFile, getDestination, getSource, nameFromImage, typeFromName } from '../core/connectors/getConnector';
 import type { GetConnectorOptions } from '../core/connectors/getConnector';
 import { CONFIG_FILE_SUFFIX } from '../core/config/configFileTypes';
 import { AirbyteError } from '../core/errors';
@@ -87,7 +87,7 @@ export async function resolveRef(ref: string | undefined, values: RefValues, opt
     if (options.type && connector.type !== options.type) throw new UsageError(`${ref} configures a ${connector.type}; this command needs a ${options.type}.`);
     return connector;
   }
-  const name = ref ?? (values.image ? imageName(values.image) : undefined);
+  const name = ref ?? (values.image ? nameFromImage(values.image) : undefined);
   if (!name) throw new UsageError('Name a connector: a *.airbyte.jsonc file, a registry name, or --image IMAGE.');
   const type = options.type ?? typeFromName(name) ?? (values.image ? typeFromName(values.image) : undefined);
   if (!type) throw new UsageError(`Cannot tell whether "${name}" is a source or a destination: use its registry name (source-…/destination-…).`);
@@ -95,12 +95,6 @@ export async function resolveRef(ref: string | undefined, values: RefValues, opt
   const config = values.config ? readConfigArgument(values.config) : undefined;
   const opts: GetConnectorOptions = { ...common, image: values.image, config, baseDir: values.config ? path.dirname(path.resolve(values.config)) : undefined };
   return type === 'source' ? getSource(name, opts) : getDestination(name, opts);
-}
-
-/** `airbyte/destination-duckdb:0.4` → `destination-duckdb`. */
-function imageName(image: string): string {
-  const withoutTag = image.replace(/@.*$/, '').replace(/:[^/:]*$/, '');
-  return withoutTag.split('/').pop() ?? withoutTag;
 }
 
 /** A `--config` file: a plain config object, or a `*.airbyte.jsonc` whose "config" is taken. */

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_FILE_SUFFIX } from '../../core/config/configFileTypes';
-import { defaultCacheDir, getDestination, getSource, typeFromName } from '../../core/connectors/getConnector';
+import { defaultCacheDir, getDestination, getSource, nameFromImage, typeFromName } from '../../core/connectors/getConnector';
 import { isAirbyteError } from '../../core/errors';
 import { getConfigLanguageService } from '../../core/language/configLanguageService';
 import type { ConfigDiagnostic } from '../../core/language/languageTypes';
@@ -121,7 +121,7 @@ function plural(n: number, word: string): string {
 /** Reads a spec from an image through the runtime's connector (pulling the image when missing). */
 function cliRunSpec(io: CliIo, registry: Registry | undefined): RunSpec {
   return async (image, signal) => {
-    const name = image.split('@')[0].replace(/:[^/:]*$/, '').split('/').pop() ?? image;
+    const name = nameFromImage(image);
     const type = registry?.find(name)?.type ?? typeFromName(name) ?? 'destination';
     const options = { image, registry, installIfMissing: true, onInstallProgress: installProgressPrinter(io), signal };
     const connector = type === 'source' ? await getSource(name, options) : await getDestination(name, options);

@@ -71,6 +71,12 @@ export function typeFromName(name: string): ConnectorType | undefined {
   return undefined;
 }
 
+/** The connector name in an image reference: `airbyte/destination-duckdb:0.4` (or `…@sha256:…`) → `destination-duckdb`. */
+export function nameFromImage(image: string): string {
+  const withoutTag = image.replace(/@.*$/, '').replace(/:[^/:]*$/, '');
+  return withoutTag.split('/').pop() ?? withoutTag;
+}
+
 /**
  * A connector from a `*.airbyte.jsonc` file: its connector, version/image, network, `localDir`
  * and config; `options` may add or override (e.g. `installIfMissing`, `registry`).

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { getConnectorFromFile, getDestination, getSource, typeFromName } from '../../../src/core/connectors/getConnector';
+import { getConnectorFromFile, getDestination, getSource, nameFromImage, typeFromName } from '../../../src/core/connectors/getConnector';
 import { isAirbyteError } from '../../../src/core/errors';
 import { loadRegistryFile } from '../../../src/core/registry/registry';
 import type { Registry } from '../../../src/core/registry/registry';
@@ -61,6 +61,13 @@ describe('getDestination / getSource', () => {
     assert.equal(typeFromName('airbyte/destination-duckdb:0.6.0'), 'destination');
     assert.equal(typeFromName('builtin:jsonl'), 'destination');
     assert.equal(typeFromName('my-connector'), undefined);
+  });
+
+  it('names the connector of an image reference, whatever its registry, tag or digest', () => {
+    assert.equal(nameFromImage('airbyte/destination-duckdb:0.4'), 'destination-duckdb');
+    assert.equal(nameFromImage('localhost:5000/team/source-x:1.2@sha256:0123abcd'), 'source-x');
+    assert.equal(nameFromImage('localhost:5000/destination-y'), 'destination-y');
+    assert.equal(nameFromImage('source-z'), 'source-z');
   });
 });
 
