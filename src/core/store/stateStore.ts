@@ -271,7 +271,7 @@ export class StateStore {
   }
 
   private migrate(): void {
-    const version = num(rows(this.db, 'PRAGMA user_version')[0]?.user_version);
+    const version = this.schemaVersion;
     if (version > MIGRATIONS.length) {
       throw new AirbyteError('STORE_CORRUPT', {
         message: `The state store ${this.path} was written by a newer version of airbyte-write (schema ${version}, this one knows ${MIGRATIONS.length}).`,
@@ -280,16 +280,10 @@ export class StateStore {
       });
     }
     for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.run('BEGIN');
-      try {
+      this.transaction(() => {
         MIGRATIONS[v](this.db);
         this.db.run(`PRAGMA user_version = ${v + 1}`);
-        this.db.run('COMMIT');
-      } catch (error) {
-        this.db.run('ROLLBACK');
-        throw error;
-      }
-      this.dirty = true;
+      });
     }
   }
 
