@@ -56,7 +56,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 
 function reportError(error: unknown, command: CliCommand, io: CliIo): number {
   if (error instanceof UsageError || isAirbyteError(error, 'USAGE')) {
-    io.err(`${(error as Error).message}\n\n${command.usage}`);
+    // A core USAGE error's guidance says what to give instead (e.g. the cached reads there are).
+    const guidance = error instanceof AirbyteError ? error.guidance : undefined;
+    io.err(`${error.message}${guidance ? ` ${guidance}` : ''}\n\n${command.usage}`);
     return 2;
   }
   if (error instanceof AirbyteError) {

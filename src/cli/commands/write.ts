@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Destination, Source } from '../../core/connectors/connector';
-import { isAirbyteError } from '../../core/errors';
 import { StateStore } from '../../core/store/stateStore';
 import { CACHE_REF_PREFIX, openCachedRead, parseCacheRef } from '../../core/write/cachedRead';
 import type { ReadResult } from '../../core/write/writeResult';
@@ -78,14 +77,8 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
     const storePath = path.resolve(values['state-file'] ?? defaultStorePath(source ? values.source : values.destination));
     const store = await StateStore.open({ path: storePath, purpose: `airbyte-write write ${source?.name ?? values.source} → ${destination.name}`, onWarning: (w) => io.err(`warning: ${w}`) });
     try {
-      let input: Source | ReadResult;
-      try {
-        input = source ?? openCachedRead(store, cachedRunId!);
-      } catch (error) {
-        // A wrong run id is a usage error (exit 2); its guidance names the cached reads there are.
-        if (isAirbyteError(error, 'USAGE')) throw new UsageError(`${error.message} ${error.guidance ?? ''}`.trim());
-        throw error;
-      }
+      // A wrong run id is a USAGE error (exit 2) whose guidance names the cached reads there are.
+      const input: Source | ReadResult = source ?? openCachedRead(store, cachedRunId!);
       const result = await destination.write(input, {
         store,
         streams,
