@@ -452,7 +452,7 @@ async function streamThrough(
         for (const item of batch) {
           const raw = item.raw;
           let k: string;
-          if (isDecodedRecordLine(item)) k = streamKey({ name: item.route.stream, namespace: item.route.namespace });
+          if (isDecodedRecordLine(item)) k = item.route.namespace ? `${item.route.namespace}.${item.route.stream}` : item.route.stream;
           else if (item.message.type === 'RECORD') k = recordStream(item.message);
           else {
             const m = item.message;
