@@ -10,18 +10,7 @@ import { validateConfigDocument } from '../../../src/core/language/configValidat
 import type { Range } from '../../../src/core/language/languageTypes';
 import type { ConnectorSpecification } from '../../../src/core/protocol/messages';
 import { configFileText, lineColOf, loadSpec, specNames, topLevelOneOfs, validConfig } from '../spec/specFixtures';
-
-/** mulberry32: small, seedable, good enough to pick mutations reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../prng';
 
 type S = Record<string, unknown>;
 interface Base {

@@ -4,18 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DecodedItem, RoutedItem } from '../../../src/core/protocol/lineCodec';
 import { LineDecoder, RoutingLineDecoder, isDecodedMessage, isDecodedRecordLine, routeOfRecordLine } from '../../../src/core/protocol/lineCodec';
-
-// Deterministic, so that a failure can be reproduced.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../prng';
 
 const TRICKY_NAMES = ['users', '', 'a.b', 'with space', 'quote"inside', 'back\\slash', 'tab\there', 'new\nline', 'Zoë 日本 😀', 'stream', 'type', '"stream":"x"', '\u0000nul', 'ends\\', '/slash', 'RECORD', '}', '{'];
 const TRICKY_KEYS = ['type', 'stream', 'namespace', 'record', 'data', 'id', 'emitted_at', 'stre\\u0061m'];
