@@ -45,27 +45,27 @@ export interface StoredState {
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type RunKind = 'write' | 'read';
 
-export interface RunStreamStats {
-  stream: string;
+/** What a run moved, per stream or in total (a run's totals are the sums of its streams'). */
+export interface RunCounts {
   recordsRead: number;
   recordsSent: number;
   recordsConfirmed: number;
   bytes: number;
+}
+
+export interface RunStreamStats extends RunCounts {
+  stream: string;
   status?: string;
 }
 
 /** A run as recorded: what it was started with ({@link NewRun}), then how it went. */
-export interface RunRecord extends Omit<NewRun, 'startedAt'> {
+export interface RunRecord extends Omit<NewRun, 'startedAt'>, RunCounts {
   id: number;
   startedAt: number;
   endedAt?: number;
   status: RunStatus;
   /** Already secret-masked by the caller. */
   error?: string;
-  recordsRead: number;
-  recordsSent: number;
-  recordsConfirmed: number;
-  bytes: number;
   streamStats: RunStreamStats[];
 }
 
@@ -421,7 +421,7 @@ export class StateStore {
 
   /** Records the outcome of a run with its per-stream counts. `error` must already be masked. */
   finishRun(id: number, outcome: { status: RunStatus; error?: string; endedAt?: number; streams: RunStreamStats[] }): void {
-    const total = (k: keyof Omit<RunStreamStats, 'stream' | 'status'>) => outcome.streams.reduce((n, s) => n + s[k], 0);
+    const total = (k: keyof RunCounts) => outcome.streams.reduce((n, s) => n + s[k], 0);
     this.transaction(() => {
       this.db.run('UPDATE runs SET ended_at = ?, status = ?, error = ?, records_read = ?, records_sent = ?, records_confirmed = ?, bytes = ? WHERE id = ?', [
         outcome.endedAt ?? Date.now(),
