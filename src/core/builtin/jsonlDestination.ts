@@ -130,32 +130,35 @@ async function run(ctx: ProgramContext): Promise<void> {
     case 'spec':
       await ctx.emit({ type: 'SPEC', spec: JSONL_SPEC });
       return;
-    case 'check':
+    case 'check': {
+      const folder = await outputFolder(ctx);
+      await ctx.emit({ type: 'CONNECTION_STATUS', connectionStatus: 'problem' in folder ? { status: 'FAILED', message: folder.problem } : { status: 'SUCCEEDED' } });
+      return;
+    }
     case 'write': {
-      const p = ctx.config.destination_path;
-      let problem: string | undefined;
-      const dir = typeof p === 'string' && p ? resolveLocalPath(ctx.baseDir, p) : undefined;
-      if (!dir) problem = '"destination_path" must name the folder to write, e.g. "out/jsonl".';
-      else {
-        try {
-          await fs.mkdir(dir, { recursive: true });
-          await fs.access(dir, fs.constants.W_OK);
-        } catch (error) {
-          problem = `Cannot write to ${dir}: ${(error as Error).message}`;
-        }
-      }
-      if (ctx.command === 'check') {
-        await ctx.emit({ type: 'CONNECTION_STATUS', connectionStatus: problem ? { status: 'FAILED', message: problem } : { status: 'SUCCEEDED' } });
-        return;
-      }
-      if (problem || !dir) throw new BuiltinFailure(problem ?? 'no folder', 'config_error');
+      const folder = await outputFolder(ctx);
+      if ('problem' in folder) throw new BuiltinFailure(folder.problem, 'config_error');
       // Committing is an fsync of the open files: cheap enough to confirm every STATE at once.
-      await runDestinationLoop(ctx, new JsonlWriter(dir), { commitEveryMs: 0 });
+      await runDestinationLoop(ctx, new JsonlWriter(folder.dir), { commitEveryMs: 0 });
       return;
     }
     default:
       throw new BuiltinFailure(`builtin:jsonl is a destination; it cannot "${ctx.command}".`, 'config_error');
   }
+}
+
+/** The folder to write (created if missing), or why it cannot be used: the check's answer, a write's failure. */
+async function outputFolder(ctx: ProgramContext): Promise<{ dir: string } | { problem: string }> {
+  const p = ctx.config.destination_path;
+  if (typeof p !== 'string' || p.length === 0) return { problem: '"destination_path" must name the folder to write, e.g. "out/jsonl".' };
+  const dir = resolveLocalPath(ctx.baseDir, p);
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.access(dir, fs.constants.W_OK);
+  } catch (error) {
+    return { problem: `Cannot write to ${dir}: ${(error as Error).message}` };
+  }
+  return { dir };
 }
 
 export const jsonlDestination: BuiltinConnector = {
