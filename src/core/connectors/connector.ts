@@ -8,6 +8,9 @@ import type { ExecuteRequest, Executor, InstallProgress } from '../executors/exe
 import type { AirbyteCatalog, AirbyteConnectionStatus, ConnectorSpecification, JsonObject, MessageOf } from '../protocol/messages';
 import type { ConnectorType, RegistryEntry } from '../registry/registryTypes';
 import { SecretMasker, collectSecretValues } from '../secrets';
+import { parsePointer } from '../spec/schemaNavigation';
+import type { SchemaProblem } from '../spec/specValidator';
+import { assertValidConfig } from '../spec/specValidator';
 import type { ConnectorLogLine, ConnectorRun, RunConnectorOptions } from './connectorProcess';
 import { runConnector } from './connectorProcess';
 import type { PipelineOptions } from '../write/writePipeline';
@@ -179,7 +182,10 @@ export class Connector {
    */
   async start(request: Omit<ExecuteRequest, 'signal'>, options: Omit<RunConnectorOptions, 'masker' | 'connectorName'> = {}): Promise<ConnectorRun> {
     await this.ensureReady(options.signal);
-    if (request.config !== undefined) await this.secretsKnown({ signal: options.signal });
+    if (request.config !== undefined) {
+      await this.secretsKnown({ signal: options.signal });
+      this.assertConfigMatchesSpec();
+    }
     return runConnector(this.executor, request, { ...options, masker: this.secretMasker, connectorName: this.name });
   }
 
@@ -191,6 +197,30 @@ export class Connector {
   protected async secretsKnown(options: CommandOptions): Promise<void> {
     if (this.specIfKnown() || Object.keys(this.config).length === 0) return;
     await this.spec({ signal: options.signal, onLog: options.onLog });
+  }
+
+  /**
+   * A config that fails its spec is stopped here, before a connector (or a whole sync) starts, with
+   * every problem named; connectors' own answers to a bad config are often a bare stack trace.
+   * A value resolved from `${env:…}` / `secret_reference::…` is always text: whether a number held
+   * in one is acceptable is left to the connector (the editor flags it).
+   */
+  private assertConfigMatchesSpec(): void {
+    const spec = this.specIfKnown();
+    if (!spec) return;
+    const fromReference = (problem: SchemaProblem) => {
+      const value = valueAtPointer(this.config, problem.pointer);
+      return typeof value === 'string' && this.referenceSecrets.includes(value);
+    };
+    try {
+      assertValidConfig(this.config, spec, this.name, fromReference);
+    } catch (error) {
+      if (!isAirbyteError(error, 'CONFIG_INVALID')) throw error;
+      const guidance = this.configPath
+        ? `Fix ${this.configPath} (run "airbyte-write validate ${this.configPath}" for line numbers) and try again.`
+        : error.guidance;
+      throw new AirbyteError('CONFIG_INVALID', { message: this.secretMasker.mask(error.message), guidance, context: error.context });
+    }
   }
 
   protected async single<T extends 'SPEC' | 'CONNECTION_STATUS' | 'CATALOG'>(
@@ -256,4 +286,13 @@ export class Destination extends Connector {
   write(sourceData: Source | ReadResult, options: PipelineOptions = {}): Promise<WriteResult> {
     return writeToDestination(sourceData, this, options);
   }
+}
+
+function valueAtPointer(root: unknown, pointer: string): unknown {
+  let value = root;
+  for (const key of parsePointer(pointer)) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
 }

@@ -166,9 +166,17 @@ export function validateConfig(config: unknown, connectionSpecification: Schema)
   return interpretErrors(validate.errors ?? [], config, root);
 }
 
-/** Throws `CONFIG_INVALID` listing every problem, for hosts about to run a connector. */
-export function assertValidConfig(config: unknown, spec: ConnectorSpecification, connector: string): void {
-  const problems = validateConfig(config, spec.connectionSpecification);
+/**
+ * Throws `CONFIG_INVALID` listing every problem, for hosts about to run a connector.
+ * `ignore` drops problems the caller leaves to the connector (values resolved from references).
+ */
+export function assertValidConfig(
+  config: unknown,
+  spec: ConnectorSpecification,
+  connector: string,
+  ignore?: (problem: SchemaProblem) => boolean,
+): void {
+  const problems = validateConfig(config, spec.connectionSpecification).filter((p) => !ignore?.(p));
   if (problems.length === 0) return;
   throw new AirbyteError('CONFIG_INVALID', {
     message: `The config of ${connector} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n${problems.map((p) => `  ${p.pointer || '/'}: ${p.message}`).join('\n')}`,

@@ -45,7 +45,8 @@ describe('built-in connectors', () => {
       ['purchases', [['id']], ['updated_at']],
     ]);
     const bad = await getSource('builtin:sample', { config: { count: -1 }, baseDir: dir });
-    await assert.rejects(bad.check(), (e: unknown) => isAirbyteError(e, 'CHECK_FAILED') && /count/.test(e.message));
+    // A config that fails the spec never reaches the connector: every problem is named first.
+    await assert.rejects(bad.check(), (e: unknown) => isAirbyteError(e, 'CONFIG_INVALID') && /\/count: Records per stream must be an integer at least 0/.test(e.message));
 
     const read = async (sub: string) => {
       const store = await StateStore.open({ path: path.join(dir, sub, 'state.sqlite') });
