@@ -396,22 +396,14 @@ async function replayFromCache(
     store.setCacheConfirmed(sourceId, destinationId, positions);
     for (const p of plans) if (positions[p.key] !== undefined) tracker.stream(p.key).recordsConfirmed = Math.max(0, positions[p.key] - from[p.key]);
   };
-  let saving: Promise<void> = Promise.resolve();
+  const commits = new StateCommitter(store, sourceId, destinationId, pending, confirm);
   const run = await destination.start({ command: 'write', config: destination.config, catalog, stdin: input() }, { signal, onLog: logTo(ctx.options, destination.name) });
-  const outcome = await followDestination(ctx, destination, run, (echoed) => {
-    const confirmed = pending.confirm(echoed);
-    if (confirmed.length === 0) return;
-    confirm(confirmed[confirmed.length - 1].payload);
-    store.putStates(sourceId, destinationId, latestRows(confirmed.map((c) => c.state)));
-    saving = saving.then(() => store.save());
-  });
+  const outcome = await followDestination(ctx, destination, run, commits.onEcho);
   if (!outcome.error) {
-    // A clean exit after the end of input: everything sent is committed.
-    const rest = pending.drain();
-    if (rest.length) store.putStates(sourceId, destinationId, latestRows(rest.map((c) => c.state)));
+    commits.commitRest();
     confirm(to);
   }
-  await saving.catch(() => undefined);
+  await commits.settled();
   return outcome;
 }
 
@@ -488,20 +480,14 @@ async function streamThrough(
   }
 
   const stdin = input();
-  let saving: Promise<void> = Promise.resolve();
   const confirm = (counts: Record<string, number>) => {
     for (const p of plans) if (counts[p.key] !== undefined) tracker.stream(p.key).recordsConfirmed = counts[p.key];
   };
+  const commits = new StateCommitter(store, sourceId, destinationId, pending, confirm);
   let destinationError: unknown;
   try {
     const run = await destination.start({ command: 'write', config: destination.config, catalog, stdin }, { signal: userSignal, onLog: logTo(ctx.options, destination.name) });
-    const outcome = await followDestination(ctx, destination, run, (echoed) => {
-      const confirmed = pending.confirm(echoed);
-      if (confirmed.length === 0) return;
-      confirm(confirmed[confirmed.length - 1].payload);
-      store.putStates(sourceId, destinationId, latestRows(confirmed.map((c) => c.state)));
-      saving = saving.then(() => store.save());
-    });
+    const outcome = await followDestination(ctx, destination, run, commits.onEcho);
     destinationError = outcome.error;
   } catch (error) {
     destinationError = error;
@@ -513,12 +499,11 @@ async function streamThrough(
     if (!started) await sourceRun.drain().catch(() => undefined);
     else await sourceRun.done.catch(() => undefined);
   } else if (!sourceError) {
-    const rest = pending.drain();
-    if (rest.length) store.putStates(sourceId, destinationId, latestRows(rest.map((c) => c.state)));
+    commits.commitRest();
     confirm(sentCounts());
   }
   userSignal?.removeEventListener('abort', onUserAbort);
-  await saving.catch(() => undefined);
+  await commits.settled();
   return { sourceError, destinationError };
 }
 
@@ -656,6 +641,42 @@ export async function writeToDestination(input: Source | ReadResult, destination
  * falling back to the destination's when the cache knows nothing of a stream the destination was
  * fed directly; then the destination is marked as having everything cached so far for that stream.
  */
+/**
+ * Commits source states as the destination confirms them: an echoed STATE settles every state sent
+ * before it, which is stored with the progress it carries, and the store is saved (one save at a
+ * time, never holding up the destination's output).
+ */
+class StateCommitter {
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly sourceId: string,
+    private readonly destinationId: string,
+    private readonly pending: PendingStates<Record<string, number>>,
+    private readonly applyProgress: (progress: Record<string, number>) => void,
+  ) {}
+
+  readonly onEcho = (echoed: AirbyteStateMessage): void => {
+    const confirmed = this.pending.confirm(echoed);
+    if (confirmed.length === 0) return;
+    this.applyProgress(confirmed[confirmed.length - 1].payload);
+    this.store.putStates(this.sourceId, this.destinationId, latestRows(confirmed.map((c) => c.state)));
+    this.saving = this.saving.then(() => this.store.save());
+  };
+
+  /** The destination exited cleanly after the end of its input: every state it was sent is committed. */
+  commitRest(): void {
+    const rest = this.pending.drain();
+    if (rest.length) this.store.putStates(this.sourceId, this.destinationId, latestRows(rest.map((c) => c.state)));
+  }
+
+  /** Resolves once the saves queued so far are done; a failed save is the store's to report. */
+  settled(): Promise<void> {
+    return this.saving.catch(() => undefined);
+  }
+}
+
 function offerForCache(store: StateStore, sourceId: string, destinationId: string, keys: string[]): AirbyteStateMessage[] {
   const cacheRows = store.getStates(sourceId, CACHE_DESTINATION_ID);
   const destRows = store.getStates(sourceId, destinationId);
