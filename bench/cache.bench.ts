@@ -87,11 +87,19 @@ async function main(): Promise<void> {
     console.log(`cache bench: ${RECORDS.toLocaleString('en')} records of builtin:sample (users) → builtin:dev-null, in process`);
     const stream = await runChild('stream', path.join(tmp, 'stream'));
     const cache = await runChild('cache', path.join(tmp, 'cache'));
-    console.log(`  streamed, no cache (baseline)  ${(stream.totalMs / 1000).toFixed(2)} s  ${rate(RECORDS, stream.totalMs)}  peak RSS ${stream.peakRssMb.toFixed(0)} MB`);
-    console.log(`  cache ingest (source → cache)  ${(cache.readMs / 1000).toFixed(2)} s  ${rate(RECORDS, cache.readMs)}  (${(cache.bytes / 1e6).toFixed(0)} MB)`);
+    console.log(
+      `  streamed, no cache (baseline)  ${(stream.totalMs / 1000).toFixed(2)} s  ${rate(RECORDS, stream.totalMs)}  peak RSS ${stream.peakRssMb.toFixed(0)} MB`,
+    );
+    console.log(
+      `  cache ingest (source → cache)  ${(cache.readMs / 1000).toFixed(2)} s  ${rate(RECORDS, cache.readMs)}  (${(cache.bytes / 1e6).toFixed(0)} MB)`,
+    );
     console.log(`  cache replay (cache → dest)    ${(cache.writeMs / 1000).toFixed(2)} s  ${rate(RECORDS, cache.writeMs)}`);
-    console.log(`  through the cache, whole run   ${(cache.totalMs / 1000).toFixed(2)} s  ${rate(RECORDS, cache.totalMs)}  ratio ${(cache.totalMs / stream.totalMs).toFixed(2)} vs streamed`);
-    console.log(`  peak RSS of the cache run: ${cache.peakRssMb.toFixed(0)} MB (limit ${RSS_LIMIT_MB} MB) ${cache.peakRssMb < RSS_LIMIT_MB ? 'OK' : 'ABOVE LIMIT'}`);
+    console.log(
+      `  through the cache, whole run   ${(cache.totalMs / 1000).toFixed(2)} s  ${rate(RECORDS, cache.totalMs)}  ratio ${(cache.totalMs / stream.totalMs).toFixed(2)} vs streamed`,
+    );
+    console.log(
+      `  peak RSS of the cache run: ${cache.peakRssMb.toFixed(0)} MB (limit ${RSS_LIMIT_MB} MB) ${cache.peakRssMb < RSS_LIMIT_MB ? 'OK' : 'ABOVE LIMIT'}`,
+    );
     console.log(`  PyAirbyte's published figure for comparison: ~15,000 records/s (faker into its DuckDB cache)`);
     if (cache.peakRssMb >= RSS_LIMIT_MB) process.exitCode = 1;
   } finally {

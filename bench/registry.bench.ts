@@ -9,16 +9,16 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { registrySamplePath } from '../test/harness/paths';
 import { loadRegistry, loadRegistryFile } from '../src/core/registry/registry';
 
 const ENTRIES = 600;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
-const shared = path.resolve(__dirname, '../../shared');
 
 type Entry = Record<string, unknown>;
 
 function generate(): string {
-  const sample = JSON.parse(readFileSync(path.join(shared, 'fixtures/registry/oss_registry.sample.json'), 'utf8')) as { sources: Entry[]; destinations: Entry[] };
+  const sample = JSON.parse(readFileSync(registrySamplePath, 'utf8')) as { sources: Entry[]; destinations: Entry[] };
   const out = { sources: [] as Entry[], destinations: [] as Entry[] };
   const real = [...sample.sources.map((e) => ['sources', e] as const), ...sample.destinations.map((e) => ['destinations', e] as const)];
   for (let i = 0; i < ENTRIES; i++) {
@@ -90,7 +90,8 @@ async function main(): Promise<void> {
 
     const width = Math.max(...rows.map(([l]) => l.length));
     console.log(`${'case'.padEnd(width)}     median        p95`);
-    for (const [label, s] of rows) console.log(`${label.padEnd(width)}  ${s.median.toFixed(2).padStart(8)} ms ${s.p95.toFixed(2).padStart(8)} ms`);
+    for (const [label, s] of rows)
+      console.log(`${label.padEnd(width)}  ${s.median.toFixed(2).padStart(8)} ms ${s.p95.toFixed(2).padStart(8)} ms`);
     console.log(`find(name): ${lookupUs.toFixed(3)} µs per lookup`);
     console.log(`ratio ours loadRegistryFile / (readFile + JSON.parse): ${(fromFile.median / base.median).toFixed(2)}x`);
     console.log(`ratio ours from cache / (readFile + JSON.parse): ${(fromCache.median / base.median).toFixed(2)}x`);

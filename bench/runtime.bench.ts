@@ -22,7 +22,16 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
 const EMITTED_AT = 1_700_000_000_000;
 const CONFIG = { mode: 'count' };
 const CATALOG: ConfiguredAirbyteCatalog = {
-  streams: [{ stream: { name: 'users', json_schema: {}, supported_sync_modes: ['full_refresh'] }, sync_mode: 'full_refresh', destination_sync_mode: 'append', generation_id: 0, minimum_generation_id: 0, sync_id: 1 }],
+  streams: [
+    {
+      stream: { name: 'users', json_schema: {}, supported_sync_modes: ['full_refresh'] },
+      sync_mode: 'full_refresh',
+      destination_sync_mode: 'append',
+      generation_id: 0,
+      minimum_generation_id: 0,
+      sync_id: 1,
+    },
+  ],
 };
 
 function record(i: number): AirbyteMessage {
@@ -30,7 +39,15 @@ function record(i: number): AirbyteMessage {
     type: 'RECORD',
     record: {
       stream: 'users',
-      data: { id: i, name: `user ${i}`, email: `user${i}@example.com`, city: 'Oslo', score: (i % 1000) / 10, active: i % 3 === 0, updated_at: '2024-05-01T12:00:00Z' },
+      data: {
+        id: i,
+        name: `user ${i}`,
+        email: `user${i}@example.com`,
+        city: 'Oslo',
+        score: (i % 1000) / 10,
+        active: i % 3 === 0,
+        updated_at: '2024-05-01T12:00:00Z',
+      },
       emitted_at: EMITTED_AT,
     },
   };
@@ -46,7 +63,10 @@ function countFrom(messages: AirbyteMessage[]): number {
   return t?.type === 'TRACE' ? Number(t.trace.analytics?.value) : NaN;
 }
 
-async function ours(docker: Awaited<ReturnType<typeof connectDocker>>, input: () => AsyncIterable<Buffer> | Iterable<Buffer>): Promise<number> {
+async function ours(
+  docker: Awaited<ReturnType<typeof connectDocker>>,
+  input: () => AsyncIterable<Buffer> | Iterable<Buffer>,
+): Promise<number> {
   const executor = new DockerExecutor({ image: TEST_DESTINATION_IMAGE, docker });
   const t0 = performance.now();
   const run = runConnector(executor, { command: 'write', config: CONFIG, catalog: CATALOG, stdin: input() as AsyncIterable<Buffer> });
@@ -63,7 +83,19 @@ async function dockerCli(ioDir: string, file: string): Promise<number> {
   const t0 = performance.now();
   const child = spawn(
     'docker',
-    ['run', '-i', '--rm', '-v', `${ioDir}:/airbyte/io:ro`, TEST_DESTINATION_IMAGE, 'write', '--config', '/airbyte/io/config.json', '--catalog', '/airbyte/io/catalog.json'],
+    [
+      'run',
+      '-i',
+      '--rm',
+      '-v',
+      `${ioDir}:/airbyte/io:ro`,
+      TEST_DESTINATION_IMAGE,
+      'write',
+      '--config',
+      '/airbyte/io/config.json',
+      '--catalog',
+      '/airbyte/io/catalog.json',
+    ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   createReadStream(file).pipe(child.stdin);
@@ -72,7 +104,13 @@ async function dockerCli(ioDir: string, file: string): Promise<number> {
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   const ms = performance.now() - t0;
   if (code !== 0) throw new Error(`docker run exited with ${code}`);
-  const n = countFrom(stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as AirbyteMessage));
+  const n = countFrom(
+    stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as AirbyteMessage),
+  );
   if (n !== RECORDS) throw new Error(`docker run delivered ${n} records, expected ${RECORDS}`);
   return ms;
 }
@@ -100,7 +138,9 @@ async function main(): Promise<void> {
     await writeFile(path.join(ioDir, 'catalog.json'), JSON.stringify(CATALOG));
     await chmod(ioDir, 0o755);
     const size = (await stat(file)).size;
-    console.log(`runtime bench: ${RECORDS.toLocaleString('en')} RECORD messages, ${(size / 1e6).toFixed(0)} MB (${(size / RECORDS).toFixed(0)} bytes each), ${REPEATS} rounds, median reported`);
+    console.log(
+      `runtime bench: ${RECORDS.toLocaleString('en')} RECORD messages, ${(size / 1e6).toFixed(0)} MB (${(size / RECORDS).toFixed(0)} bytes each), ${REPEATS} rounds, median reported`,
+    );
 
     // The codec alone, in process: decoding the same bytes in 64 KB chunks versus the naive way
     // (one toString of everything, one split, one JSON.parse per line).
@@ -115,13 +155,16 @@ async function main(): Promise<void> {
       n = 0;
       const decoder = new LineDecoder();
       for (let off = 0; off < bytes.length; off += 65536) {
-        for (const item of decoder.push(bytes.subarray(off, off + 65536))) if (isDecodedMessage(item) && item.message.type === 'RECORD') n++;
+        for (const item of decoder.push(bytes.subarray(off, off + 65536)))
+          if (isDecodedMessage(item) && item.message.type === 'RECORD') n++;
       }
       codec.ours.push(performance.now() - t0);
       if (n !== RECORDS) throw new Error(`codec decoded ${n}`);
     }
     const [cb, co] = [median(codec.baseline), median(codec.ours)];
-    console.log(`  codec decode, in process: ours ${fmt(co)} (${((size / 1e6) / (co / 1000)).toFixed(0)} MB/s) vs naive toString+split+JSON.parse ${fmt(cb)}  ratio ${(co / cb).toFixed(2)}`);
+    console.log(
+      `  codec decode, in process: ours ${fmt(co)} (${(size / 1e6 / (co / 1000)).toFixed(0)} MB/s) vs naive toString+split+JSON.parse ${fmt(cb)}  ratio ${(co / cb).toFixed(2)}`,
+    );
 
     const results: Record<string, number[]> = { cli: [], lines: [], objects: [] };
     // Warm-up: the first container of an image pays for vfs copying.
@@ -142,12 +185,18 @@ async function main(): Promise<void> {
     rows.forEach(([name, ms], i) => {
       const rps = RECORDS / (ms / 1000);
       console.log(
-        `  ${name.padEnd(46)} ${fmt(ms).padStart(8)}  ${Math.round(rps).toLocaleString('en').padStart(10)} records/s  ${((size / 1e6) / (ms / 1000)).toFixed(0).padStart(4)} MB/s  ratio ${(ms / cli).toFixed(2)}  (best ${fmt(bests[i])}, ratio ${(bests[i] / bests[0]).toFixed(2)})`,
+        `  ${name.padEnd(46)} ${fmt(ms).padStart(8)}  ${Math.round(rps).toLocaleString('en').padStart(10)} records/s  ${(size / 1e6 / (ms / 1000)).toFixed(0).padStart(4)} MB/s  ratio ${(ms / cli).toFixed(2)}  (best ${fmt(bests[i])}, ratio ${(bests[i] / bests[0]).toFixed(2)})`,
       );
     });
     const ratio = median(results.lines) / cli;
-    console.log(`runtime bench: ratio ours/docker CLI = ${ratio.toFixed(2)} median, ${(bests[1] / bests[0]).toFixed(2)} best-of-${REPEATS} (target <= 1.10) ${ratio <= 1.1 ? 'OK' : 'ABOVE TARGET'}`);
-    console.log(`runtime bench: all rounds (s): ${Object.entries(results).map(([k, v]) => `${k}=[${v.map((x) => (x / 1000).toFixed(2)).join(', ')}]`).join(' ')}`);
+    console.log(
+      `runtime bench: ratio ours/docker CLI = ${ratio.toFixed(2)} median, ${(bests[1] / bests[0]).toFixed(2)} best-of-${REPEATS} (target <= 1.10) ${ratio <= 1.1 ? 'OK' : 'ABOVE TARGET'}`,
+    );
+    console.log(
+      `runtime bench: all rounds (s): ${Object.entries(results)
+        .map(([k, v]) => `${k}=[${v.map((x) => (x / 1000).toFixed(2)).join(', ')}]`)
+        .join(' ')}`,
+    );
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { specsDir } from '../test/harness/paths';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse as parseJsonc } from 'jsonc-parser';
@@ -19,8 +20,7 @@ import { validateConfigDocument, validateConfigText } from '../src/core/language
 import type { ConnectorSpecification } from '../src/core/protocol/messages';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 400);
-const shared = path.resolve(__dirname, '../../shared');
-const spec = JSON.parse(readFileSync(path.join(shared, 'fixtures/specs/destination-s3.spec.json'), 'utf8')) as ConnectorSpecification;
+const spec = JSON.parse(readFileSync(path.join(specsDir, 'destination-s3.spec.json'), 'utf8')) as ConnectorSpecification;
 
 /** A realistic long config: documented fields, the Parquet format block, and extra tagged settings (the spec allows extra fields). */
 function bigConfig(lines: number, broken: boolean): string {
@@ -85,12 +85,16 @@ let failed = false;
 
 const valid = bigConfig(500, false);
 const broken = bigConfig(500, true);
-console.log(`config: ${valid.split('\n').length} lines, ${(valid.length / 1024).toFixed(1)} KiB, spec destination-s3 (${JSON.stringify(spec).length} bytes)`);
+console.log(
+  `config: ${valid.split('\n').length} lines, ${(valid.length / 1024).toFixed(1)} KiB, spec destination-s3 (${JSON.stringify(spec).length} bytes)`,
+);
 
 const validDiagnostics = validateConfigText(valid, { spec });
 const brokenDiagnostics = validateConfigText(broken, { spec });
-if (validDiagnostics.some((d) => d.severity === 'error')) throw new Error(`the valid config has errors: ${JSON.stringify(validDiagnostics)}`);
-if (brokenDiagnostics.filter((d) => d.severity === 'error').length !== 3) throw new Error(`the broken config should have 3 errors: ${JSON.stringify(brokenDiagnostics.map((d) => d.message))}`);
+if (validDiagnostics.some((d) => d.severity === 'error'))
+  throw new Error(`the valid config has errors: ${JSON.stringify(validDiagnostics)}`);
+if (brokenDiagnostics.filter((d) => d.severity === 'error').length !== 3)
+  throw new Error(`the broken config should have 3 errors: ${JSON.stringify(brokenDiagnostics.map((d) => d.message))}`);
 
 const ajv = new Ajv({ allErrors: true, strict: false, logger: false, validateSchema: false });
 addFormats(ajv);

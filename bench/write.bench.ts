@@ -27,8 +27,22 @@ const SOURCE_CONFIG = { record_count: RECORDS, state_every: 10_000 };
 const registry: RegistryLookup = {
   find(name) {
     const entries: Record<string, RegistryEntry> = {
-      'source-test': { type: 'source', name: 'source-test', displayName: 'Test', dockerRepository: 'airbyte-write-test/source-test', dockerImageTag: 'dev', raw: {} },
-      'destination-test': { type: 'destination', name: 'destination-test', displayName: 'Test', dockerRepository: 'airbyte-write-test/destination-test', dockerImageTag: 'dev', raw: {} },
+      'source-test': {
+        type: 'source',
+        name: 'source-test',
+        displayName: 'Test',
+        dockerRepository: 'airbyte-write-test/source-test',
+        dockerImageTag: 'dev',
+        raw: {},
+      },
+      'destination-test': {
+        type: 'destination',
+        name: 'destination-test',
+        displayName: 'Test',
+        dockerRepository: 'airbyte-write-test/destination-test',
+        dockerImageTag: 'dev',
+        raw: {},
+      },
     };
     return entries[name];
   },
@@ -58,7 +72,8 @@ async function ours(source: Source, destination: Destination, tmp: string): Prom
       },
     });
     const totalMs = performance.now() - t0;
-    if (result.totals.recordsConfirmed !== RECORDS) throw new Error(`ours confirmed ${result.totals.recordsConfirmed}, expected ${RECORDS}`);
+    if (result.totals.recordsConfirmed !== RECORDS)
+      throw new Error(`ours confirmed ${result.totals.recordsConfirmed}, expected ${RECORDS}`);
     return { totalMs, transferMs: finishedAt - writingAt };
   } finally {
     await store.close();
@@ -105,12 +120,21 @@ async function main(): Promise<void> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'bench-write-'));
   try {
     const source = await getSource('source-test', { registry, config: SOURCE_CONFIG });
-    const catalog = buildConfiguredCatalog({ discovered: await source.discover(), streams: ['users'], strategy: 'append', destination: { name: 'destination-test' }, syncId: 1, currentGeneration: () => 0 }).catalog;
+    const catalog = buildConfiguredCatalog({
+      discovered: await source.discover(),
+      streams: ['users'],
+      strategy: 'append',
+      destination: { name: 'destination-test' },
+      syncId: 1,
+      currentGeneration: () => 0,
+    }).catalog;
     const ioDir = path.join(tmp, 'io');
     await mkdir(ioDir, { mode: 0o755 });
     await writeFile(path.join(ioDir, 'source.json'), JSON.stringify(SOURCE_CONFIG));
     await writeFile(path.join(ioDir, 'catalog.json'), JSON.stringify(catalog));
-    console.log(`write bench: ${RECORDS.toLocaleString('en')} records, source container → destination container, ${REPEATS} rounds, median reported`);
+    console.log(
+      `write bench: ${RECORDS.toLocaleString('en')} records, source container → destination container, ${REPEATS} rounds, median reported`,
+    );
     let headline = NaN;
     for (const mode of ['write', 'count']) {
       await writeFile(path.join(ioDir, `destination-${mode}.json`), JSON.stringify({ mode, flush_every: 10_000 }));
@@ -132,13 +156,21 @@ async function main(): Promise<void> {
       const transfer = median(o.map((x) => x.transferMs));
       console.log(`  destination mode "${mode}"${mode === 'write' ? ' (writes, fsyncs, echoes STATE)' : ' (parses and counts)'}:`);
       console.log(`    shell pipe docker run | docker run -i (baseline)   ${fmt(base).padStart(8)}  ${rate(base)}`);
-      console.log(`    ours, read → write streamed                          ${fmt(transfer).padStart(8)}  ${rate(transfer)}  ratio ${(transfer / base).toFixed(2)}`);
-      console.log(`    ours, whole Destination.write() incl. discover      ${fmt(total).padStart(8)}  ${rate(total)}  ratio ${(total / base).toFixed(2)}`);
+      console.log(
+        `    ours, read → write streamed                          ${fmt(transfer).padStart(8)}  ${rate(transfer)}  ratio ${(transfer / base).toFixed(2)}`,
+      );
+      console.log(
+        `    ours, whole Destination.write() incl. discover      ${fmt(total).padStart(8)}  ${rate(total)}  ratio ${(total / base).toFixed(2)}`,
+      );
       // Each round runs the pipe and ours back to back, so a round's ratio shares that moment's load
       // on a busy machine; its median is steadier than the ratio of the two medians.
       const perRound = o.map((x, i) => x.transferMs / p[i]);
-      console.log(`    per-round ratios ours/pipe: [${perRound.map((x) => x.toFixed(2)).join(', ')}]  median ${median(perRound).toFixed(2)}`);
-      console.log(`    rounds (s): pipe=[${p.map((x) => (x / 1000).toFixed(2)).join(', ')}] ours=[${o.map((x) => (x.transferMs / 1000).toFixed(2)).join(', ')}] whole=[${o.map((x) => (x.totalMs / 1000).toFixed(2)).join(', ')}]`);
+      console.log(
+        `    per-round ratios ours/pipe: [${perRound.map((x) => x.toFixed(2)).join(', ')}]  median ${median(perRound).toFixed(2)}`,
+      );
+      console.log(
+        `    rounds (s): pipe=[${p.map((x) => (x / 1000).toFixed(2)).join(', ')}] ours=[${o.map((x) => (x.transferMs / 1000).toFixed(2)).join(', ')}] whole=[${o.map((x) => (x.totalMs / 1000).toFixed(2)).join(', ')}]`,
+      );
       if (mode === 'write') headline = transfer / base;
       await rm(localDir, { recursive: true, force: true });
     }

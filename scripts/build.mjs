@@ -27,7 +27,12 @@ const common = {
 
 await mkdir(dist, { recursive: true });
 const builds = [
-  esbuild.build({ ...common, entryPoints: { cli: path.join(root, 'src/cli/main.ts') }, outdir: dist, banner: { js: '#!/usr/bin/env node' } }),
+  esbuild.build({
+    ...common,
+    entryPoints: { cli: path.join(root, 'src/cli/main.ts') },
+    outdir: dist,
+    banner: { js: '#!/usr/bin/env node' },
+  }),
 ];
 if (existsSync(path.join(root, 'src/extension/extension.ts'))) {
   builds.push(esbuild.build({ ...common, entryPoints: { extension: path.join(root, 'src/extension/extension.ts') }, outdir: dist }));
@@ -38,6 +43,9 @@ await copyFile(path.join(root, 'node_modules/sql.js/dist/sql-wasm.wasm'), path.j
 // The webview app is its own small package with its own build.
 const webviewBuild = path.join(root, 'webview-ui/build.mjs');
 if (existsSync(webviewBuild)) {
-  const r = spawnSync(process.execPath, [webviewBuild, ...(production ? ['--production'] : [])], { stdio: 'inherit', cwd: path.join(root, 'webview-ui') });
+  const r = spawnSync(process.execPath, [webviewBuild, ...(production ? ['--production'] : [])], {
+    stdio: 'inherit',
+    cwd: path.join(root, 'webview-ui'),
+  });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }

@@ -17,7 +17,9 @@ export default async function* countReporter(source) {
     else if (event.type === 'test:pass') counts.passed += 1;
     else {
       counts.failed += 1;
-      counts.failures.push(`${data.file ?? ''} ${data.name}: ${data.details?.error?.cause?.message ?? data.details?.error?.message ?? 'failed'}`);
+      counts.failures.push(
+        `${data.file ?? ''} ${data.name}: ${data.details?.error?.cause?.message ?? data.details?.error?.message ?? 'failed'}`,
+      );
     }
   }
   yield JSON.stringify(counts) + '\n';

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts or stops a private Docker engine for the tests and benchmarks (see ../shared/docs/docker-engine.md).
+# Starts or stops a private Docker engine for the tests and benchmarks (Debian's docker.io as root: vfs storage, no bridge, no iptables; images are built locally).
 #   scripts/docker-engine.sh start   -> prints "export DOCKER_HOST=unix://…" once the engine answers /_ping
 #   scripts/docker-engine.sh stop
 # The engine lives under $AIRBYTE_WRITE_ENGINE_DIR (default /tmp/airbyte-write-engine): vfs storage,

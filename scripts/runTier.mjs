@@ -34,7 +34,10 @@ try {
 }
 if (filter.length) files = files.filter((f) => filter.some((s) => f.includes(s)));
 if (files.length === 0) {
-  writeFileSync(countsFile, JSON.stringify({ passed: 0, failed: 1, skipped: 0, failures: [`tier ${tier}: no test files under test/${tier}`] }));
+  writeFileSync(
+    countsFile,
+    JSON.stringify({ passed: 0, failed: 1, skipped: 0, failures: [`tier ${tier}: no test files under test/${tier}`] }),
+  );
   console.error(`tier ${tier}: no test files under test/${tier}`);
   process.exit(1);
 }
@@ -42,11 +45,14 @@ const concurrency = process.env.TEST_CONCURRENCY ?? (tier === 'unit' ? '2' : '1'
 const r = spawnSync(
   process.execPath,
   [
-    '--import', 'tsx',
+    '--import',
+    'tsx',
     '--test',
     `--test-concurrency=${concurrency}`,
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    `--test-reporter=${path.join(root, 'scripts/countReporter.mjs')}`, `--test-reporter-destination=${countsFile}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${path.join(root, 'scripts/countReporter.mjs')}`,
+    `--test-reporter-destination=${countsFile}`,
     ...files,
   ],
   { stdio: 'inherit', cwd: root, env: { ...process.env, AIRBYTE_WRITE_TEST_TIER: tier } },

@@ -33,7 +33,9 @@ export function processIo(): CliIo {
   const onSignal = (name: NodeJS.Signals) => {
     interrupts += 1;
     if (interrupts > 1) process.exit(130);
-    process.stderr.write(`\n${name === 'SIGINT' ? 'Interrupted' : 'Terminated'}: cancelling (containers are being removed; press Ctrl-C again to force)…\n`);
+    process.stderr.write(
+      `\n${name === 'SIGINT' ? 'Interrupted' : 'Terminated'}: cancelling (containers are being removed; press Ctrl-C again to force)…\n`,
+    );
     controller.abort();
   };
   process.on('SIGINT', onSignal);

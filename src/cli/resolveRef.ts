@@ -68,7 +68,11 @@ export function isConfigFileRef(ref: string): boolean {
 }
 
 /** Resolves `<ref>` and the reference options into a connector. Usage errors are `UsageError`s. */
-export async function resolveRef(ref: string | undefined, values: RefValues, options: ResolveRefOptions = {}): Promise<Source | Destination> {
+export async function resolveRef(
+  ref: string | undefined,
+  values: RefValues,
+  options: ResolveRefOptions = {},
+): Promise<Source | Destination> {
   const common: GetConnectorOptions = {
     version: values.version,
     installIfMissing: values.install,
@@ -84,16 +88,24 @@ export async function resolveRef(ref: string | undefined, values: RefValues, opt
     if (values.config) throw new UsageError(`Give either a config file (${ref}) or --config, not both.`);
     if (values.image) common.image = values.image;
     const connector = await getConnectorFromFile(ref, { ...common, type: options.type });
-    if (options.type && connector.type !== options.type) throw new UsageError(`${ref} configures a ${connector.type}; this command needs a ${options.type}.`);
+    if (options.type && connector.type !== options.type)
+      throw new UsageError(`${ref} configures a ${connector.type}; this command needs a ${options.type}.`);
     return connector;
   }
   const name = ref ?? (values.image ? nameFromImage(values.image) : undefined);
   if (!name) throw new UsageError('Name a connector: a *.airbyte.jsonc file, a registry name, or --image IMAGE.');
   const type = options.type ?? typeFromName(name) ?? (values.image ? typeFromName(values.image) : undefined);
-  if (!type) throw new UsageError(`Cannot tell whether "${name}" is a source or a destination: use its registry name (source-…/destination-…).`);
-  if (options.needsConfig && !values.config) throw new UsageError(`This command needs the connector's config: pass --config FILE (or a *.airbyte.jsonc file instead of "${name}").`);
+  if (!type)
+    throw new UsageError(`Cannot tell whether "${name}" is a source or a destination: use its registry name (source-…/destination-…).`);
+  if (options.needsConfig && !values.config)
+    throw new UsageError(`This command needs the connector's config: pass --config FILE (or a *.airbyte.jsonc file instead of "${name}").`);
   const config = values.config ? readConfigArgument(values.config) : undefined;
-  const opts: GetConnectorOptions = { ...common, image: values.image, config, baseDir: values.config ? path.dirname(path.resolve(values.config)) : undefined };
+  const opts: GetConnectorOptions = {
+    ...common,
+    image: values.image,
+    config,
+    baseDir: values.config ? path.dirname(path.resolve(values.config)) : undefined,
+  };
   return type === 'source' ? getSource(name, opts) : getDestination(name, opts);
 }
 

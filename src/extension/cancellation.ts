@@ -2,7 +2,10 @@
 import type * as vscode from 'vscode';
 
 /** An AbortSignal that aborts when `token` is cancelled (or when any of `also` aborts). */
-export function abortSignalFrom(token: vscode.CancellationToken | undefined, ...also: (AbortSignal | undefined)[]): { signal: AbortSignal; dispose(): void } {
+export function abortSignalFrom(
+  token: vscode.CancellationToken | undefined,
+  ...also: (AbortSignal | undefined)[]
+): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const subscription = token?.onCancellationRequested(() => controller.abort());
   if (token?.isCancellationRequested) controller.abort();

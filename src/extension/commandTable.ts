@@ -15,7 +15,11 @@ export interface CommandSpec {
   run: CommandHandler;
 }
 
-export function registerCommandTable(table: Record<string, CommandSpec>, channels: OutputChannels, onError?: (id: string, error: unknown) => void): vscode.Disposable[] {
+export function registerCommandTable(
+  table: Record<string, CommandSpec>,
+  channels: OutputChannels,
+  onError?: (id: string, error: unknown) => void,
+): vscode.Disposable[] {
   return Object.entries(table).map(([id, spec]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {

@@ -11,7 +11,10 @@ export interface ConfigNode {
 }
 
 /** `source`, `destination` or undefined, from the connector name alone. */
-export function connectorKind(connector: string | undefined, builtinKinds: ReadonlyMap<string, 'source' | 'destination'>): 'source' | 'destination' | undefined {
+export function connectorKind(
+  connector: string | undefined,
+  builtinKinds: ReadonlyMap<string, 'source' | 'destination'>,
+): 'source' | 'destination' | undefined {
   if (!connector) return undefined;
   const builtin = builtinKinds.get(connector);
   if (builtin) return builtin;
@@ -61,7 +64,8 @@ export class ConfigsTree implements vscode.TreeDataProvider<ConfigNode>, vscode.
       this.files = found.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
       void vscode.commands.executeCommand('setContext', 'airbyte.hasConfigs', this.files.length > 0);
       // Files not open in an editor are validated from disk, so their icons mean something.
-      for (const uri of this.files) if (!this.language.summary(uri)) void this.readConnector(uri).then(() => this.language.validateFile(uri));
+      for (const uri of this.files)
+        if (!this.language.summary(uri)) void this.readConnector(uri).then(() => this.language.validateFile(uri));
     }
     return this.files;
   }

@@ -10,7 +10,10 @@ import { RefreshWhileVisible } from './refreshWhileVisible';
 
 export type ConnectorGroup = 'destination' | 'source' | 'builtin';
 
-export type ConnectorNode = { kind: 'group'; group: ConnectorGroup; count: number } | { kind: 'connector'; info: ConnectorInfo; local: boolean } | { kind: 'message'; text: string; icon: string };
+export type ConnectorNode =
+  | { kind: 'group'; group: ConnectorGroup; count: number }
+  | { kind: 'connector'; info: ConnectorInfo; local: boolean }
+  | { kind: 'message'; text: string; icon: string };
 
 const GROUP_LABEL: Record<ConnectorGroup, string> = { destination: 'Destinations', source: 'Sources', builtin: 'Built-in (no Docker)' };
 
@@ -81,7 +84,8 @@ export class ConnectorsTree implements vscode.TreeDataProvider<ConnectorNode>, v
     md.appendMarkdown(`**${escapeMd(info.displayName)}** — \`${info.name}\`\n\n`);
     if (info.description) md.appendMarkdown(`${escapeMd(info.description)}\n\n`);
     if (info.image) md.appendMarkdown(`Image: \`${info.image}\`${local ? ' (present locally)' : ' (not pulled yet)'}\n\n`);
-    if (info.supportLevel || info.releaseStage) md.appendMarkdown(`Support: ${[info.supportLevel, info.releaseStage].filter(Boolean).join(', ')}\n\n`);
+    if (info.supportLevel || info.releaseStage)
+      md.appendMarkdown(`Support: ${[info.supportLevel, info.releaseStage].filter(Boolean).join(', ')}\n\n`);
     if (info.documentationUrl) md.appendMarkdown(`[Documentation](${info.documentationUrl})`);
     item.tooltip = md;
     item.command = { command: 'airbyte.showSpec', title: 'Show Connector Spec', arguments: [{ connector: info.name }] };
@@ -102,7 +106,11 @@ export class ConnectorsTree implements vscode.TreeDataProvider<ConnectorNode>, v
       this.channels.log.warn(`Connectors view: ${error instanceof Error ? error.message : String(error)}`);
       await vscode.commands.executeCommand('setContext', 'airbyte.registryFailed', true);
       all = [];
-      if (!node) return [{ kind: 'group', group: 'builtin', count: this.builtinInfos(services).length }, { kind: 'message', text: 'Registry unavailable — see the Airbyte log', icon: 'warning' }];
+      if (!node)
+        return [
+          { kind: 'group', group: 'builtin', count: this.builtinInfos(services).length },
+          { kind: 'message', text: 'Registry unavailable — see the Airbyte log', icon: 'warning' },
+        ];
     }
     const builtins = this.builtinInfos(services);
     const visible = (list: ConnectorInfo[]) => (this.filterText ? list.filter((c) => matchesFilter(c, this.filterText)) : list);
@@ -128,7 +136,9 @@ export class ConnectorsTree implements vscode.TreeDataProvider<ConnectorNode>, v
   }
 
   private builtinInfos(services: CoreServices): ConnectorInfo[] {
-    return services.builtins().map((b) => ({ name: b.name, type: b.type, displayName: b.displayName, builtin: true, description: b.description }));
+    return services
+      .builtins()
+      .map((b) => ({ name: b.name, type: b.type, displayName: b.displayName, builtin: true, description: b.description }));
   }
 
   dispose(): void {

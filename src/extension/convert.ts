@@ -1,6 +1,15 @@
 // Core results (plain data, 0-based positions) → VS Code types, in one place.
 import * as vscode from 'vscode';
-import type { CodeAction, CompletionItem, CompletionItemKind, ConfigDiagnostic, DiagnosticSeverity, Hover, Range, TextEdit } from '../core/language/languageTypes';
+import type {
+  CodeAction,
+  CompletionItem,
+  CompletionItemKind,
+  ConfigDiagnostic,
+  DiagnosticSeverity,
+  Hover,
+  Range,
+  TextEdit,
+} from '../core/language/languageTypes';
 
 export const DIAGNOSTIC_SOURCE = 'airbyte';
 

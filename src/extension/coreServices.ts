@@ -83,7 +83,9 @@ export class CoreServices {
       this.registryPromise = promise;
       promise.then(
         (r) => {
-          this.options.channels.log.info(`Registry: ${r.size} connectors from ${r.location || 'file'} (${r.source}) in ${Date.now() - started} ms`);
+          this.options.channels.log.info(
+            `Registry: ${r.size} connectors from ${r.location || 'file'} (${r.source}) in ${Date.now() - started} ms`,
+          );
           if (r.notice) this.options.channels.log.warn(r.notice);
         },
         (error: unknown) => {
@@ -136,7 +138,11 @@ export class CoreServices {
       registry = undefined;
     }
     if (!this.specResolver || this.specResolverRegistry !== registry) {
-      this.specResolver = new SpecResolver({ registry, cacheDir: path.join(this.cacheDir, 'specs'), runSpec: (image, signal) => this.runSpec(image, signal) });
+      this.specResolver = new SpecResolver({
+        registry,
+        cacheDir: path.join(this.cacheDir, 'specs'),
+        runSpec: (image, signal) => this.runSpec(image, signal),
+      });
       this.specResolverRegistry = registry;
     }
     return this.specResolver;
@@ -149,7 +155,8 @@ export class CoreServices {
   /** The image a connector runs: the config's `image`, else the registry's pinned (or the config's) version. */
   async imageOf(ref: ConnectorRef): Promise<string> {
     if (ref.image) return ref.image;
-    if (ref.connector.startsWith('builtin:')) throw new Error(`${ref.connector} is built in: it runs without Docker and has no image to pull.`);
+    if (ref.connector.startsWith('builtin:'))
+      throw new Error(`${ref.connector} is built in: it runs without Docker and has no image to pull.`);
     const entry = (await this.registry()).find(ref.connector);
     if (!entry) throw new Error(`"${ref.connector}" is not in the connector registry: set "image" in its config to pull an image by name.`);
     return `${entry.dockerRepository}:${ref.version ?? entry.dockerImageTag}`;
@@ -158,7 +165,9 @@ export class CoreServices {
   /** Throws unless the workspace is trusted: its configs choose which images and programs run. */
   requireTrust(what: string): void {
     if (this.options.isTrusted && !this.options.isTrusted()) {
-      throw new Error(`${what} needs a trusted workspace: a config here decides which connector images run. Trust the folder (Workspaces: Manage Workspace Trust) to continue.`);
+      throw new Error(
+        `${what} needs a trusted workspace: a config here decides which connector images run. Trust the folder (Workspaces: Manage Workspace Trust) to continue.`,
+      );
     }
   }
 
@@ -170,7 +179,10 @@ export class CoreServices {
   }
 
   /** The connector a `*.airbyte.jsonc` names, ready to run (the registry is used when it loads). */
-  async connectorFromFile(file: string, options: GetConnectorOptions & { type?: 'source' | 'destination' } = {}): Promise<Source | Destination> {
+  async connectorFromFile(
+    file: string,
+    options: GetConnectorOptions & { type?: 'source' | 'destination' } = {},
+  ): Promise<Source | Destination> {
     this.requireTrust(`Running ${path.basename(file)}`);
     let registry: Registry | undefined;
     try {
@@ -179,7 +191,11 @@ export class CoreServices {
       // Built-ins and configs with an `image` run without a registry; others fail below with the reason.
       this.options.channels.log.warn(`Registry unavailable: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return getConnectorFromFile(file, { registry: registry ?? { find: () => undefined }, dockerHost: this.options.config.dockerHost, ...options });
+    return getConnectorFromFile(file, {
+      registry: registry ?? { find: () => undefined },
+      dockerHost: this.options.config.dockerHost,
+      ...options,
+    });
   }
 
   builtins(): readonly BuiltinConnector[] {
@@ -229,16 +245,23 @@ export class CoreServices {
    */
   async runWrite(job: WriteJob): Promise<WriteResult> {
     const cachedRunId = cacheRunIdOf(job.source);
-    const source = cachedRunId === undefined ? await this.connectorFromFile(job.source, { type: 'source', installIfMissing: true, signal: job.signal }) : undefined;
+    const source =
+      cachedRunId === undefined
+        ? await this.connectorFromFile(job.source, { type: 'source', installIfMissing: true, signal: job.signal })
+        : undefined;
     const destination = await this.connectorFromFile(job.destination, { type: 'destination', installIfMissing: true, signal: job.signal });
     if (source && source.type !== 'source') throw new Error(`${path.basename(job.source)} names a ${source.type}, not a source.`);
-    if (destination.type !== 'destination') throw new Error(`${path.basename(job.destination)} names a ${destination.type}, not a destination.`);
+    if (destination.type !== 'destination')
+      throw new Error(`${path.basename(job.destination)} names a ${destination.type}, not a destination.`);
     const store = await this.openStore(job.folder, true);
     try {
       const onLog = (connector: string, line: ConnectorLogLine) => job.onLog(connector, line);
       // A cached read replays records already in this store: no source runs.
       const input = source ? (source as Source) : openCachedRead(store, cachedRunId!);
-      const [sourceId, destinationId] = await Promise.all([source ? identityOf(source, { signal: job.signal, onLog }) : Promise.resolve((input as { sourceId: string }).sourceId), identityOf(destination, { signal: job.signal, onLog })]);
+      const [sourceId, destinationId] = await Promise.all([
+        source ? identityOf(source, { signal: job.signal, onLog }) : Promise.resolve((input as { sourceId: string }).sourceId),
+        identityOf(destination, { signal: job.signal, onLog }),
+      ]);
       job.onIdentities(sourceId, destinationId);
       return await (destination as Destination).write(input, {
         store,
@@ -259,7 +282,11 @@ export class CoreServices {
    * The streams a source config offers (its `discover`), or those of a cached read (`cache:<runId>`,
    * looked up in the stores of `folders`), for the streams quick pick.
    */
-  async listStreams(source: string, signal: AbortSignal, folders: readonly vscode.WorkspaceFolder[] = []): Promise<{ name: string; description?: string }[]> {
+  async listStreams(
+    source: string,
+    signal: AbortSignal,
+    folders: readonly vscode.WorkspaceFolder[] = [],
+  ): Promise<{ name: string; description?: string }[]> {
     const cachedRunId = cacheRunIdOf(source);
     if (cachedRunId !== undefined) {
       const info = await this.findCachedRead(cachedRunId, folders);
@@ -300,7 +327,10 @@ export class CoreServices {
         await store.close();
       }
     }
-    throw firstError ?? new Error(`cache:${runId}: no workspace folder has a run history yet. Read a source first (airbyte-write read --source <config>).`);
+    throw (
+      firstError ??
+      new Error(`cache:${runId}: no workspace folder has a run history yet. Read a source first (airbyte-write read --source <config>).`)
+    );
   }
 }
 

@@ -45,7 +45,14 @@ export function activate(context: vscode.ExtensionContext): AirbyteExtensionApi 
   let servicesPromise: Promise<CoreServices> | undefined;
   const services = (): Promise<CoreServices> => {
     servicesPromise ??= import('./coreServices.js').then(
-      (m) => new m.CoreServices({ config, channels, extensionPath: context.extensionUri.fsPath, globalStoragePath: context.globalStorageUri.fsPath, isTrusted: () => vscode.workspace.isTrusted }),
+      (m) =>
+        new m.CoreServices({
+          config,
+          channels,
+          extensionPath: context.extensionUri.fsPath,
+          globalStoragePath: context.globalStorageUri.fsPath,
+          isTrusted: () => vscode.workspace.isTrusted,
+        }),
     );
     return servicesPromise;
   };
@@ -75,7 +82,10 @@ export function activate(context: vscode.ExtensionContext): AirbyteExtensionApi 
     ['airbyte.configs', configsTree],
     ['airbyte.syncs', syncsTree],
   ] as const) {
-    const view = vscode.window.createTreeView<unknown>(id, { treeDataProvider: tree as vscode.TreeDataProvider<unknown>, showCollapseAll: id !== 'airbyte.configs' });
+    const view = vscode.window.createTreeView<unknown>(id, {
+      treeDataProvider: tree as vscode.TreeDataProvider<unknown>,
+      showCollapseAll: id !== 'airbyte.configs',
+    });
     tree.refresher.attach(view);
     context.subscriptions.push(view);
   }
@@ -89,7 +99,10 @@ export function activate(context: vscode.ExtensionContext): AirbyteExtensionApi 
     run: async (...args: unknown[]) => (await load())(h, ...args),
   });
   const table: Record<string, CommandSpec> = {
-    'airbyte.writeToDestination': { title: 'Write to Destination', run: (args?: WriteArgs | vscode.Uri | object) => import('./commands/writeCommand.js').then((m) => m.writeToDestination(h, args)) },
+    'airbyte.writeToDestination': {
+      title: 'Write to Destination',
+      run: (args?: WriteArgs | vscode.Uri | object) => import('./commands/writeCommand.js').then((m) => m.writeToDestination(h, args)),
+    },
     'airbyte.checkConnection': lazy('Check Connection', () => import('./commands/checkConnection.js').then((m) => m.checkConnection)),
     'airbyte.newConfig': lazy('New Connector Config', () => import('./commands/newConfig.js').then((m) => m.newConfig)),
     'airbyte.showSpec': lazy('Show Connector Spec', () => import('./commands/showSpec.js').then((m) => m.showSpec)),
@@ -99,7 +112,9 @@ export function activate(context: vscode.ExtensionContext): AirbyteExtensionApi 
     'airbyte.refreshRegistry': {
       title: 'Refresh Registry',
       run: async () => {
-        await vscode.window.withProgress({ location: { viewId: 'airbyte.connectors' }, title: 'Refreshing the connector registry' }, () => connectorsTree.reload(true));
+        await vscode.window.withProgress({ location: { viewId: 'airbyte.connectors' }, title: 'Refreshing the connector registry' }, () =>
+          connectorsTree.reload(true),
+        );
         const s = await services();
         await s.refreshLanguageService();
         language.revalidateAll();
@@ -110,7 +125,14 @@ export function activate(context: vscode.ExtensionContext): AirbyteExtensionApi 
     'airbyte.filterConnectors': {
       title: 'Filter Connectors',
       run: async (arg?: unknown) => {
-        const value = typeof arg === 'string' ? arg : await vscode.window.showInputBox({ title: 'Filter Connectors', prompt: 'Words to match in connector names (empty: show all)', value: connectorsTree.filter });
+        const value =
+          typeof arg === 'string'
+            ? arg
+            : await vscode.window.showInputBox({
+                title: 'Filter Connectors',
+                prompt: 'Words to match in connector names (empty: show all)',
+                value: connectorsTree.filter,
+              });
         if (value !== undefined) connectorsTree.setFilter(value);
       },
     },
@@ -159,7 +181,9 @@ export function activate(context: vscode.ExtensionContext): AirbyteExtensionApi 
   function logFailure(what: string): (error: unknown) => void {
     return (error) => channels.log.warn(`${what}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  channels.log.info(`Activated in ${activationMs.toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.env.appName}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'})`);
+  channels.log.info(
+    `Activated in ${activationMs.toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.env.appName}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'})`,
+  );
   return {
     activationMs,
     trees: { connectors: connectorsTree, configs: configsTree, syncs: syncsTree },

@@ -56,9 +56,19 @@ export class LanguageFeatures implements vscode.Disposable {
         else this.diagnostics.delete(doc.uri);
       }),
       vscode.window.onDidChangeActiveTextEditor(() => void this.updateStatus()),
-      vscode.languages.registerCompletionItemProvider(SELECTOR, { provideCompletionItems: (doc, pos, token) => this.complete(doc, pos, token) }, '"', ':', ' '),
+      vscode.languages.registerCompletionItemProvider(
+        SELECTOR,
+        { provideCompletionItems: (doc, pos, token) => this.complete(doc, pos, token) },
+        '"',
+        ':',
+        ' ',
+      ),
       vscode.languages.registerHoverProvider(SELECTOR, { provideHover: (doc, pos, token) => this.hover(doc, pos, token) }),
-      vscode.languages.registerCodeActionsProvider(SELECTOR, { provideCodeActions: (doc, _range, context) => this.codeActions(doc, context) }, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+      vscode.languages.registerCodeActionsProvider(
+        SELECTOR,
+        { provideCodeActions: (doc, _range, context) => this.codeActions(doc, context) },
+        { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] },
+      ),
     );
     for (const doc of vscode.workspace.textDocuments) this.schedule(doc, 0);
     void this.updateStatus();
@@ -127,7 +137,8 @@ export class LanguageFeatures implements vscode.Disposable {
     const timer = setTimeout(() => {
       this.validateDocument(doc, controller.signal)
         .catch((error: unknown) => {
-          if (!controller.signal.aborted) this.channels.log.warn(`Validation of ${doc.uri.fsPath} failed: ${error instanceof Error ? error.message : String(error)}`);
+          if (!controller.signal.aborted)
+            this.channels.log.warn(`Validation of ${doc.uri.fsPath} failed: ${error instanceof Error ? error.message : String(error)}`);
         })
         .finally(() => {
           if (this.pending.get(doc.uri.toString())?.controller === controller) this.pending.delete(doc.uri.toString());
@@ -190,9 +201,12 @@ export class LanguageFeatures implements vscode.Disposable {
       if (request !== this.statusRequest) return;
       const resolved = status.resolved;
       if (resolved) {
-        const version = resolved.image?.split(':').pop() ?? resolved.entry?.dockerImageTag ?? (resolved.origin === 'builtin' ? 'builtin' : '?');
+        const version =
+          resolved.image?.split(':').pop() ?? resolved.entry?.dockerImageTag ?? (resolved.origin === 'builtin' ? 'builtin' : '?');
         this.statusItem.text = `$(symbol-namespace) ${resolved.connector}@${version}`;
-        this.statusItem.tooltip = new vscode.MarkdownString(`Validated against the spec of **${resolved.connector}** (${resolved.origin === 'registry' ? 'from the registry' : resolved.origin === 'builtin' ? 'built in' : `from the image ${resolved.image ?? ''}`}). Click to open it.`);
+        this.statusItem.tooltip = new vscode.MarkdownString(
+          `Validated against the spec of **${resolved.connector}** (${resolved.origin === 'registry' ? 'from the registry' : resolved.origin === 'builtin' ? 'built in' : `from the image ${resolved.image ?? ''}`}). Click to open it.`,
+        );
         this.statusItem.backgroundColor = undefined;
       } else {
         this.statusItem.text = `$(symbol-namespace) ${status.connector ?? 'no connector'}@?`;

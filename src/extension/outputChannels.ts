@@ -42,4 +42,3 @@ export class OutputChannels implements vscode.Disposable {
     this.connectors.dispose();
   }
 }
-

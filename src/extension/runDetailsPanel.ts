@@ -54,7 +54,12 @@ export class RunDetailsPanels implements vscode.Disposable {
     if (panel) {
       panel.reveal(undefined, preserveFocus);
     } else {
-      panel = vscode.window.createWebviewPanel(RUN_DETAILS_VIEW_TYPE, panelTitle(run), { viewColumn: vscode.ViewColumn.Active, preserveFocus }, this.options());
+      panel = vscode.window.createWebviewPanel(
+        RUN_DETAILS_VIEW_TYPE,
+        panelTitle(run),
+        { viewColumn: vscode.ViewColumn.Active, preserveFocus },
+        this.options(),
+      );
       this.adopt(panel, run.runId);
     }
     panel.title = panelTitle(run);
@@ -138,7 +143,13 @@ export class RunDetailsPanels implements vscode.Disposable {
     const nonce = randomBytes(16).toString('base64');
     const script = webview.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot, 'main.js'));
     const styles = webview.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot, 'styles.css'));
-    const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
+    const csp = [
+      `default-src 'none'`,
+      `img-src ${webview.cspSource} data:`,
+      `style-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
     return `<!DOCTYPE html>
 <html lang="en">
 <head>

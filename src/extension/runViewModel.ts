@@ -12,7 +12,14 @@ export function labelOfRef(ref: string): string {
   return base.replace(/\.airbyte\.jsonc$/, '');
 }
 
-export function newRunView(init: { runId: string; source: string; destination: string; strategy?: string; streams?: string[]; startedAt?: number }): RunView {
+export function newRunView(init: {
+  runId: string;
+  source: string;
+  destination: string;
+  strategy?: string;
+  streams?: string[];
+  startedAt?: number;
+}): RunView {
   const startedAt = init.startedAt ?? Date.now();
   return {
     runId: init.runId,
@@ -44,7 +51,11 @@ export function applyProgress(view: RunView, p: WriteProgress): RunView {
     row.confirmed = s.recordsConfirmed;
     if (row.phase === 'pending' && (s.recordsRead > 0 || s.recordsSent > 0)) row.phase = 'running';
   }
-  view.throughput = appendThroughputPoint(view.throughput, { t: p.elapsedMs, sent: p.phase === 'reading' ? p.recordsRead : p.recordsSent, confirmed: p.recordsConfirmed });
+  view.throughput = appendThroughputPoint(view.throughput, {
+    t: p.elapsedMs,
+    sent: p.phase === 'reading' ? p.recordsRead : p.recordsSent,
+    confirmed: p.recordsConfirmed,
+  });
   return view;
 }
 
@@ -96,13 +107,24 @@ const STATUS: Record<string, RunStatus> = { running: 'Running', succeeded: 'Succ
 
 /** A run from the store's history (no live samples: the chart gets its start and end). */
 export function runViewFromRecord(r: RunRecord, labels?: { source?: string; destination?: string }): RunView {
-  const streams: StreamRow[] = (r.streamStats.length ? r.streamStats : r.streams.map((stream) => ({ stream, recordsRead: 0, recordsSent: 0, recordsConfirmed: 0, bytes: 0 }))).map((s) => ({
+  const streams: StreamRow[] = (
+    r.streamStats.length
+      ? r.streamStats
+      : r.streams.map((stream) => ({ stream, recordsRead: 0, recordsSent: 0, recordsConfirmed: 0, bytes: 0 }))
+  ).map((s) => ({
     name: s.stream,
     strategy: r.strategy,
     read: s.recordsRead,
     sent: s.recordsSent,
     confirmed: s.recordsConfirmed,
-    phase: r.status === 'succeeded' ? 'complete' : r.status === 'running' ? 'running' : 'status' in s && s.status === 'complete' ? 'complete' : 'incomplete',
+    phase:
+      r.status === 'succeeded'
+        ? 'complete'
+        : r.status === 'running'
+          ? 'running'
+          : 'status' in s && s.status === 'complete'
+            ? 'complete'
+            : 'incomplete',
   }));
   const durationMs = (r.endedAt ?? Date.now()) - r.startedAt;
   return {

@@ -11,7 +11,9 @@ const PULL_IMAGE = 'Pull Image';
 
 /** Duck-typed so that this module does not load the core on the activation path. */
 export function asAirbyteError(error: unknown): AirbyteError | undefined {
-  return error instanceof Error && error.name === 'AirbyteError' && typeof (error as Partial<AirbyteError>).code === 'string' ? (error as AirbyteError) : undefined;
+  return error instanceof Error && error.name === 'AirbyteError' && typeof (error as Partial<AirbyteError>).code === 'string'
+    ? (error as AirbyteError)
+    : undefined;
 }
 
 export function isCancellation(error: unknown): boolean {
@@ -51,5 +53,9 @@ export async function showError(error: unknown, channels: OutputChannels, what: 
   const choice = await vscode.window.showErrorMessage(describeError(error), ...actions);
   if (choice === SHOW_LOGS) channels.showConnectors();
   else if (choice === OPEN_SETTINGS) await vscode.commands.executeCommand('workbench.action.openSettings', 'airbyte.dockerHost');
-  else if (choice === PULL_IMAGE) await vscode.commands.executeCommand('airbyte.pullImage', typeof ae?.context.image === 'string' ? { image: ae.context.image } : undefined);
+  else if (choice === PULL_IMAGE)
+    await vscode.commands.executeCommand(
+      'airbyte.pullImage',
+      typeof ae?.context.image === 'string' ? { image: ae.context.image } : undefined,
+    );
 }

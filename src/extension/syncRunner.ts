@@ -67,7 +67,10 @@ export class SyncRunner implements vscode.Disposable {
 
   /** Finished runs of this session that the store never recorded (ended before the run began), newest first. */
   get unrecordedRuns(): RunView[] {
-    return [...this.finished.values()].map((f) => f.view).filter((v) => !/^\d+$/.test(v.runId)).reverse();
+    return [...this.finished.values()]
+      .map((f) => f.view)
+      .filter((v) => !/^\d+$/.test(v.runId))
+      .reverse();
   }
 
   /** The status bar text while a sync runs (tests). */
@@ -78,7 +81,9 @@ export class SyncRunner implements vscode.Disposable {
   /** Writes `args.source` into `args.destination`. Resolves to the result, or undefined when cancelled; throws on failure. */
   async write(args: WriteArgs): Promise<WriteOutcome | undefined> {
     if (this.active) {
-      throw new Error(`A sync is already running (${this.active.view.source} → ${this.active.view.destination}). Cancel it (Airbyte: Cancel Sync) or wait for it to finish.`);
+      throw new Error(
+        `A sync is already running (${this.active.view.source} → ${this.active.view.destination}). Cancel it (Airbyte: Cancel Sync) or wait for it to finish.`,
+      );
     }
     if (!args.source || !args.destination) throw new Error('Write to Destination needs a source and a destination.');
     const folder = primaryFolder(args.source.startsWith('cache:') ? vscode.Uri.file(args.destination) : vscode.Uri.file(args.source));
@@ -87,7 +92,13 @@ export class SyncRunner implements vscode.Disposable {
     const { channels } = this.options;
     const strategy = args.strategy ?? this.options.config.defaultWriteStrategy;
     // A run has no store id until the core begins it; until then (and forever if it ends first) it has a session id.
-    const view = newRunView({ runId: `attempt-${++this.attempts}`, source: labelOfRef(args.source), destination: labelOfRef(args.destination), strategy, streams: args.streams });
+    const view = newRunView({
+      runId: `attempt-${++this.attempts}`,
+      source: labelOfRef(args.source),
+      destination: labelOfRef(args.destination),
+      strategy,
+      streams: args.streams,
+    });
     const controller = new AbortController();
     let resolveDone!: () => void;
     const active: ActiveRun = { view, args, controller, done: new Promise<void>((r) => (resolveDone = r)) };
@@ -95,8 +106,12 @@ export class SyncRunner implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'airbyte.syncRunning', true);
     this.updateStatusBar();
     this.statusItem.show();
-    channels.connectorHeading(`write ${view.source} → ${view.destination} (${strategy}${args.fullRefresh ? ', full refresh' : ''}) at ${new Date().toLocaleTimeString()}`);
-    channels.log.info(`Write ${args.source} → ${args.destination}, streams ${args.streams?.join(', ') ?? 'all'}, strategy ${strategy}${args.fullRefresh ? ', full refresh' : ''}`);
+    channels.connectorHeading(
+      `write ${view.source} → ${view.destination} (${strategy}${args.fullRefresh ? ', full refresh' : ''}) at ${new Date().toLocaleTimeString()}`,
+    );
+    channels.log.info(
+      `Write ${args.source} → ${args.destination}, streams ${args.streams?.join(', ') ?? 'all'}, strategy ${strategy}${args.fullRefresh ? ', full refresh' : ''}`,
+    );
     this.options.syncsTree.refresher.refresh();
     // The clock keeps moving while a connector is quiet (a slow source, a destination flushing).
     const ticker = setInterval(() => {
@@ -166,15 +181,19 @@ export class SyncRunner implements vscode.Disposable {
       applyOutcomeCounts(view, outcome);
       this.options.panels.rekey(before, view.runId);
       channels.log.info(`Write ${view.source} → ${view.destination} succeeded: ${summary(view)}`);
-      void vscode.window.showInformationMessage(`Airbyte: ${view.source} → ${view.destination} succeeded — ${summary(view)}.`, 'Open Run Details').then((choice) => {
-        if (choice) void this.openDetails({ runId: view.runId });
-      });
+      void vscode.window
+        .showInformationMessage(`Airbyte: ${view.source} → ${view.destination} succeeded — ${summary(view)}.`, 'Open Run Details')
+        .then((choice) => {
+          if (choice) void this.openDetails({ runId: view.runId });
+        });
       return outcome;
     } catch (error) {
       if (isCancellation(error)) {
         finishRunView(view, 'Cancelled');
         channels.log.info(`Write ${view.source} → ${view.destination} cancelled; state stays at what the destination confirmed.`);
-        void vscode.window.showInformationMessage(`Airbyte: ${view.source} → ${view.destination} was cancelled. Nothing past the last confirmed state was recorded.`);
+        void vscode.window.showInformationMessage(
+          `Airbyte: ${view.source} → ${view.destination} was cancelled. Nothing past the last confirmed state was recorded.`,
+        );
         return undefined;
       }
       const ae = asAirbyteError(error);
@@ -226,7 +245,10 @@ export class SyncRunner implements vscode.Disposable {
           const record = store.getRun(id);
           if (record) {
             const labels = this.options.syncsTree.labels;
-            return runViewFromRecord(record, { source: labels.get(record.sourceId), destination: record.destinationId ? labels.get(record.destinationId) : undefined });
+            return runViewFromRecord(record, {
+              source: labels.get(record.sourceId),
+              destination: record.destinationId ? labels.get(record.destinationId) : undefined,
+            });
           }
         } finally {
           await store.close();
@@ -256,7 +278,15 @@ export class SyncRunner implements vscode.Disposable {
     if (!runId) {
       const pairs = await this.options.syncsTree.loadPairs();
       const picked = await vscode.window.showQuickPick(
-        pairs.flatMap((p) => p.runs.slice(0, 5).map((r) => ({ label: `${p.source} → ${p.destination}`, description: `#${r.id} ${r.status}`, detail: new Date(r.startedAt).toLocaleString(), runId: String(r.id), folder: p.folder.uri.toString() }))),
+        pairs.flatMap((p) =>
+          p.runs.slice(0, 5).map((r) => ({
+            label: `${p.source} → ${p.destination}`,
+            description: `#${r.id} ${r.status}`,
+            detail: new Date(r.startedAt).toLocaleString(),
+            runId: String(r.id),
+            folder: p.folder.uri.toString(),
+          })),
+        ),
         { title: 'Open Run Details', placeHolder: 'Which run?' },
       );
       if (!picked) return undefined;
@@ -277,7 +307,11 @@ export class SyncRunner implements vscode.Disposable {
     if (!pair) return undefined;
     const run = pair.runs.find((r) => String(r.id) === runId)!;
     const args = await this.argsOfPair(pair);
-    return { ...args, streams: run.streams.length ? run.streams : undefined, strategy: (run.strategy as WriteStrategy | undefined) ?? undefined };
+    return {
+      ...args,
+      streams: run.streams.length ? run.streams : undefined,
+      strategy: (run.strategy as WriteStrategy | undefined) ?? undefined,
+    };
   }
 
   /** The config files a pair was last written from (for "Write to Destination" on a Syncs item). */
@@ -394,4 +428,3 @@ function applyOutcomeCounts(view: RunView, outcome: WriteOutcome | undefined): v
     if (row) row.state = summarizeState(state.stream?.stream_state);
   }
 }
-

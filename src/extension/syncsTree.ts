@@ -98,7 +98,9 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
           await store.close();
         }
       } catch (error) {
-        this.channels.log.warn(`Syncs view: cannot read ${services.storePath(folder)}: ${error instanceof Error ? error.message : String(error)}`);
+        this.channels.log.warn(
+          `Syncs view: cannot read ${services.storePath(folder)}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
     this.pairs = pairs;
@@ -130,7 +132,9 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
         const [icon, color] = STATUS_ICON[r.status.toLowerCase()] ?? ['circle-outline', undefined];
         item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
         item.contextValue = `run.${r.status.toLowerCase()}`;
-        item.tooltip = r.error ? `${r.status}: ${r.error.message}` : `${r.status} before anything was read: nothing was recorded in the run history.`;
+        item.tooltip = r.error
+          ? `${r.status}: ${r.error.message}`
+          : `${r.status} before anything was read: nothing was recorded in the run history.`;
         item.command = { command: 'airbyte.openRunDetails', title: 'Open Run Details', arguments: [{ runId: r.runId }] };
         return item;
       }
@@ -153,14 +157,29 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
       }
       case 'run': {
         const r = node.run;
-        const item = new vscode.TreeItem(`#${r.id} ${statusLabel(r.status)}${r.kind === 'read' ? ' (read into cache)' : ''}`, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          `#${r.id} ${statusLabel(r.status)}${r.kind === 'read' ? ' (read into cache)' : ''}`,
+          vscode.TreeItemCollapsibleState.None,
+        );
         item.id = `run:${node.pair.folder.uri.toString()}:${r.id}`;
-        item.description = [new Date(r.startedAt).toLocaleString(), `${formatCount(r.recordsConfirmed)} confirmed`, r.endedAt ? formatDuration(r.endedAt - r.startedAt) : undefined].filter(Boolean).join(' · ');
+        item.description = [
+          new Date(r.startedAt).toLocaleString(),
+          `${formatCount(r.recordsConfirmed)} confirmed`,
+          r.endedAt ? formatDuration(r.endedAt - r.startedAt) : undefined,
+        ]
+          .filter(Boolean)
+          .join(' · ');
         const [icon, color] = STATUS_ICON[r.status] ?? ['circle-outline', undefined];
         item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
         item.contextValue = `run.${r.status}`;
-        item.tooltip = r.error ? `${statusLabel(r.status)}: ${r.error}` : `${r.streams.join(', ')} — ${formatCount(r.recordsRead)} read, ${formatCount(r.recordsSent)} sent, ${formatCount(r.recordsConfirmed)} confirmed`;
-        item.command = { command: 'airbyte.openRunDetails', title: 'Open Run Details', arguments: [{ runId: String(r.id), folder: node.pair.folder.uri.toString() }] };
+        item.tooltip = r.error
+          ? `${statusLabel(r.status)}: ${r.error}`
+          : `${r.streams.join(', ')} — ${formatCount(r.recordsRead)} read, ${formatCount(r.recordsSent)} sent, ${formatCount(r.recordsConfirmed)} confirmed`;
+        item.command = {
+          command: 'airbyte.openRunDetails',
+          title: 'Open Run Details',
+          arguments: [{ runId: String(r.id), folder: node.pair.folder.uri.toString() }],
+        };
         return item;
       }
     }
@@ -193,13 +212,23 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
 }
 
 function runDescription(r: RunRecord): string {
-  return [statusLabel(r.status), `${formatCount(r.recordsConfirmed)} records`, r.endedAt ? formatDuration(r.endedAt - r.startedAt) : undefined, relativeTime(r.endedAt ?? r.startedAt)].filter(Boolean).join(' · ');
+  return [
+    statusLabel(r.status),
+    `${formatCount(r.recordsConfirmed)} records`,
+    r.endedAt ? formatDuration(r.endedAt - r.startedAt) : undefined,
+    relativeTime(r.endedAt ?? r.startedAt),
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 function liveDescription(v: RunView): string {
   const total = (k: 'read' | 'sent' | 'confirmed') => formatCount(v.streams.reduce((n, s) => n + s[k], 0));
   // Through the cache a run first reads (nothing is sent yet), then writes.
-  const counts = v.phase === 'reading' || v.phase === 'preparing' || v.phase === undefined ? `${v.phase ?? 'starting'} · ${total('read')} read` : `${total('sent')} sent · ${total('confirmed')} confirmed`;
+  const counts =
+    v.phase === 'reading' || v.phase === 'preparing' || v.phase === undefined
+      ? `${v.phase ?? 'starting'} · ${total('read')} read`
+      : `${total('sent')} sent · ${total('confirmed')} confirmed`;
   return `Running · ${counts} · ${formatDuration(v.durationMs)}`;
 }
 
@@ -207,7 +236,9 @@ function pairTooltip(pair: SyncPair): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   const last = pair.runs[0];
   md.appendMarkdown(`**${pair.source} → ${pair.destination}**\n\n`);
-  md.appendMarkdown(`${pair.runs.length} run(s); last: ${statusLabel(last.status)}, ${formatCount(last.recordsConfirmed)} records confirmed`);
+  md.appendMarkdown(
+    `${pair.runs.length} run(s); last: ${statusLabel(last.status)}, ${formatCount(last.recordsConfirmed)} records confirmed`,
+  );
   if (last.streams.length) md.appendMarkdown(`, streams ${last.streams.join(', ')}`);
   if (last.error) md.appendMarkdown(`\n\nError: ${last.error}`);
   return md;

@@ -73,10 +73,7 @@ export type HostToWebviewMessage =
 
 export type WebviewToHostMessage =
   /** The app is loaded and wants a snapshot (also after the panel was hidden and shown again). */
-  | { type: 'ready'; runId?: string }
-  | { type: 'showLogs' }
-  | { type: 'cancel'; runId: string }
-  | { type: 'rerun'; runId: string };
+  { type: 'ready'; runId?: string } | { type: 'showLogs' } | { type: 'cancel'; runId: string } | { type: 'rerun'; runId: string };
 
 /** The webview keeps this many log lines; the host sends at most this many in a snapshot. */
 export const LOG_TAIL_LINES = 200;

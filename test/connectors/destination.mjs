@@ -23,7 +23,12 @@ const SPEC = {
       mode: { type: 'string', enum: ['write', 'count'], default: 'write', order: 1 },
       fault: { type: 'string', enum: ['none', 'crash', 'trace_error', 'garbage', 'hang'], default: 'none', order: 2 },
       fault_after: { type: 'integer', minimum: 0, default: 0, description: 'Records received before the fault.', order: 3 },
-      require_stream_status: { type: 'boolean', default: true, description: 'Fail when a stream gets no terminal STREAM_STATUS (Bulk CDK behaviour).', order: 4 },
+      require_stream_status: {
+        type: 'boolean',
+        default: true,
+        description: 'Fail when a stream gets no terminal STREAM_STATUS (Bulk CDK behaviour).',
+        order: 4,
+      },
       flush_every: { type: 'integer', minimum: 1, default: 1000, description: 'Records buffered per stream before a flush.', order: 5 },
     },
   },
@@ -59,7 +64,10 @@ async function main() {
 
 function check() {
   if (config.api_key === 'invalid') {
-    emit({ type: 'CONNECTION_STATUS', connectionStatus: { status: 'FAILED', message: `Authentication failed: api_key ${config.api_key} was rejected (401).` } });
+    emit({
+      type: 'CONNECTION_STATUS',
+      connectionStatus: { status: 'FAILED', message: `Authentication failed: api_key ${config.api_key} was rejected (401).` },
+    });
     return;
   }
   try {
@@ -69,7 +77,10 @@ function check() {
     rmSync(probe);
     emit({ type: 'CONNECTION_STATUS', connectionStatus: { status: 'SUCCEEDED' } });
   } catch (e) {
-    emit({ type: 'CONNECTION_STATUS', connectionStatus: { status: 'FAILED', message: `Cannot write to ${localDir}: ${e.code ?? e.message}` } });
+    emit({
+      type: 'CONNECTION_STATUS',
+      connectionStatus: { status: 'FAILED', message: `Cannot write to ${localDir}: ${e.code ?? e.message}` },
+    });
   }
 }
 
@@ -104,7 +115,8 @@ async function write() {
       generation: c.generation_id ?? 0,
       minGeneration: c.minimum_generation_id ?? 0,
       // Legacy overwrite: rows that existed before this run are dropped when the stream completes.
-      keepFrom: c.destination_sync_mode === 'overwrite' && existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0,
+      keepFrom:
+        c.destination_sync_mode === 'overwrite' && existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0,
       buffer: [],
       sinceState: 0,
       total: 0,
@@ -146,7 +158,9 @@ async function write() {
         traceError(`Received a record for stream ${m.record.stream}, which is not in the configured catalog.`, 'system_error');
         exit(1);
       }
-      s.buffer.push(`${JSON.stringify({ ...m.record.data, _airbyte_extracted_at: m.record.emitted_at, _airbyte_generation_id: s.generation })}\n`);
+      s.buffer.push(
+        `${JSON.stringify({ ...m.record.data, _airbyte_extracted_at: m.record.emitted_at, _airbyte_generation_id: s.generation })}\n`,
+      );
       s.sinceState++;
       s.total++;
       sinceGlobal++;
@@ -170,7 +184,8 @@ async function write() {
       flush();
     } else if (m.type === 'TRACE' && m.trace.type === 'STREAM_STATUS') {
       const s = streams.get(m.trace.stream_status.stream_descriptor.name);
-      if (s && (m.trace.stream_status.status === 'COMPLETE' || m.trace.stream_status.status === 'INCOMPLETE')) s.status = m.trace.stream_status.status;
+      if (s && (m.trace.stream_status.status === 'COMPLETE' || m.trace.stream_status.status === 'INCOMPLETE'))
+        s.status = m.trace.stream_status.status;
     }
   });
 
@@ -194,7 +209,10 @@ async function write() {
 function finalize(s) {
   if (!existsSync(s.file)) return;
   if (s.minGeneration <= 0 && s.mode !== 'append_dedup' && s.mode !== 'overwrite') return;
-  let rows = readFileSync(s.file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  let rows = readFileSync(s.file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   if (s.mode === 'overwrite') rows = rows.slice(s.keepFrom);
   if (s.minGeneration > 0) rows = rows.filter((r) => (r._airbyte_generation_id ?? 0) >= s.minGeneration);
   if (s.mode === 'append_dedup') {

@@ -13,7 +13,13 @@ const SPEC = {
     required: ['record_count'],
     additionalProperties: true,
     properties: {
-      record_count: { type: 'integer', minimum: 0, title: 'Records per stream', description: 'Cursor values 1..record_count are produced per stream.', order: 0 },
+      record_count: {
+        type: 'integer',
+        minimum: 0,
+        title: 'Records per stream',
+        description: 'Cursor values 1..record_count are produced per stream.',
+        order: 0,
+      },
       api_key: { type: 'string', title: 'API key', airbyte_secret: true, order: 1 },
       state_every: { type: 'integer', minimum: 1, default: 100, title: 'Emit a STATE every N records of a stream', order: 2 },
       state_mode: { type: 'string', enum: ['STREAM', 'GLOBAL'], default: 'STREAM', order: 3 },
@@ -88,8 +94,11 @@ async function main() {
       emit({ type: 'SPEC', spec: SPEC });
       break;
     case 'check':
-      if (config.api_key === 'invalid' || config.api_key === undefined && config.require_key) {
-        emit({ type: 'CONNECTION_STATUS', connectionStatus: { status: 'FAILED', message: `Authentication failed: api_key ${config.api_key} was rejected (401).` } });
+      if (config.api_key === 'invalid' || (config.api_key === undefined && config.require_key)) {
+        emit({
+          type: 'CONNECTION_STATUS',
+          connectionStatus: { status: 'FAILED', message: `Authentication failed: api_key ${config.api_key} was rejected (401).` },
+        });
       } else {
         emit({ type: 'CONNECTION_STATUS', connectionStatus: { status: 'SUCCEEDED' } });
       }
@@ -133,17 +142,34 @@ async function read() {
         type: 'STATE',
         state: {
           type: 'GLOBAL',
-          global: { shared_state: { ...sharedState, lsn: emitted }, stream_states: selected.map((n) => ({ stream_descriptor: { name: n }, stream_state: { cursor: position[n] } })) },
+          global: {
+            shared_state: { ...sharedState, lsn: emitted },
+            stream_states: selected.map((n) => ({ stream_descriptor: { name: n }, stream_state: { cursor: position[n] } })),
+          },
           sourceStats: { recordCount: sinceLast },
         },
       });
     } else {
-      emit({ type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: stream }, stream_state: { cursor: position[stream] } }, sourceStats: { recordCount: sinceLast } } });
+      emit({
+        type: 'STATE',
+        state: {
+          type: 'STREAM',
+          stream: { stream_descriptor: { name: stream }, stream_state: { cursor: position[stream] } },
+          sourceStats: { recordCount: sinceLast },
+        },
+      });
     }
   };
 
   if (config.emit_control) {
-    emit({ type: 'CONTROL', control: { type: 'CONNECTOR_CONFIG', emitted_at: Date.now(), connectorConfig: { config: { ...config, emit_control: false, api_key: `${config.api_key ?? 'key'}-rotated` } } } });
+    emit({
+      type: 'CONTROL',
+      control: {
+        type: 'CONNECTOR_CONFIG',
+        emitted_at: Date.now(),
+        connectorConfig: { config: { ...config, emit_control: false, api_key: `${config.api_key ?? 'key'}-rotated` } },
+      },
+    });
   }
   const emittedAt = Date.now();
   for (const c of catalog.streams) {

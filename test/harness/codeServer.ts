@@ -152,15 +152,19 @@ function spawnCodeServer(port: number, dirs: RunDirs, env: NodeJS.ProcessEnv, lo
     process.execPath,
     [
       codeServerEntry,
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
       '--disable-getting-started-override',
       '--ignore-last-opened',
-      '--user-data-dir', dirs.userDataDir,
-      '--extensions-dir', dirs.extensionsDir,
+      '--user-data-dir',
+      dirs.userDataDir,
+      '--extensions-dir',
+      dirs.extensionsDir,
     ],
     // Its own process group, so stop() reaches the extension hosts and pty host it forks.
     { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -292,11 +296,22 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     listExtensions() {
       const r = spawnSync(
         process.execPath,
-        [codeServerEntry, '--user-data-dir', dirs.userDataDir, '--extensions-dir', dirs.extensionsDir, '--list-extensions', '--show-versions'],
+        [
+          codeServerEntry,
+          '--user-data-dir',
+          dirs.userDataDir,
+          '--extensions-dir',
+          dirs.extensionsDir,
+          '--list-extensions',
+          '--show-versions',
+        ],
         { env, encoding: 'utf8', timeout: 60_000 },
       );
       if (r.status !== 0) throw new Error(`code-server --list-extensions failed (exit ${r.status ?? r.signal}): ${r.stderr}`);
-      return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+      return r.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
     },
     stop,
   };

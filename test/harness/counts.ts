@@ -23,7 +23,12 @@ export function readCounts(file: string): TierCounts | undefined {
   try {
     const c = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<TierCounts>;
     if (typeof c.passed !== 'number' || typeof c.failed !== 'number') return undefined;
-    return { passed: c.passed, failed: c.failed, skipped: c.skipped ?? 0, failures: Array.isArray(c.failures) ? c.failures.map(String) : [] };
+    return {
+      passed: c.passed,
+      failed: c.failed,
+      skipped: c.skipped ?? 0,
+      failures: Array.isArray(c.failures) ? c.failures.map(String) : [],
+    };
   } catch {
     return undefined;
   }

@@ -1,12 +1,21 @@
-// Locations the test harness shares: the repository, the reference material beside it, the
+// Locations the test harness shares: the repository, its test fixtures, the
 // code-server install and the artifacts folder that CI keeps.
 import path from 'node:path';
 
 /** The repository root (this file is test/harness/paths.ts). */
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
-/** Read-only reference material checked out beside the repository (CI has it there too). */
-export const sharedDir = path.resolve(repoRoot, '../shared');
+/** Data the tests read: real connector specs, a registry sample, the protocol schema (see its SOURCE.md). */
+export const fixturesDir = path.join(repoRoot, 'test', 'fixtures');
+
+/** The 15-entry excerpt of the Airbyte OSS registry. */
+export const registrySamplePath = path.join(fixturesDir, 'registry', 'oss_registry.sample.json');
+
+/** Real connector specs, one `<connector>.spec.json` each. */
+export const specsDir = path.join(fixturesDir, 'specs');
+
+/** The official Airbyte protocol schema (JSON rendering). */
+export const protocolSchemaPath = path.join(fixturesDir, 'airbyte-protocol', 'airbyte_protocol.json');
 
 /** Where scripts/provision-code-server.sh installs code-server. */
 export const codeServerDir = path.join(repoRoot, '.vscode-test', 'code-server');

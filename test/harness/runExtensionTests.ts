@@ -18,7 +18,8 @@ import { createTestWorkspace, fixtureEnv, type TestWorkspace } from './testWorks
 
 // Workbench start-up lines that say nothing about the suite (the log also carries the extension
 // host's console, which is what matters here).
-const workbenchChatter = /^(Ignoring fetching additional builtin extensions|Updating additional builtin extensions cache|Creating a socket|Resolv(ed|ing) connection token|\[Service Worker\]|ChatSessionStore: Migrating)/;
+const workbenchChatter =
+  /^(Ignoring fetching additional builtin extensions|Updating additional builtin extensions cache|Creating a socket|Resolv(ed|ing) connection token|\[Service Worker\]|ChatSessionStore: Migrating)/;
 
 interface ExitReport {
   code: number;
@@ -105,7 +106,9 @@ async function main(): Promise<number> {
         Object.assign(counts, suite, { failures: [...suite.failures] });
         if (outcome.code !== 0 && suite.failed === 0) fail(`the extension host exited with code ${outcome.code} although no test failed`);
       } else if (outcome.code !== 0) {
-        fail(`the extension-host suite exited with code ${outcome.code} before reporting counts (the extension failed to activate or the suite failed to load; see the log above)`);
+        fail(
+          `the extension-host suite exited with code ${outcome.code} before reporting counts (the extension failed to activate or the suite failed to load; see the log above)`,
+        );
       } else {
         fail('the extension-host suite exited without reporting counts');
       }
@@ -120,7 +123,8 @@ async function main(): Promise<number> {
       }
       if (server) {
         const dir = await server.saveLogs(tier).catch(() => undefined);
-        if (dir && browser) await fs.copyFile(path.join(scratch, 'console.log'), path.join(dir, 'browser-console.log')).catch(() => undefined);
+        if (dir && browser)
+          await fs.copyFile(path.join(scratch, 'console.log'), path.join(dir, 'browser-console.log')).catch(() => undefined);
         if (dir) console.error(`extension tier: logs saved in ${path.relative(repoRoot, dir)}`);
       }
     }

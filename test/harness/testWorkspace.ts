@@ -1,9 +1,9 @@
 // The workspace every extension and UI test opens: a temp copy of test/fixtures-workspace/ plus
-// the shared registry sample, so tests never dirty the repository.
+// the registry sample from test/fixtures, so tests never dirty the repository.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fixturesWorkspaceDir, sharedDir } from './paths';
+import { fixturesWorkspaceDir, registrySamplePath } from './paths';
 
 /** A disposable copy of the fixture workspace. */
 export interface TestWorkspace {
@@ -20,7 +20,7 @@ export function fixtureEnv(): Record<string, string> {
   return { AIRBYTE_WRITE_TEST_API_KEY: process.env.AIRBYTE_WRITE_TEST_API_KEY ?? 'harness-secret-api-key' };
 }
 
-export const registrySampleSource = path.join(sharedDir, 'fixtures', 'registry', 'oss_registry.sample.json');
+export const registrySampleSource = registrySamplePath;
 
 /** Copies the fixture workspace and the registry sample (as `registry.sample.json`) into a temp dir. */
 export async function createTestWorkspace(): Promise<TestWorkspace> {

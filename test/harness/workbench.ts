@@ -21,7 +21,10 @@ export function quickInput(page: Page): Locator {
 
 async function focusWorkbench(page: Page): Promise<void> {
   // Keyboard shortcuts reach the workbench only when focus is inside it (not in a webview frame).
-  await page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 2, y: 2 } }).catch(() => undefined);
+  await page
+    .locator('.monaco-workbench .part.statusbar')
+    .click({ position: { x: 2, y: 2 } })
+    .catch(() => undefined);
 }
 
 /** Opens the command palette (F1), types `title` and runs the command whose label matches it. */
@@ -54,7 +57,9 @@ export async function pickQuickItem(page: Page, prompt: string | RegExp, label: 
   await waitForQuickPick(page, prompt);
   const input = quickInput(page).locator('input.input');
   await input.fill(filter);
-  const row = quickInput(page).locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: label }) }).first();
+  const row = quickInput(page)
+    .locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: label }) })
+    .first();
   await row.waitFor({ state: 'visible' });
   await pressEnterOn(page, row);
 }
@@ -88,7 +93,10 @@ export async function pickManyQuickItems(page: Page, prompt: string | RegExp, la
 /** In an open multi-select quick pick, accepts the rows as preselected (Enter). */
 export async function acceptQuickPick(page: Page, prompt: string | RegExp): Promise<void> {
   await waitForQuickPick(page, prompt);
-  await quickInput(page).locator('.quick-input-list .monaco-list-row [role=checkbox]').first().waitFor({ state: 'visible', timeout: slowTimeoutMs });
+  await quickInput(page)
+    .locator('.quick-input-list .monaco-list-row [role=checkbox]')
+    .first()
+    .waitFor({ state: 'visible', timeout: slowTimeoutMs });
   await page.keyboard.press('Enter');
 }
 
@@ -100,7 +108,12 @@ export async function waitForQuickPick(page: Page, prompt: string | RegExp, time
   await page.waitForFunction(
     ([source, flags]) => {
       // Runs in the page; typed structurally since this project compiles without the DOM library.
-      interface El { textContent: string | null; getAttribute(name: string): string | null; querySelector(s: string): El | null; style?: { display: string } }
+      interface El {
+        textContent: string | null;
+        getAttribute(name: string): string | null;
+        querySelector(s: string): El | null;
+        style?: { display: string };
+      }
       const w = (globalThis as unknown as { document: El }).document.querySelector('.quick-input-widget');
       if (!w || w.style?.display === 'none') return false;
       const title = w.querySelector('.quick-input-title')?.textContent ?? '';
@@ -136,7 +149,10 @@ export async function goToLine(page: Page, line: number): Promise<void> {
   await input.fill(`:${line}`);
   await page.keyboard.press('Enter');
   await quickInput(page).waitFor({ state: 'hidden' });
-  await page.locator('.part.statusbar .statusbar-item', { hasText: new RegExp(`Ln ${line},`) }).first().waitFor({ state: 'visible' });
+  await page
+    .locator('.part.statusbar .statusbar-item', { hasText: new RegExp(`Ln ${line},`) })
+    .first()
+    .waitFor({ state: 'visible' });
 }
 
 /** Opens the quick fix menu at the cursor (Ctrl+.) and applies the action whose title matches. */
@@ -166,7 +182,9 @@ export function problemRows(panel: Locator): Locator {
 
 /** Opens a view container from the activity bar by its title (e.g. "Airbyte"). */
 export async function openViewContainer(page: Page, title: string): Promise<void> {
-  const item = page.locator(`.activitybar .action-item a[aria-label^="${title}"], .activitybar .action-item[aria-label^="${title}"]`).first();
+  const item = page
+    .locator(`.activitybar .action-item a[aria-label^="${title}"], .activitybar .action-item[aria-label^="${title}"]`)
+    .first();
   await item.waitFor({ state: 'visible' });
   const container = page.locator('.part.sidebar .composite.title', { hasText: new RegExp(escapeRegExp(title), 'i') });
   if (!(await container.isVisible())) await item.click();

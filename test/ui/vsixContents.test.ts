@@ -30,7 +30,9 @@ const sizeBudgetBytes = 5 * 1024 * 1024;
 function manifestFiles(value: unknown, key = ''): string[] {
   if (typeof value === 'string') {
     const looksLikeFile = /^(\.\/)?(dist|media|syntaxes|images|resources)\/[^\s*]+\.\w+$|^(\.\/)?[\w-]+\.(json|png|svg)$/.test(value);
-    return looksLikeFile && ['main', 'icon', 'path', 'configuration', 'light', 'dark', 'default'].includes(key) ? [value.replace(/^\.\//, '')] : [];
+    return looksLikeFile && ['main', 'icon', 'path', 'configuration', 'light', 'dark', 'default'].includes(key)
+      ? [value.replace(/^\.\//, '')]
+      : [];
   }
   if (Array.isArray(value)) return value.flatMap((v) => manifestFiles(v, key));
   if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => manifestFiles(v, k));
@@ -81,7 +83,10 @@ describe('packaged VSIX', () => {
     const bundle = readZipEntry(vsixPath, 'extension/dist/extension.js')!.toString('utf8');
     assert.doesNotMatch(bundle, /sourceMappingURL=/, 'dist/extension.js carries a source map: package with --production');
     const lines = bundle.split('\n').length;
-    assert.ok(bundle.length < 2_000 || lines < bundle.length / 500, `dist/extension.js does not look minified (${lines} lines for ${bundle.length} bytes)`);
+    assert.ok(
+      bundle.length < 2_000 || lines < bundle.length / 500,
+      `dist/extension.js does not look minified (${lines} lines for ${bundle.length} bytes)`,
+    );
     const webview = readZipEntry(vsixPath, 'extension/dist/webview/main.js')!.toString('utf8');
     assert.doesNotMatch(webview, /sourceMappingURL=/, 'the webview bundle carries a source map');
     const size = statSync(vsixPath).size;

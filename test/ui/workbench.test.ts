@@ -93,7 +93,11 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
   });
 
   it('installs the VSIX into code-server as the version package.json names', () => {
-    const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+    const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      publisher: string;
+      name: string;
+      version: string;
+    };
     assert.deepEqual(server!.listExtensions(), [`${manifest.publisher}.${manifest.name}@${manifest.version}`]);
   });
 
@@ -106,7 +110,10 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
       for (const file of [SOURCE, DESTINATION, 'broken.airbyte.jsonc']) {
         await explorer.locator('.monaco-list-row', { hasText: file }).waitFor({ state: 'visible' });
       }
-      await page.locator('.activitybar .action-item a[aria-label^="Airbyte"], .activitybar .action-item[aria-label^="Airbyte"]').first().waitFor({ state: 'visible' });
+      await page
+        .locator('.activitybar .action-item a[aria-label^="Airbyte"], .activitybar .action-item[aria-label^="Airbyte"]')
+        .first()
+        .waitFor({ state: 'visible' });
     });
   });
 
@@ -115,14 +122,29 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
       await openFile(page, 'broken.airbyte.jsonc');
       const panel = await showProblems(page);
       const rows = problemRows(panel);
-      await rows.filter({ hasText: /Port must be an integer/ }).first().waitFor({ state: 'visible', timeout: slowTimeoutMs });
-      await rows.filter({ hasText: /database/i }).first().waitFor({ state: 'visible' });
+      await rows
+        .filter({ hasText: /Port must be an integer/ })
+        .first()
+        .waitFor({ state: 'visible', timeout: slowTimeoutMs });
+      await rows
+        .filter({ hasText: /database/i })
+        .first()
+        .waitFor({ state: 'visible' });
       const texts = await rows.allTextContents();
-      assert.ok(texts.some((t) => /Port must be an integer/.test(t)), `Problems panel: ${texts.join(' | ')}`);
-      assert.ok(texts.some((t) => /Missing required field.*database/i.test(t)), `Problems panel: ${texts.join(' | ')}`);
+      assert.ok(
+        texts.some((t) => /Port must be an integer/.test(t)),
+        `Problems panel: ${texts.join(' | ')}`,
+      );
+      assert.ok(
+        texts.some((t) => /Missing required field.*database/i.test(t)),
+        `Problems panel: ${texts.join(' | ')}`,
+      );
       // The squiggle under the wrong-typed port value in the editor.
       await page.locator('.editor-instance .monaco-editor .squiggly-error').first().waitFor({ state: 'attached' });
-      await page.locator('.part.statusbar .statusbar-item', { hasText: /destination-postgres@/ }).first().waitFor({ state: 'visible' });
+      await page
+        .locator('.part.statusbar .statusbar-item', { hasText: /destination-postgres@/ })
+        .first()
+        .waitFor({ state: 'visible' });
     });
   });
 
@@ -136,8 +158,13 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
       await page.keyboard.press('Backspace');
       await page.keyboard.type('"port": 5432,');
       const panel = await showProblems(page);
-      await problemRows(panel).filter({ hasText: /Port must be/ }).waitFor({ state: 'detached', timeout: slowTimeoutMs });
-      await problemRows(panel).filter({ hasText: /database/i }).first().waitFor({ state: 'visible' });
+      await problemRows(panel)
+        .filter({ hasText: /Port must be/ })
+        .waitFor({ state: 'detached', timeout: slowTimeoutMs });
+      await problemRows(panel)
+        .filter({ hasText: /database/i })
+        .first()
+        .waitFor({ state: 'visible' });
       // Line 4 is `"config": {`, where the missing required field is reported.
       await goToLine(page, 4);
       await page.keyboard.press('End');
@@ -145,7 +172,9 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
       await page.keyboard.press('ArrowRight');
       await applyQuickFix(page, /Add required field.*database/);
       await page.keyboard.press('Escape');
-      await problemRows(panel).filter({ hasText: /database/i }).waitFor({ state: 'detached', timeout: slowTimeoutMs });
+      await problemRows(panel)
+        .filter({ hasText: /database/i })
+        .waitFor({ state: 'detached', timeout: slowTimeoutMs });
       await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: '"database"' }).first().waitFor({ state: 'visible' });
       assert.equal(await problemRows(panel).count(), 0, `problems left: ${(await problemRows(panel).allTextContents()).join(' | ')}`);
     });
@@ -159,14 +188,19 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
       await pickManyQuickItems(page, '(3/4)', WRITTEN_STREAMS);
       await pickQuickItem(page, '(4/4)', 'replace');
       // The run shows itself while it goes (a progress notification), then finishes.
-      await notifications(page).filter({ hasText: /Airbyte/ }).first().waitFor({ state: 'visible' });
+      await notifications(page)
+        .filter({ hasText: /Airbyte/ })
+        .first()
+        .waitFor({ state: 'visible' });
     });
     await step('write-syncs-tree', async () => {
       await openViewContainer(page, 'Airbyte');
       const pane = await viewPane(page, 'Syncs');
       const row = treeRows(pane).filter({ hasText: PAIR }).filter({ hasText: 'Succeeded' }).first();
       // Either the run succeeds or the extension says why not: fail with its words, not a timeout.
-      const errorToast = notifications(page).filter({ has: page.locator('.codicon-error') }).first();
+      const errorToast = notifications(page)
+        .filter({ has: page.locator('.codicon-error') })
+        .first();
       await row.or(errorToast).waitFor({ state: 'visible', timeout: slowTimeoutMs });
       if (await errorToast.isVisible()) {
         assert.fail(`the write failed: ${(await errorToast.locator('.notification-list-item-message').textContent()) ?? '(no message)'}`);
@@ -185,9 +219,14 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
     // No container of this run is left behind (the tool labels each with the pid that started it).
     const ours = new Set(server!.pids().map(String));
     assert.ok(ours.size >= 2, `code-server's processes (server and extension host) not found: ${[...ours].join(', ')}`);
-    const leftovers = (await new Docker().listContainers({ all: true, filters: { label: ['io.airbyte-write.managed=true'] } }))
-      .filter((c) => ours.has(c.Labels['io.airbyte-write.owner-pid'] ?? ''));
-    assert.deepEqual(leftovers.map((c) => `${c.Image} ${c.State}`), [], 'containers left behind by the write');
+    const leftovers = (await new Docker().listContainers({ all: true, filters: { label: ['io.airbyte-write.managed=true'] } })).filter(
+      (c) => ours.has(c.Labels['io.airbyte-write.owner-pid'] ?? ''),
+    );
+    assert.deepEqual(
+      leftovers.map((c) => `${c.Image} ${c.State}`),
+      [],
+      'containers left behind by the write',
+    );
   });
 
   it('shows the run in the run details webview: Succeeded, with the per-stream counts', async () => {
@@ -196,7 +235,9 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
       const pair = treeRows(pane).filter({ hasText: PAIR }).first();
       await pair.click();
       if ((await pair.getAttribute('aria-expanded')) !== 'true') await page.keyboard.press('ArrowRight');
-      const run = treeRows(pane).filter({ hasText: /#\d+ Succeeded/ }).first();
+      const run = treeRows(pane)
+        .filter({ hasText: /#\d+ Succeeded/ })
+        .first();
       await run.waitFor({ state: 'visible' });
       await run.click();
       await page.locator('.tabs-container .tab.active', { hasText: 'Airbyte Run:' }).waitFor({ state: 'visible' });
@@ -231,7 +272,15 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
     // A source that emits a few records and then hangs (the project's Docker test source).
     await fs.writeFile(
       path.join(workspace!.dir, 'hanging.airbyte.jsonc'),
-      JSON.stringify({ connector: 'source-test', image: 'airbyte-write-test/source-test:dev', config: { record_count: 1000, fault: 'hang', fault_after: 5 } }, null, 2),
+      JSON.stringify(
+        {
+          connector: 'source-test',
+          image: 'airbyte-write-test/source-test:dev',
+          config: { record_count: 1000, fault: 'hang', fault_after: 5 },
+        },
+        null,
+        2,
+      ),
     );
     await step('cancel-running', async () => {
       const configs = await viewPane(page, 'Configs');
@@ -243,30 +292,53 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
       await pickQuickItem(page, '(4/4)', 'append');
       // While it runs: a spinning status bar item (it opens the live run's details) and a progress
       // notification with Cancel.
-      const statusItem = page.locator('.part.statusbar .statusbar-item', { hasText: /Airbyte:/, has: page.locator('.codicon-sync') }).first();
+      const statusItem = page
+        .locator('.part.statusbar .statusbar-item', { hasText: /Airbyte:/, has: page.locator('.codicon-sync') })
+        .first();
       await statusItem.waitFor({ state: 'visible', timeout: slowTimeoutMs });
       const syncs = await viewPane(page, 'Syncs');
-      await treeRows(syncs).filter({ hasText: /hanging.*Running/ }).first().waitFor({ state: 'visible' });
+      await treeRows(syncs)
+        .filter({ hasText: /hanging.*Running/ })
+        .first()
+        .waitFor({ state: 'visible' });
       await statusItem.click();
       await page.locator('.tabs-container .tab.active', { hasText: /Airbyte Run: hanging/ }).waitFor({ state: 'visible' });
       // Cancel mid-read, once the source's first records have arrived.
       const web = webviewContent(page);
       await web.locator('#run-status').filter({ hasText: 'Running' }).waitFor({ state: 'visible' });
-      await web.locator('#streams-table [data-stream="users"] [data-column="read"]').filter({ hasText: /^\s*[1-9]/ }).waitFor({ state: 'visible', timeout: slowTimeoutMs });
+      await web
+        .locator('#streams-table [data-stream="users"] [data-column="read"]')
+        .filter({ hasText: /^\s*[1-9]/ })
+        .waitFor({ state: 'visible', timeout: slowTimeoutMs });
     });
     await step('cancel-done', async () => {
-      const progress = notifications(page).filter({ hasText: /hanging/ }).first();
+      const progress = notifications(page)
+        .filter({ hasText: /hanging/ })
+        .first();
       await progress.locator('.monaco-button', { hasText: 'Cancel' }).click();
-      await webviewContent(page).locator('#run-status').filter({ hasText: 'Cancelled' }).waitFor({ state: 'visible', timeout: slowTimeoutMs });
+      await webviewContent(page)
+        .locator('#run-status')
+        .filter({ hasText: 'Cancelled' })
+        .waitFor({ state: 'visible', timeout: slowTimeoutMs });
       const syncs = await viewPane(page, 'Syncs');
-      const row = treeRows(syncs).filter({ hasText: /hanging(\.airbyte\.jsonc)? → sqlite(\.airbyte\.jsonc)?/ }).filter({ hasText: 'Cancelled' }).first();
+      const row = treeRows(syncs)
+        .filter({ hasText: /hanging(\.airbyte\.jsonc)? → sqlite(\.airbyte\.jsonc)?/ })
+        .filter({ hasText: 'Cancelled' })
+        .first();
       await row.waitFor({ state: 'visible', timeout: slowTimeoutMs });
-      await page.locator('.part.statusbar .statusbar-item', { hasText: /Airbyte:/, has: page.locator('.codicon-sync') }).waitFor({ state: 'detached' });
+      await page
+        .locator('.part.statusbar .statusbar-item', { hasText: /Airbyte:/, has: page.locator('.codicon-sync') })
+        .waitFor({ state: 'detached' });
     });
     const ours = new Set(server!.pids().map(String));
-    const leftovers = (await new Docker().listContainers({ all: true, filters: { label: ['io.airbyte-write.managed=true'] } }))
-      .filter((c) => ours.has(c.Labels['io.airbyte-write.owner-pid'] ?? ''));
-    assert.deepEqual(leftovers.map((c) => `${c.Image} ${c.State}`), [], 'containers left behind by the cancelled sync');
+    const leftovers = (await new Docker().listContainers({ all: true, filters: { label: ['io.airbyte-write.managed=true'] } })).filter(
+      (c) => ours.has(c.Labels['io.airbyte-write.owner-pid'] ?? ''),
+    );
+    assert.deepEqual(
+      leftovers.map((c) => `${c.Image} ${c.State}`),
+      [],
+      'containers left behind by the cancelled sync',
+    );
   });
 });
 
@@ -278,8 +350,9 @@ async function waitForChannelFile(userDataDir: string, channel: string, expected
   const deadline = Date.now() + timeoutMs;
   let text = '';
   for (;;) {
-    const files = (await fs.readdir(path.join(userDataDir, 'logs'), { recursive: true }).catch(() => [] as string[]))
-      .filter((f) => f.includes('output_logging_') && f.endsWith(`${channel}.log`));
+    const files = (await fs.readdir(path.join(userDataDir, 'logs'), { recursive: true }).catch(() => [] as string[])).filter(
+      (f) => f.includes('output_logging_') && f.endsWith(`${channel}.log`),
+    );
     text = (await Promise.all(files.map((f) => fs.readFile(path.join(userDataDir, 'logs', f), 'utf8')))).join('\n');
     if (expected.test(text) || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 200));

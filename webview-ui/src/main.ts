@@ -57,7 +57,13 @@ const COLUMNS: { title: string; cell: (s: StreamRow) => string; numeric?: boolea
   { title: 'Read', cell: (s) => formatCount(s.read), numeric: true },
   { title: 'Sent', cell: (s) => formatCount(s.sent), numeric: true },
   { title: 'Confirmed', cell: (s) => formatCount(s.confirmed), numeric: true },
-  { title: 'Strategy', cell: (s) => [s.strategy, s.destinationSyncMode && s.destinationSyncMode !== s.strategy ? `→ ${s.destinationSyncMode}` : ''].filter(Boolean).join(' ') || '–' },
+  {
+    title: 'Strategy',
+    cell: (s) =>
+      [s.strategy, s.destinationSyncMode && s.destinationSyncMode !== s.strategy ? `→ ${s.destinationSyncMode}` : '']
+        .filter(Boolean)
+        .join(' ') || '–',
+  },
   { title: 'Mode', cell: (s) => s.syncMode ?? '–' },
   { title: 'Status', cell: (s) => s.phase },
   { title: 'State', cell: (s) => s.state ?? '–' },
@@ -87,8 +93,13 @@ function renderTable(run: RunView): void {
     });
     grid.appendChild(row);
   }
-  const totals = run.streams.reduce((t, s) => ({ read: t.read + s.read, sent: t.sent + s.sent, confirmed: t.confirmed + s.confirmed }), { read: 0, sent: 0, confirmed: 0 });
-  byId('totals').textContent = `${formatCount(totals.read)} read · ${formatCount(totals.sent)} sent · ${formatCount(totals.confirmed)} confirmed`;
+  const totals = run.streams.reduce((t, s) => ({ read: t.read + s.read, sent: t.sent + s.sent, confirmed: t.confirmed + s.confirmed }), {
+    read: 0,
+    sent: 0,
+    confirmed: 0,
+  });
+  byId('totals').textContent =
+    `${formatCount(totals.read)} read · ${formatCount(totals.sent)} sent · ${formatCount(totals.confirmed)} confirmed`;
   byId('empty-streams').hidden = run.streams.length > 0;
 }
 
@@ -101,9 +112,15 @@ function renderError(run: RunView): void {
   }
   box.hidden = false;
   box.appendChild(el('strong', run.error.message, 'error-message'));
-  if (run.error.traceMessage && !run.error.message.includes(run.error.traceMessage)) box.appendChild(el('p', run.error.traceMessage, 'error-trace'));
+  if (run.error.traceMessage && !run.error.message.includes(run.error.traceMessage))
+    box.appendChild(el('p', run.error.traceMessage, 'error-trace'));
   if (run.error.guidance) box.appendChild(el('p', run.error.guidance, 'error-guidance'));
-  const facts = [run.error.connector && `connector ${run.error.connector}`, run.error.exitCode !== undefined && `exit code ${run.error.exitCode}`].filter(Boolean).join(' · ');
+  const facts = [
+    run.error.connector && `connector ${run.error.connector}`,
+    run.error.exitCode !== undefined && `exit code ${run.error.exitCode}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
   if (facts) box.appendChild(el('p', facts, 'error-facts'));
 }
 

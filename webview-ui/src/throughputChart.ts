@@ -39,10 +39,18 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
 export function renderThroughputChart(container: HTMLElement, series: readonly ThroughputPoint[]): void {
   container.replaceChildren();
   const rates = ratesOf(series);
-  const root = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': 'Records per second over time', preserveAspectRatio: 'none', class: 'chart' });
+  const root = svg('svg', {
+    viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+    role: 'img',
+    'aria-label': 'Records per second over time',
+    preserveAspectRatio: 'none',
+    class: 'chart',
+  });
   container.appendChild(root);
   if (rates.length === 0) {
-    root.appendChild(svg('text', { x: WIDTH / 2, y: HEIGHT / 2, 'text-anchor': 'middle', class: 'chart-empty' }, 'No throughput samples yet'));
+    root.appendChild(
+      svg('text', { x: WIDTH / 2, y: HEIGHT / 2, 'text-anchor': 'middle', class: 'chart-empty' }, 'No throughput samples yet'),
+    );
     container.dataset.points = '0';
     return;
   }
@@ -55,15 +63,27 @@ export function renderThroughputChart(container: HTMLElement, series: readonly T
   for (const f of [0, 0.5, 1]) {
     const gy = y(yMax * f);
     root.appendChild(svg('line', { x1: PAD.left, x2: WIDTH - PAD.right, y1: gy, y2: gy, class: 'chart-grid' }));
-    root.appendChild(svg('text', { x: PAD.left - 6, y: gy + 4, 'text-anchor': 'end', class: 'chart-label' }, formatCount(Math.round(yMax * f))));
+    root.appendChild(
+      svg('text', { x: PAD.left - 6, y: gy + 4, 'text-anchor': 'end', class: 'chart-label' }, formatCount(Math.round(yMax * f))),
+    );
   }
   root.appendChild(svg('text', { x: PAD.left, y: HEIGHT - 6, class: 'chart-label' }, '0'));
   root.appendChild(svg('text', { x: WIDTH - PAD.right, y: HEIGHT - 6, 'text-anchor': 'end', class: 'chart-label' }, formatDuration(tMax)));
 
   const start = `${x(t0).toFixed(1)},${y(0).toFixed(1)}`;
   const sentPts = rates.map((r) => `${x(r.t).toFixed(1)},${y(r.sent).toFixed(1)}`);
-  root.appendChild(svg('polygon', { points: [start, ...sentPts, `${x(rates[rates.length - 1].t).toFixed(1)},${y(0).toFixed(1)}`].join(' '), class: 'chart-sent-area' }));
+  root.appendChild(
+    svg('polygon', {
+      points: [start, ...sentPts, `${x(rates[rates.length - 1].t).toFixed(1)},${y(0).toFixed(1)}`].join(' '),
+      class: 'chart-sent-area',
+    }),
+  );
   root.appendChild(svg('polyline', { points: [start, ...sentPts].join(' '), class: 'chart-sent' }));
-  root.appendChild(svg('polyline', { points: [start, ...rates.map((r) => `${x(r.t).toFixed(1)},${y(r.confirmed).toFixed(1)}`)].join(' '), class: 'chart-confirmed' }));
+  root.appendChild(
+    svg('polyline', {
+      points: [start, ...rates.map((r) => `${x(r.t).toFixed(1)},${y(r.confirmed).toFixed(1)}`)].join(' '),
+      class: 'chart-confirmed',
+    }),
+  );
   container.dataset.points = String(rates.length);
 }

@@ -28,7 +28,11 @@ ${REF_USAGE}
       if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout takes a number of seconds, not "${values.timeout}".`);
       timeoutMs = seconds * 1000;
     }
-    const connector = await resolveRef(positionals[0], values, { signal: io.signal, onInstallProgress: installProgressPrinter(io), needsConfig: true });
+    const connector = await resolveRef(positionals[0], values, {
+      signal: io.signal,
+      onInstallProgress: installProgressPrinter(io),
+      needsConfig: true,
+    });
     const result = await connector.check({
       signal: io.signal,
       timeoutMs,

@@ -40,12 +40,21 @@ ${REF_USAGE}`,
       },
     });
     io.json = values.json === true;
-    if (positionals.length > 1 || (positionals.length === 1 && values.source)) throw new UsageError('Name one source: --source <ref> or a single <ref>.');
+    if (positionals.length > 1 || (positionals.length === 1 && values.source))
+      throw new UsageError('Name one source: --source <ref> or a single <ref>.');
     const ref = values.source ?? positionals[0];
     if (!ref) throw new UsageError('Name the source: --source <file.airbyte.jsonc | name>.');
-    const source = (await resolveRef(ref, values, { type: 'source', signal: io.signal, onInstallProgress: installProgressPrinter(io) })) as Source;
+    const source = (await resolveRef(ref, values, {
+      type: 'source',
+      signal: io.signal,
+      onInstallProgress: installProgressPrinter(io),
+    })) as Source;
     const storePath = path.resolve(values['state-file'] ?? defaultStorePath(ref));
-    const store = await StateStore.open({ path: storePath, purpose: `airbyte-write read ${source.name}`, onWarning: (w) => io.err(`warning: ${w}`) });
+    const store = await StateStore.open({
+      path: storePath,
+      purpose: `airbyte-write read ${source.name}`,
+      onWarning: (w) => io.err(`warning: ${w}`),
+    });
     try {
       const result = await source.read({
         store,
@@ -69,8 +78,12 @@ ${REF_USAGE}`,
       io.out(summaryTable(result.streams, false));
       const total = result.streams.reduce((n, s) => n + s.recordsRead, 0);
       const bytes = result.streams.reduce((n, s) => n + s.bytes, 0);
-      io.out(`\nRun ${result.runId} read ${formatCount(total)} new records (${formatBytes(bytes)}) in ${formatDuration(result.durationMs)} into the cache.\nState: ${storePath}`);
-      io.out(`Write it to a destination with: airbyte-write write --source cache:${result.runId} --destination <ref>${values['state-file'] ? ` --state-file ${storePath}` : ''}`);
+      io.out(
+        `\nRun ${result.runId} read ${formatCount(total)} new records (${formatBytes(bytes)}) in ${formatDuration(result.durationMs)} into the cache.\nState: ${storePath}`,
+      );
+      io.out(
+        `Write it to a destination with: airbyte-write write --source cache:${result.runId} --destination <ref>${values['state-file'] ? ` --state-file ${storePath}` : ''}`,
+      );
       return 0;
     } finally {
       await store.close();

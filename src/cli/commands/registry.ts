@@ -19,7 +19,10 @@ export const REGISTRY_OPTIONS = {
 } as const;
 
 /** Loads the registry for a CLI command; prints its offline notice on stderr. */
-export async function loadRegistryForCli(values: { registry?: string; offline?: boolean; refresh?: boolean }, io: CliIo): Promise<Registry> {
+export async function loadRegistryForCli(
+  values: { registry?: string; offline?: boolean; refresh?: boolean },
+  io: CliIo,
+): Promise<Registry> {
   const registry = await loadRegistry({
     cacheDir: defaultCacheDir(),
     ...registryLocation(values.registry),
@@ -43,24 +46,41 @@ copy is used and a warning says so.
   --json                      print JSON (list: the entries; show: the entry with its spec)
 ${REGISTRY_OPTION_USAGE}`,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs({ args, allowPositionals: true, options: { ...REGISTRY_OPTIONS, type: { type: 'string' }, json: { type: 'boolean' } } });
+    const { values, positionals } = parseCommandArgs({
+      args,
+      allowPositionals: true,
+      options: { ...REGISTRY_OPTIONS, type: { type: 'string' }, json: { type: 'boolean' } },
+    });
     io.json = values.json === true;
     const [action, ...rest] = positionals;
     if (action === 'list') {
       if (rest.length > 0) throw new UsageError(`"registry list" takes no names; got: ${rest.join(' ')}`);
       const type = values.type;
-      if (type !== undefined && type !== 'source' && type !== 'destination') throw new UsageError(`--type must be "source" or "destination", not "${type}"`);
+      if (type !== undefined && type !== 'source' && type !== 'destination')
+        throw new UsageError(`--type must be "source" or "destination", not "${type}"`);
       const registry = await loadRegistryForCli(values, io);
       const entries = registry.list(type as ConnectorType | undefined);
       const builtins = listBuiltins().filter((b) => !type || b.type === type);
       if (io.json) {
-        io.outJson({ source: registry.source, location: registry.location, stale: registry.stale, connectors: entries.map(summary), builtins: builtins.map(builtinSummary) });
+        io.outJson({
+          source: registry.source,
+          location: registry.location,
+          stale: registry.stale,
+          connectors: entries.map(summary),
+          builtins: builtins.map(builtinSummary),
+        });
         return 0;
       }
       io.out(renderList(entries));
       if (builtins.length > 0) {
         const width = Math.max(...builtins.map((b) => b.name.length));
-        io.out(['', 'Built-in (in-process, no Docker):', ...builtins.map((b) => `  ${b.name.padEnd(width)}  ${b.type.padEnd(11)}  ${b.displayName}`)].join('\n'));
+        io.out(
+          [
+            '',
+            'Built-in (in-process, no Docker):',
+            ...builtins.map((b) => `  ${b.name.padEnd(width)}  ${b.type.padEnd(11)}  ${b.displayName}`),
+          ].join('\n'),
+        );
       }
       return 0;
     }
@@ -115,11 +135,22 @@ function summary(entry: RegistryEntry): Record<string, unknown> {
 }
 
 function builtinSummary(b: BuiltinConnector): Record<string, unknown> {
-  return { name: b.name, type: b.type, displayName: b.displayName, description: b.description, builtin: true, supportsRefreshes: b.supportsRefreshes === true };
+  return {
+    name: b.name,
+    type: b.type,
+    displayName: b.displayName,
+    description: b.description,
+    builtin: true,
+    supportsRefreshes: b.supportsRefreshes === true,
+  };
 }
 
 function renderBuiltin(b: BuiltinConnector): string {
-  return [`${b.displayName} (${b.name}), built-in ${b.type}: runs in-process, no Docker`, b.description, ...fieldLines(b.spec.connectionSpecification)].join('\n');
+  return [
+    `${b.displayName} (${b.name}), built-in ${b.type}: runs in-process, no Docker`,
+    b.description,
+    ...fieldLines(b.spec.connectionSpecification),
+  ].join('\n');
 }
 
 function renderList(entries: readonly RegistryEntry[]): string {
@@ -129,7 +160,9 @@ function renderList(entries: readonly RegistryEntry[]): string {
   const supportWidth = Math.max(7, ...entries.map((e) => (e.supportLevel ?? '').length));
   const lines = [`${'NAME'.padEnd(nameWidth)}  ${'VERSION'.padEnd(versionWidth)}  ${'SUPPORT'.padEnd(supportWidth)}  DISPLAY NAME`];
   for (const e of [...entries].sort((a, b) => a.name.localeCompare(b.name))) {
-    lines.push(`${e.name.padEnd(nameWidth)}  ${e.dockerImageTag.padEnd(versionWidth)}  ${(e.supportLevel ?? '').padEnd(supportWidth)}  ${e.displayName}`);
+    lines.push(
+      `${e.name.padEnd(nameWidth)}  ${e.dockerImageTag.padEnd(versionWidth)}  ${(e.supportLevel ?? '').padEnd(supportWidth)}  ${e.displayName}`,
+    );
   }
   lines.push(`${entries.length} connector${entries.length === 1 ? '' : 's'}`);
   return lines.join('\n');
@@ -154,7 +187,9 @@ function fieldLines(connectionSpecification: unknown): string[] {
   if (!schema?.properties) return [];
   const required = new Set(schema.required ?? []);
   const lines = ['', 'Config fields (* required):'];
-  const props = Object.entries(schema.properties).sort(([a, pa], [b, pb]) => Number(!required.has(a)) - Number(!required.has(b)) || Number(pa.order ?? 1e9) - Number(pb.order ?? 1e9));
+  const props = Object.entries(schema.properties).sort(
+    ([a, pa], [b, pb]) => Number(!required.has(a)) - Number(!required.has(b)) || Number(pa.order ?? 1e9) - Number(pb.order ?? 1e9),
+  );
   for (const [key, p] of props) {
     const secret = p.airbyte_secret === true || p.airbyte_secret === 'true' ? ' (secret)' : '';
     lines.push(`  ${required.has(key) ? '*' : ' '} ${key.padEnd(26)} ${typeof p.title === 'string' ? p.title : ''}${secret}`);

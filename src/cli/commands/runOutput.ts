@@ -24,7 +24,10 @@ export function defaultStorePath(sourceRef: string | undefined, cwd = process.cw
 
 export function parseStreams(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new UsageError('--streams takes a comma-separated list of stream names.');
   return list;
 }
@@ -87,10 +90,21 @@ export function progressPrinter(io: CliIo): (p: WriteProgress) => void {
 
 /** The per-stream summary table. */
 export function summaryTable(streams: StreamResult[], withDestination: boolean): string {
-  const header = withDestination ? ['Stream', 'Read as', 'Written as', 'Read', 'Sent', 'Confirmed', 'Bytes', 'Status'] : ['Stream', 'Read as', 'Read', 'Bytes', 'Status'];
+  const header = withDestination
+    ? ['Stream', 'Read as', 'Written as', 'Read', 'Sent', 'Confirmed', 'Bytes', 'Status']
+    : ['Stream', 'Read as', 'Read', 'Bytes', 'Status'];
   const rows = streams.map((s) =>
     withDestination
-      ? [s.stream, s.syncMode, s.destinationSyncMode ?? '', n(s.recordsRead), n(s.recordsSent), n(s.recordsConfirmed), formatBytes(s.bytes), s.status]
+      ? [
+          s.stream,
+          s.syncMode,
+          s.destinationSyncMode ?? '',
+          n(s.recordsRead),
+          n(s.recordsSent),
+          n(s.recordsConfirmed),
+          formatBytes(s.bytes),
+          s.status,
+        ]
       : [s.stream, s.syncMode, n(s.recordsRead), formatBytes(s.bytes), s.status],
   );
   return formatTable(header, rows, (i) => (withDestination ? i >= 3 && i <= 6 : i >= 2 && i <= 3));
@@ -99,6 +113,10 @@ export function summaryTable(streams: StreamResult[], withDestination: boolean):
 /** A plain-text table: a header, a rule of dashes, then the rows; `numeric` columns are right-aligned. */
 export function formatTable(header: string[], rows: string[][], numeric: (column: number) => boolean): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (r: string[]) => r.map((c, i) => (numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => (numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
 }

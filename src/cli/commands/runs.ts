@@ -28,7 +28,11 @@ function runsTable(runs: RunRecord[], cached: Set<number>): string {
     when(r.startedAt),
     cached.has(r.id) ? `cache:${r.id}` : '',
   ]);
-  return formatTable(['Run', 'Kind', 'Status', 'Source → Destination', 'Read', 'Sent', 'Confirmed', 'Started (UTC)', 'Write again with'], rows, (i) => i >= 4 && i <= 6);
+  return formatTable(
+    ['Run', 'Kind', 'Status', 'Source → Destination', 'Read', 'Sent', 'Confirmed', 'Started (UTC)', 'Write again with'],
+    rows,
+    (i) => i >= 4 && i <= 6,
+  );
 }
 
 function cachedTable(reads: CachedReadInfo[]): string {

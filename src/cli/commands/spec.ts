@@ -14,7 +14,11 @@ ConnectorSpecification object.
 ${REF_USAGE}
   --json               print the specification as JSON`,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs({ args, allowPositionals: true, options: { ...REF_OPTIONS, json: { type: 'boolean' } } });
+    const { values, positionals } = parseCommandArgs({
+      args,
+      allowPositionals: true,
+      options: { ...REF_OPTIONS, json: { type: 'boolean' } },
+    });
     if (positionals.length > 1) throw new UsageError(`Expected one connector, got: ${positionals.join(' ')}`);
     io.json = values.json === true;
     const connector = await resolveRef(positionals[0], values, { signal: io.signal, onInstallProgress: installProgressPrinter(io) });
@@ -38,7 +42,10 @@ function renderSpec(name: string, runs: string, spec: ConnectorSpecification): s
   lines.push('', 'Config fields (* required):');
   for (const [key, p] of props) {
     const type = Array.isArray(p.type) ? p.type.join('|') : String(p.type ?? (p.oneOf ? 'one of' : 'any'));
-    const flags = [p.airbyte_secret === true || p.airbyte_secret === 'true' ? 'secret' : '', p.default !== undefined ? `default ${JSON.stringify(p.default)}` : '']
+    const flags = [
+      p.airbyte_secret === true || p.airbyte_secret === 'true' ? 'secret' : '',
+      p.default !== undefined ? `default ${JSON.stringify(p.default)}` : '',
+    ]
       .filter(Boolean)
       .join(', ');
     const title = typeof p.title === 'string' ? p.title : '';

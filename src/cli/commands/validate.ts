@@ -27,9 +27,14 @@ does not know has its spec read from the connector image (Docker) once and cache
   --no-docker          never run a connector image to read its spec
 ${REGISTRY_OPTION_USAGE}`,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs({ args, allowPositionals: true, options: { ...REGISTRY_OPTIONS, json: { type: 'boolean' }, strict: { type: 'boolean' }, 'no-docker': { type: 'boolean' } } });
+    const { values, positionals } = parseCommandArgs({
+      args,
+      allowPositionals: true,
+      options: { ...REGISTRY_OPTIONS, json: { type: 'boolean' }, strict: { type: 'boolean' }, 'no-docker': { type: 'boolean' } },
+    });
     io.json = values.json === true;
-    if (positionals.length === 0) throw new UsageError('Name at least one config file or folder, e.g. airbyte-write validate destination.airbyte.jsonc');
+    if (positionals.length === 0)
+      throw new UsageError('Name at least one config file or folder, e.g. airbyte-write validate destination.airbyte.jsonc');
     const files: string[] = [];
     for (const arg of positionals) files.push(...(await expandArgument(arg)));
     if (files.length === 0) throw new UsageError(`No ${CONFIG_FILE_SUFFIX} files under ${positionals.join(', ')}`);
@@ -57,7 +62,11 @@ ${REGISTRY_OPTION_USAGE}`,
       try {
         text = await fs.readFile(file, 'utf8');
       } catch (error) {
-        results.push({ file, diagnostics: [], error: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+        results.push({
+          file,
+          diagnostics: [],
+          error: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        });
         continue;
       }
       results.push({ file, diagnostics: await service.doValidation(text, { signal: io.signal }) });
@@ -77,17 +86,24 @@ ${REGISTRY_OPTION_USAGE}`,
         ok: !failed,
         errors: counts.errors,
         warnings: counts.warnings,
-        registry: registry ? { source: registry.source, location: registry.location, stale: registry.stale, notice: registry.notice } : { problem: registryProblem },
+        registry: registry
+          ? { source: registry.source, location: registry.location, stale: registry.stale, notice: registry.notice }
+          : { problem: registryProblem },
         files: results.map((r) => ({ file: r.file, ...(r.error ? { error: r.error } : {}), diagnostics: r.diagnostics })),
       });
       return failed ? 1 : 0;
     }
     for (const r of results) {
       if (r.error) io.out(`${r.file}:1:1: error: ${r.error}`);
-      for (const d of r.diagnostics) io.out(`${r.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity}: ${d.message}`);
+      for (const d of r.diagnostics)
+        io.out(`${r.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity}: ${d.message}`);
     }
     const fileWord = `${files.length} file${files.length === 1 ? '' : 's'}`;
-    io.err(counts.errors + counts.warnings === 0 ? `${fileWord} checked: no problems.` : `${fileWord} checked: ${plural(counts.errors, 'error')}, ${plural(counts.warnings, 'warning')}.`);
+    io.err(
+      counts.errors + counts.warnings === 0
+        ? `${fileWord} checked: no problems.`
+        : `${fileWord} checked: ${plural(counts.errors, 'error')}, ${plural(counts.warnings, 'warning')}.`,
+    );
     return failed ? 1 : 0;
   },
 };

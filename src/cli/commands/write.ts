@@ -64,18 +64,36 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
     const streams = parseStreams(values.streams);
 
     const cachedRunId = parseCacheRef(values.source);
-    if (values.source.startsWith(CACHE_REF_PREFIX) && cachedRunId === undefined) throw new UsageError(`"${values.source}" is not a cached read: use cache:<runId> with the run id "airbyte-write read" printed.`);
-    if (cachedRunId !== undefined && values['no-cache']) throw new UsageError('--no-cache streams a source straight through; a cached read is already in the cache.');
-    if (cachedRunId !== undefined && values['source-config']) throw new UsageError('--source-config configures a source given by name; a cached read has no config.');
+    if (values.source.startsWith(CACHE_REF_PREFIX) && cachedRunId === undefined)
+      throw new UsageError(`"${values.source}" is not a cached read: use cache:<runId> with the run id "airbyte-write read" printed.`);
+    if (cachedRunId !== undefined && values['no-cache'])
+      throw new UsageError('--no-cache streams a source straight through; a cached read is already in the cache.');
+    if (cachedRunId !== undefined && values['source-config'])
+      throw new UsageError('--source-config configures a source given by name; a cached read has no config.');
 
     const common = { install: values.install, registry: values.registry, 'docker-host': values['docker-host'] };
     const onInstallProgress = installProgressPrinter(io);
-    const source = cachedRunId === undefined ? ((await resolveRef(values.source, { ...common, config: values['source-config'] }, { type: 'source', signal: io.signal, onInstallProgress })) as Source) : undefined;
-    const destination = (await resolveRef(values.destination, { ...common, config: values['destination-config'] }, { type: 'destination', signal: io.signal, onInstallProgress })) as Destination;
+    const source =
+      cachedRunId === undefined
+        ? ((await resolveRef(
+            values.source,
+            { ...common, config: values['source-config'] },
+            { type: 'source', signal: io.signal, onInstallProgress },
+          )) as Source)
+        : undefined;
+    const destination = (await resolveRef(
+      values.destination,
+      { ...common, config: values['destination-config'] },
+      { type: 'destination', signal: io.signal, onInstallProgress },
+    )) as Destination;
 
     // A cached read has no config file to find the workspace from: the destination's is used.
     const storePath = path.resolve(values['state-file'] ?? defaultStorePath(source ? values.source : values.destination));
-    const store = await StateStore.open({ path: storePath, purpose: `airbyte-write write ${source?.name ?? values.source} → ${destination.name}`, onWarning: (w) => io.err(`warning: ${w}`) });
+    const store = await StateStore.open({
+      path: storePath,
+      purpose: `airbyte-write write ${source?.name ?? values.source} → ${destination.name}`,
+      onWarning: (w) => io.err(`warning: ${w}`),
+    });
     try {
       // A wrong run id is a USAGE error (exit 2) whose guidance names the cached reads there are.
       const input: Source | ReadResult = source ?? openCachedRead(store, cachedRunId!);

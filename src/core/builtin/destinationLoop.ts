@@ -82,7 +82,8 @@ export async function runDestinationLoop(ctx: ProgramContext, writer: Destinatio
       if (message.type === 'RECORD') {
         const key = streamKey({ name: message.record.stream, namespace: message.record.namespace });
         const stream = streams.get(key);
-        if (!stream) throw new BuiltinFailure(`Received a record for stream "${key}", which is not in the configured catalog.`, 'system_error');
+        if (!stream)
+          throw new BuiltinFailure(`Received a record for stream "${key}", which is not in the configured catalog.`, 'system_error');
         if (run && run.stream !== stream) await flushRun();
         run ??= { stream, records: [] };
         run.records.push(message.record);

@@ -73,7 +73,10 @@ export class InProcessExecutor implements Executor {
       parts = [];
       size = 0;
       if (signal.aborted) throw new BuiltinAborted();
-      if (!stdout.write(text)) await once(stdout, 'drain', { signal }).catch(() => { throw new BuiltinAborted(); });
+      if (!stdout.write(text))
+        await once(stdout, 'drain', { signal }).catch(() => {
+          throw new BuiltinAborted();
+        });
     };
     const ctx: ProgramContext = {
       command: request.command,
@@ -117,7 +120,9 @@ export class InProcessExecutor implements Executor {
           parts = [];
           const failure = error instanceof BuiltinFailure ? error : undefined;
           const text = error instanceof Error ? error.message : String(error);
-          stdout.write(`${JSON.stringify({ type: 'TRACE', trace: { type: 'ERROR', emitted_at: Date.now(), error: { message: text, failure_type: failure?.failureType ?? 'system_error', internal_message: failure ? undefined : (error as Error)?.stack } } })}\n`);
+          stdout.write(
+            `${JSON.stringify({ type: 'TRACE', trace: { type: 'ERROR', emitted_at: Date.now(), error: { message: text, failure_type: failure?.failureType ?? 'system_error', internal_message: failure ? undefined : (error as Error)?.stack } } })}\n`,
+          );
           exitCode = 1;
         }
       } finally {

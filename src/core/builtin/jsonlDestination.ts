@@ -27,7 +27,8 @@ export const JSONL_SPEC: ConnectorSpecification = {
       destination_path: {
         type: 'string',
         title: 'Folder',
-        description: 'Folder that receives one <stream>.jsonl file per stream; relative paths (and /local/…) resolve against the config file\'s folder.',
+        description:
+          "Folder that receives one <stream>.jsonl file per stream; relative paths (and /local/…) resolve against the config file's folder.",
         examples: ['out/jsonl'],
         order: 0,
       },
@@ -88,7 +89,8 @@ class JsonlWriter implements DestinationWriter {
 
   private async dedup(f: OpenFile): Promise<void> {
     const keys = (f.stream.primary_key ?? f.stream.stream.source_defined_primary_key ?? []).map((p) => p[0]);
-    if (keys.length === 0) throw new BuiltinFailure(`Stream "${f.stream.stream.name}" is append_dedup but has no primary key.`, 'config_error');
+    if (keys.length === 0)
+      throw new BuiltinFailure(`Stream "${f.stream.stream.name}" is append_dedup but has no primary key.`, 'config_error');
     await f.handle.sync();
     await f.handle.close();
     const latest = new Map<string, string>();
@@ -132,7 +134,10 @@ async function run(ctx: ProgramContext): Promise<void> {
       return;
     case 'check': {
       const folder = await outputFolder(ctx);
-      await ctx.emit({ type: 'CONNECTION_STATUS', connectionStatus: 'problem' in folder ? { status: 'FAILED', message: folder.problem } : { status: 'SUCCEEDED' } });
+      await ctx.emit({
+        type: 'CONNECTION_STATUS',
+        connectionStatus: 'problem' in folder ? { status: 'FAILED', message: folder.problem } : { status: 'SUCCEEDED' },
+      });
       return;
     }
     case 'write': {

@@ -17,17 +17,66 @@ export const SAMPLE_SPEC: ConnectorSpecification = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      count: { type: 'integer', title: 'Records per stream', description: 'How many records each stream (users, products, purchases) holds. Raise it to see the next run read only the new ones.', minimum: 0, default: 1000, order: 0 },
+      count: {
+        type: 'integer',
+        title: 'Records per stream',
+        description:
+          'How many records each stream (users, products, purchases) holds. Raise it to see the next run read only the new ones.',
+        minimum: 0,
+        default: 1000,
+        order: 0,
+      },
       seed: { type: 'integer', title: 'Seed', description: 'Same seed, same data.', default: 0, order: 1 },
-      state_every: { type: 'integer', title: 'Checkpoint interval', description: 'Emit a STATE after this many records of a stream.', minimum: 1, default: 10000, order: 2 },
+      state_every: {
+        type: 'integer',
+        title: 'Checkpoint interval',
+        description: 'Emit a STATE after this many records of a stream.',
+        minimum: 1,
+        default: 10000,
+        order: 2,
+      },
     },
   },
   supportsIncremental: true,
 };
 
 const BASE_TIME = Date.UTC(2024, 0, 1);
-const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Margaret', 'Ken', 'Dennis', 'Frances', 'John', 'Radia', 'Tim', 'Hedy', 'Linus', 'Sophie'];
-const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Hamilton', 'Thompson', 'Ritchie', 'Allen', 'Backus', 'Perlman', 'Berners-Lee', 'Lamarr', 'Torvalds', 'Wilson'];
+const FIRST = [
+  'Ada',
+  'Grace',
+  'Alan',
+  'Edsger',
+  'Barbara',
+  'Donald',
+  'Margaret',
+  'Ken',
+  'Dennis',
+  'Frances',
+  'John',
+  'Radia',
+  'Tim',
+  'Hedy',
+  'Linus',
+  'Sophie',
+];
+const LAST = [
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Dijkstra',
+  'Liskov',
+  'Knuth',
+  'Hamilton',
+  'Thompson',
+  'Ritchie',
+  'Allen',
+  'Backus',
+  'Perlman',
+  'Berners-Lee',
+  'Lamarr',
+  'Torvalds',
+  'Wilson',
+];
 const CITIES = ['Lisbon', 'Nairobi', 'Osaka', 'Lima', 'Oslo', 'Toronto', 'Pune', 'Berlin', 'Austin', 'Hobart'];
 const ADJ = ['Red', 'Quiet', 'Swift', 'Tiny', 'Grand', 'Clever', 'Sturdy', 'Bright'];
 const NOUN = ['Lamp', 'Chair', 'Kettle', 'Notebook', 'Backpack', 'Headphones', 'Bicycle', 'Mug'];
@@ -63,31 +112,75 @@ const STREAMS: SampleStream[] = [
   {
     name: 'users',
     salt: 1,
-    properties: { id: { type: 'integer' }, name: { type: 'string' }, email: { type: 'string' }, age: { type: 'integer' }, city: { type: 'string' }, created_at: { type: 'string', format: 'date-time' }, updated_at: { type: 'string', format: 'date-time' } },
+    properties: {
+      id: { type: 'integer' },
+      name: { type: 'string' },
+      email: { type: 'string' },
+      age: { type: 'integer' },
+      city: { type: 'string' },
+      created_at: { type: 'string', format: 'date-time' },
+      updated_at: { type: 'string', format: 'date-time' },
+    },
     make(id, seed) {
       const r = rng(seed, this.salt, id);
       const first = pick(r, FIRST);
       const last = pick(r, LAST);
-      return { id, name: `${first} ${last}`, email: `${first}.${last}${id}@example.com`.toLowerCase(), age: 18 + Math.floor(r() * 60), city: pick(r, CITIES), created_at: iso(BASE_TIME + id * 1000 - Math.floor(r() * 86_400_000)), updated_at: updatedAt(id) };
+      return {
+        id,
+        name: `${first} ${last}`,
+        email: `${first}.${last}${id}@example.com`.toLowerCase(),
+        age: 18 + Math.floor(r() * 60),
+        city: pick(r, CITIES),
+        created_at: iso(BASE_TIME + id * 1000 - Math.floor(r() * 86_400_000)),
+        updated_at: updatedAt(id),
+      };
     },
   },
   {
     name: 'products',
     salt: 2,
-    properties: { id: { type: 'integer' }, name: { type: 'string' }, category: { type: 'string' }, price: { type: 'number' }, in_stock: { type: 'boolean' }, updated_at: { type: 'string', format: 'date-time' } },
+    properties: {
+      id: { type: 'integer' },
+      name: { type: 'string' },
+      category: { type: 'string' },
+      price: { type: 'number' },
+      in_stock: { type: 'boolean' },
+      updated_at: { type: 'string', format: 'date-time' },
+    },
     make(id, seed) {
       const r = rng(seed, this.salt, id);
-      return { id, name: `${pick(r, ADJ)} ${pick(r, NOUN)}`, category: pick(r, CATEGORIES), price: Math.round(r() * 50000) / 100, in_stock: r() > 0.2, updated_at: updatedAt(id) };
+      return {
+        id,
+        name: `${pick(r, ADJ)} ${pick(r, NOUN)}`,
+        category: pick(r, CATEGORIES),
+        price: Math.round(r() * 50000) / 100,
+        in_stock: r() > 0.2,
+        updated_at: updatedAt(id),
+      };
     },
   },
   {
     name: 'purchases',
     salt: 3,
-    properties: { id: { type: 'integer' }, user_id: { type: 'integer' }, product_id: { type: 'integer' }, quantity: { type: 'integer' }, purchased_at: { type: 'string', format: 'date-time' }, updated_at: { type: 'string', format: 'date-time' } },
+    properties: {
+      id: { type: 'integer' },
+      user_id: { type: 'integer' },
+      product_id: { type: 'integer' },
+      quantity: { type: 'integer' },
+      purchased_at: { type: 'string', format: 'date-time' },
+      updated_at: { type: 'string', format: 'date-time' },
+    },
     make(id, seed, count) {
       const r = rng(seed, this.salt, id);
       const max = Math.max(1, count);
-      return { id, user_id: 1 + Math.floor(r() * max), product_id: 1 + Math.floor(r() * max), quantity: 1 + Math.floor(r() * 5), purchased_at: iso(BASE_TIME + id * 1000 - Math.floor(r() * 3_600_000)), updated_at: updatedAt(id) };
+      return {
+        id,
+        user_id: 1 + Math.floor(r() * max),
+        product_id: 1 + Math.floor(r() * max),
+        quantity: 1 + Math.floor(r() * 5),
+        purchased_at: iso(BASE_TIME + id * 1000 - Math.floor(r() * 3_600_000)),
+        updated_at: updatedAt(id),
+      };
     },
   },
 ];
@@ -95,17 +188,15 @@ const STREAMS: SampleStream[] = [
 /** The catalog `discover` returns. */
 export function sampleCatalog(): AirbyteCatalog {
   return {
-    streams: STREAMS.map(
-      (s): AirbyteStream => ({
-        name: s.name,
-        json_schema: { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: s.properties },
-        supported_sync_modes: ['full_refresh', 'incremental'],
-        source_defined_cursor: true,
-        default_cursor_field: ['updated_at'],
-        source_defined_primary_key: [['id']],
-        is_resumable: true,
-      }),
-    ),
+    streams: STREAMS.map((s): AirbyteStream => ({
+      name: s.name,
+      json_schema: { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: s.properties },
+      supported_sync_modes: ['full_refresh', 'incremental'],
+      source_defined_cursor: true,
+      default_cursor_field: ['updated_at'],
+      source_defined_primary_key: [['id']],
+      is_resumable: true,
+    })),
   };
 }
 
@@ -122,9 +213,16 @@ function readConfig(config: Record<string, unknown>): SampleConfig {
   const count = intLike(config.count ?? 1000);
   const seed = intLike(config.seed ?? 0);
   const stateEvery = intLike(config.state_every ?? 10000);
-  for (const [k, v, min] of [['count', count, 0], ['seed', seed, -Infinity], ['state_every', stateEvery, 1]] as const) {
+  for (const [k, v, min] of [
+    ['count', count, 0],
+    ['seed', seed, -Infinity],
+    ['state_every', stateEvery, 1],
+  ] as const) {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      throw new BuiltinFailure(`"${k}" must be an integer${min > -Infinity ? ` of at least ${min}` : ''} (got ${JSON.stringify(v)}).`, 'config_error');
+      throw new BuiltinFailure(
+        `"${k}" must be an integer${min > -Infinity ? ` of at least ${min}` : ''} (got ${JSON.stringify(v)}).`,
+        'config_error',
+      );
     }
   }
   return { count: count as number, seed: seed as number, stateEvery: stateEvery as number };
@@ -180,12 +278,26 @@ async function read(ctx: ProgramContext): Promise<void> {
   const cursors = cursorIds(ctx.state);
   for (const configured of ctx.catalog.streams) {
     const stream = STREAMS.find((s) => s.name === configured.stream.name);
-    if (!stream) throw new BuiltinFailure(`Unknown stream "${configured.stream.name}"; builtin:sample has ${STREAMS.map((s) => s.name).join(', ')}.`, 'config_error');
+    if (!stream)
+      throw new BuiltinFailure(
+        `Unknown stream "${configured.stream.name}"; builtin:sample has ${STREAMS.map((s) => s.name).join(', ')}.`,
+        'config_error',
+      );
     const incremental = configured.sync_mode === 'incremental';
     const after = incremental ? Math.min(cursors.get(stream.name) ?? 0, config.count) : 0;
     const descriptor = { name: stream.name };
-    await ctx.emit({ type: 'TRACE', trace: { type: 'STREAM_STATUS', emitted_at: Date.now(), stream_status: { stream_descriptor: descriptor, status: 'STARTED' } } });
-    await ctx.emit({ type: 'TRACE', trace: { type: 'ESTIMATE', emitted_at: Date.now(), estimate: { name: stream.name, type: 'STREAM', row_estimate: config.count - after } } });
+    await ctx.emit({
+      type: 'TRACE',
+      trace: { type: 'STREAM_STATUS', emitted_at: Date.now(), stream_status: { stream_descriptor: descriptor, status: 'STARTED' } },
+    });
+    await ctx.emit({
+      type: 'TRACE',
+      trace: {
+        type: 'ESTIMATE',
+        emitted_at: Date.now(),
+        estimate: { name: stream.name, type: 'STREAM', row_estimate: config.count - after },
+      },
+    });
     const prefix = `{"type":"RECORD","record":{"stream":${JSON.stringify(stream.name)},"data":`;
     let emittedAt = Date.now();
     let sinceState = 0;
@@ -208,7 +320,10 @@ async function read(ctx: ProgramContext): Promise<void> {
     if (incremental || sinceState > 0 || config.count === after) {
       await ctx.emit({ type: 'STATE', state: state(Math.max(after, config.count), sinceState) });
     }
-    await ctx.emit({ type: 'TRACE', trace: { type: 'STREAM_STATUS', emitted_at: Date.now(), stream_status: { stream_descriptor: descriptor, status: 'COMPLETE' } } });
+    await ctx.emit({
+      type: 'TRACE',
+      trace: { type: 'STREAM_STATUS', emitted_at: Date.now(), stream_status: { stream_descriptor: descriptor, status: 'COMPLETE' } },
+    });
   }
 }
 

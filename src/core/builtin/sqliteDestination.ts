@@ -29,7 +29,7 @@ export const SQLITE_SPEC: ConnectorSpecification = {
       destination_path: {
         type: 'string',
         title: 'Database file',
-        description: 'Path of the SQLite file; relative paths (and /local/…) resolve against the config file\'s folder (or its localDir).',
+        description: "Path of the SQLite file; relative paths (and /local/…) resolve against the config file's folder (or its localDir).",
         examples: ['out/data.sqlite'],
         order: 0,
       },
@@ -93,13 +93,17 @@ class SqliteWriter implements DestinationWriter {
     const props = ((stream.stream.json_schema as { properties?: Record<string, unknown> }).properties ?? {}) as Record<string, unknown>;
     if (overwrite) this.db.run(`DROP TABLE IF EXISTS ${q(target)}`);
     const cols = Object.entries(props).map(([k, s]) => `${q(k)} ${sqlType(s)}`);
-    this.db.run(`CREATE TABLE IF NOT EXISTS ${q(target)} (${[...cols, '"_airbyte_extracted_at" INTEGER', '"_airbyte_generation_id" INTEGER'].join(', ')})`);
+    this.db.run(
+      `CREATE TABLE IF NOT EXISTS ${q(target)} (${[...cols, '"_airbyte_extracted_at" INTEGER', '"_airbyte_generation_id" INTEGER'].join(', ')})`,
+    );
     const existing = new Set(this.columnsOf(target));
-    for (const [k, s] of Object.entries(props)) if (!existing.has(k)) this.db.run(`ALTER TABLE ${q(target)} ADD COLUMN ${q(k)} ${sqlType(s)}`);
+    for (const [k, s] of Object.entries(props))
+      if (!existing.has(k)) this.db.run(`ALTER TABLE ${q(target)} ADD COLUMN ${q(k)} ${sqlType(s)}`);
     let dedupKeys: string[] | undefined;
     if (stream.destination_sync_mode === 'append_dedup') {
       const pk = stream.primary_key ?? stream.stream.source_defined_primary_key ?? [];
-      if (pk.length === 0) throw new BuiltinFailure(`Stream "${stream.stream.name}" is append_dedup but has no primary key.`, 'config_error');
+      if (pk.length === 0)
+        throw new BuiltinFailure(`Stream "${stream.stream.name}" is append_dedup but has no primary key.`, 'config_error');
       dedupKeys = pk.map((p) => p[0]);
       for (const k of dedupKeys) if (!this.columnsOf(target).includes(k)) this.db.run(`ALTER TABLE ${q(target)} ADD COLUMN ${q(k)}`);
       const keyList = dedupKeys.map(q).join(', ');
@@ -115,7 +119,9 @@ class SqliteWriter implements DestinationWriter {
   private statementFor(t: TableState): Statement {
     if (!t.statement) {
       const verb = t.dedupKeys ? 'INSERT OR REPLACE' : 'INSERT';
-      t.statement = this.db.prepare(`${verb} INTO ${q(t.target)} (${t.columns.map(q).join(', ')}) VALUES (${t.columns.map(() => '?').join(', ')})`);
+      t.statement = this.db.prepare(
+        `${verb} INTO ${q(t.target)} (${t.columns.map(q).join(', ')}) VALUES (${t.columns.map(() => '?').join(', ')})`,
+      );
     }
     return t.statement;
   }
@@ -134,7 +140,9 @@ class SqliteWriter implements DestinationWriter {
           t.statement = undefined;
         }
       }
-      const values = t.columns.map((c) => (c === '_airbyte_extracted_at' ? record.emitted_at : c === '_airbyte_generation_id' ? (t.stream.generation_id ?? 0) : toSql(data[c])));
+      const values = t.columns.map((c) =>
+        c === '_airbyte_extracted_at' ? record.emitted_at : c === '_airbyte_generation_id' ? (t.stream.generation_id ?? 0) : toSql(data[c]),
+      );
       this.statementFor(t).run(values);
     }
   }
@@ -179,7 +187,10 @@ async function run(ctx: ProgramContext): Promise<void> {
       return;
     case 'check': {
       const problem = await checkConfig(ctx);
-      await ctx.emit({ type: 'CONNECTION_STATUS', connectionStatus: problem ? { status: 'FAILED', message: problem } : { status: 'SUCCEEDED' } });
+      await ctx.emit({
+        type: 'CONNECTION_STATUS',
+        connectionStatus: problem ? { status: 'FAILED', message: problem } : { status: 'SUCCEEDED' },
+      });
       return;
     }
     case 'write': {
@@ -190,7 +201,10 @@ async function run(ctx: ProgramContext): Promise<void> {
       const db = existsSync(file) ? new SQL.Database(await fs.readFile(file)) : new SQL.Database();
       const writer = new SqliteWriter(db, file);
       // At most ~20% of the time goes into saving the file, however large it grows.
-      await runDestinationLoop(ctx, writer, { commitEveryMs: () => Math.max(1000, writer.lastSaveMs * 5), commitEveryRecords: Number.MAX_SAFE_INTEGER });
+      await runDestinationLoop(ctx, writer, {
+        commitEveryMs: () => Math.max(1000, writer.lastSaveMs * 5),
+        commitEveryRecords: Number.MAX_SAFE_INTEGER,
+      });
       return;
     }
     default:

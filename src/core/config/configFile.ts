@@ -30,7 +30,10 @@ export async function loadConfigFile(filePath: string): Promise<LoadedConfigFile
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new AirbyteError('CONFIG_FILE', {
-      message: code === 'ENOENT' ? `The config file ${absolute} does not exist.` : `Cannot read the config file ${absolute}: ${code ?? (error as Error).message}.`,
+      message:
+        code === 'ENOENT'
+          ? `The config file ${absolute} does not exist.`
+          : `Cannot read the config file ${absolute}: ${code ?? (error as Error).message}.`,
       guidance: 'Check the path; config files are named <name>.airbyte.jsonc.',
       context: { file: absolute },
       cause: error,
@@ -53,7 +56,11 @@ export function parseConfigFileText(text: string, filePath: string): LoadedConfi
   };
   if (errors.length > 0) {
     const e = errors[0];
-    fail(`${describeParseError(printParseErrorCode(e.error))}`, e.offset, 'Fix the JSON syntax (comments and trailing commas are allowed).');
+    fail(
+      `${describeParseError(printParseErrorCode(e.error))}`,
+      e.offset,
+      'Fix the JSON syntax (comments and trailing commas are allowed).',
+    );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('the file must hold one JSON object.');
   const doc = value as Record<string, unknown>;
@@ -68,11 +75,14 @@ export function parseConfigFileText(text: string, filePath: string): LoadedConfi
     fail('"config" must be an object holding the connector\'s settings.', offsetOf('config'));
   }
   for (const key of ['version', 'image', 'localDir'] as const) {
-    if (doc[key] !== undefined && (typeof doc[key] !== 'string' || (doc[key] as string).trim() === '')) fail(`"${key}" must be a non-empty string.`, offsetOf(key));
+    if (doc[key] !== undefined && (typeof doc[key] !== 'string' || (doc[key] as string).trim() === ''))
+      fail(`"${key}" must be a non-empty string.`, offsetOf(key));
   }
-  if (doc.useHostNetwork !== undefined && typeof doc.useHostNetwork !== 'boolean') fail('"useHostNetwork" must be true or false.', offsetOf('useHostNetwork'));
+  if (doc.useHostNetwork !== undefined && typeof doc.useHostNetwork !== 'boolean')
+    fail('"useHostNetwork" must be true or false.', offsetOf('useHostNetwork'));
   for (const key of Object.keys(doc)) {
-    if (!KNOWN_KEYS.has(key) && !IGNORED_KEYS.has(key)) fail(`unknown key "${key}" (known keys: ${[...KNOWN_KEYS].join(', ')}).`, offsetOf(key));
+    if (!KNOWN_KEYS.has(key) && !IGNORED_KEYS.has(key))
+      fail(`unknown key "${key}" (known keys: ${[...KNOWN_KEYS].join(', ')}).`, offsetOf(key));
   }
   const baseDir = path.dirname(filePath);
   const file: LoadedConfigFile = {

@@ -109,7 +109,11 @@ export class Connector {
 
   /** Makes sure the connector can start (pulls a missing image when `installIfMissing`). Once per object. */
   async ensureReady(signal?: AbortSignal): Promise<void> {
-    this.ready ??= this.executor.ensureReady({ installIfMissing: this.init.installIfMissing, onProgress: this.init.onInstallProgress, signal });
+    this.ready ??= this.executor.ensureReady({
+      installIfMissing: this.init.installIfMissing,
+      onProgress: this.init.onInstallProgress,
+      signal,
+    });
     try {
       await this.ready;
     } catch (error) {
@@ -140,7 +144,13 @@ export class Connector {
     await this.secretsKnown(options);
     let answer: { connectionStatus: AirbyteConnectionStatus; logTail: string[] };
     try {
-      answer = await this.single('check', { config: this.config }, 'CONNECTION_STATUS', options, this.timeouts.check ?? DEFAULT_TIMEOUTS.check);
+      answer = await this.single(
+        'check',
+        { config: this.config },
+        'CONNECTION_STATUS',
+        options,
+        this.timeouts.check ?? DEFAULT_TIMEOUTS.check,
+      );
     } catch (error) {
       // Many connectors report a rejected config as a TRACE ERROR and exit 1 instead of a FAILED
       // status: to the user that is the same answer, a failed check with the connector's reason.
@@ -173,14 +183,19 @@ export class Connector {
   }
 
   private checkGuidance(): string {
-    return this.configPath ? `Fix the settings in ${this.configPath} and run the check again.` : 'Fix the connector settings and run the check again.';
+    return this.configPath
+      ? `Fix the settings in ${this.configPath} and run the check again.`
+      : 'Fix the connector settings and run the check again.';
   }
 
   /**
    * Starts any command with this connector's masker; the caller consumes the run. Used by
    * `discover`, and by the read/write pipelines.
    */
-  async start(request: Omit<ExecuteRequest, 'signal'>, options: Omit<RunConnectorOptions, 'masker' | 'connectorName'> = {}): Promise<ConnectorRun> {
+  async start(
+    request: Omit<ExecuteRequest, 'signal'>,
+    options: Omit<RunConnectorOptions, 'masker' | 'connectorName'> = {},
+  ): Promise<ConnectorRun> {
     await this.ensureReady(options.signal);
     if (request.config !== undefined) {
       await this.secretsKnown({ signal: options.signal });
@@ -230,7 +245,10 @@ export class Connector {
     options: CommandOptions,
     defaultTimeout: number,
   ): Promise<MessageOf<T> & { logTail: string[] }> {
-    const run = await this.start({ command, ...request }, { signal: options.signal, onLog: options.onLog, timeoutMs: options.timeoutMs ?? defaultTimeout });
+    const run = await this.start(
+      { command, ...request },
+      { signal: options.signal, onLog: options.onLog, timeoutMs: options.timeoutMs ?? defaultTimeout },
+    );
     let found: MessageOf<T> | undefined;
     for await (const { message } of run.messages()) {
       if (message.type === type && !found) found = message as MessageOf<T>;
@@ -239,7 +257,7 @@ export class Connector {
     if (!found) {
       throw new AirbyteError('CONNECTOR_FAILED', {
         message: `${this.name} ${command} finished without a ${type} message.`,
-        guidance: "This is a bug in the connector or the wrong image: see its log lines.",
+        guidance: 'This is a bug in the connector or the wrong image: see its log lines.',
         context: { connector: this.name, command },
         exitCode: result.exitCode,
         logTail: result.logTail,
@@ -264,7 +282,13 @@ export class Source extends Connector {
   /** The source's catalog of streams, from its `discover` command. */
   async discover(options: CommandOptions = {}): Promise<AirbyteCatalog> {
     await this.secretsKnown(options);
-    const found = await this.single('discover', { config: this.config }, 'CATALOG', options, this.timeouts.discover ?? DEFAULT_TIMEOUTS.discover);
+    const found = await this.single(
+      'discover',
+      { config: this.config },
+      'CATALOG',
+      options,
+      this.timeouts.discover ?? DEFAULT_TIMEOUTS.discover,
+    );
     return found.catalog;
   }
 

@@ -134,14 +134,19 @@ export function runConnector(executor: Executor, request: ExecuteRequest, option
       const seconds = Math.round((options.timeoutMs ?? 0) / 1000);
       throw new AirbyteError('CONNECTOR_FAILED', {
         message: `${name} did not answer "${request.command}" within ${formatDuration(seconds)}; it was stopped.`,
-        guidance: 'Check that the connector can reach what it connects to (host networking for a database on this machine?), or allow more time.',
+        guidance:
+          'Check that the connector can reach what it connects to (host networking for a database on this machine?), or allow more time.',
         context: { connector: name, command: request.command },
         exitCode: exit.exitCode ?? undefined,
         logTail: [...tail],
       });
     }
     if (exit.aborted || controller.signal.aborted) {
-      throw new AirbyteError('ABORTED', { message: `${name} ${request.command} was cancelled.`, context: { connector: name, command: request.command }, logTail: [...tail] });
+      throw new AirbyteError('ABORTED', {
+        message: `${name} ${request.command} was cancelled.`,
+        context: { connector: name, command: request.command },
+        logTail: [...tail],
+      });
     }
     if (exit.exitCode !== 0 || trace) {
       const how = exit.exitCode === null ? 'was killed' : `exited with code ${exit.exitCode}`;
@@ -165,7 +170,9 @@ export function runConnector(executor: Executor, request: ExecuteRequest, option
     return follow(decodeRoutedBatches);
   }
 
-  async function* follow(decode: (source: AsyncIterable<Uint8Array | string>) => AsyncIterable<RoutedItem[]>): AsyncGenerator<Array<DecodedMessage | DecodedRecordLine>> {
+  async function* follow(
+    decode: (source: AsyncIterable<Uint8Array | string>) => AsyncIterable<RoutedItem[]>,
+  ): AsyncGenerator<Array<DecodedMessage | DecodedRecordLine>> {
     if (consumed) throw new Error('runConnector: stdout can be consumed only once');
     consumed = true;
     let running: RunningConnector;
@@ -200,7 +207,11 @@ export function runConnector(executor: Executor, request: ExecuteRequest, option
           if (m.type === 'TRACE' && m.trace.type === 'ERROR' && m.trace.error) {
             const e = m.trace.error;
             // Keep the first error: later ones tend to be consequences of it.
-            trace ??= { ...e, message: masker.mask(String(e.message ?? '')), internal_message: e.internal_message ? masker.mask(e.internal_message) : undefined };
+            trace ??= {
+              ...e,
+              message: masker.mask(String(e.message ?? '')),
+              internal_message: e.internal_message ? masker.mask(e.internal_message) : undefined,
+            };
             log('ERROR', `TRACE ERROR: ${e.message}${e.internal_message ? ` (${e.internal_message})` : ''}`, 'protocol');
             if (e.stack_trace) log('ERROR', e.stack_trace, 'protocol');
           }
@@ -245,7 +256,10 @@ export function runConnector(executor: Executor, request: ExecuteRequest, option
   };
 }
 
-async function readStderr(stderr: Readable, log: (level: AirbyteLogLevel, text: string, source: ConnectorLogSource) => void): Promise<void> {
+async function readStderr(
+  stderr: Readable,
+  log: (level: AirbyteLogLevel, text: string, source: ConnectorLogSource) => void,
+): Promise<void> {
   const decoder = new LineDecoder({ maxLineBytes: 1024 * 1024 });
   const emit = (items: ReturnType<LineDecoder['push']>) => {
     for (const item of items) {
@@ -280,7 +294,7 @@ function levelOf(line: string): AirbyteLogLevel {
 function guidanceFor(trace: AirbyteErrorTraceMessage | undefined): string {
   switch (trace?.failure_type) {
     case 'config_error':
-      return "The connector rejected its configuration: fix the config file and run again (\"airbyte-write check\" tests it).";
+      return 'The connector rejected its configuration: fix the config file and run again ("airbyte-write check" tests it).';
     case 'transient_error':
       return 'The connector reports a temporary problem: run again; nothing past the last confirmed state was committed.';
     default:

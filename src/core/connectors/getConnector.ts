@@ -81,7 +81,10 @@ export function nameFromImage(image: string): string {
  * A connector from a `*.airbyte.jsonc` file: its connector, version/image, network, `localDir`
  * and config; `options` may add or override (e.g. `installIfMissing`, `registry`).
  */
-export async function getConnectorFromFile(filePath: string, options: GetConnectorOptions & { type?: ConnectorType } = {}): Promise<Source | Destination> {
+export async function getConnectorFromFile(
+  filePath: string,
+  options: GetConnectorOptions & { type?: ConnectorType } = {},
+): Promise<Source | Destination> {
   const file = await loadConfigFile(filePath);
   const type = options.type ?? typeFromName(file.connector) ?? (file.image ? typeFromName(file.image) : undefined);
   if (!type) {
@@ -135,7 +138,11 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
   }
 
   if (options.localExecutable) {
-    return { ...common, name, executor: new LocalExecutor({ command: options.localExecutable, localDir: options.localDir, cwd: options.baseDir }) };
+    return {
+      ...common,
+      name,
+      executor: new LocalExecutor({ command: options.localExecutable, localDir: options.localDir, cwd: options.baseDir }),
+    };
   }
 
   let image = options.image;
@@ -146,12 +153,18 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
   if (entry && entry.type !== type) throw wrongType(name, entry.type, type);
   if (!image) {
     if (entry) image = `${entry.dockerRepository}:${options.version ?? entry.dockerImageTag}`;
-    else if (options.version && typeFromName(name) === type && !name.includes(':')) image = `${name.includes('/') ? name : `airbyte/${name}`}:${options.version}`;
+    else if (options.version && typeFromName(name) === type && !name.includes(':'))
+      image = `${name.includes('/') ? name : `airbyte/${name}`}:${options.version}`;
     else throw unknownConnector(name, type, registry);
   }
   // The registry's spec belongs to its pinned version; for another tag the connector is asked (spec()).
   const knownSpec = entry && !options.image && (!options.version || options.version === entry.dockerImageTag) ? entry.spec : undefined;
-  const executor = new DockerExecutor({ image, dockerHost: options.dockerHost, useHostNetwork: options.useHostNetwork, localDir: options.localDir });
+  const executor = new DockerExecutor({
+    image,
+    dockerHost: options.dockerHost,
+    useHostNetwork: options.useHostNetwork,
+    localDir: options.localDir,
+  });
   return { ...common, name, executor, entry, knownSpec };
 }
 

@@ -31,7 +31,13 @@ export function createDockerClient(options: DockerClientOptions = {}): Docker {
   if (host.startsWith('npipe://')) return new Docker({ socketPath: host.slice('npipe://'.length) });
   const url = new URL(host.includes('//') ? host : `tcp://${host}`);
   if (url.protocol === 'ssh:') {
-    return new Docker({ protocol: 'ssh', host: url.hostname, port: url.port || 22, username: url.username || undefined, sshOptions: { agent: process.env.SSH_AUTH_SOCK } } as Docker.DockerOptions);
+    return new Docker({
+      protocol: 'ssh',
+      host: url.hostname,
+      port: url.port || 22,
+      username: url.username || undefined,
+      sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+    } as Docker.DockerOptions);
   }
   const tls = process.env.DOCKER_TLS_VERIFY === '1' || url.port === '2376' || url.protocol === 'https:';
   const certs = tls && process.env.DOCKER_CERT_PATH ? readCerts(process.env.DOCKER_CERT_PATH) : {};
@@ -40,10 +46,24 @@ export function createDockerClient(options: DockerClientOptions = {}): Docker {
 
 // The same files docker-modem reads for DOCKER_HOST: ca.pem, cert.pem, key.pem.
 function readCerts(dir: string): { ca: Buffer; cert: Buffer; key: Buffer } {
-  return { ca: readFileSync(path.join(dir, 'ca.pem')), cert: readFileSync(path.join(dir, 'cert.pem')), key: readFileSync(path.join(dir, 'key.pem')) };
+  return {
+    ca: readFileSync(path.join(dir, 'ca.pem')),
+    cert: readFileSync(path.join(dir, 'cert.pem')),
+    key: readFileSync(path.join(dir, 'key.pem')),
+  };
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'EACCES',
+  'EPERM',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+]);
 
 /** True for errors that mean "no engine answers there", as opposed to an engine that said no. */
 export function isUnreachableError(error: unknown): boolean {

@@ -16,7 +16,11 @@ interface PullEvent {
  * Pulls `ref` (registry credentials come from the engine's own login), reporting overall progress
  * as the byte fraction over all layers seen so far.
  */
-export async function pullImage(docker: Docker, ref: string, options: { onProgress?: (p: InstallProgress) => void; signal?: AbortSignal } = {}): Promise<void> {
+export async function pullImage(
+  docker: Docker,
+  ref: string,
+  options: { onProgress?: (p: InstallProgress) => void; signal?: AbortSignal } = {},
+): Promise<void> {
   const layers = new Map<string, { current: number; total: number }>();
   let stream: NodeJS.ReadableStream;
   try {
@@ -35,18 +39,24 @@ export async function pullImage(docker: Docker, ref: string, options: { onProgre
       (error: Error | null, events: PullEvent[]) => {
         options.signal?.removeEventListener('abort', onAbort);
         const failed = events?.find((e) => e.error);
-        if (error || failed) reject(pullFailed(ref, failed?.errorDetail?.message ?? failed?.error ?? error?.message ?? 'unknown error', error));
+        if (error || failed)
+          reject(pullFailed(ref, failed?.errorDetail?.message ?? failed?.error ?? error?.message ?? 'unknown error', error));
         else resolve();
       },
       (event: PullEvent) => {
-        if (event.id && event.progressDetail?.total) layers.set(event.id, { current: event.progressDetail.current ?? 0, total: event.progressDetail.total });
+        if (event.id && event.progressDetail?.total)
+          layers.set(event.id, { current: event.progressDetail.current ?? 0, total: event.progressDetail.total });
         let current = 0;
         let total = 0;
         for (const l of layers.values()) {
           current += l.current;
           total += l.total;
         }
-        options.onProgress?.({ status: event.status ?? '', fraction: total > 0 ? current / total : undefined, detail: event.id ? `${event.id} ${event.progress ?? ''}`.trim() : undefined });
+        options.onProgress?.({
+          status: event.status ?? '',
+          fraction: total > 0 ? current / total : undefined,
+          detail: event.id ? `${event.id} ${event.progress ?? ''}`.trim() : undefined,
+        });
       },
     );
   });

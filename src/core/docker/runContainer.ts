@@ -78,7 +78,13 @@ export async function runContainer(docker: Docker, options: RunContainerOptions)
   let attached: Duplex;
   try {
     // Attach before start, so that not a byte of output is missed.
-    attached = (await container.attach({ stream: true, stdin: withStdin, stdout: true, stderr: true, hijack: withStdin })) as unknown as Duplex;
+    attached = (await container.attach({
+      stream: true,
+      stdin: withStdin,
+      stdout: true,
+      stderr: true,
+      hijack: withStdin,
+    })) as unknown as Duplex;
   } catch (error) {
     await remove();
     throw error;

@@ -77,7 +77,9 @@ export class DockerExecutor implements Executor {
     return dockerEndpoint({ dockerHost: this.options.dockerHost });
   }
 
-  async ensureReady(options: { installIfMissing?: boolean; onProgress?: (p: InstallProgress) => void; signal?: AbortSignal } = {}): Promise<void> {
+  async ensureReady(
+    options: { installIfMissing?: boolean; onProgress?: (p: InstallProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<void> {
     const docker = await this.docker();
     if (await this.facts(docker)) return;
     if (!options.installIfMissing) throw this.imageMissing();
@@ -85,7 +87,8 @@ export class DockerExecutor implements Executor {
   }
 
   async execute(request: ExecuteRequest): Promise<RunningConnector> {
-    if (request.signal?.aborted) throw new AirbyteError('ABORTED', { message: `${this.displayName} ${request.command} was cancelled before it started.` });
+    if (request.signal?.aborted)
+      throw new AirbyteError('ABORTED', { message: `${this.displayName} ${request.command} was cancelled before it started.` });
     const docker = await this.docker();
     await this.reapOnce(docker);
     const facts = await this.facts(docker);

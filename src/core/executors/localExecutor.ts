@@ -47,7 +47,8 @@ export class LocalExecutor implements Executor {
     } catch {
       throw new AirbyteError('CONNECTOR_UNKNOWN', {
         message: `The local connector program ${full} does not exist or is not executable.`,
-        guidance: 'Check the "localExecutable" path (install the connector into a virtualenv, e.g. "pip install airbyte-source-faker", and point at its bin/ entry point).',
+        guidance:
+          'Check the "localExecutable" path (install the connector into a virtualenv, e.g. "pip install airbyte-source-faker", and point at its bin/ entry point).',
         context: { program: full },
       });
     }
@@ -55,7 +56,8 @@ export class LocalExecutor implements Executor {
 
   async execute(request: ExecuteRequest): Promise<RunningConnector> {
     const signal = request.signal;
-    if (signal?.aborted) throw new AirbyteError('ABORTED', { message: `${this.displayName} ${request.command} was cancelled before it started.` });
+    if (signal?.aborted)
+      throw new AirbyteError('ABORTED', { message: `${this.displayName} ${request.command} was cancelled before it started.` });
     const files = await writeConnectorFiles(request);
     if (this.options.localDir) await mkdir(this.options.localDir, { recursive: true });
     const env: NodeJS.ProcessEnv = { ...process.env, ...this.options.env };

@@ -7,7 +7,15 @@ export function codeActionsFor(diagnostic: ConfigDiagnostic): CodeAction[] {
   if (!data) return [];
   switch (data.kind) {
     case 'missing-required':
-      return [preferredFix(diagnostic, data.properties.length === 1 ? `Add required field "${data.properties[0]}"` : `Add required fields: ${data.properties.join(', ')}`, data.insertEdit)];
+      return [
+        preferredFix(
+          diagnostic,
+          data.properties.length === 1
+            ? `Add required field "${data.properties[0]}"`
+            : `Add required fields: ${data.properties.join(', ')}`,
+          data.insertEdit,
+        ),
+      ];
     case 'plaintext-secret':
       return [preferredFix(diagnostic, `Read it from the environment variable ${data.envVar}`, data.replaceEdit)];
     case 'one-of':

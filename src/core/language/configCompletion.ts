@@ -85,24 +85,47 @@ function findTarget(doc: ConfigDocument, offset: number): Target | undefined {
     if (property && property.children?.[0] === node) {
       // Right before a key: a new property goes in front of it.
       if (offset === node.offset) return { kind: 'key', object: property.parent as Node, range: empty, hasColon: false };
-      return { kind: 'key', object: property.parent as Node, range, hasColon: property.colonOffset !== undefined, currentKey: String(node.value) };
+      return {
+        kind: 'key',
+        object: property.parent as Node,
+        range,
+        hasColon: property.colonOffset !== undefined,
+        currentKey: String(node.value),
+      };
     }
     return { kind: 'value', path: pathOfNode(node), range, node };
   }
   if (node.type === 'property') {
     const [keyNode, valueNode] = node.children ?? [];
     if (node.colonOffset !== undefined && offset > node.colonOffset) {
-      if (!valueNode || isLiteral(valueNode)) return { kind: 'value', path: [...pathOfNode(node), String(keyNode?.value)], range: valueNode ? doc.lines.range(valueNode.offset, valueNode.length) : empty, node: valueNode };
+      if (!valueNode || isLiteral(valueNode))
+        return {
+          kind: 'value',
+          path: [...pathOfNode(node), String(keyNode?.value)],
+          range: valueNode ? doc.lines.range(valueNode.offset, valueNode.length) : empty,
+          node: valueNode,
+        };
       return undefined;
     }
-    if (node.parent) return { kind: 'key', object: node.parent, range: keyNode ? doc.lines.range(keyNode.offset, keyNode.length) : empty, hasColon: node.colonOffset !== undefined };
+    if (node.parent)
+      return {
+        kind: 'key',
+        object: node.parent,
+        range: keyNode ? doc.lines.range(keyNode.offset, keyNode.length) : empty,
+        hasColon: node.colonOffset !== undefined,
+      };
     return undefined;
   }
   if (node.type === 'object') {
     if (offset <= node.offset) return undefined;
     // Right after `"key":` with no value yet, the parser ends the property at the colon.
     for (const property of node.children ?? []) {
-      if (property.colonOffset !== undefined && property.colonOffset < offset && (property.children?.length ?? 0) < 2 && /^\s*$/.test(text.slice(property.colonOffset + 1, offset))) {
+      if (
+        property.colonOffset !== undefined &&
+        property.colonOffset < offset &&
+        (property.children?.length ?? 0) < 2 &&
+        /^\s*$/.test(text.slice(property.colonOffset + 1, offset))
+      ) {
         return { kind: 'value', path: [...pathOfNode(property), String(property.children?.[0]?.value)], range: empty };
       }
     }
@@ -170,7 +193,9 @@ function keyItems(doc: ConfigDocument, target: Extract<Target, { kind: 'key' }>,
       return {
         label: name,
         kind: 'property' as const,
-        detail: [schemaTitle(prop), required ? 'required' : undefined, isSecretSchema(prop) ? 'secret' : undefined].filter(Boolean).join(' · ') || undefined,
+        detail:
+          [schemaTitle(prop), required ? 'required' : undefined, isSecretSchema(prop) ? 'secret' : undefined].filter(Boolean).join(' · ') ||
+          undefined,
         documentation: fieldMarkdown(prop, name, { required }),
         insertText: target.hasColon ? JSON.stringify(name) : `${escapeSnippet(JSON.stringify(name))}: ${value}${comma}`,
         insertTextFormat: target.hasColon ? ('plain' as const) : ('snippet' as const),
@@ -193,25 +218,63 @@ function valueItems(doc: ConfigDocument, target: Extract<Target, { kind: 'value'
   const items: CompletionItem[] = [];
   const add = (item: Omit<CompletionItem, 'range' | 'sortText' | 'insertTextFormat'> & { insertTextFormat?: 'plain' | 'snippet' }) => {
     if (items.some((x) => x.insertText === item.insertText)) return;
-    items.push({ insertTextFormat: 'plain', ...item, range: target.range, sortText: sortKey(items.length), filterText: item.filterText ?? (target.range.length > 0 ? item.insertText : undefined) });
+    items.push({
+      insertTextFormat: 'plain',
+      ...item,
+      range: target.range,
+      sortText: sortKey(items.length),
+      filterText: item.filterText ?? (target.range.length > 0 ? item.insertText : undefined),
+    });
   };
   if (path.length === 1) {
     const key = String(path[0]);
     if (key === 'connector') {
-      for (const b of listBuiltins()) add({ label: b.name, kind: 'connector', detail: `${b.displayName} · built-in ${b.type}`, documentation: b.description, insertText: JSON.stringify(b.name) });
-      for (const e of context.registry?.list() ?? []) add({ label: e.name, kind: 'connector', detail: `${e.displayName} · ${e.type}`, documentation: entryMarkdown(e), insertText: JSON.stringify(e.name) });
+      for (const b of listBuiltins())
+        add({
+          label: b.name,
+          kind: 'connector',
+          detail: `${b.displayName} · built-in ${b.type}`,
+          documentation: b.description,
+          insertText: JSON.stringify(b.name),
+        });
+      for (const e of context.registry?.list() ?? [])
+        add({
+          label: e.name,
+          kind: 'connector',
+          detail: `${e.displayName} · ${e.type}`,
+          documentation: entryMarkdown(e),
+          insertText: JSON.stringify(e.name),
+        });
     } else if (key === 'version') {
       const entry = doc.envelope.connector ? context.registry?.find(doc.envelope.connector) : undefined;
-      if (entry) add({ label: entry.dockerImageTag, kind: 'value', detail: 'pinned by the registry', insertText: JSON.stringify(entry.dockerImageTag), preselect: true });
+      if (entry)
+        add({
+          label: entry.dockerImageTag,
+          kind: 'value',
+          detail: 'pinned by the registry',
+          insertText: JSON.stringify(entry.dockerImageTag),
+          preselect: true,
+        });
     } else if (key === 'useHostNetwork') {
       for (const v of ['true', 'false']) add({ label: v, kind: 'keyword', insertText: v });
     } else if (key === 'image') {
       const entry = doc.envelope.connector ? context.registry?.find(doc.envelope.connector) : undefined;
-      if (entry) add({ label: `${entry.dockerRepository}:${entry.dockerImageTag}`, kind: 'value', insertText: JSON.stringify(`${entry.dockerRepository}:${entry.dockerImageTag}`) });
+      if (entry)
+        add({
+          label: `${entry.dockerRepository}:${entry.dockerImageTag}`,
+          kind: 'value',
+          insertText: JSON.stringify(`${entry.dockerRepository}:${entry.dockerImageTag}`),
+        });
     } else if (key === 'config' && context.spec) {
       const root = context.spec.connectionSpecification as Schema;
       const ctx = snippetContext(doc, root, true);
-      add({ label: '{ required fields }', kind: 'snippet', detail: 'the config with its required fields', insertText: objectText(ctx, root, doc.lines.indentAt(target.range.offset), []), insertTextFormat: 'snippet' });
+      add({
+        label: '{ required fields }',
+        kind: 'snippet',
+        detail: 'the config with its required fields',
+        insertText: objectText(ctx, root, doc.lines.indentAt(target.range.offset), []),
+        insertTextFormat: 'snippet',
+      });
     }
     return items;
   }
@@ -228,7 +291,13 @@ function valueItems(doc: ConfigDocument, target: Extract<Target, { kind: 'value'
     const branches = branchesOf(root, parentSchema)?.branches ?? [];
     discriminator.values.forEach((v, i) => {
       if (v === undefined) return;
-      add({ label: String(v), kind: 'enum', detail: schemaTitle(branches[i]), documentation: typeof branches[i]?.description === 'string' ? (branches[i].description as string) : undefined, insertText: JSON.stringify(v) });
+      add({
+        label: String(v),
+        kind: 'enum',
+        detail: schemaTitle(branches[i]),
+        documentation: typeof branches[i]?.description === 'string' ? (branches[i].description as string) : undefined,
+        insertText: JSON.stringify(v),
+      });
     });
     return items;
   }
@@ -236,7 +305,13 @@ function valueItems(doc: ConfigDocument, target: Extract<Target, { kind: 'value'
   if (!schema) return items;
   const ctx = snippetContext(doc, root, true);
   if (Array.isArray(schema.enum)) {
-    for (const v of schema.enum) add({ label: JSON.stringify(v).replace(/^"|"$/g, '') || '""', kind: 'enum', insertText: JSON.stringify(v), preselect: 'default' in schema && schema.default === v ? true : undefined });
+    for (const v of schema.enum)
+      add({
+        label: JSON.stringify(v).replace(/^"|"$/g, '') || '""',
+        kind: 'enum',
+        insertText: JSON.stringify(v),
+        preselect: 'default' in schema && schema.default === v ? true : undefined,
+      });
   }
   if ('const' in schema) add({ label: JSON.stringify(schema.const), kind: 'enum', insertText: JSON.stringify(schema.const) });
   const group = branchesOf(root, schema);
@@ -255,8 +330,17 @@ function valueItems(doc: ConfigDocument, target: Extract<Target, { kind: 'value'
     });
   }
   const types = schemaTypes(schema);
-  if (types.includes('boolean')) for (const v of [true, false]) add({ label: String(v), kind: 'keyword', insertText: String(v), preselect: schema.default === v ? true : undefined });
-  if ('default' in schema && !Array.isArray(schema.enum) && valueFits(schema.default, types)) add({ label: JSON.stringify(schema.default), kind: 'value', detail: 'default', insertText: JSON.stringify(schema.default), preselect: true });
+  if (types.includes('boolean'))
+    for (const v of [true, false])
+      add({ label: String(v), kind: 'keyword', insertText: String(v), preselect: schema.default === v ? true : undefined });
+  if ('default' in schema && !Array.isArray(schema.enum) && valueFits(schema.default, types))
+    add({
+      label: JSON.stringify(schema.default),
+      kind: 'value',
+      detail: 'default',
+      insertText: JSON.stringify(schema.default),
+      preselect: true,
+    });
   if (isSecretSchema(schema)) {
     const ref = `\${env:${envVarNameFor(doc.envelope.connector, fieldPath)}}`;
     add({ label: ref, kind: 'value', detail: 'read the secret from an environment variable', insertText: JSON.stringify(ref) });
@@ -267,8 +351,15 @@ function valueItems(doc: ConfigDocument, target: Extract<Target, { kind: 'value'
   }
   if (!group && types.includes('object') && target.range.length === 0) {
     ctx.tabStop = 1;
-    add({ label: '{ }', kind: 'snippet', detail: 'object with its required fields', insertText: objectText(ctx, schema, indent, fieldPath), insertTextFormat: 'snippet' });
+    add({
+      label: '{ }',
+      kind: 'snippet',
+      detail: 'object with its required fields',
+      insertText: objectText(ctx, schema, indent, fieldPath),
+      insertTextFormat: 'snippet',
+    });
   }
-  if (types.includes('array') && target.range.length === 0) add({ label: '[ ]', kind: 'snippet', insertText: '[$1]', insertTextFormat: 'snippet' });
+  if (types.includes('array') && target.range.length === 0)
+    add({ label: '[ ]', kind: 'snippet', insertText: '[$1]', insertTextFormat: 'snippet' });
   return items;
 }

@@ -35,7 +35,10 @@ export interface HoverContext {
 /** Airbyte descriptions are HTML fragments; hovers are markdown. */
 export function htmlToMarkdown(html: string): string {
   return html
-    .replace(/<a\s+[^>]*href\s*=\s*"([^"]*)"[^>]*>\s*([\s\S]*?)\s*<\/a>/gi, (_m, href: string, label: string) => `[${label.trim() || href}](${href})`)
+    .replace(
+      /<a\s+[^>]*href\s*=\s*"([^"]*)"[^>]*>\s*([\s\S]*?)\s*<\/a>/gi,
+      (_m, href: string, label: string) => `[${label.trim() || href}](${href})`,
+    )
     .replace(/<\/?(b|strong)>/gi, '**')
     .replace(/<\/?(i|em)>/gi, '*')
     .replace(/<\/?code>/gi, '`')
@@ -54,7 +57,11 @@ function code(value: unknown): string {
 }
 
 /** Markdown describing a field of a spec. */
-export function fieldMarkdown(schema: Schema, key: string | number | undefined, options: { required?: boolean; branch?: Schema } = {}): string {
+export function fieldMarkdown(
+  schema: Schema,
+  key: string | number | undefined,
+  options: { required?: boolean; branch?: Schema } = {},
+): string {
   const lines: string[] = [];
   const title = schemaTitle(schema);
   const flags: string[] = [];
@@ -66,7 +73,10 @@ export function fieldMarkdown(schema: Schema, key: string | number | undefined, 
   if (head || flags.length) lines.push([head, ...flags].filter(Boolean).join(' · '));
   if (options.branch) {
     const branchTitle = schemaTitle(options.branch);
-    if (branchTitle) lines.push(`Option: **${branchTitle}**${typeof options.branch.description === 'string' ? ` — ${htmlToMarkdown(options.branch.description)}` : ''}`);
+    if (branchTitle)
+      lines.push(
+        `Option: **${branchTitle}**${typeof options.branch.description === 'string' ? ` — ${htmlToMarkdown(options.branch.description)}` : ''}`,
+      );
   }
   if (typeof schema.description === 'string' && schema.description.trim()) lines.push(htmlToMarkdown(schema.description));
   const facts: string[] = [];
@@ -81,7 +91,8 @@ export function fieldMarkdown(schema: Schema, key: string | number | undefined, 
   if (typeof schema.pattern_descriptor === 'string') facts.push(`Format: \`${schema.pattern_descriptor}\``);
   else if (typeof schema.pattern === 'string') facts.push(`Pattern: \`${schema.pattern}\``);
   if (typeof schema.format === 'string') facts.push(`Format: ${schema.format}`);
-  if (Array.isArray(schema.enum) && schema.enum.length > 1) facts.push(`One of: ${schema.enum.slice(0, 20).map(code).join(', ')}${schema.enum.length > 20 ? ', …' : ''}`);
+  if (Array.isArray(schema.enum) && schema.enum.length > 1)
+    facts.push(`One of: ${schema.enum.slice(0, 20).map(code).join(', ')}${schema.enum.length > 20 ? ', …' : ''}`);
   if ('default' in schema) facts.push(`Default: ${code(schema.default)}`);
   const examples = examplesOf(schema);
   if (examples.length) facts.push(`Example${examples.length > 1 ? 's' : ''}: ${examples.slice(0, 5).map(code).join(', ')}`);
@@ -117,7 +128,13 @@ export function hoverConfig(doc: ConfigDocument, offset: number, context: HoverC
   return contents ? { contents, range } : undefined;
 }
 
-function markdownFor(doc: ConfigDocument, path: (string | number)[], isKey: boolean, valueNode: Node | undefined, context: HoverContext): string | undefined {
+function markdownFor(
+  doc: ConfigDocument,
+  path: (string | number)[],
+  isKey: boolean,
+  valueNode: Node | undefined,
+  context: HoverContext,
+): string | undefined {
   if (path.length === 0) return undefined;
   if (path.length === 1) {
     const key = String(path[0]);
@@ -125,7 +142,9 @@ function markdownFor(doc: ConfigDocument, path: (string | number)[], isKey: bool
       const name = String(valueNode.value);
       if (isBuiltinName(name)) {
         const builtin = findBuiltin(name);
-        return builtin ? `**${builtin.displayName}** \`${builtin.name}\` · built-in ${builtin.type}\n\n${builtin.description}\n\nRuns in-process: no Docker needed.` : undefined;
+        return builtin
+          ? `**${builtin.displayName}** \`${builtin.name}\` · built-in ${builtin.type}\n\n${builtin.description}\n\nRuns in-process: no Docker needed.`
+          : undefined;
       }
       const entry = context.registry?.find(name);
       if (entry) return entryMarkdown(entry);

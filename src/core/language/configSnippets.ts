@@ -4,7 +4,17 @@
  * whole object, as plain JSONC or as a VS Code snippet with tab stops.
  */
 import type { Schema } from '../spec/schemaNavigation';
-import { branchesOf, examplesOf, findDiscriminator, isSecretSchema, orderedPropertyNames, prefillValue, propertiesOf, requiredOf, schemaTypes } from '../spec/schemaNavigation';
+import {
+  branchesOf,
+  examplesOf,
+  findDiscriminator,
+  isSecretSchema,
+  orderedPropertyNames,
+  prefillValue,
+  propertiesOf,
+  requiredOf,
+  schemaTypes,
+} from '../spec/schemaNavigation';
 import { envVarNameFor } from '../spec/secretReferences';
 
 export interface SnippetContext {
@@ -29,7 +39,13 @@ function leaf(ctx: SnippetContext, text: string): string {
 }
 
 /** JSON text of a starting value for a field at `path` (used for the env var name of secrets). */
-export function valueText(ctx: SnippetContext, schema: Schema | undefined, indent: string, path: readonly (string | number)[], depth = 0): string {
+export function valueText(
+  ctx: SnippetContext,
+  schema: Schema | undefined,
+  indent: string,
+  path: readonly (string | number)[],
+  depth = 0,
+): string {
   if (!schema) return leaf(ctx, '""');
   if (isSecretSchema(schema)) return leaf(ctx, JSON.stringify(`\${env:${envVarNameFor(ctx.connector, path)}}`));
   const prefill = prefillValue(schema);
@@ -72,20 +88,36 @@ export function valueText(ctx: SnippetContext, schema: Schema | undefined, inden
 }
 
 /** An object with its discriminator (first) and required fields, one per line (or `{ … }` on one line when it has one field). */
-export function objectText(ctx: SnippetContext, schema: Schema, indent: string, path: readonly (string | number)[], depth = 0, discriminator?: string): string {
+export function objectText(
+  ctx: SnippetContext,
+  schema: Schema,
+  indent: string,
+  path: readonly (string | number)[],
+  depth = 0,
+  discriminator?: string,
+): string {
   const properties = propertiesOf(ctx.root, schema);
   const required = requiredOf(schema);
   let names = orderedPropertyNames(properties, required).filter((n) => required.includes(n) || n === discriminator);
   if (discriminator && names.includes(discriminator)) names = [discriminator, ...names.filter((n) => n !== discriminator)];
   if (names.length === 0) return leaf(ctx, '{}');
   const inner = indent + ctx.indentUnit;
-  const entries = names.map((n) => `${ctx.snippet ? escapeSnippet(JSON.stringify(n)) : JSON.stringify(n)}: ${valueText(ctx, properties[n], inner, [...path, n], depth)}`);
+  const entries = names.map(
+    (n) =>
+      `${ctx.snippet ? escapeSnippet(JSON.stringify(n)) : JSON.stringify(n)}: ${valueText(ctx, properties[n], inner, [...path, n], depth)}`,
+  );
   if (entries.length === 1 && !entries[0].includes('\n')) return `{ ${entries[0]} }`;
   return `{\n${entries.map((e) => `${inner}${e}`).join(',\n')}\n${indent}}`;
 }
 
 /** The text of one oneOf branch as a whole object (discriminator + required fields). */
-export function branchText(ctx: SnippetContext, parent: Schema, branchIndex: number, indent: string, path: readonly (string | number)[]): string {
+export function branchText(
+  ctx: SnippetContext,
+  parent: Schema,
+  branchIndex: number,
+  indent: string,
+  path: readonly (string | number)[],
+): string {
   const group = branchesOf(ctx.root, parent);
   const branch = group?.branches[branchIndex];
   if (!branch) return '{}';

@@ -10,7 +10,18 @@ import { isAirbyteError } from '../errors';
 import type { ConnectorSpecification } from '../protocol/messages';
 import type { ConnectorCatalog } from '../registry/registryTypes';
 import type { Schema } from '../spec/schemaNavigation';
-import { childSchema, deref, isDeprecatedSchema, isHiddenSchema, isSchema, isSecretSchema, parsePointer, pointerOf, propertiesOf, schemaTitle } from '../spec/schemaNavigation';
+import {
+  childSchema,
+  deref,
+  isDeprecatedSchema,
+  isHiddenSchema,
+  isSchema,
+  isSecretSchema,
+  parsePointer,
+  pointerOf,
+  propertiesOf,
+  schemaTitle,
+} from '../spec/schemaNavigation';
 import { envVarNameFor, isSecretReference } from '../spec/secretReferences';
 import type { SchemaProblem, SchemaProblemKind } from '../spec/specValidator';
 import { closest, validateConfig } from '../spec/specValidator';
@@ -31,12 +42,31 @@ export interface ValidationContext {
 
 /** The file's own keys and the type each must have. */
 export const ENVELOPE_KEYS: Record<string, { type: 'string' | 'boolean' | 'object'; description: string }> = {
-  connector: { type: 'string', description: 'Connector to run: a registry name such as `destination-postgres` or `source-faker`, or a built-in such as `builtin:sample`.' },
+  connector: {
+    type: 'string',
+    description:
+      'Connector to run: a registry name such as `destination-postgres` or `source-faker`, or a built-in such as `builtin:sample`.',
+  },
   version: { type: 'string', description: "Image tag to run. Default: the registry's pinned version (`dockerImageTag`)." },
-  image: { type: 'string', description: 'Full Docker image reference, overriding what the registry would give (e.g. a locally built `airbyte/destination-postgres:dev`).' },
-  useHostNetwork: { type: 'boolean', description: "Run the connector's container on the host network, to reach a database on `localhost`." },
-  localDir: { type: 'string', description: "Host folder mounted at `/local` in the container (relative paths are relative to this file). File destinations write under `/local`." },
-  config: { type: 'object', description: "The connector's configuration, checked against its spec. String fields may hold `${env:NAME}` or `secret_reference::NAME` references." },
+  image: {
+    type: 'string',
+    description:
+      'Full Docker image reference, overriding what the registry would give (e.g. a locally built `airbyte/destination-postgres:dev`).',
+  },
+  useHostNetwork: {
+    type: 'boolean',
+    description: "Run the connector's container on the host network, to reach a database on `localhost`.",
+  },
+  localDir: {
+    type: 'string',
+    description:
+      'Host folder mounted at `/local` in the container (relative paths are relative to this file). File destinations write under `/local`.',
+  },
+  config: {
+    type: 'object',
+    description:
+      "The connector's configuration, checked against its spec. String fields may hold `${env:NAME}` or `secret_reference::NAME` references.",
+  },
 };
 const IGNORED_KEYS = new Set(['$schema', '$comment']);
 
@@ -87,7 +117,14 @@ function checkDuplicateKeys(node: Node, sink: DiagnosticSink): void {
       const key = property.children?.[0];
       if (!key) continue;
       const name = String(key.value);
-      if (seen.has(name)) sink.add('duplicate-key', 'warning', sink.node(key), `Duplicate key “${name}”: only the last one counts`, pointerOf([...pathOfNode(node), name]));
+      if (seen.has(name))
+        sink.add(
+          'duplicate-key',
+          'warning',
+          sink.node(key),
+          `Duplicate key “${name}”: only the last one counts`,
+          pointerOf([...pathOfNode(node), name]),
+        );
       seen.add(name);
     }
   }
@@ -109,7 +146,10 @@ function checkEnvelope(doc: ConfigDocument, root: Node, sink: DiagnosticSink, co
     const known = ENVELOPE_KEYS[key];
     if (!known) {
       if (IGNORED_KEYS.has(key)) continue;
-      const near = closest(key, Object.keys(ENVELOPE_KEYS).filter((k) => !allKeys.has(k)));
+      const near = closest(
+        key,
+        Object.keys(ENVELOPE_KEYS).filter((k) => !allKeys.has(k)),
+      );
       const range = sink.node(keyNode);
       sink.add(
         'envelope-unknown-key',
@@ -132,7 +172,13 @@ function checkEnvelope(doc: ConfigDocument, root: Node, sink: DiagnosticSink, co
   }
   const unclosed = doc.syntaxErrors.length > 0;
   if (!present.has('connector') && !unclosed) {
-    sink.add('envelope-missing-connector', 'error', rootBrace(doc, root), 'Missing “connector”: name the connector to run, e.g. "connector": "destination-postgres"', '');
+    sink.add(
+      'envelope-missing-connector',
+      'error',
+      rootBrace(doc, root),
+      'Missing “connector”: name the connector to run, e.g. "connector": "destination-postgres"',
+      '',
+    );
   }
   if (!present.has('config') && !unclosed) {
     sink.add('envelope-missing-config', 'error', rootBrace(doc, root), 'Missing “config”: the connector\'s settings, "config": { … }', '');
@@ -187,7 +233,13 @@ function checkEnvelope(doc: ConfigDocument, root: Node, sink: DiagnosticSink, co
   }
   if (context.specProblem && connectorNode) {
     const imageNode = doc.envelope.image ? findNodeAtLocation(root, ['image']) : undefined;
-    sink.add('spec-unavailable', 'warning', sink.node(imageNode ?? connectorNode), context.specProblem, imageNode ? '/image' : '/connector');
+    sink.add(
+      'spec-unavailable',
+      'warning',
+      sink.node(imageNode ?? connectorNode),
+      context.specProblem,
+      imageNode ? '/image' : '/connector',
+    );
   }
 }
 
@@ -221,7 +273,13 @@ function checkConfig(doc: ConfigDocument, configNode: Node, spec: ConnectorSpeci
     sink.add('spec-unavailable', 'warning', sink.node(keyNode), isAirbyteError(error) ? error.message : String(error), '/config');
     return;
   }
-  const ctx: SnippetContext = { root: rootSchema, connector: doc.envelope.connector, indentUnit: detectIndentUnit(doc.text), snippet: false, tabStop: 1 };
+  const ctx: SnippetContext = {
+    root: rootSchema,
+    connector: doc.envelope.connector,
+    indentUnit: detectIndentUnit(doc.text),
+    snippet: false,
+    tabStop: 1,
+  };
   const hasSyntaxErrorIn = (node: Node) => doc.syntaxErrors.some((e) => e.offset >= node.offset && e.offset <= node.offset + node.length);
   for (const problem of problems) {
     const path = parsePointer(problem.pointer);
@@ -238,7 +296,14 @@ function checkConfig(doc: ConfigDocument, configNode: Node, spec: ConnectorSpeci
       const keyNode = exact ? keyNodeOf(node) : undefined;
       const range = sink.node(keyNode ?? node);
       const data: DiagnosticData | undefined =
-        keyNode && problem.suggestion ? { kind: 'rename-key', from: String(keyNode.value), to: problem.suggestion, replaceEdit: { range, newText: JSON.stringify(problem.suggestion) } } : undefined;
+        keyNode && problem.suggestion
+          ? {
+              kind: 'rename-key',
+              from: String(keyNode.value),
+              to: problem.suggestion,
+              replaceEdit: { range, newText: JSON.stringify(problem.suggestion) },
+            }
+          : undefined;
       sink.add(code, 'error', range, problem.message, pointer, data);
       continue;
     }
@@ -281,7 +346,9 @@ function missingData(doc: ConfigDocument, objectNode: Node, problem: SchemaProbl
   const names = problem.missing ?? [];
   const schema = problem.schema ?? {};
   const properties = propertiesOf(ctx.root, schema);
-  const childIndent = objectNode.children?.length ? doc.lines.indentAt(objectNode.children[0].offset) : doc.lines.indentAt(objectNode.offset) + ctx.indentUnit;
+  const childIndent = objectNode.children?.length
+    ? doc.lines.indentAt(objectNode.children[0].offset)
+    : doc.lines.indentAt(objectNode.offset) + ctx.indentUnit;
   const entries = names.map((n) => `${JSON.stringify(n)}: ${valueText(ctx, properties[n], childIndent, [...path, n])}`);
   return {
     kind: 'missing-required',
@@ -307,7 +374,14 @@ export function insertPropertiesEdit(doc: ConfigDocument, objectNode: Node, entr
   return { range: doc.lines.range(end, 0), newText: `,\n${body}` };
 }
 
-function oneOfData(doc: ConfigDocument, node: Node, problem: SchemaProblem, ctx: SnippetContext, path: string[], pointer: string): DiagnosticData {
+function oneOfData(
+  doc: ConfigDocument,
+  node: Node,
+  problem: SchemaProblem,
+  ctx: SnippetContext,
+  path: string[],
+  pointer: string,
+): DiagnosticData {
   const indent = doc.lines.indentAt(node.offset);
   const choices: OneOfChoice[] = (problem.options ?? []).map((option, i) => ({
     title: option.title,
@@ -318,7 +392,15 @@ function oneOfData(doc: ConfigDocument, node: Node, problem: SchemaProblem, ctx:
   return { kind: 'one-of', pointer, choices, valueRange: doc.lines.range(node.offset, node.length) };
 }
 
-function walkFields(doc: ConfigDocument, node: Node, value: unknown, schema: Schema, root: Schema, path: (string | number)[], sink: DiagnosticSink): void {
+function walkFields(
+  doc: ConfigDocument,
+  node: Node,
+  value: unknown,
+  schema: Schema,
+  root: Schema,
+  path: (string | number)[],
+  sink: DiagnosticSink,
+): void {
   if (node.type === 'object' && isSchema(value)) {
     for (const property of node.children ?? []) {
       const [keyNode, valueNode] = property.children ?? [];
@@ -331,19 +413,32 @@ function walkFields(doc: ConfigDocument, node: Node, value: unknown, schema: Sch
       const pointer = pointerOf(['config', ...childPath]);
       const label = `“${schemaTitle(child) ?? key}” (${key})`;
       if (isDeprecatedSchema(child)) {
-        sink.add('field-deprecated', 'warning', sink.node(keyNode), `${label} is deprecated${isHiddenSchema(child) ? ' and hidden' : ''}; the connector may ignore it`, pointer);
+        sink.add(
+          'field-deprecated',
+          'warning',
+          sink.node(keyNode),
+          `${label} is deprecated${isHiddenSchema(child) ? ' and hidden' : ''}; the connector may ignore it`,
+          pointer,
+        );
       } else if (isHiddenSchema(child)) {
         sink.add('field-hidden', 'warning', sink.node(keyNode), `${label} is a hidden field, not meant to be set by hand`, pointer);
       }
       if (isSecretSchema(child) && typeof childValue === 'string' && childValue !== '' && !isSecretReference(childValue)) {
         const envVar = envVarNameFor(doc.envelope.connector, childPath);
         const range = sink.node(valueNode);
-        sink.add('secret-plaintext', 'warning', range, `${label} is a secret written in plain text; use "\${env:${envVar}}" and set ${envVar} in the environment`, pointer, {
-          kind: 'plaintext-secret',
+        sink.add(
+          'secret-plaintext',
+          'warning',
+          range,
+          `${label} is a secret written in plain text; use "\${env:${envVar}}" and set ${envVar} in the environment`,
           pointer,
-          envVar,
-          replaceEdit: { range, newText: JSON.stringify(`\${env:${envVar}}`) },
-        });
+          {
+            kind: 'plaintext-secret',
+            pointer,
+            envVar,
+            replaceEdit: { range, newText: JSON.stringify(`\${env:${envVar}}`) },
+          },
+        );
       }
       walkFields(doc, valueNode, childValue, child, root, childPath, sink);
     }

@@ -81,7 +81,12 @@ abstract class LineSplitter<T> {
 
   /** Decodes every line that `chunk` completes. */
   push(chunk: Uint8Array | string): T[] {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk, 'utf8')
+        : Buffer.isBuffer(chunk)
+          ? chunk
+          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const out: T[] = [];
     const lastNewline = buf.lastIndexOf(NEWLINE);
     if (lastNewline < 0) {
@@ -285,12 +290,18 @@ function decodeLine(rawLine: string, out: { push(item: DecodedItem): unknown }):
  * Decodes a byte stream into batches of items, one batch per input chunk that completed at least
  * one line. Reading is pulled by the consumer, so a slow consumer slows the producer down.
  */
-export async function* decodeBatches(source: AsyncIterable<Uint8Array | string>, options?: LineDecoderOptions): AsyncGenerator<DecodedItem[]> {
+export async function* decodeBatches(
+  source: AsyncIterable<Uint8Array | string>,
+  options?: LineDecoderOptions,
+): AsyncGenerator<DecodedItem[]> {
   yield* decodeWith(new LineDecoder(options), source);
 }
 
 /** The same as {@link decodeBatches} with a {@link RoutingLineDecoder}: RECORD lines routed, not parsed. */
-export async function* decodeRoutedBatches(source: AsyncIterable<Uint8Array | string>, options?: LineDecoderOptions): AsyncGenerator<RoutedItem[]> {
+export async function* decodeRoutedBatches(
+  source: AsyncIterable<Uint8Array | string>,
+  options?: LineDecoderOptions,
+): AsyncGenerator<RoutedItem[]> {
   yield* decodeWith(new RoutingLineDecoder(options), source);
 }
 

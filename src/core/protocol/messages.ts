@@ -180,15 +180,7 @@ export interface ConnectorSpecification extends Open {
 }
 
 export type AirbyteMessageType =
-  | 'RECORD'
-  | 'STATE'
-  | 'LOG'
-  | 'SPEC'
-  | 'CONNECTION_STATUS'
-  | 'CATALOG'
-  | 'TRACE'
-  | 'CONTROL'
-  | 'DESTINATION_CATALOG';
+  'RECORD' | 'STATE' | 'LOG' | 'SPEC' | 'CONNECTION_STATUS' | 'CATALOG' | 'TRACE' | 'CONTROL' | 'DESTINATION_CATALOG';
 
 /** The envelope, discriminated by `type`. Payload keys are not uniform (camelCase and snake_case mix). */
 export type AirbyteMessage =
@@ -257,11 +249,7 @@ export const message = {
   state(state: AirbyteStateMessage): MessageOf<'STATE'> {
     return { type: 'STATE', state };
   },
-  streamStatus(
-    descriptor: StreamDescriptor,
-    status: AirbyteStreamStatus,
-    emittedAtMs = Date.now(),
-  ): MessageOf<'TRACE'> {
+  streamStatus(descriptor: StreamDescriptor, status: AirbyteStreamStatus, emittedAtMs = Date.now()): MessageOf<'TRACE'> {
     return {
       type: 'TRACE',
       trace: { type: 'STREAM_STATUS', emitted_at: emittedAtMs, stream_status: { stream_descriptor: descriptor, status } },

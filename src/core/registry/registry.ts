@@ -237,7 +237,13 @@ export async function loadRegistry(options: LoadRegistryOptions): Promise<Regist
   const entries = cached ? tryParse(cached.body) : undefined;
   if (cached && entries) {
     const when = new Date(cached.meta.fetchedAt).toISOString().replace('T', ' ').slice(0, 16);
-    return new Registry(entries, 'offline-cache', url, cached.meta.fetchedAt, `Offline: could not refresh the connector registry (${failure}); using the copy cached on ${when} UTC.`);
+    return new Registry(
+      entries,
+      'offline-cache',
+      url,
+      cached.meta.fetchedAt,
+      `Offline: could not refresh the connector registry (${failure}); using the copy cached on ${when} UTC.`,
+    );
   }
   throw new AirbyteError('REGISTRY_UNAVAILABLE', {
     message: `Could not download the connector registry from ${url}: ${failure}.`,

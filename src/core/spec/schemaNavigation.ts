@@ -172,7 +172,9 @@ export function propertiesOf(root: Schema, schema: Schema): Record<string, Schem
 
 export function requiredOf(schema: Schema): string[] {
   const out = Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : [];
-  if (Array.isArray(schema.allOf)) for (const part of schema.allOf) if (isSchema(part) && Array.isArray(part.required)) out.push(...part.required.filter((r): r is string => typeof r === 'string'));
+  if (Array.isArray(schema.allOf))
+    for (const part of schema.allOf)
+      if (isSchema(part) && Array.isArray(part.required)) out.push(...part.required.filter((r): r is string => typeof r === 'string'));
   return out;
 }
 
@@ -188,7 +190,11 @@ export function effectiveSchemas(root: Schema, schema: Schema, data: unknown): S
 }
 
 /** Merged view of the properties and required names visible on an object value. */
-export function objectShape(root: Schema, schema: Schema, data: unknown): { properties: Record<string, Schema>; required: string[]; closed: boolean } {
+export function objectShape(
+  root: Schema,
+  schema: Schema,
+  data: unknown,
+): { properties: Record<string, Schema>; required: string[]; closed: boolean } {
   const properties: Record<string, Schema> = {};
   const required: string[] = [];
   let closed = false;
@@ -277,7 +283,12 @@ export function prefillValue(schema: Schema | undefined): { value: unknown } | u
 export function valueFits(value: unknown, types: readonly string[]): boolean {
   if (types.length === 0) return true;
   const actual = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  return types.some((t) => t === actual || (t === 'integer' && typeof value === 'number' && Number.isInteger(value)) || (t === 'number' && typeof value === 'number'));
+  return types.some(
+    (t) =>
+      t === actual ||
+      (t === 'integer' && typeof value === 'number' && Number.isInteger(value)) ||
+      (t === 'number' && typeof value === 'number'),
+  );
 }
 
 /** A name for a field in messages: its title (`Port`), else the key in quotes (`“port”`), `Item 2` for list items. */

@@ -82,7 +82,11 @@ export class SpecResolver implements SpecProvider {
       if (!builtin) {
         throw new AirbyteError('CONNECTOR_UNKNOWN', {
           message: `There is no built-in connector named "${connector}".`,
-          guidance: `Built-ins: ${listBuiltins().map((b) => b.name).join(', ') || '(none)'}.`,
+          guidance: `Built-ins: ${
+            listBuiltins()
+              .map((b) => b.name)
+              .join(', ') || '(none)'
+          }.`,
           context: { connector },
         });
       }
@@ -95,14 +99,24 @@ export class SpecResolver implements SpecProvider {
     const entry = this.options.registry?.find(connector);
     if (!entry) {
       throw new AirbyteError('CONNECTOR_UNKNOWN', {
-        message: this.options.registry ? `"${connector}" is not in the connector registry.` : `No connector registry is loaded to look up "${connector}".`,
-        guidance: 'Check the connector name (e.g. destination-postgres), or set "image" to run a connector image that is not in the registry.',
+        message: this.options.registry
+          ? `"${connector}" is not in the connector registry.`
+          : `No connector registry is loaded to look up "${connector}".`,
+        guidance:
+          'Check the connector name (e.g. destination-postgres), or set "image" to run a connector image that is not in the registry.',
         context: { connector },
       });
     }
     const version = ref.version ?? entry.dockerImageTag;
     if (version === entry.dockerImageTag && entry.spec) {
-      return { spec: entry.spec, origin: 'registry', connector, image: `${entry.dockerRepository}:${entry.dockerImageTag}`, type: entry.type, entry };
+      return {
+        spec: entry.spec,
+        origin: 'registry',
+        connector,
+        image: `${entry.dockerRepository}:${entry.dockerImageTag}`,
+        type: entry.type,
+        entry,
+      };
     }
     const image = `${entry.dockerRepository}:${version}`;
     return { ...(await this.fromImage(image, connector, options)), type: entry.type, entry };
@@ -139,7 +153,10 @@ export class SpecResolver implements SpecProvider {
     if (options.allowRun === false || !runSpec) {
       throw new AirbyteError('SPEC_FAILED', {
         message: `The spec of ${image} is not known yet: it is not the registry's pinned version, and reading it needs the image.`,
-        guidance: options.allowRun === false ? `Run "airbyte-write spec ${connector}" (or validate from the command line) to read it from the image once; it is cached afterwards.` : 'Docker is needed to read the spec from the image; or remove "version" to use the registry\'s pinned version.',
+        guidance:
+          options.allowRun === false
+            ? `Run "airbyte-write spec ${connector}" (or validate from the command line) to read it from the image once; it is cached afterwards.`
+            : 'Docker is needed to read the spec from the image; or remove "version" to use the registry\'s pinned version.',
         context: { connector, image },
       });
     }
@@ -148,7 +165,10 @@ export class SpecResolver implements SpecProvider {
     const run = (async () => {
       const spec = await runSpec(image);
       if (!spec || typeof spec.connectionSpecification !== 'object') {
-        throw new AirbyteError('SPEC_FAILED', { message: `The image ${image} returned no connectionSpecification from "spec".`, context: { connector, image } });
+        throw new AirbyteError('SPEC_FAILED', {
+          message: `The image ${image} returned no connectionSpecification from "spec".`,
+          context: { connector, image },
+        });
       }
       // The run may have pulled the image: key the disk copy by the id it has now.
       const idAfter = id ?? (await this.idOf(image, true));
@@ -158,7 +178,11 @@ export class SpecResolver implements SpecProvider {
     })().catch((error: unknown) => {
       const wrapped = isAirbyteError(error)
         ? error
-        : new AirbyteError('SPEC_FAILED', { message: `Could not read the spec of ${image}: ${(error as Error).message ?? String(error)}`, context: { connector, image }, cause: error });
+        : new AirbyteError('SPEC_FAILED', {
+            message: `Could not read the spec of ${image}: ${(error as Error).message ?? String(error)}`,
+            context: { connector, image },
+            cause: error,
+          });
       if (this.memory.get(key) === run) this.memory.delete(key);
       this.failures.set(key, { error: wrapped, at: Date.now() });
       throw wrapped;

@@ -255,7 +255,12 @@ function interpretErrors(errors: ErrorObject[], config: unknown, root: Schema): 
     if (!keep(error)) continue;
     const group = groups.find((g) => g.error === error);
     if (group) {
-      const problem = groupProblem(group, root, config, errors.some((e) => e !== error && keep(e) && branchOf(e, group) !== undefined));
+      const problem = groupProblem(
+        group,
+        root,
+        config,
+        errors.some((e) => e !== error && keep(e) && branchOf(e, group) !== undefined),
+      );
       if (problem) problems.push(problem);
       continue;
     }
@@ -359,7 +364,13 @@ function groupProblem(group: Group, root: Schema, config: unknown, branchReporte
   if (branchReported) return undefined;
   const passing = group.error.params.passingSchemas as number[] | null | undefined;
   if (Array.isArray(passing) && passing.length > 1) {
-    return { kind: 'one-of', pointer, schema, options, message: `${label} matches more than one option (${passing.map((i) => options[i]?.title ?? i).join(', ')}); make it match exactly one` };
+    return {
+      kind: 'one-of',
+      pointer,
+      schema,
+      options,
+      message: `${label} matches more than one option (${passing.map((i) => options[i]?.title ?? i).join(', ')}); make it match exactly one`,
+    };
   }
   return { kind: 'one-of', pointer, schema, options, message: `${label} must match one of: ${describeOptions(options)}` };
 }
@@ -444,19 +455,40 @@ function errorProblem(error: ErrorObject, root: Schema, config: unknown): Schema
       const name = String(params.additionalProperty);
       const known = parent ? Object.keys(propertiesOf(root, parent)) : [];
       const near = closest(name, known);
-      const hint = near ? `; did you mean “${near}”?` : known.length > 0 ? ` (known fields: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''})` : '';
-      return { kind: 'unknown-property', pointer: `${pointer}/${escapePointer(name)}`, schema: parent, suggestion: near, message: `Unknown field “${name}”${hint}` };
+      const hint = near
+        ? `; did you mean “${near}”?`
+        : known.length > 0
+          ? ` (known fields: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''})`
+          : '';
+      return {
+        kind: 'unknown-property',
+        pointer: `${pointer}/${escapePointer(name)}`,
+        schema: parent,
+        suggestion: near,
+        message: `Unknown field “${name}”${hint}`,
+      };
     }
     case 'type': {
       const wanted = typeWords(params.type);
       if (isSecretReference(error.data)) {
-        return { kind: 'secret-reference-type', pointer, schema: parent, message: `${label()} must be ${wanted}; a secret reference can only stand for text` };
+        return {
+          kind: 'secret-reference-type',
+          pointer,
+          schema: parent,
+          message: `${label()} must be ${wanted}; a secret reference can only stand for text`,
+        };
       }
-      const range = parent && (schemaTypes(parent).includes('integer') || schemaTypes(parent).includes('number')) ? rangeText(parent) : undefined;
+      const range =
+        parent && (schemaTypes(parent).includes('integer') || schemaTypes(parent).includes('number')) ? rangeText(parent) : undefined;
       return { kind: 'type', pointer, schema: parent, message: `${label()} must be ${range ?? wanted}, not ${jsonTypeOf(error.data)}` };
     }
     case 'enum':
-      return { kind: 'enum', pointer, schema: parent, message: `${label()} must be one of: ${listValues((params.allowedValues as unknown[]) ?? [])}` };
+      return {
+        kind: 'enum',
+        pointer,
+        schema: parent,
+        message: `${label()} must be one of: ${listValues((params.allowedValues as unknown[]) ?? [])}`,
+      };
     case 'const':
       return { kind: 'const', pointer, schema: parent, message: `${label()} must be ${display(params.allowedValue)}` };
     case 'pattern': {
@@ -473,25 +505,55 @@ function errorProblem(error: ErrorObject, root: Schema, config: unknown): Schema
     }
     case 'format': {
       const example = examplesOf(parent)[0];
-      return { kind: 'format', pointer, schema: parent, message: `${label()} must be a valid ${String(params.format)}${example !== undefined ? ` (for example ${display(example)})` : ''}` };
+      return {
+        kind: 'format',
+        pointer,
+        schema: parent,
+        message: `${label()} must be a valid ${String(params.format)}${example !== undefined ? ` (for example ${display(example)})` : ''}`,
+      };
     }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return { kind: 'range', pointer, schema: parent, message: `${label()} must be ${(parent && rangeText(parent)) ?? `${params.comparison} ${params.limit}`}` };
+      return {
+        kind: 'range',
+        pointer,
+        schema: parent,
+        message: `${label()} must be ${(parent && rangeText(parent)) ?? `${params.comparison} ${params.limit}`}`,
+      };
     case 'multipleOf':
       return { kind: 'range', pointer, schema: parent, message: `${label()} must be a multiple of ${params.multipleOf}` };
     case 'minLength':
-      return { kind: 'length', pointer, schema: parent, message: params.limit === 1 ? `${label()} must not be empty` : `${label()} must be at least ${params.limit} characters long` };
+      return {
+        kind: 'length',
+        pointer,
+        schema: parent,
+        message: params.limit === 1 ? `${label()} must not be empty` : `${label()} must be at least ${params.limit} characters long`,
+      };
     case 'maxLength':
       return { kind: 'length', pointer, schema: parent, message: `${label()} must be at most ${params.limit} characters long` };
     case 'minItems':
-      return { kind: 'items', pointer, schema: parent, message: `${label()} must have at least ${params.limit} item${params.limit === 1 ? '' : 's'}` };
+      return {
+        kind: 'items',
+        pointer,
+        schema: parent,
+        message: `${label()} must have at least ${params.limit} item${params.limit === 1 ? '' : 's'}`,
+      };
     case 'maxItems':
-      return { kind: 'items', pointer, schema: parent, message: `${label()} must have at most ${params.limit} item${params.limit === 1 ? '' : 's'}` };
+      return {
+        kind: 'items',
+        pointer,
+        schema: parent,
+        message: `${label()} must have at most ${params.limit} item${params.limit === 1 ? '' : 's'}`,
+      };
     case 'uniqueItems':
-      return { kind: 'items', pointer, schema: parent, message: `${label()} must not repeat items (items ${Number(params.j) + 1} and ${Number(params.i) + 1} are equal)` };
+      return {
+        kind: 'items',
+        pointer,
+        schema: parent,
+        message: `${label()} must not repeat items (items ${Number(params.j) + 1} and ${Number(params.i) + 1} are equal)`,
+      };
     case 'minProperties':
     case 'maxProperties':
     case 'dependencies':

@@ -159,11 +159,15 @@ export class CacheIngest {
    * transaction. With `upToLastState` (the source failed) only what the last state covers is kept,
    * and streams being replaced keep their previous generation.
    */
-  async commit(options: { upToLastState?: boolean } = {}): Promise<{ committedStates: AirbyteStateMessage[]; endPositions: Record<string, number> }> {
+  async commit(
+    options: { upToLastState?: boolean } = {},
+  ): Promise<{ committedStates: AirbyteStateMessage[]; endPositions: Record<string, number> }> {
     if (this.finished) throw new Error('This cache ingest is already finished.');
     this.finished = true;
     for (const s of this.streams.values()) await this.closeSegment(s);
-    const dirs = new Set([...this.streams.values()].flatMap((s) => s.segments.map((seg) => path.dirname(path.join(this.cache.dir, seg.file)))));
+    const dirs = new Set(
+      [...this.streams.values()].flatMap((s) => s.segments.map((seg) => path.dirname(path.join(this.cache.dir, seg.file)))),
+    );
     for (const d of dirs) await fsyncDir(d);
 
     let states = this.states;
@@ -306,7 +310,9 @@ export class RecordCache {
         input.destroy();
       }
       if (remaining > 0) {
-        throw new Error(`The cache segment ${seg.file} is shorter than its index says (${remaining} records missing). Clear the cache (delete ${this.dir}) and run again.`);
+        throw new Error(
+          `The cache segment ${seg.file} is shorter than its index says (${remaining} records missing). Clear the cache (delete ${this.dir}) and run again.`,
+        );
       }
     }
   }

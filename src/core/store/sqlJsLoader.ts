@@ -39,7 +39,9 @@ export function loadSqlJs(wasmPath?: string): Promise<SqlJsStatic> {
   if (!promise) {
     // Handing over the bytes (rather than a URL) works the same from a bundle and from sources.
     const wasmBinary = readFileSync(file);
-    promise = initSqlJs({ wasmBinary: wasmBinary.buffer.slice(wasmBinary.byteOffset, wasmBinary.byteOffset + wasmBinary.byteLength) as ArrayBuffer });
+    promise = initSqlJs({
+      wasmBinary: wasmBinary.buffer.slice(wasmBinary.byteOffset, wasmBinary.byteOffset + wasmBinary.byteLength) as ArrayBuffer,
+    });
     loaded.set(file, promise);
   }
   return promise;

@@ -244,7 +244,9 @@ export class StateStore {
           const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
           if (lock) {
             await fs.rename(file, aside);
-            warnings.push(`The state store ${file} was unreadable (${(error as Error).message}); it was moved to ${aside} and a fresh store was started. Incremental runs start over.`);
+            warnings.push(
+              `The state store ${file} was unreadable (${(error as Error).message}); it was moved to ${aside} and a fresh store was started. Incremental runs start over.`,
+            );
           } else {
             throw new AirbyteError('STORE_CORRUPT', {
               message: `The state store ${file} is unreadable: ${(error as Error).message}.`,
@@ -363,7 +365,11 @@ export class StateStore {
 
   /** Every committed state row for (source identity, destination identity). */
   getStates(sourceId: string, destinationId: string): StoredState[] {
-    return rows(this.db, 'SELECT stream_key, state_type, state_json, updated_at FROM states WHERE source_id = ? AND destination_id = ? ORDER BY stream_key', [sourceId, destinationId]).map((r) => ({
+    return rows(
+      this.db,
+      'SELECT stream_key, state_type, state_json, updated_at FROM states WHERE source_id = ? AND destination_id = ? ORDER BY stream_key',
+      [sourceId, destinationId],
+    ).map((r) => ({
       streamKey: String(r.stream_key),
       type: String(r.state_type) as AirbyteStateType,
       state: JSON.parse(String(r.state_json)) as AirbyteStateMessage,
@@ -375,7 +381,11 @@ export class StateStore {
    * Records committed states. A GLOBAL or LEGACY state replaces every row of the pair (it covers
    * all streams); a STREAM state replaces its stream's row and any GLOBAL/LEGACY row.
    */
-  putStates(sourceId: string, destinationId: string, states: Array<{ streamKey: string; type: AirbyteStateType; state: AirbyteStateMessage }>): void {
+  putStates(
+    sourceId: string,
+    destinationId: string,
+    states: Array<{ streamKey: string; type: AirbyteStateType; state: AirbyteStateMessage }>,
+  ): void {
     if (states.length === 0) return;
     this.transaction(() => {
       const now = Date.now();
@@ -385,7 +395,14 @@ export class StateStore {
         } else {
           this.db.run('DELETE FROM states WHERE source_id = ? AND destination_id = ?', [sourceId, destinationId]);
         }
-        this.db.run('INSERT OR REPLACE INTO states VALUES (?, ?, ?, ?, ?, ?)', [sourceId, destinationId, s.streamKey, s.type, JSON.stringify(s.state), now]);
+        this.db.run('INSERT OR REPLACE INTO states VALUES (?, ?, ?, ?, ?, ?)', [
+          sourceId,
+          destinationId,
+          s.streamKey,
+          s.type,
+          JSON.stringify(s.state),
+          now,
+        ]);
       }
     });
   }
@@ -396,12 +413,19 @@ export class StateStore {
       this.write('DELETE FROM states WHERE source_id = ? AND destination_id = ?', [sourceId, destinationId]);
       return;
     }
-    for (const key of streamKeys) this.write('DELETE FROM states WHERE source_id = ? AND destination_id = ? AND stream_key = ?', [sourceId, destinationId, key]);
+    for (const key of streamKeys)
+      this.write('DELETE FROM states WHERE source_id = ? AND destination_id = ? AND stream_key = ?', [sourceId, destinationId, key]);
   }
 
   /** The current generation of a stream at a destination (0 before the first truncation). */
   getGeneration(sourceId: string, destinationId: string, streamKey: string): number {
-    return num(rows(this.db, 'SELECT generation_id FROM generations WHERE source_id = ? AND destination_id = ? AND stream_key = ?', [sourceId, destinationId, streamKey])[0]?.generation_id);
+    return num(
+      rows(this.db, 'SELECT generation_id FROM generations WHERE source_id = ? AND destination_id = ? AND stream_key = ?', [
+        sourceId,
+        destinationId,
+        streamKey,
+      ])[0]?.generation_id,
+    );
   }
 
   setGeneration(sourceId: string, destinationId: string, streamKey: string, generation: number): void {
@@ -414,7 +438,18 @@ export class StateStore {
   beginRun(run: NewRun): number {
     this.write(
       'INSERT INTO runs (kind, source, source_id, destination, destination_id, streams, strategy, mode, started_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [run.kind, run.source, run.sourceId, run.destination ?? null, run.destinationId ?? null, JSON.stringify(run.streams), run.strategy ?? null, run.mode ?? null, run.startedAt ?? Date.now(), 'running'],
+      [
+        run.kind,
+        run.source,
+        run.sourceId,
+        run.destination ?? null,
+        run.destinationId ?? null,
+        JSON.stringify(run.streams),
+        run.strategy ?? null,
+        run.mode ?? null,
+        run.startedAt ?? Date.now(),
+        'running',
+      ],
     );
     return num(rows(this.db, 'SELECT last_insert_rowid() AS id')[0]?.id);
   }
@@ -423,19 +458,30 @@ export class StateStore {
   finishRun(id: number, outcome: { status: RunStatus; error?: string; endedAt?: number; streams: RunStreamStats[] }): void {
     const total = (k: keyof RunCounts) => outcome.streams.reduce((n, s) => n + s[k], 0);
     this.transaction(() => {
-      this.db.run('UPDATE runs SET ended_at = ?, status = ?, error = ?, records_read = ?, records_sent = ?, records_confirmed = ?, bytes = ? WHERE id = ?', [
-        outcome.endedAt ?? Date.now(),
-        outcome.status,
-        outcome.error ?? null,
-        total('recordsRead'),
-        total('recordsSent'),
-        total('recordsConfirmed'),
-        total('bytes'),
-        id,
-      ]);
+      this.db.run(
+        'UPDATE runs SET ended_at = ?, status = ?, error = ?, records_read = ?, records_sent = ?, records_confirmed = ?, bytes = ? WHERE id = ?',
+        [
+          outcome.endedAt ?? Date.now(),
+          outcome.status,
+          outcome.error ?? null,
+          total('recordsRead'),
+          total('recordsSent'),
+          total('recordsConfirmed'),
+          total('bytes'),
+          id,
+        ],
+      );
       this.db.run('DELETE FROM run_streams WHERE run_id = ?', [id]);
       for (const s of outcome.streams) {
-        this.db.run('INSERT INTO run_streams VALUES (?, ?, ?, ?, ?, ?, ?)', [id, s.stream, s.recordsRead, s.recordsSent, s.recordsConfirmed, s.bytes, s.status ?? null]);
+        this.db.run('INSERT INTO run_streams VALUES (?, ?, ?, ?, ?, ?, ?)', [
+          id,
+          s.stream,
+          s.recordsRead,
+          s.recordsSent,
+          s.recordsConfirmed,
+          s.bytes,
+          s.status ?? null,
+        ]);
       }
     });
   }
@@ -467,7 +513,9 @@ export class StateStore {
   /** The catalog kept for a run by {@link putRunCatalog}, if any. */
   getRunCatalog(runId: number): { catalog: AirbyteCatalog; plans: unknown[] } | undefined {
     const r = rows(this.db, 'SELECT catalog_json, plans_json FROM run_catalogs WHERE run_id = ?', [runId])[0];
-    return r ? { catalog: JSON.parse(String(r.catalog_json)) as AirbyteCatalog, plans: JSON.parse(String(r.plans_json)) as unknown[] } : undefined;
+    return r
+      ? { catalog: JSON.parse(String(r.catalog_json)) as AirbyteCatalog, plans: JSON.parse(String(r.plans_json)) as unknown[] }
+      : undefined;
   }
 
   getRun(id: number): RunRecord | undefined {
@@ -509,12 +557,17 @@ export class StateStore {
   // ---- record cache index (files are handled by recordCache.ts) ------------------------------
 
   getCacheStream(sourceId: string, streamKey: string): CacheStreamInfo | undefined {
-    const r = rows(this.db, 'SELECT generation_start, end_pos FROM cache_streams WHERE source_id = ? AND stream_key = ?', [sourceId, streamKey])[0];
+    const r = rows(this.db, 'SELECT generation_start, end_pos FROM cache_streams WHERE source_id = ? AND stream_key = ?', [
+      sourceId,
+      streamKey,
+    ])[0];
     return r ? { sourceId, streamKey, generationStart: num(r.generation_start), endPos: num(r.end_pos) } : undefined;
   }
 
   listCacheStreams(sourceId: string): CacheStreamInfo[] {
-    return rows(this.db, 'SELECT stream_key, generation_start, end_pos FROM cache_streams WHERE source_id = ? ORDER BY stream_key', [sourceId]).map((r) => ({
+    return rows(this.db, 'SELECT stream_key, generation_start, end_pos FROM cache_streams WHERE source_id = ? ORDER BY stream_key', [
+      sourceId,
+    ]).map((r) => ({
       sourceId,
       streamKey: String(r.stream_key),
       generationStart: num(r.generation_start),
@@ -523,9 +576,10 @@ export class StateStore {
   }
 
   listCacheSegments(sourceId: string, streamKey?: string): CacheSegment[] {
-    const sql = streamKey === undefined
-      ? 'SELECT * FROM cache_segments WHERE source_id = ? ORDER BY stream_key, first_pos'
-      : 'SELECT * FROM cache_segments WHERE source_id = ? AND stream_key = ? ORDER BY first_pos';
+    const sql =
+      streamKey === undefined
+        ? 'SELECT * FROM cache_segments WHERE source_id = ? ORDER BY stream_key, first_pos'
+        : 'SELECT * FROM cache_segments WHERE source_id = ? AND stream_key = ? ORDER BY first_pos';
     return rows(this.db, sql, streamKey === undefined ? [sourceId] : [sourceId, streamKey]).map((r) => ({
       sourceId,
       streamKey: String(r.stream_key),
@@ -555,18 +609,37 @@ export class StateStore {
     const dropped: string[] = [];
     this.transaction(() => {
       for (const s of streams) {
-        for (const r of rows(this.db, 'SELECT file FROM cache_segments WHERE source_id = ? AND stream_key = ? AND first_pos < ?', [sourceId, s.streamKey, s.generationStart])) {
+        for (const r of rows(this.db, 'SELECT file FROM cache_segments WHERE source_id = ? AND stream_key = ? AND first_pos < ?', [
+          sourceId,
+          s.streamKey,
+          s.generationStart,
+        ])) {
           dropped.push(String(r.file));
         }
-        this.db.run('DELETE FROM cache_segments WHERE source_id = ? AND stream_key = ? AND first_pos < ?', [sourceId, s.streamKey, s.generationStart]);
+        this.db.run('DELETE FROM cache_segments WHERE source_id = ? AND stream_key = ? AND first_pos < ?', [
+          sourceId,
+          s.streamKey,
+          s.generationStart,
+        ]);
         this.db.run('INSERT OR REPLACE INTO cache_streams VALUES (?, ?, ?, ?)', [sourceId, s.streamKey, s.generationStart, s.endPos]);
       }
       for (const seg of segments) {
         if (seg.recordCount === 0) continue;
-        this.db.run('INSERT OR REPLACE INTO cache_segments VALUES (?, ?, ?, ?, ?, ?)', [sourceId, seg.streamKey, seg.firstPos, seg.recordCount, seg.bytes, seg.file]);
+        this.db.run('INSERT OR REPLACE INTO cache_segments VALUES (?, ?, ?, ?, ?, ?)', [
+          sourceId,
+          seg.streamKey,
+          seg.firstPos,
+          seg.recordCount,
+          seg.bytes,
+          seg.file,
+        ]);
       }
       for (const st of states) {
-        this.db.run('INSERT INTO cache_states (source_id, state_json, positions_json) VALUES (?, ?, ?)', [sourceId, JSON.stringify(st.state), JSON.stringify(st.positions)]);
+        this.db.run('INSERT INTO cache_states (source_id, state_json, positions_json) VALUES (?, ?, ?)', [
+          sourceId,
+          JSON.stringify(st.state),
+          JSON.stringify(st.positions),
+        ]);
       }
       // Only the states a replay can still use are kept: those at or after each stream's generation start.
       const keepFrom = new Map(this.listCacheStreams(sourceId).map((s) => [s.streamKey, s.generationStart]));
@@ -580,7 +653,10 @@ export class StateStore {
 
   /** The source states stored with the cache, in the order the source emitted them. */
   listCacheStates(sourceId: string, afterSeq = 0): CacheStateEntry[] {
-    return rows(this.db, 'SELECT seq, state_json, positions_json FROM cache_states WHERE source_id = ? AND seq > ? ORDER BY seq', [sourceId, afterSeq]).map((r) => ({
+    return rows(this.db, 'SELECT seq, state_json, positions_json FROM cache_states WHERE source_id = ? AND seq > ? ORDER BY seq', [
+      sourceId,
+      afterSeq,
+    ]).map((r) => ({
       seq: num(r.seq),
       state: JSON.parse(String(r.state_json)) as AirbyteStateMessage,
       positions: JSON.parse(String(r.positions_json)) as Record<string, number>,
@@ -589,7 +665,11 @@ export class StateStore {
 
   /** How far into a cached stream a destination has confirmed (one past its last confirmed record). */
   getCacheConfirmed(sourceId: string, destinationId: string, streamKey: string): number | undefined {
-    const r = rows(this.db, 'SELECT confirmed_pos FROM cache_confirmed WHERE source_id = ? AND destination_id = ? AND stream_key = ?', [sourceId, destinationId, streamKey])[0];
+    const r = rows(this.db, 'SELECT confirmed_pos FROM cache_confirmed WHERE source_id = ? AND destination_id = ? AND stream_key = ?', [
+      sourceId,
+      destinationId,
+      streamKey,
+    ])[0];
     return r ? num(r.confirmed_pos) : undefined;
   }
 
@@ -603,7 +683,8 @@ export class StateStore {
   clearCache(sourceId: string): string[] {
     const files = this.listCacheSegments(sourceId).map((s) => s.file);
     this.transaction(() => {
-      for (const t of ['cache_streams', 'cache_segments', 'cache_states', 'cache_confirmed']) this.db.run(`DELETE FROM ${t} WHERE source_id = ?`, [sourceId]);
+      for (const t of ['cache_streams', 'cache_segments', 'cache_states', 'cache_confirmed'])
+        this.db.run(`DELETE FROM ${t} WHERE source_id = ?`, [sourceId]);
     });
     return files;
   }

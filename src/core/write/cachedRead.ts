@@ -101,24 +101,40 @@ export function describeCachedRead(store: StateStore, runId: number): CachedRead
   const run = store.getRun(runId);
   const hint = (): string => {
     const reads = listCachedReads(store).map((r) => `cache:${r.runId} (${r.source})`);
-    return reads.length ? `Cached reads in this store: ${reads.join(', ')}.` : 'This store has no cached read: read a source first ("airbyte-write read --source <ref>").';
+    return reads.length
+      ? `Cached reads in this store: ${reads.join(', ')}.`
+      : 'This store has no cached read: read a source first ("airbyte-write read --source <ref>").';
   };
-  const fail = (message: string, guidance: string) => new AirbyteError('USAGE', { message, guidance, context: { runId, store: store.path } });
+  const fail = (message: string, guidance: string) =>
+    new AirbyteError('USAGE', { message, guidance, context: { runId, store: store.path } });
   if (!run) throw fail(`Run ${runId} is not in the run history of ${store.path}.`, hint());
   if (run.kind !== 'read') {
-    throw fail(`Run ${runId} is a write (${run.source} → ${run.destination ?? '?'}), not a read into the cache.`, `Write the source config again instead, or pick a read. ${hint()}`);
+    throw fail(
+      `Run ${runId} is a write (${run.source} → ${run.destination ?? '?'}), not a read into the cache.`,
+      `Write the source config again instead, or pick a read. ${hint()}`,
+    );
   }
   if (run.status !== 'succeeded') {
-    throw fail(`Run ${runId} (a read of ${run.source}) ${run.status === 'running' ? 'has not finished' : `ended ${run.status}`}: it is not a complete cached read.`, `Read the source again. ${hint()}`);
+    throw fail(
+      `Run ${runId} (a read of ${run.source}) ${run.status === 'running' ? 'has not finished' : `ended ${run.status}`}: it is not a complete cached read.`,
+      `Read the source again. ${hint()}`,
+    );
   }
   if (!store.getRunCatalog(runId)) {
-    throw fail(`Run ${runId} (a read of ${run.source}) was recorded by an older airbyte-write that did not keep the read's stream schemas.`, `Read the source again to write it from the cache. ${hint()}`);
+    throw fail(
+      `Run ${runId} (a read of ${run.source}) was recorded by an older airbyte-write that did not keep the read's stream schemas.`,
+      `Read the source again to write it from the cache. ${hint()}`,
+    );
   }
   const latest = new Map<string, number>();
   const newest = succeededReads(store, 500).find((r) => r.sourceId === run.sourceId && store.getRunCatalog(r.id));
   if (newest) latest.set(run.sourceId, newest.id);
   const info = infoOf(store, run, latest);
-  if (!info) throw fail(`The cached records of run ${runId} (${run.source}) are gone: the cache of that source was cleared.`, `Read the source again. ${hint()}`);
+  if (!info)
+    throw fail(
+      `The cached records of run ${runId} (${run.source}) are gone: the cache of that source was cleared.`,
+      `Read the source again. ${hint()}`,
+    );
   return info;
 }
 

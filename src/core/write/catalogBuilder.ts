@@ -3,7 +3,14 @@
  * (`destination_sync_mode`), with the generation bookkeeping every modern destination expects.
  */
 import { AirbyteError } from '../errors';
-import type { AirbyteCatalog, AirbyteStream, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, DestinationSyncMode, SyncMode } from '../protocol/messages';
+import type {
+  AirbyteCatalog,
+  AirbyteStream,
+  ConfiguredAirbyteCatalog,
+  ConfiguredAirbyteStream,
+  DestinationSyncMode,
+  SyncMode,
+} from '../protocol/messages';
 import { streamKey } from '../protocol/messages';
 import type { WriteStrategy } from './writeStrategy';
 import { resolveDestinationSyncMode } from './writeStrategy';
@@ -77,9 +84,15 @@ export function buildConfiguredCatalog(options: BuildCatalogOptions): BuiltCatal
     const key = streamKey(stream);
     const primaryKey = (stream.source_defined_primary_key ?? []).filter((p) => Array.isArray(p) && p.length > 0);
     const cursorField = stream.default_cursor_field ?? [];
-    const mode = resolveDestinationSyncMode(options.strategy, { name: key, primaryKey, cursorField }, options.destination.supportedModes, options.destination.name);
+    const mode = resolveDestinationSyncMode(
+      options.strategy,
+      { name: key, primaryKey, cursorField },
+      options.destination.supportedModes,
+      options.destination.name,
+    );
     const truncate = mode === 'overwrite';
-    const canIncrement = (stream.supported_sync_modes ?? []).includes('incremental') && (cursorField.length > 0 || stream.source_defined_cursor === true);
+    const canIncrement =
+      (stream.supported_sync_modes ?? []).includes('incremental') && (cursorField.length > 0 || stream.source_defined_cursor === true);
     const syncMode: SyncMode = canIncrement && !truncate ? 'incremental' : 'full_refresh';
     const current = options.currentGeneration(key);
     const generationId = truncate ? current + 1 : current;
@@ -96,10 +109,24 @@ export function buildConfiguredCatalog(options: BuildCatalogOptions): BuiltCatal
     if (syncMode === 'incremental' && cursorField.length > 0) configured.cursor_field = cursorField;
     if (primaryKey.length > 0) configured.primary_key = primaryKey;
     streams.push(configured);
-    plans.push({ key, name: stream.name, namespace: stream.namespace, syncMode, destinationSyncMode: mode, truncate, primaryKey, cursorField, generationId, minimumGenerationId });
+    plans.push({
+      key,
+      name: stream.name,
+      namespace: stream.namespace,
+      syncMode,
+      destinationSyncMode: mode,
+      truncate,
+      primaryKey,
+      cursorField,
+      generationId,
+      minimumGenerationId,
+    });
   }
   if (streams.length === 0) {
-    throw new AirbyteError('CONFIG_INVALID', { message: 'The source offers no streams to read.', guidance: 'Check the source config (discover lists its streams).' });
+    throw new AirbyteError('CONFIG_INVALID', {
+      message: 'The source offers no streams to read.',
+      guidance: 'Check the source config (discover lists its streams).',
+    });
   }
   return { catalog: { streams }, plans };
 }

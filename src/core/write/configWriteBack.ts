@@ -31,7 +31,8 @@ type Path = Array<string | number>;
 
 function diff(before: unknown, after: unknown, path: Path, out: Array<{ path: Path; value: unknown }>): void {
   if (JSON.stringify(before) === JSON.stringify(after)) return;
-  const bothObjects = before && after && typeof before === 'object' && typeof after === 'object' && !Array.isArray(before) && !Array.isArray(after);
+  const bothObjects =
+    before && after && typeof before === 'object' && typeof after === 'object' && !Array.isArray(before) && !Array.isArray(after);
   if (!bothObjects) {
     out.push({ path, value: after });
     return;
@@ -48,9 +49,16 @@ function valueAt(root: unknown, path: Path): unknown {
 }
 
 /** Applies a connector's config update to its config file. Never logs or returns secret values. */
-export async function writeBackConnectorConfig(file: string, update: unknown, options: ConfigWriteBackOptions): Promise<ConfigWriteBackResult> {
+export async function writeBackConnectorConfig(
+  file: string,
+  update: unknown,
+  options: ConfigWriteBackOptions,
+): Promise<ConfigWriteBackResult> {
   if (!update || typeof update !== 'object' || Array.isArray(update)) {
-    throw new AirbyteError('CONFIG_INVALID', { message: 'The connector sent a config update that is not an object; it was ignored.', context: { file } });
+    throw new AirbyteError('CONFIG_INVALID', {
+      message: 'The connector sent a config update that is not an object; it was ignored.',
+      context: { file },
+    });
   }
   const problems = options.validate?.(update as JsonObject) ?? [];
   if (problems.length > 0) {
@@ -64,7 +72,10 @@ export async function writeBackConnectorConfig(file: string, update: unknown, op
   const errors: ParseError[] = [];
   const current = parseJsonc(text, errors, { allowTrailingComma: true }) as { config?: JsonObject } | undefined;
   if (errors.length > 0 || !current || typeof current !== 'object') {
-    throw new AirbyteError('CONFIG_FILE', { message: `${file} could not be parsed, so the connector's config update was not saved.`, context: { file } });
+    throw new AirbyteError('CONFIG_FILE', {
+      message: `${file} could not be parsed, so the connector's config update was not saved.`,
+      context: { file },
+    });
   }
   const changes: Array<{ path: Path; value: unknown }> = [];
   diff(options.previous, update, [], changes);

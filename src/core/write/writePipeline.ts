@@ -116,11 +116,17 @@ async function handleControl(ctx: RunContext, connector: Connector, m: AirbyteMe
     const spec = connector.specIfKnown();
     const result = await writeBackConnectorConfig(connector.configPath, update, {
       previous: connector.config,
-      validate: spec ? (c: JsonObject) => validateConfig(c, spec.connectionSpecification).map((p) => `${p.pointer || '/'}: ${p.message}`) : undefined,
+      validate: spec
+        ? (c: JsonObject) => validateConfig(c, spec.connectionSpecification).map((p) => `${p.pointer || '/'}: ${p.message}`)
+        : undefined,
     });
-    if (result.updated.length) notice(ctx, `${connector.name} updated its config: ${result.updated.join(', ')} saved to ${connector.configPath}.`);
+    if (result.updated.length)
+      notice(ctx, `${connector.name} updated its config: ${result.updated.join(', ')} saved to ${connector.configPath}.`);
     if (result.skippedReferences.length) {
-      notice(ctx, `${connector.name} updated ${result.skippedReferences.join(', ')}, which ${connector.configPath} takes from a reference (env var or secret store): update it there.`);
+      notice(
+        ctx,
+        `${connector.name} updated ${result.skippedReferences.join(', ')}, which ${connector.configPath} takes from a reference (env var or secret store): update it there.`,
+      );
     }
   } catch (error) {
     notice(ctx, ctx.masker.mask(`${connector.name} sent a config update that was not saved: ${(error as Error).message}`));
@@ -168,7 +174,14 @@ function statusOf(error: unknown): 'failed' | 'cancelled' {
 function streamStats(tracker: ProgressTracker, plans: StreamPlan[], complete: boolean): RunStreamStats[] {
   return plans.map((p) => {
     const s = tracker.stream(p.key);
-    return { stream: p.key, recordsRead: s.recordsRead, recordsSent: s.recordsSent, recordsConfirmed: s.recordsConfirmed, bytes: Math.max(s.bytesRead, s.bytesSent), status: complete ? 'complete' : 'incomplete' };
+    return {
+      stream: p.key,
+      recordsRead: s.recordsRead,
+      recordsSent: s.recordsSent,
+      recordsConfirmed: s.recordsConfirmed,
+      bytes: Math.max(s.bytesRead, s.bytesSent),
+      status: complete ? 'complete' : 'incomplete',
+    };
   });
 }
 
@@ -196,16 +209,29 @@ interface IngestOutcome {
   committedStates: AirbyteStateMessage[];
 }
 
-async function ingestSource(ctx: RunContext, source: Source, sourceId: string, plans: StreamPlan[], catalog: ReturnType<typeof buildConfiguredCatalog>['catalog'], offered: AirbyteStateMessage[]): Promise<IngestOutcome> {
+async function ingestSource(
+  ctx: RunContext,
+  source: Source,
+  sourceId: string,
+  plans: StreamPlan[],
+  catalog: ReturnType<typeof buildConfiguredCatalog>['catalog'],
+  offered: AirbyteStateMessage[],
+): Promise<IngestOutcome> {
   const { tracker, cache } = ctx;
   tracker.setPhase('reading');
   // Segment files of an ingest whose process was killed before committing: the lock says none runs now.
   await cache.removeOrphans();
-  const ingest = cache.beginIngest(sourceId, plans.map((p) => ({ streamKey: p.key, replace: p.syncMode === 'full_refresh' || ctx.options.forceFullRefresh === true })));
+  const ingest = cache.beginIngest(
+    sourceId,
+    plans.map((p) => ({ streamKey: p.key, replace: p.syncMode === 'full_refresh' || ctx.options.forceFullRefresh === true })),
+  );
   const planKeys = new Set(plans.map((p) => p.key));
   let error: unknown;
   try {
-    const run = await source.start({ command: 'read', config: source.config, catalog, state: offered }, { signal: ctx.options.signal, onLog: logTo(ctx.options, source.name) });
+    const run = await source.start(
+      { command: 'read', config: source.config, catalog, state: offered },
+      { signal: ctx.options.signal, onLog: logTo(ctx.options, source.name) },
+    );
     for await (const batch of run.batches()) {
       let key: string | undefined;
       let group: string[] = [];
@@ -261,7 +287,15 @@ export async function readSource(source: Source, options: PipelineOptions = {}):
     const discovered = await source.discover({ signal: options.signal, onLog: logTo(options, source.name) });
     const strategy = options.writeStrategy ?? 'auto';
     const startedAt = Date.now();
-    const runId = store.beginRun({ kind: 'read', source: source.name, sourceId, streams: [...(options.streams ?? [])], strategy, mode: 'cache', startedAt });
+    const runId = store.beginRun({
+      kind: 'read',
+      source: source.name,
+      sourceId,
+      streams: [...(options.streams ?? [])],
+      strategy,
+      mode: 'cache',
+      startedAt,
+    });
     const { catalog, plans } = buildConfiguredCatalog({
       discovered,
       streams: options.streams,
@@ -273,12 +307,19 @@ export async function readSource(source: Source, options: PipelineOptions = {}):
     const readCatalog = { streams: plans.map((p) => discovered.streams.find((s) => streamKey(s) === p.key)!).filter(Boolean) };
     // Kept so that the cached read can be written again later by its run id (`openCachedRead`).
     store.putRunCatalog(runId, readCatalog, plans);
-    const tracker = new ProgressTracker(plans.map((p) => p.key), options.onProgress);
+    const tracker = new ProgressTracker(
+      plans.map((p) => p.key),
+      options.onProgress,
+    );
     tracker.runId = runId;
     try {
       const ctx: RunContext = { store, cache, tracker, options, notices: [], masker: source.masker };
       const incrementalKeys = plans.filter((p) => p.syncMode === 'incremental').map((p) => p.key);
-      if (await cache.dropIfIncomplete(sourceId)) notice(ctx, `Files of the record cache of ${source.name} were missing; that cache was dropped and the source is read from scratch.`);
+      if (await cache.dropIfIncomplete(sourceId))
+        notice(
+          ctx,
+          `Files of the record cache of ${source.name} were missing; that cache was dropped and the source is read from scratch.`,
+        );
       const offered = options.forceFullRefresh ? [] : statesToOffer(store.getStates(sourceId, CACHE_DESTINATION_ID), incrementalKeys);
       const outcome = await ingestSource(ctx, source, sourceId, plans, catalog, offered);
       tracker.setPhase('finishing');
@@ -289,7 +330,13 @@ export async function readSource(source: Source, options: PipelineOptions = {}):
         streams: streamStats(tracker, plans, ok),
       });
       await store.save();
-      if (!ok) throw runError(outcome.error, runId, 'What the source checkpointed before the failure is kept in the cache; the next read resumes there.', source.masker);
+      if (!ok)
+        throw runError(
+          outcome.error,
+          runId,
+          'What the source checkpointed before the failure is kept in the cache; the next read resumes there.',
+          source.masker,
+        );
       for (const p of plans) tracker.stream(p.key).recordsConfirmed = tracker.stream(p.key).recordsRead;
       return new ReadResult(
         runId,
@@ -340,7 +387,12 @@ async function followDestination(
 
 function statusLines(plans: StreamPlan[], status: 'COMPLETE' | 'INCOMPLETE'): string {
   const now = Date.now();
-  return plans.map((p) => `${JSON.stringify(build.streamStatus(p.namespace ? { name: p.name, namespace: p.namespace } : { name: p.name }, status, now))}\n`).join('');
+  return plans
+    .map(
+      (p) =>
+        `${JSON.stringify(build.streamStatus(p.namespace ? { name: p.name, namespace: p.namespace } : { name: p.name }, status, now))}\n`,
+    )
+    .join('');
 }
 
 /** Replays cached records this destination has not confirmed, interleaved with the source's states. */
@@ -394,10 +446,14 @@ async function replayFromCache(
 
   const confirm = (positions: Record<string, number>) => {
     store.setCacheConfirmed(sourceId, destinationId, positions);
-    for (const p of plans) if (positions[p.key] !== undefined) tracker.stream(p.key).recordsConfirmed = Math.max(0, positions[p.key] - from[p.key]);
+    for (const p of plans)
+      if (positions[p.key] !== undefined) tracker.stream(p.key).recordsConfirmed = Math.max(0, positions[p.key] - from[p.key]);
   };
   const commits = new StateCommitter(store, sourceId, destinationId, pending, confirm);
-  const run = await destination.start({ command: 'write', config: destination.config, catalog, stdin: input() }, { signal, onLog: logTo(ctx.options, destination.name) });
+  const run = await destination.start(
+    { command: 'write', config: destination.config, catalog, stdin: input() },
+    { signal, onLog: logTo(ctx.options, destination.name) },
+  );
   const outcome = await followDestination(ctx, destination, run, commits.onEcho);
   if (!outcome.error) {
     commits.commitRest();
@@ -431,7 +487,10 @@ async function streamThrough(
   let sourceError: unknown;
   let started = false;
 
-  const sourceRun = await source.start({ command: 'read', config: source.config, catalog, state: offered }, { signal: sourceController.signal, onLog: logTo(ctx.options, source.name) });
+  const sourceRun = await source.start(
+    { command: 'read', config: source.config, catalog, state: offered },
+    { signal: sourceController.signal, onLog: logTo(ctx.options, source.name) },
+  );
   async function* input(): AsyncGenerator<string> {
     started = true;
     try {
@@ -486,7 +545,10 @@ async function streamThrough(
   const commits = new StateCommitter(store, sourceId, destinationId, pending, confirm);
   let destinationError: unknown;
   try {
-    const run = await destination.start({ command: 'write', config: destination.config, catalog, stdin }, { signal: userSignal, onLog: logTo(ctx.options, destination.name) });
+    const run = await destination.start(
+      { command: 'write', config: destination.config, catalog, stdin },
+      { signal: userSignal, onLog: logTo(ctx.options, destination.name) },
+    );
     const outcome = await followDestination(ctx, destination, run, commits.onEcho);
     destinationError = outcome.error;
   } catch (error) {
@@ -512,7 +574,11 @@ async function streamThrough(
  * for the three modes. Throws an AirbyteError naming the failing connector (with its TRACE ERROR,
  * exit code and masked log tail) after recording the run as failed with what was confirmed.
  */
-export async function writeToDestination(input: Source | ReadResult, destination: Destination, options: PipelineOptions = {}): Promise<WriteResult> {
+export async function writeToDestination(
+  input: Source | ReadResult,
+  destination: Destination,
+  options: PipelineOptions = {},
+): Promise<WriteResult> {
   // A ReadResult's records and state live in the store it was read into: default to that one.
   if (input instanceof ReadResult && !options.store && !options.stateCache && !options.storePath) {
     options = input.cache.store.isClosed ? { ...options, storePath: input.cache.store.path } : { ...options, store: input.cache.store };
@@ -527,7 +593,12 @@ export async function writeToDestination(input: Source | ReadResult, destination
     const notices: string[] = [];
 
     const destinationSpec = await specOf(destination, options);
-    const destinationId = connectorIdentity(destination.name, destination.config, destinationSpec.connectionSpecification, destination.masker);
+    const destinationId = connectorIdentity(
+      destination.name,
+      destination.config,
+      destinationSpec.connectionSpecification,
+      destination.masker,
+    );
     let sourceId: string;
     let sourceName: string;
     let discovered;
@@ -557,14 +628,28 @@ export async function writeToDestination(input: Source | ReadResult, destination
 
     const startedAt = Date.now();
     const requested = options.streams ?? (fromRead ? fromRead.streamNames : undefined);
-    const runId = store.beginRun({ kind: 'write', source: sourceName, sourceId, destination: destination.name, destinationId, streams: [...(requested ?? [])], strategy, mode, startedAt });
+    const runId = store.beginRun({
+      kind: 'write',
+      source: sourceName,
+      sourceId,
+      destination: destination.name,
+      destinationId,
+      streams: [...(requested ?? [])],
+      strategy,
+      mode,
+      startedAt,
+    });
     let built;
     try {
       built = buildConfiguredCatalog({
         discovered,
         streams: requested,
         strategy,
-        destination: { name: destination.name, supportedModes: destinationSpec.supported_destination_sync_modes, supportsRefreshes: destination.supportsRefreshes },
+        destination: {
+          name: destination.name,
+          supportedModes: destinationSpec.supported_destination_sync_modes,
+          supportsRefreshes: destination.supportsRefreshes,
+        },
         forceFullRefresh: options.forceFullRefresh,
         syncId: runId,
         currentGeneration: (key) => store.getGeneration(sourceId, destinationId, key),
@@ -578,7 +663,10 @@ export async function writeToDestination(input: Source | ReadResult, destination
     for (const p of plans) if (p.truncate) store.setGeneration(sourceId, destinationId, p.key, p.generationId);
     await store.save();
 
-    const tracker = new ProgressTracker(plans.map((p) => p.key), options.onProgress);
+    const tracker = new ProgressTracker(
+      plans.map((p) => p.key),
+      options.onProgress,
+    );
     tracker.runId = runId;
     try {
       const ctx: RunContext = { store, cache, tracker, options, notices, masker };
@@ -588,7 +676,16 @@ export async function writeToDestination(input: Source | ReadResult, destination
       let destinationError: unknown;
       if (mode === 'stream') {
         const offered = options.forceFullRefresh ? [] : statesToOffer(store.getStates(sourceId, destinationId), incrementalKeys);
-        ({ sourceError, destinationError } = await streamThrough(ctx, source!, destination, sourceId, destinationId, plans, catalog, offered));
+        ({ sourceError, destinationError } = await streamThrough(
+          ctx,
+          source!,
+          destination,
+          sourceId,
+          destinationId,
+          plans,
+          catalog,
+          offered,
+        ));
       } else {
         if (mode === 'cache') {
           const offered = options.forceFullRefresh ? [] : offerForCache(store, sourceId, destinationId, incrementalKeys);
@@ -609,7 +706,12 @@ export async function writeToDestination(input: Source | ReadResult, destination
       await store.save();
       if (!ok) {
         const confirmed = plans.reduce((n, p) => n + tracker.stream(p.key).recordsConfirmed, 0);
-        throw runError(error, runId, `Run ${runId} was recorded as ${statusOf(error)}; ${confirmed} record(s) were confirmed by the destination and the state stays at the last confirmed point, so running again continues from there.`, masker);
+        throw runError(
+          error,
+          runId,
+          `Run ${runId} was recorded as ${statusOf(error)}; ${confirmed} record(s) were confirmed by the destination and the state stays at the last confirmed point, so running again continues from there.`,
+          masker,
+        );
       }
       const streams = streamResults(tracker, plans, true, true);
       return {

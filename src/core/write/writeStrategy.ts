@@ -59,7 +59,11 @@ export function resolveDestinationSyncMode(
       return can('append_dedup') ? 'append_dedup' : refuse('append_dedup', 'merge (deduplicate)');
     case 'auto': {
       // The preferred mode first, then the next-best one the destination can do.
-      const order: DestinationSyncMode[] = hasPk ? ['append_dedup', 'append', 'overwrite'] : hasCursor ? ['append', 'overwrite'] : ['overwrite', 'append'];
+      const order: DestinationSyncMode[] = hasPk
+        ? ['append_dedup', 'append', 'overwrite']
+        : hasCursor
+          ? ['append', 'overwrite']
+          : ['overwrite', 'append'];
       const mode = order.find(can);
       if (!mode) refuse(order[0], 'write');
       return mode!;

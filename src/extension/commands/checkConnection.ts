@@ -17,23 +17,29 @@ export async function checkConnection(host: ExtensionHost, arg?: unknown): Promi
   if (!uri) return undefined;
   const services = await host.services();
   const name = path.basename(uri.fsPath);
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking ${name}`, cancellable: true }, async (progress, token) => {
-    const { signal, dispose } = abortSignalFrom(token);
-    try {
-      progress.report({ message: 'starting the connector…' });
-      const connector = await services.connectorFromFile(uri.fsPath, {
-        signal,
-        installIfMissing: true,
-        onInstallProgress: (p) => progress.report({ message: `pulling the image: ${p.status}${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''}` }),
-      });
-      host.channels.connectorHeading(`check ${name} (${connector.name})`);
-      progress.report({ message: `running check in ${connector.executor.displayName}…` });
-      const result = await connector.check({ signal, onLog: (l) => host.channels.connectorLog(connector.name, l) });
-      host.channels.log.info(`Check of ${name}: succeeded${result.message ? ` (${result.message})` : ''}`);
-      void vscode.window.showInformationMessage(`${name}: the connection works${result.message ? ` — ${result.message}` : '.'}`);
-      return { ok: true as const, connector: connector.name, message: result.message };
-    } finally {
-      dispose();
-    }
-  });
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Checking ${name}`, cancellable: true },
+    async (progress, token) => {
+      const { signal, dispose } = abortSignalFrom(token);
+      try {
+        progress.report({ message: 'starting the connector…' });
+        const connector = await services.connectorFromFile(uri.fsPath, {
+          signal,
+          installIfMissing: true,
+          onInstallProgress: (p) =>
+            progress.report({
+              message: `pulling the image: ${p.status}${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''}`,
+            }),
+        });
+        host.channels.connectorHeading(`check ${name} (${connector.name})`);
+        progress.report({ message: `running check in ${connector.executor.displayName}…` });
+        const result = await connector.check({ signal, onLog: (l) => host.channels.connectorLog(connector.name, l) });
+        host.channels.log.info(`Check of ${name}: succeeded${result.message ? ` (${result.message})` : ''}`);
+        void vscode.window.showInformationMessage(`${name}: the connection works${result.message ? ` — ${result.message}` : '.'}`);
+        return { ok: true as const, connector: connector.name, message: result.message };
+      } finally {
+        dispose();
+      }
+    },
+  );
 }

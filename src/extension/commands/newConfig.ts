@@ -21,8 +21,9 @@ export async function newConfig(host: ExtensionHost, arg?: unknown): Promise<vsc
   const folder = primaryFolder();
   if (!folder) throw new Error('Open a folder first: connector configs and their sync state live in the workspace.');
   const services = await host.services();
-  const resolved = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Reading the spec of ${ref.connector}…` }, () =>
-    services.resolveSpec(ref, { allowRun: true }),
+  const resolved = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Reading the spec of ${ref.connector}…` },
+    () => services.resolveSpec(ref, { allowRun: true }),
   );
   let fileName = args.fileName;
   if (!fileName) {
@@ -32,7 +33,8 @@ export async function newConfig(host: ExtensionHost, arg?: unknown): Promise<vsc
       prompt: 'File name (relative to the workspace folder)',
       value: suggested,
       valueSelection: [0, suggested.length - '.airbyte.jsonc'.length],
-      validateInput: (v) => (!v.trim() ? 'Enter a file name.' : v.endsWith('.airbyte.jsonc') ? undefined : 'The name must end with .airbyte.jsonc'),
+      validateInput: (v) =>
+        !v.trim() ? 'Enter a file name.' : v.endsWith('.airbyte.jsonc') ? undefined : 'The name must end with .airbyte.jsonc',
     });
     if (!fileName) return undefined;
   }
@@ -46,6 +48,9 @@ export async function newConfig(host: ExtensionHost, arg?: unknown): Promise<vsc
   // An empty file first, so the editor is a real file the user saves, then the scaffold as a snippet.
   await vscode.workspace.fs.writeFile(uri, new Uint8Array());
   const editor = await vscode.window.showTextDocument(uri);
-  await editor.insertSnippet(new vscode.SnippetString(scaffoldSnippet(ref.connector, resolved.spec.connectionSpecification as Schema, { image: ref.image })), new vscode.Position(0, 0));
+  await editor.insertSnippet(
+    new vscode.SnippetString(scaffoldSnippet(ref.connector, resolved.spec.connectionSpecification as Schema, { image: ref.image })),
+    new vscode.Position(0, 0),
+  );
   return uri;
 }

@@ -24,7 +24,12 @@ export function absolutePath(p: string): string {
   return folder ? path.join(folder.uri.fsPath, p) : path.resolve(p);
 }
 
-export async function pickConfig(host: ExtensionHost, arg: unknown, title: string, kind?: 'source' | 'destination'): Promise<vscode.Uri | undefined> {
+export async function pickConfig(
+  host: ExtensionHost,
+  arg: unknown,
+  title: string,
+  kind?: 'source' | 'destination',
+): Promise<vscode.Uri | undefined> {
   const fromArg = uriFromArg(arg);
   if (fromArg) return fromArg;
   const editor = vscode.window.activeTextEditor;
@@ -32,7 +37,9 @@ export async function pickConfig(host: ExtensionHost, arg: unknown, title: strin
     if (editor.document.isDirty) await editor.document.save();
     return editor.document.uri;
   }
-  const files = kind ? await host.configsTree.listOfKind(kind) : (await host.configsTree.list()).map((uri) => ({ uri, connector: undefined as string | undefined }));
+  const files = kind
+    ? await host.configsTree.listOfKind(kind)
+    : (await host.configsTree.list()).map((uri) => ({ uri, connector: undefined as string | undefined }));
   if (files.length === 0) {
     const create = 'New Connector Config…';
     const choice = await vscode.window.showWarningMessage(`No ${kind ?? 'connector'} configs (*.airbyte.jsonc) in this workspace.`, create);
@@ -40,7 +47,12 @@ export async function pickConfig(host: ExtensionHost, arg: unknown, title: strin
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
-    files.map((f) => ({ label: path.basename(f.uri.fsPath), description: f.connector, detail: vscode.workspace.asRelativePath(f.uri), uri: f.uri })),
+    files.map((f) => ({
+      label: path.basename(f.uri.fsPath),
+      description: f.connector,
+      detail: vscode.workspace.asRelativePath(f.uri),
+      uri: f.uri,
+    })),
     { title, placeHolder: `Pick a ${kind ?? 'connector'} config`, matchOnDescription: true },
   );
   return picked?.uri;

@@ -16,7 +16,8 @@ export async function readEnvelope(uri: vscode.Uri): Promise<Envelope> {
   const errors: ParseError[] = [];
   const value = parse(text, errors, { allowTrailingComma: true }) as Record<string, unknown> | undefined;
   const connector = typeof value?.connector === 'string' ? value.connector : undefined;
-  if (!connector) throw new Error(`${path.basename(uri.fsPath)} does not name a connector: add "connector": "destination-…" (or "builtin:…").`);
+  if (!connector)
+    throw new Error(`${path.basename(uri.fsPath)} does not name a connector: add "connector": "destination-…" (or "builtin:…").`);
   return {
     connector,
     version: typeof value?.version === 'string' ? value.version : undefined,

@@ -33,7 +33,10 @@ export async function resetState(host: ExtensionHost, arg?: unknown): Promise<bo
     const what = streams?.length ? `streams ${streams.join(', ')}` : 'every stream';
     const choice = await vscode.window.showWarningMessage(
       `Reset the state of ${pair.source} → ${pair.destination}?`,
-      { modal: true, detail: `The committed state of ${what} is forgotten: the next write sends every record again (run history is kept).` },
+      {
+        modal: true,
+        detail: `The committed state of ${what} is forgotten: the next write sends every record again (run history is kept).`,
+      },
       'Reset State',
     );
     if (choice !== 'Reset State') return false;
@@ -52,7 +55,9 @@ export async function resetState(host: ExtensionHost, arg?: unknown): Promise<bo
     await store.close();
   }
   host.channels.log.info(`State reset for ${pair.source} → ${pair.destination}${streams?.length ? ` (${streams.join(', ')})` : ''}`);
-  void vscode.window.showInformationMessage(`State reset: the next write of ${pair.source} → ${pair.destination} sends every record again.`);
+  void vscode.window.showInformationMessage(
+    `State reset: the next write of ${pair.source} → ${pair.destination} sends every record again.`,
+  );
   host.syncsTree.reload();
   return true;
 }

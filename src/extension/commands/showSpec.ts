@@ -14,7 +14,11 @@ let registered = false;
 function ensureProvider(host: ExtensionHost): void {
   if (registered) return;
   registered = true;
-  host.context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SPEC_SCHEME, { provideTextDocumentContent: (uri) => contents.get(uri.toString()) ?? '' }));
+  host.context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(SPEC_SCHEME, {
+      provideTextDocumentContent: (uri) => contents.get(uri.toString()) ?? '',
+    }),
+  );
 }
 
 /** The connector a command argument names: `{connector}` from the Connectors view, a config file, or the active config editor. */
@@ -27,7 +31,9 @@ export async function connectorRefFromArg(host: ExtensionHost, arg: unknown): Pr
     const o = arg as { connector: string; version?: string; image?: string };
     return { connector: o.connector, version: o.version, image: o.image };
   }
-  const uri = uriFromArg(arg) ?? (vscode.window.activeTextEditor?.document.languageId === LANGUAGE_ID ? vscode.window.activeTextEditor.document.uri : undefined);
+  const uri =
+    uriFromArg(arg) ??
+    (vscode.window.activeTextEditor?.document.languageId === LANGUAGE_ID ? vscode.window.activeTextEditor.document.uri : undefined);
   if (uri) {
     const env = await readEnvelope(uri);
     return { connector: env.connector, version: env.version, image: env.image };

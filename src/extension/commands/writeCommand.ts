@@ -72,8 +72,14 @@ export async function writeToDestination(host: ExtensionHost, arg?: unknown): Pr
     args.strategy = strategy;
   }
   args.strategy ??= host.config.defaultWriteStrategy;
-  if (!WRITE_STRATEGIES.includes(args.strategy)) throw new Error(`Unknown write strategy "${String(args.strategy)}": use one of ${WRITE_STRATEGIES.join(', ')}.`);
-  await host.context.workspaceState.update(LAST_CHOICE_KEY, { source: args.source, destination: args.destination, streams: args.streams, strategy: args.strategy } satisfies LastChoice);
+  if (!WRITE_STRATEGIES.includes(args.strategy))
+    throw new Error(`Unknown write strategy "${String(args.strategy)}": use one of ${WRITE_STRATEGIES.join(', ')}.`);
+  await host.context.workspaceState.update(LAST_CHOICE_KEY, {
+    source: args.source,
+    destination: args.destination,
+    streams: args.streams,
+    strategy: args.strategy,
+  } satisfies LastChoice);
   return host.runner.write(args);
 }
 
@@ -96,20 +102,36 @@ function lastFirst<T extends { value: string }>(items: T[], last: string | undef
 
 async function pickSource(host: ExtensionHost, last: LastChoice): Promise<string | undefined> {
   const configs = await host.configsTree.listOfKind('source');
-  const items: PathItem[] = lastFirst(configs.map((c) => configItem(c.uri, c.connector, last.source)), last.source);
+  const items: PathItem[] = lastFirst(
+    configs.map((c) => configItem(c.uri, c.connector, last.source)),
+    last.source,
+  );
   const cached = await host.runner.cachedReads();
   if (cached.length) {
     items.push({ label: 'Cached reads', kind: vscode.QuickPickItemKind.Separator, value: '' });
-    for (const c of cached) items.push({ label: `$(database) ${c.label}`, description: [c.description, `cache:${c.runId}` === last.source ? '(last used)' : undefined].filter(Boolean).join(' '), detail: c.detail, value: `cache:${c.runId}` });
+    for (const c of cached)
+      items.push({
+        label: `$(database) ${c.label}`,
+        description: [c.description, `cache:${c.runId}` === last.source ? '(last used)' : undefined].filter(Boolean).join(' '),
+        detail: c.detail,
+        value: `cache:${c.runId}`,
+      });
   }
   if (items.length === 0) {
     const create = 'New Connector Config…';
-    if ((await vscode.window.showWarningMessage('No source configs (*.airbyte.jsonc naming a source) in this workspace.', create)) === create) {
+    if (
+      (await vscode.window.showWarningMessage('No source configs (*.airbyte.jsonc naming a source) in this workspace.', create)) === create
+    ) {
       await vscode.commands.executeCommand('airbyte.newConfig');
     }
     return undefined;
   }
-  const picked = await vscode.window.showQuickPick(items, { title: 'Write to Destination (1/4): source data', placeHolder: 'Read from which source config (or cached read)?', matchOnDescription: true, ignoreFocusOut: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Write to Destination (1/4): source data',
+    placeHolder: 'Read from which source config (or cached read)?',
+    matchOnDescription: true,
+    ignoreFocusOut: true,
+  });
   return picked?.value;
 }
 
@@ -117,13 +139,26 @@ async function pickDestination(host: ExtensionHost, last: LastChoice): Promise<s
   const configs = await host.configsTree.listOfKind('destination');
   if (configs.length === 0) {
     const create = 'New Connector Config…';
-    if ((await vscode.window.showWarningMessage('No destination configs (*.airbyte.jsonc naming a destination) in this workspace.', create)) === create) {
+    if (
+      (await vscode.window.showWarningMessage(
+        'No destination configs (*.airbyte.jsonc naming a destination) in this workspace.',
+        create,
+      )) === create
+    ) {
       await vscode.commands.executeCommand('airbyte.newConfig');
     }
     return undefined;
   }
-  const items = lastFirst(configs.map((c) => configItem(c.uri, c.connector, last.destination)), last.destination);
-  const picked = await vscode.window.showQuickPick(items, { title: 'Write to Destination (2/4): destination', placeHolder: 'Write to which destination config?', matchOnDescription: true, ignoreFocusOut: true });
+  const items = lastFirst(
+    configs.map((c) => configItem(c.uri, c.connector, last.destination)),
+    last.destination,
+  );
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Write to Destination (2/4): destination',
+    placeHolder: 'Write to which destination config?',
+    matchOnDescription: true,
+    ignoreFocusOut: true,
+  });
   return picked?.value;
 }
 
@@ -170,8 +205,16 @@ async function pickStreams(host: ExtensionHost, source: string, lastStreams: str
 }
 
 async function pickStrategy(preselected: WriteStrategy): Promise<WriteStrategy | undefined> {
-  const items = WRITE_STRATEGIES.map((s) => ({ label: s, description: s === preselected ? '(default)' : undefined, detail: STRATEGY_DETAIL[s] }));
+  const items = WRITE_STRATEGIES.map((s) => ({
+    label: s,
+    description: s === preselected ? '(default)' : undefined,
+    detail: STRATEGY_DETAIL[s],
+  }));
   const ordered = [...items].sort((a, b) => (a.label === preselected ? -1 : b.label === preselected ? 1 : 0));
-  const picked = await vscode.window.showQuickPick(ordered, { title: 'Write to Destination (4/4): write strategy', placeHolder: 'How should the destination take the records?', ignoreFocusOut: true });
+  const picked = await vscode.window.showQuickPick(ordered, {
+    title: 'Write to Destination (4/4): write strategy',
+    placeHolder: 'How should the destination take the records?',
+    ignoreFocusOut: true,
+  });
   return picked?.label;
 }

@@ -4,12 +4,13 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { registrySamplePath } from '../../harness/paths';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { TEST_SOURCE_IMAGE } from '../../../scripts/buildTestImages';
 import { assertNoContainersLeft, testDocker } from './dockerHelpers';
 
 const repoRoot = path.resolve(__dirname, '../../..');
-const sample = path.resolve(repoRoot, '../shared/fixtures/registry/oss_registry.sample.json');
+const sample = registrySamplePath;
 const SECRET = 'cli-secret-0a1b2c3d';
 let tmp: string;
 
@@ -109,7 +110,12 @@ describe('airbyte-write check', () => {
   });
 
   it('says "Is Docker running?" when DOCKER_HOST points nowhere', async () => {
-    const r = await cli('check', await configFile('nodocker.airbyte.jsonc', { record_count: 1 }), '--docker-host', `unix://${path.join(tmp, 'none.sock')}`);
+    const r = await cli(
+      'check',
+      await configFile('nodocker.airbyte.jsonc', { record_count: 1 }),
+      '--docker-host',
+      `unix://${path.join(tmp, 'none.sock')}`,
+    );
     assert.equal(r.code, 1);
     assert.match(r.stderr, /Is Docker running\? Could not reach the Docker engine: there is no Docker socket at unix:\/\/.*none\.sock/);
   });

@@ -33,15 +33,31 @@ after(async () => rm(tmp, { recursive: true, force: true }));
 const registry: RegistryLookup = {
   find(name) {
     const entries: Record<string, RegistryEntry> = {
-      'source-test': { type: 'source', name: 'source-test', displayName: 'Test', dockerRepository: 'airbyte-write-test/source-test', dockerImageTag: 'dev', raw: {} },
-      'destination-test': { type: 'destination', name: 'destination-test', displayName: 'Test', dockerRepository: 'airbyte-write-test/destination-test', dockerImageTag: 'dev', supportsRefreshes: true, raw: {} },
+      'source-test': {
+        type: 'source',
+        name: 'source-test',
+        displayName: 'Test',
+        dockerRepository: 'airbyte-write-test/source-test',
+        dockerImageTag: 'dev',
+        raw: {},
+      },
+      'destination-test': {
+        type: 'destination',
+        name: 'destination-test',
+        displayName: 'Test',
+        dockerRepository: 'airbyte-write-test/destination-test',
+        dockerImageTag: 'dev',
+        supportsRefreshes: true,
+        raw: {},
+      },
     };
     return entries[name];
   },
 };
 
 const source = (config: JsonObject): Promise<Source> => getSource('source-test', { registry, config });
-const destination = (config: JsonObject, localDir: string, image = TEST_DESTINATION_IMAGE): Promise<Destination> => getDestination('destination-test', { image, config, localDir });
+const destination = (config: JsonObject, localDir: string, image = TEST_DESTINATION_IMAGE): Promise<Destination> =>
+  getDestination('destination-test', { image, config, localDir });
 
 function catalog(streams: string[], mode: 'append' | 'overwrite' | 'append_dedup' = 'append'): ConfiguredAirbyteCatalog {
   return {
@@ -79,12 +95,18 @@ describe('connectors in Docker containers', () => {
     const src = await source({ record_count: 3 });
     assert.equal(src.executor.displayName, 'airbyte-write-test/source-test:dev');
     const spec = await src.spec();
-    assert.deepEqual(Object.keys((spec.connectionSpecification as { properties: object }).properties).slice(0, 2), ['record_count', 'api_key']);
+    assert.deepEqual(Object.keys((spec.connectionSpecification as { properties: object }).properties).slice(0, 2), [
+      'record_count',
+      'api_key',
+    ]);
     assert.equal((await src.check()).status, 'SUCCEEDED');
-    assert.deepEqual((await src.discover()).streams.map((s) => s.name), ['users', 'orders', 'events']);
+    assert.deepEqual(
+      (await src.discover()).streams.map((s) => s.name),
+      ['users', 'orders', 'events'],
+    );
   });
 
-  it('a FAILED connection status is CHECK_FAILED with the connector\'s (masked) message', async () => {
+  it("a FAILED connection status is CHECK_FAILED with the connector's (masked) message", async () => {
     const src = await source({ record_count: 3, api_key: 'invalid' });
     const e = await failureOf(src.check());
     assert.equal(e.code, 'CHECK_FAILED');
@@ -118,22 +140,47 @@ describe('connectors in Docker containers', () => {
     const dst = await destination({ api_key: SECRET }, local, TEST_DESTINATION_UID1000_IMAGE);
     const src = await source({ record_count: 50, state_every: 20 });
     const input = await collect(await src.start({ command: 'read', config: src.config, catalog: catalog(['users']) }));
-    const echoed = await collect(await dst.start({ command: 'write', config: dst.config, catalog: catalog(['users']), stdin: encodeMessages(input) }));
+    const echoed = await collect(
+      await dst.start({ command: 'write', config: dst.config, catalog: catalog(['users']), stdin: encodeMessages(input) }),
+    );
     const states = echoed.filter((m) => m.type === 'STATE');
-    assert.deepEqual(states.map((s) => (s.type === 'STATE' ? s.state.destinationStats?.recordCount : -1)), [20, 20, 10]);
+    assert.deepEqual(
+      states.map((s) => (s.type === 'STATE' ? s.state.destinationStats?.recordCount : -1)),
+      [20, 20, 10],
+    );
     const file = path.join(local, 'users.jsonl');
-    const rows = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const rows = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(rows.length, 50);
     assert.equal((await stat(file)).uid, 1000, 'written by the image user');
   });
 
   it('copies config, catalog and state into the container when the engine cannot see this machine (uid 1000 reads them)', async () => {
-    const executor = new DockerExecutor({ image: TEST_DESTINATION_UID1000_IMAGE, fileTransfer: 'copy', localDir: path.join(tmp, 'copy-local') });
+    const executor = new DockerExecutor({
+      image: TEST_DESTINATION_UID1000_IMAGE,
+      fileTransfer: 'copy',
+      localDir: path.join(tmp, 'copy-local'),
+    });
     assert.equal(executor.copiesFiles(), true);
-    const msgs = [message.record('users', { id: 1 }, 1), message.state({ type: 'STREAM', stream: { stream_descriptor: { name: 'users' }, stream_state: { c: 1 } } }), message.streamStatus({ name: 'users' }, 'COMPLETE')];
-    const run = runConnector(executor, { command: 'write', config: { api_key: 'k' }, catalog: catalog(['users']), state: [], stdin: encodeMessages(msgs) });
+    const msgs = [
+      message.record('users', { id: 1 }, 1),
+      message.state({ type: 'STREAM', stream: { stream_descriptor: { name: 'users' }, stream_state: { c: 1 } } }),
+      message.streamStatus({ name: 'users' }, 'COMPLETE'),
+    ];
+    const run = runConnector(executor, {
+      command: 'write',
+      config: { api_key: 'k' },
+      catalog: catalog(['users']),
+      state: [],
+      stdin: encodeMessages(msgs),
+    });
     const out = await collect(run);
-    assert.deepEqual(out.filter((m) => m.type === 'STATE').map((m) => (m.type === 'STATE' ? m.state.destinationStats?.recordCount : -1)), [1]);
+    assert.deepEqual(
+      out.filter((m) => m.type === 'STATE').map((m) => (m.type === 'STATE' ? m.state.destinationStats?.recordCount : -1)),
+      [1],
+    );
     assert.equal(new DockerExecutor({ image: 'x', dockerHost: 'ssh://me@build-box' }).copiesFiles(), true);
     assert.equal(new DockerExecutor({ image: 'x', dockerHost: 'tcp://10.0.0.5:2376' }).copiesFiles(), true);
     assert.equal(new DockerExecutor({ image: 'x', dockerHost: 'tcp://localhost:2375' }).copiesFiles(), false);
@@ -144,9 +191,17 @@ describe('connectors in Docker containers', () => {
     const local = path.join(tmp, 'modes');
     const dst = await destination({}, local);
     const write = async (mode: 'overwrite' | 'append_dedup', ids: number[]) => {
-      const msgs = [...ids.map((id) => message.record('users', { id, v: mode }, Date.now())), message.streamStatus({ name: 'users' }, 'COMPLETE')];
-      await collect(await dst.start({ command: 'write', config: dst.config, catalog: catalog(['users'], mode), stdin: encodeMessages(msgs) }));
-      return (await readFile(path.join(local, 'users.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).id as number);
+      const msgs = [
+        ...ids.map((id) => message.record('users', { id, v: mode }, Date.now())),
+        message.streamStatus({ name: 'users' }, 'COMPLETE'),
+      ];
+      await collect(
+        await dst.start({ command: 'write', config: dst.config, catalog: catalog(['users'], mode), stdin: encodeMessages(msgs) }),
+      );
+      return (await readFile(path.join(local, 'users.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).id as number);
     };
     await write('overwrite', [1, 2, 3]);
     assert.deepEqual(await write('overwrite', [4, 5]), [4, 5]);
@@ -155,7 +210,16 @@ describe('connectors in Docker containers', () => {
 
   it('a destination without a terminal STREAM_STATUS fails like a Bulk-CDK destination', async () => {
     const dst = await destination({}, path.join(tmp, 'no-status'));
-    const e = await failureOf(collect(await dst.start({ command: 'write', config: dst.config, catalog: catalog(['users']), stdin: encodeMessages([message.record('users', { id: 1 }, 1)]) })));
+    const e = await failureOf(
+      collect(
+        await dst.start({
+          command: 'write',
+          config: dst.config,
+          catalog: catalog(['users']),
+          stdin: encodeMessages([message.record('users', { id: 1 }, 1)]),
+        }),
+      ),
+    );
     assert.equal(e.code, 'CONNECTOR_FAILED');
     assert.match(e.message, /some streams did not receive a terminal stream status message/);
     assert.equal(e.exitCode, 1);
@@ -167,7 +231,10 @@ describe('connectors in Docker containers', () => {
     assert.equal(e.code, 'CONNECTOR_FAILED');
     assert.equal(e.exitCode, 1);
     assert.equal(e.traceMessage, 'Rate limit exceeded for key ****');
-    assert.ok(e.logTail.some((l) => l.includes('connecting with api_key=****')), e.logTail.join('\n'));
+    assert.ok(
+      e.logTail.some((l) => l.includes('connecting with api_key=****')),
+      e.logTail.join('\n'),
+    );
     assert.ok(!JSON.stringify(e.toJSON()).includes(SECRET), 'secret leaked into the error');
   });
 
@@ -177,7 +244,8 @@ describe('connectors in Docker containers', () => {
     const msgs: AirbyteMessage[] = [];
     for (let i = 1; i <= 100; i++) {
       msgs.push(message.record('users', { id: i }, 1));
-      if (i % 10 === 0) msgs.push(message.state({ type: 'STREAM', stream: { stream_descriptor: { name: 'users' }, stream_state: { cursor: i } } }));
+      if (i % 10 === 0)
+        msgs.push(message.state({ type: 'STREAM', stream: { stream_descriptor: { name: 'users' }, stream_state: { cursor: i } } }));
     }
     const echoed: AirbyteMessage[] = [];
     const run = await dst.start({ command: 'write', config: dst.config, catalog: catalog(['users']), stdin: encodeMessages(msgs) });
@@ -203,7 +271,11 @@ describe('connectors in Docker containers', () => {
   it('a hanging connector is killed on abort and its container removed within 10 s', async () => {
     const executor = new DockerExecutor({ image: TEST_SOURCE_IMAGE, runId: 'hang-test' });
     const controller = new AbortController();
-    const run = runConnector(executor, { command: 'read', config: { record_count: 5, fault: 'hang', fault_after: 2 }, catalog: catalog(['users']) }, { signal: controller.signal });
+    const run = runConnector(
+      executor,
+      { command: 'read', config: { record_count: 5, fault: 'hang', fault_after: 2 }, catalog: catalog(['users']) },
+      { signal: controller.signal },
+    );
     let records = 0;
     let abortedAt = 0;
     const consume = (async () => {
@@ -225,7 +297,11 @@ describe('connectors in Docker containers', () => {
   it('abort removes the container even while nobody reads its output (backpressure)', async () => {
     const executor = new DockerExecutor({ image: TEST_SOURCE_IMAGE, runId: 'stalled-reader' });
     const controller = new AbortController();
-    const run = runConnector(executor, { command: 'read', config: { record_count: 2_000_000 }, catalog: catalog(['users']) }, { signal: controller.signal });
+    const run = runConnector(
+      executor,
+      { command: 'read', config: { record_count: 2_000_000 }, catalog: catalog(['users']) },
+      { signal: controller.signal },
+    );
     const it = run.batches()[Symbol.asyncIterator]();
     assert.equal((await it.next()).done, false);
     // Stop reading: the container blocks on a full pipe.
@@ -253,7 +329,12 @@ describe('connectors in Docker containers', () => {
       for (let i = 0; i < 200_000; i++) yield message.record('users', { id: i, name: `user ${i}`, pad: 'x'.repeat(100) }, 1);
     }
     const logs: string[] = [];
-    const msgs = await collect(await dst.start({ command: 'write', config: dst.config, catalog: catalog(['users']), stdin: encodeMessages(records()) }, { onLog: (l) => logs.push(l.text) }));
+    const msgs = await collect(
+      await dst.start(
+        { command: 'write', config: dst.config, catalog: catalog(['users']), stdin: encodeMessages(records()) },
+        { onLog: (l) => logs.push(l.text) },
+      ),
+    );
     const analytics = msgs.find((m) => m.type === 'TRACE' && m.trace.type === 'ANALYTICS');
     assert.equal(analytics?.type === 'TRACE' ? analytics.trace.analytics?.value : undefined, '200000');
   });
@@ -298,7 +379,10 @@ describe('Docker problems, said plainly', () => {
       ex.execute({ command: 'read', config: { record_count: 1, fault: 'hang' }, catalog: { streams: [{ stream: { name: 'users', json_schema: {}, supported_sync_modes: ['full_refresh'] }, sync_mode: 'full_refresh', destination_sync_mode: 'append' }] } })
         .then((r) => { r.stdout.resume(); r.stderr.resume(); console.log('started'); });
     `;
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], cwd: path.resolve(__dirname, '../../..') });
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: path.resolve(__dirname, '../../..'),
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => d.toString().includes('started') && resolve());
       child.once('exit', () => reject(new Error('the child exited before starting its container')));

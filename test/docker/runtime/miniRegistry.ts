@@ -67,16 +67,25 @@ export async function startMiniRegistry(): Promise<MiniRegistry> {
     if (m) {
       const [, name, kind, ref] = m;
       if (kind === 'manifests') {
-        const found = manifests.get(`${name}:${ref}`) ?? [...manifests.entries()].find(([k, v]) => k.startsWith(`${name}:`) && v.digest === ref)?.[1];
+        const found =
+          manifests.get(`${name}:${ref}`) ?? [...manifests.entries()].find(([k, v]) => k.startsWith(`${name}:`) && v.digest === ref)?.[1];
         if (found) {
-          res.writeHead(200, { 'content-type': 'application/vnd.docker.distribution.manifest.v2+json', 'docker-content-digest': found.digest, 'content-length': found.body.length });
+          res.writeHead(200, {
+            'content-type': 'application/vnd.docker.distribution.manifest.v2+json',
+            'docker-content-digest': found.digest,
+            'content-length': found.body.length,
+          });
           res.end(req.method === 'HEAD' ? undefined : found.body);
           return;
         }
       } else {
         const blob = blobs.get(ref);
         if (blob) {
-          res.writeHead(200, { 'content-type': 'application/octet-stream', 'docker-content-digest': ref, 'content-length': blob.data.length });
+          res.writeHead(200, {
+            'content-type': 'application/octet-stream',
+            'docker-content-digest': ref,
+            'content-length': blob.data.length,
+          });
           if (req.method === 'HEAD') {
             res.end();
             return;
@@ -99,7 +108,17 @@ export async function startMiniRegistry(): Promise<MiniRegistry> {
         }
       }
       res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ errors: [{ code: kind === 'manifests' ? 'MANIFEST_UNKNOWN' : 'BLOB_UNKNOWN', message: `${kind === 'manifests' ? 'manifest' : 'blob'} unknown`, detail: { name, ref } }] }));
+      res.end(
+        JSON.stringify({
+          errors: [
+            {
+              code: kind === 'manifests' ? 'MANIFEST_UNKNOWN' : 'BLOB_UNKNOWN',
+              message: `${kind === 'manifests' ? 'manifest' : 'blob'} unknown`,
+              detail: { name, ref },
+            },
+          ],
+        }),
+      );
       return;
     }
     res.writeHead(404);

@@ -36,21 +36,34 @@ before(async () => {
   await docker.getImage(LOCAL_IMAGE).remove({ force: true });
 });
 after(async () => {
-  for (const ref of [pulledRef, LOCAL_IMAGE]) await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+  for (const ref of [pulledRef, LOCAL_IMAGE])
+    await docker
+      .getImage(ref)
+      .remove({ force: true })
+      .catch(() => undefined);
   await registry.close();
 });
 
 describe('pulling connector images', () => {
   it('without installIfMissing a missing image is IMAGE_MISSING; with it, the image is pulled with progress', async () => {
-    await docker.getImage(pulledRef).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getImage(pulledRef)
+      .remove({ force: true })
+      .catch(() => undefined);
     const executor = new DockerExecutor({ image: pulledRef });
-    await assert.rejects(executor.ensureReady(), (e: unknown) => isAirbyteError(e, 'IMAGE_MISSING') && e.guidance?.includes(`docker pull ${pulledRef}`) === true);
+    await assert.rejects(
+      executor.ensureReady(),
+      (e: unknown) => isAirbyteError(e, 'IMAGE_MISSING') && e.guidance?.includes(`docker pull ${pulledRef}`) === true,
+    );
 
     const progress: InstallProgress[] = [];
     await executor.ensureReady({ installIfMissing: true, onProgress: (p) => progress.push(p) });
     const facts = await inspectImage(docker, pulledRef);
     assert.equal(facts?.labels.purpose, 'pull-test');
-    assert.ok(registry.requests.some((r) => r.includes('/blobs/sha256:')), 'the engine downloaded blobs from the registry');
+    assert.ok(
+      registry.requests.some((r) => r.includes('/blobs/sha256:')),
+      'the engine downloaded blobs from the registry',
+    );
     const fractions = progress.map((p) => p.fraction).filter((f): f is number => f !== undefined);
     assert.ok(fractions.length >= 2, `progress events: ${JSON.stringify(progress.slice(0, 5))}`);
     assert.ok(fractions.every((f) => f >= 0 && f <= 1));
@@ -61,12 +74,15 @@ describe('pulling connector images', () => {
     assert.equal(registry.requests.length, before);
   });
 
-  it('a tag the registry does not have fails with IMAGE_MISSING and the registry\'s answer', async () => {
+  it("a tag the registry does not have fails with IMAGE_MISSING and the registry's answer", async () => {
     const missing = `${registry.host}/airbyte/destination-pulltest:9.9.9`;
     const executor = new DockerExecutor({ image: missing });
     await assert.rejects(executor.ensureReady({ installIfMissing: true }), (e: unknown) => {
       assert.ok(isAirbyteError(e, 'IMAGE_MISSING'), String(e));
-      assert.match(e.message, new RegExp(`Could not pull ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*(manifest unknown|not found)`, 'i'));
+      assert.match(
+        e.message,
+        new RegExp(`Could not pull ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*(manifest unknown|not found)`, 'i'),
+      );
       assert.match(e.guidance ?? '', /docker pull/);
       return true;
     });

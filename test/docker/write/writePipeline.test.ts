@@ -33,8 +33,23 @@ function registry(supportsRefreshes = false): RegistryLookup {
   return {
     find(name) {
       const entries: Record<string, RegistryEntry> = {
-        'source-test': { type: 'source', name: 'source-test', displayName: 'Test', dockerRepository: 'airbyte-write-test/source-test', dockerImageTag: 'dev', raw: {} },
-        'destination-test': { type: 'destination', name: 'destination-test', displayName: 'Test', dockerRepository: 'airbyte-write-test/destination-test', dockerImageTag: 'dev', supportsRefreshes, raw: {} },
+        'source-test': {
+          type: 'source',
+          name: 'source-test',
+          displayName: 'Test',
+          dockerRepository: 'airbyte-write-test/source-test',
+          dockerImageTag: 'dev',
+          raw: {},
+        },
+        'destination-test': {
+          type: 'destination',
+          name: 'destination-test',
+          displayName: 'Test',
+          dockerRepository: 'airbyte-write-test/destination-test',
+          dockerImageTag: 'dev',
+          supportsRefreshes,
+          raw: {},
+        },
       };
       return entries[name];
     },
@@ -54,7 +69,14 @@ interface SourceEnv {
 function source(env: SourceEnv): Promise<Source> {
   return getSource('source-test', {
     registry: registry(),
-    config: { record_count: '${env:TEST_COUNT}', fault: '${env:TEST_FAULT}', fault_after: env.faultAfter ?? 0, state_every: env.stateEvery ?? 10, state_mode: env.stateMode ?? 'STREAM', api_key: SECRET },
+    config: {
+      record_count: '${env:TEST_COUNT}',
+      fault: '${env:TEST_FAULT}',
+      fault_after: env.faultAfter ?? 0,
+      state_every: env.stateEvery ?? 10,
+      state_mode: env.stateMode ?? 'STREAM',
+      api_key: SECRET,
+    },
     env: { TEST_COUNT: String(env.count), TEST_FAULT: env.fault ?? 'none' },
   });
 }
@@ -85,7 +107,15 @@ async function workspace(name: string): Promise<{ dir: string; localDir: string;
 
 type Mode = 'cache' | 'stream' | 'replay';
 
-async function write(mode: Mode, src: Source, dst: Destination, store: StateStore, strategy: WriteStrategy, streams: string[], extra: { onProgress?: (p: WriteProgress) => void; signal?: AbortSignal } = {}): Promise<WriteResult> {
+async function write(
+  mode: Mode,
+  src: Source,
+  dst: Destination,
+  store: StateStore,
+  strategy: WriteStrategy,
+  streams: string[],
+  extra: { onProgress?: (p: WriteProgress) => void; signal?: AbortSignal } = {},
+): Promise<WriteResult> {
   if (mode === 'replay') {
     const read = await src.read({ store, streams, writeStrategy: strategy, signal: extra.signal });
     return dst.write(read, { store, writeStrategy: strategy, ...extra });
@@ -108,9 +138,15 @@ describe('each mode with each strategy, then an incremental second run', () => {
             assert.equal(s.recordsSent, 30, `${s.stream} sent`);
             assert.equal(s.recordsConfirmed, 30, `${s.stream} confirmed`);
           }
-          const expectedMode = { auto: { users: 'append_dedup', orders: 'append_dedup', events: 'append' }, append: {}, replace: {}, merge: {} }[strategy] as Record<string, string>;
+          const expectedMode = {
+            auto: { users: 'append_dedup', orders: 'append_dedup', events: 'append' },
+            append: {},
+            replace: {},
+            merge: {},
+          }[strategy] as Record<string, string>;
           for (const s of first.streams) {
-            const want = strategy === 'auto' ? expectedMode[s.stream] : { append: 'append', replace: 'overwrite', merge: 'append_dedup' }[strategy];
+            const want =
+              strategy === 'auto' ? expectedMode[s.stream] : { append: 'append', replace: 'overwrite', merge: 'append_dedup' }[strategy];
             assert.equal(s.destinationSyncMode, want, `${s.stream} destination mode`);
           }
           assert.deepEqual(ids(await rows(localDir, streams[0])), range(1, 30));
@@ -118,14 +154,24 @@ describe('each mode with each strategy, then an incremental second run', () => {
           const second = await write(mode, await source({ count: 45 }), dst, store, strategy, streams);
           const incremental = strategy !== 'replace';
           for (const s of second.streams) {
-            assert.equal(s.recordsSent, incremental ? 15 : 45, `${s.stream}: ${incremental ? 'only the new records' : 'everything again (replace)'}`);
+            assert.equal(
+              s.recordsSent,
+              incremental ? 15 : 45,
+              `${s.stream}: ${incremental ? 'only the new records' : 'everything again (replace)'}`,
+            );
             assert.equal(s.recordsConfirmed, s.recordsSent);
           }
           // Whatever the strategy, the destination now holds each record exactly once.
           assert.deepEqual(ids(await rows(localDir, streams[0])), range(1, 45));
           if (streams.includes('events')) assert.deepEqual(ids(await rows(localDir, 'events'), 'seq'), range(1, 45));
           const sample = (await rows(localDir, streams[0]))[0];
-          assert.ok(Object.keys(sample).includes('updated_at') && !Object.keys(sample).some((k) => k.startsWith('_airbyte_') && !['_airbyte_extracted_at', '_airbyte_generation_id'].includes(k)), 'records arrive as the source produced them');
+          assert.ok(
+            Object.keys(sample).includes('updated_at') &&
+              !Object.keys(sample).some(
+                (k) => k.startsWith('_airbyte_') && !['_airbyte_extracted_at', '_airbyte_generation_id'].includes(k),
+              ),
+            'records arrive as the source produced them',
+          );
           assert.ok((sample._airbyte_extracted_at as number) > 1e12, 'emitted_at is in milliseconds');
 
           const third = await write(mode, await source({ count: 45 }), dst, store, strategy, streams);
@@ -185,9 +231,19 @@ describe('failures', () => {
         const cursor = (users?.state.stream?.stream_state as { cursor?: number } | undefined)?.cursor ?? 0;
         assert.ok(cursor < count, 'state stays at the last confirmed point');
 
-        assert.ok(failed.recordsConfirmed <= 5_000, `nothing past what the destination received was confirmed (${failed.recordsConfirmed})`);
+        assert.ok(
+          failed.recordsConfirmed <= 5_000,
+          `nothing past what the destination received was confirmed (${failed.recordsConfirmed})`,
+        );
 
-        const rerun = await write(mode, await source({ count, stateEvery: 500 }), await destination(localDir, config, false, { TEST_FAULT: 'none' }), store, 'auto', ['users', 'orders']);
+        const rerun = await write(
+          mode,
+          await source({ count, stateEvery: 500 }),
+          await destination(localDir, config, false, { TEST_FAULT: 'none' }),
+          store,
+          'auto',
+          ['users', 'orders'],
+        );
         assert.ok(byStream(rerun).users.recordsSent <= count - cursor, 'the rerun sends only what was not confirmed');
         for (const stream of ['users', 'orders']) {
           const got = await rows(localDir, stream);
@@ -212,7 +268,10 @@ describe('failures', () => {
         assert.ok(isAirbyteError(error, 'CONNECTOR_FAILED'));
         assert.match(error.message, /source-test/);
         assert.equal(error.exitCode, 3);
-        assert.ok(error.logTail.some((l) => l.includes('Segmentation fault')), 'the last log lines are attached');
+        assert.ok(
+          error.logTail.some((l) => l.includes('Segmentation fault')),
+          'the last log lines are attached',
+        );
         assert.ok(!JSON.stringify(error.toJSON()).includes(SECRET), 'secrets masked in the error and its log tail');
         const failed = store.listRuns()[0];
         assert.equal(failed.status, 'failed');
@@ -226,7 +285,10 @@ describe('failures', () => {
         const rerun = await write(mode, await source({ count: 50, faultAfter: 25 }), dst, store, 'auto', ['users']);
         assert.equal(byStream(rerun).users.recordsRead, 30, 'the source resumes after the last checkpoint');
         assert.deepEqual(ids(await rows(localDir, 'users')), range(1, 50));
-        assert.ok(!(await readFile(path.join(dir, '.airbyte', 'state.sqlite'))).includes(Buffer.from(SECRET)), 'no secret in the state file');
+        assert.ok(
+          !(await readFile(path.join(dir, '.airbyte', 'state.sqlite'))).includes(Buffer.from(SECRET)),
+          'no secret in the state file',
+        );
       } finally {
         await store.close();
       }
@@ -237,7 +299,10 @@ describe('failures', () => {
     const { localDir, store } = await workspace('trace');
     try {
       const dst = await destination(localDir, { fault: 'trace_error', fault_after: 5 });
-      await assert.rejects(write('stream', await source({ count: 20 }), dst, store, 'auto', ['users']), (e: unknown) => isAirbyteError(e, 'CONNECTOR_FAILED') && /quota exceeded/.test(e.traceMessage ?? '') && !e.message.includes(SECRET));
+      await assert.rejects(
+        write('stream', await source({ count: 20 }), dst, store, 'auto', ['users']),
+        (e: unknown) => isAirbyteError(e, 'CONNECTOR_FAILED') && /quota exceeded/.test(e.traceMessage ?? '') && !e.message.includes(SECRET),
+      );
       assert.equal(store.listRuns()[0].status, 'failed');
     } finally {
       await store.close();
@@ -300,10 +365,19 @@ describe('state kinds and config updates', () => {
         await write(mode, await source({ count: 30, stateMode: 'GLOBAL' }), dst, store, 'auto', ['users', 'orders']);
         const run = store.listRuns()[0];
         const stored = store.getStates(run.sourceId, run.destinationId!);
-        assert.deepEqual(stored.map((r) => r.type), ['GLOBAL']);
-        assert.deepEqual(stored[0].state.global?.stream_states.map((s) => s.stream_state), [{ cursor: 30 }, { cursor: 30 }]);
+        assert.deepEqual(
+          stored.map((r) => r.type),
+          ['GLOBAL'],
+        );
+        assert.deepEqual(
+          stored[0].state.global?.stream_states.map((s) => s.stream_state),
+          [{ cursor: 30 }, { cursor: 30 }],
+        );
         const second = await write(mode, await source({ count: 40, stateMode: 'GLOBAL' }), dst, store, 'auto', ['users', 'orders']);
-        assert.deepEqual(second.streams.map((s) => s.recordsSent), [10, 10]);
+        assert.deepEqual(
+          second.streams.map((s) => s.recordsSent),
+          [10, 10],
+        );
         assert.deepEqual(ids(await rows(localDir, 'orders')), range(1, 40));
       } finally {
         await store.close();
@@ -320,7 +394,10 @@ describe('state kinds and config updates', () => {
       assert.equal(byStream(second).users.recordsSent, 12);
       const got = await rows(localDir, 'users');
       assert.deepEqual(ids(got), range(1, 12));
-      assert.ok(got.every((r) => r._airbyte_generation_id === 2), 'rows of generation 2 only');
+      assert.ok(
+        got.every((r) => r._airbyte_generation_id === 2),
+        'rows of generation 2 only',
+      );
     } finally {
       await store.close();
     }
@@ -336,7 +413,13 @@ describe('state kinds and config updates', () => {
     try {
       const src = (await getConnectorFromFile(file, { registry: registry() })) as Source;
       const dst = await destination(localDir);
-      await dst.write(src, { store, streams: ['users'], cache: false, onLog: (_n, l) => logs.push(l.text), onNotice: (t) => notices.push(t) });
+      await dst.write(src, {
+        store,
+        streams: ['users'],
+        cache: false,
+        onLog: (_n, l) => logs.push(l.text),
+        onNotice: (t) => notices.push(t),
+      });
       const updated = await readFile(file, 'utf8');
       assert.equal(updated, text.replace(`"${SECRET}"`, `"${SECRET}-rotated"`).replace('"emit_control": true', '"emit_control": false'));
       assert.ok(notices.some((n) => n.includes('api_key') && n.includes(file)));

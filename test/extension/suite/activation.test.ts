@@ -33,7 +33,11 @@ describe('activation', () => {
 
   it('activates lazily: on the language, a config in the workspace, a run details panel to restore, views and commands only', () => {
     const m = manifest();
-    assert.deepEqual([...m.activationEvents].sort(), ['onLanguage:airbyte-jsonc', 'onWebviewPanel:airbyte.runDetails', 'workspaceContains:**/*.airbyte.jsonc']);
+    assert.deepEqual([...m.activationEvents].sort(), [
+      'onLanguage:airbyte-jsonc',
+      'onWebviewPanel:airbyte.runDetails',
+      'workspaceContains:**/*.airbyte.jsonc',
+    ]);
   });
 
   it('registers every command of package.json, and package.json lists every command it registers', async () => {
@@ -42,7 +46,9 @@ describe('activation', () => {
     const declared = m.contributes.commands.map((c) => c.command).sort();
     const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('airbyte.'));
     // VS Code derives commands from each view (focus, reset location…): those are not ours to declare.
-    const viewIds = Object.values(m.contributes.views).flat().map((v) => v.id);
+    const viewIds = Object.values(m.contributes.views)
+      .flat()
+      .map((v) => v.id);
     const ours = registered.filter((c) => !viewIds.some((id) => c.startsWith(`${id}.`))).sort();
     for (const c of declared) assert.ok(registered.includes(c), `${c} is declared but not registered`);
     assert.deepEqual(ours, declared, 'registered airbyte.* commands equal the declared ones');
@@ -52,8 +58,14 @@ describe('activation', () => {
   it('contributes the Airbyte views, each backed by a tree', async () => {
     const api = await extensionApi();
     const m = manifest();
-    assert.deepEqual(m.contributes.viewsContainers.activitybar.map((c) => c.id), ['airbyte']);
-    assert.deepEqual(m.contributes.views.airbyte.map((v) => v.id), ['airbyte.connectors', 'airbyte.configs', 'airbyte.syncs']);
+    assert.deepEqual(
+      m.contributes.viewsContainers.activitybar.map((c) => c.id),
+      ['airbyte'],
+    );
+    assert.deepEqual(
+      m.contributes.views.airbyte.map((v) => v.id),
+      ['airbyte.connectors', 'airbyte.configs', 'airbyte.syncs'],
+    );
     const registered = await vscode.commands.getCommands(true);
     for (const v of m.contributes.views.airbyte) assert.ok(registered.includes(`${v.id}.focus`), `view ${v.id} exists in the workbench`);
     await vscode.commands.executeCommand('airbyte.configs.focus');
@@ -64,7 +76,13 @@ describe('activation', () => {
 
   it('declares every setting the Config class reads', () => {
     const props = Object.keys(manifest().contributes.configuration.properties).sort();
-    assert.deepEqual(props, ['airbyte.defaultWriteStrategy', 'airbyte.dockerHost', 'airbyte.logLevel', 'airbyte.registryUrl', 'airbyte.stateFile']);
+    assert.deepEqual(props, [
+      'airbyte.defaultWriteStrategy',
+      'airbyte.dockerHost',
+      'airbyte.logLevel',
+      'airbyte.registryUrl',
+      'airbyte.stateFile',
+    ]);
     const cfg = vscode.workspace.getConfiguration('airbyte');
     assert.equal(cfg.get('stateFile'), '.airbyte/state.sqlite');
     assert.equal(cfg.get('defaultWriteStrategy'), 'auto');

@@ -13,9 +13,14 @@ import { EXTENSION_ID, extensionApi, labelOf, workspaceDir } from './testSupport
 function runCli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(extensionPath, 'dist', 'cli.js'), ...args], { cwd, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [path.join(extensionPath, 'dist', 'cli.js'), ...args],
+      { cwd, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -29,8 +34,14 @@ describe('Write to Destination from a cached read', function () {
 
   before(async () => {
     const dir = workspaceDir();
-    await fs.writeFile(path.join(dir, sourceFile), '// The sample source read into the cache by the CLI.\n{ "connector": "builtin:sample", "config": { "count": 30, "seed": 11 } }\n');
-    await fs.writeFile(path.join(dir, destinationFile), '{ "connector": "builtin:sqlite", "config": { "destination_path": "out/cached-read.sqlite" } }\n');
+    await fs.writeFile(
+      path.join(dir, sourceFile),
+      '// The sample source read into the cache by the CLI.\n{ "connector": "builtin:sample", "config": { "count": 30, "seed": 11 } }\n',
+    );
+    await fs.writeFile(
+      path.join(dir, destinationFile),
+      '{ "connector": "builtin:sqlite", "config": { "destination_path": "out/cached-read.sqlite" } }\n',
+    );
   });
 
   after(async () => {
@@ -56,9 +67,14 @@ describe('Write to Destination from a cached read', function () {
     assert.ok(item, `cache:${readRunId} is offered (got ${reads.map((r) => `${r.runId} ${r.label}`).join('; ') || 'nothing'})`);
     assert.match(item.label, new RegExp(`builtin:sample \\(read #${readRunId}\\)`));
     assert.match(item.description, /^90 records · just now$/);
-    for (const stream of ['users 30', 'purchases 30', 'products 30']) assert.ok(item.detail.includes(stream), `${stream} in "${item.detail}"`);
+    for (const stream of ['users 30', 'purchases 30', 'products 30'])
+      assert.ok(item.detail.includes(stream), `${stream} in "${item.detail}"`);
     const streams = await api.runner.listStreams(`cache:${readRunId}`, new AbortController().signal);
-    assert.deepEqual(streams.map((s) => `${s.name}: ${s.description}`).sort(), ['products: 30 records cached', 'purchases: 30 records cached', 'users: 30 records cached']);
+    assert.deepEqual(streams.map((s) => `${s.name}: ${s.description}`).sort(), [
+      'products: 30 records cached',
+      'purchases: 30 records cached',
+      'users: 30 records cached',
+    ]);
   });
 
   it('{source: "cache:<runId>"} writes the cached records; a second write sends nothing new', async () => {
@@ -95,7 +111,11 @@ describe('Write to Destination from a cached read', function () {
     assert.ok(pair, `a "builtin:sample → cached-dest" row (got ${rows.map((r) => labelOf(r.item)).join('; ')})`);
     assert.match(String(pair.item.description), /^Succeeded · 90 records/);
 
-    const again = await vscode.commands.executeCommand<WriteResult | undefined>('airbyte.writeToDestination', { source: `cache:${readRunId}`, destination: destinationFile, strategy: 'auto' });
+    const again = await vscode.commands.executeCommand<WriteResult | undefined>('airbyte.writeToDestination', {
+      source: `cache:${readRunId}`,
+      destination: destinationFile,
+      strategy: 'auto',
+    });
     assert.ok(again, `the second write returned a result (last error: ${api.lastCommandError?.message ?? 'none'})`);
     assert.equal(again.totals.recordsSent, 0, 'the destination had confirmed every cached record');
     assert.ok(again.runId > result.runId);
@@ -103,7 +123,10 @@ describe('Write to Destination from a cached read', function () {
 
   it('a run id that is not a cached read fails with the reads there are', async () => {
     const api = await extensionApi();
-    const result = await vscode.commands.executeCommand<WriteResult | undefined>('airbyte.writeToDestination', { source: 'cache:987654', destination: destinationFile });
+    const result = await vscode.commands.executeCommand<WriteResult | undefined>('airbyte.writeToDestination', {
+      source: 'cache:987654',
+      destination: destinationFile,
+    });
     assert.equal(result, undefined);
     assert.equal(api.lastCommandError?.command, 'airbyte.writeToDestination');
     assert.match(api.lastCommandError?.message ?? '', /Run 987654 is not in the run history/);

@@ -13,11 +13,25 @@ describe('Cancel Sync', function () {
     const api = await extensionApi();
     const docker = await (await api.services()).docker();
     // Only containers this extension host started (the engine may be shared with other test runs).
-    const syncContainers = async () => docker.listContainers({ all: true, filters: { label: ['io.airbyte-write.managed=true', `io.airbyte-write.owner-pid=${process.pid}`] } });
+    const syncContainers = async () =>
+      docker.listContainers({
+        all: true,
+        filters: { label: ['io.airbyte-write.managed=true', `io.airbyte-write.owner-pid=${process.pid}`] },
+      });
     const file = workspaceUri('hanging.airbyte.jsonc');
-    await fs.writeFile(file.fsPath, JSON.stringify({ connector: 'source-test', image: 'airbyte-write-test/source-test:dev', config: { record_count: 1000, fault: 'hang', fault_after: 5 } }));
+    await fs.writeFile(
+      file.fsPath,
+      JSON.stringify({
+        connector: 'source-test',
+        image: 'airbyte-write-test/source-test:dev',
+        config: { record_count: 1000, fault: 'hang', fault_after: 5 },
+      }),
+    );
     try {
-      const running = vscode.commands.executeCommand<WriteResult | undefined>('airbyte.writeToDestination', { source: file.fsPath, destination: 'sqlite.airbyte.jsonc' });
+      const running = vscode.commands.executeCommand<WriteResult | undefined>('airbyte.writeToDestination', {
+        source: file.fsPath,
+        destination: 'sqlite.airbyte.jsonc',
+      });
       let ended = false;
       void running.then(() => (ended = true));
       // Asks Docker every 100 ms until the source container runs (or the write ended: a failure).
@@ -42,7 +56,8 @@ describe('Cancel Sync', function () {
         await waitForEvent(
           ticks.event,
           () => {
-            if (ended) throw new Error(`the write ended before it could be cancelled (last error: ${api.lastCommandError?.message ?? 'none'})`);
+            if (ended)
+              throw new Error(`the write ended before it could be cancelled (last error: ${api.lastCommandError?.message ?? 'none'})`);
             return containers > 0 && api.runner.liveRun ? true : undefined;
           },
           'the source container to read',
@@ -67,7 +82,11 @@ describe('Cancel Sync', function () {
         left = await syncContainers();
       }
       console.log(`containers gone ${Date.now() - cancelledAt} ms after the cancelled write resolved`);
-      assert.deepEqual(left.map((c) => `${c.Names.join(',')} ${c.State} ${c.Labels['io.airbyte-write.command']}`), [], 'no container left');
+      assert.deepEqual(
+        left.map((c) => `${c.Names.join(',')} ${c.State} ${c.Labels['io.airbyte-write.command']}`),
+        [],
+        'no container left',
+      );
 
       api.trees.syncs.reload();
       const nodes = await api.trees.syncs.getChildren();

@@ -11,7 +11,9 @@ import { closeAllEditors, extensionApi, labelOf, waitForDiagnostics, workspaceDi
 async function rootGroups(): Promise<Record<string, number>> {
   const api = await extensionApi();
   const nodes = await api.trees.connectors.getChildren();
-  return Object.fromEntries(nodes.filter((n): n is Extract<ConnectorNode, { kind: 'group' }> => n.kind === 'group').map((n) => [n.group, n.count]));
+  return Object.fromEntries(
+    nodes.filter((n): n is Extract<ConnectorNode, { kind: 'group' }> => n.kind === 'group').map((n) => [n.group, n.count]),
+  );
 }
 
 describe('commands and views', function () {
@@ -23,10 +25,17 @@ describe('commands and views', function () {
     assert.deepEqual(await rootGroups(), { destination: 12, source: 3, builtin: 4 });
     const builtinGroup = (await api.trees.connectors.getChildren()).find((n) => n.kind === 'group' && n.group === 'builtin')!;
     const builtins = (await api.trees.connectors.getChildren(builtinGroup)).map((n) => api.trees.connectors.getTreeItem(n));
-    assert.deepEqual(builtins.map((i) => String(i.description).split(' · ')[0]).sort(), ['builtin:dev-null', 'builtin:jsonl', 'builtin:sample', 'builtin:sqlite']);
+    assert.deepEqual(builtins.map((i) => String(i.description).split(' · ')[0]).sort(), [
+      'builtin:dev-null',
+      'builtin:jsonl',
+      'builtin:sample',
+      'builtin:sqlite',
+    ]);
     assert.ok(builtins.every((i) => /^connector\.builtin\.(source|destination)$/.test(String(i.contextValue))));
     const destGroup = (await api.trees.connectors.getChildren()).find((n) => n.kind === 'group' && n.group === 'destination')!;
-    const pg = (await api.trees.connectors.getChildren(destGroup)).map((n) => api.trees.connectors.getTreeItem(n)).find((i) => labelOf(i) === 'Postgres');
+    const pg = (await api.trees.connectors.getChildren(destGroup))
+      .map((n) => api.trees.connectors.getTreeItem(n))
+      .find((i) => labelOf(i) === 'Postgres');
     assert.ok(pg);
     assert.equal(pg.description, 'destination-postgres · certified · v3.0.16');
     assert.equal(pg.contextValue, 'connector.docker.destination');
@@ -49,7 +58,9 @@ describe('commands and views', function () {
   });
 
   it('shows a registry connector spec as a read-only JSON document', async () => {
-    const doc = await vscode.commands.executeCommand<vscode.TextDocument | undefined>('airbyte.showSpec', { connector: 'destination-postgres' });
+    const doc = await vscode.commands.executeCommand<vscode.TextDocument | undefined>('airbyte.showSpec', {
+      connector: 'destination-postgres',
+    });
     assert.ok(doc);
     assert.equal(doc.uri.scheme, 'airbyte-spec');
     assert.equal(doc.languageId, 'json');
@@ -58,7 +69,10 @@ describe('commands and views', function () {
   });
 
   it("reads a Docker connector's spec from its image for a config naming an image", async () => {
-    const doc = await vscode.commands.executeCommand<vscode.TextDocument | undefined>('airbyte.showSpec', workspaceUri('destination.airbyte.jsonc'));
+    const doc = await vscode.commands.executeCommand<vscode.TextDocument | undefined>(
+      'airbyte.showSpec',
+      workspaceUri('destination.airbyte.jsonc'),
+    );
     assert.ok(doc);
     const spec = JSON.parse(doc.getText()) as { connectionSpecification: { properties: Record<string, { airbyte_secret?: boolean }> } };
     assert.equal(spec.connectionSpecification.properties.api_key.airbyte_secret, true);
@@ -66,10 +80,16 @@ describe('commands and views', function () {
 
   it('checks a connection: a built-in succeeds, a rejected key fails with the masked connector message', async () => {
     const api = await extensionApi();
-    const ok = await vscode.commands.executeCommand<{ ok: boolean } | undefined>('airbyte.checkConnection', workspaceUri('source.airbyte.jsonc'));
+    const ok = await vscode.commands.executeCommand<{ ok: boolean } | undefined>(
+      'airbyte.checkConnection',
+      workspaceUri('source.airbyte.jsonc'),
+    );
     assert.deepEqual(ok && ok.ok, true, `check succeeded (last error: ${api.lastCommandError?.message ?? 'none'})`);
     const file = workspaceUri('rejected.airbyte.jsonc');
-    await fs.writeFile(file.fsPath, JSON.stringify({ connector: 'destination-test', image: 'airbyte-write-test/destination-test:dev', config: { api_key: 'invalid' } }));
+    await fs.writeFile(
+      file.fsPath,
+      JSON.stringify({ connector: 'destination-test', image: 'airbyte-write-test/destination-test:dev', config: { api_key: 'invalid' } }),
+    );
     try {
       const failed = await vscode.commands.executeCommand('airbyte.checkConnection', file);
       assert.equal(failed, undefined);
@@ -92,7 +112,10 @@ describe('commands and views', function () {
 
   it('scaffolds a new config from the spec, listed in the Configs view and validated', async () => {
     const api = await extensionApi();
-    const uri = await vscode.commands.executeCommand<vscode.Uri | undefined>('airbyte.newConfig', { connector: 'destination-duckdb', fileName: 'duck.airbyte.jsonc' });
+    const uri = await vscode.commands.executeCommand<vscode.Uri | undefined>('airbyte.newConfig', {
+      connector: 'destination-duckdb',
+      fileName: 'duck.airbyte.jsonc',
+    });
     assert.ok(uri, `a file was created (last error: ${api.lastCommandError?.message ?? 'none'})`);
     try {
       const editor = vscode.window.activeTextEditor;
@@ -103,7 +126,11 @@ describe('commands and views', function () {
       assert.match(text, /"destination_path": /);
       await editor.document.save();
       // Valid as scaffolded: no errors (placeholders hold defaults or examples).
-      await waitForDiagnostics(uri, (d) => d.every((x) => x.severity !== vscode.DiagnosticSeverity.Error) && api.language.summary(uri) !== undefined, 'a validated scaffold');
+      await waitForDiagnostics(
+        uri,
+        (d) => d.every((x) => x.severity !== vscode.DiagnosticSeverity.Error) && api.language.summary(uri) !== undefined,
+        'a validated scaffold',
+      );
       api.trees.configs.reload();
       const names = (await api.trees.configs.getChildren()).map((n) => path.basename(n.uri.fsPath));
       assert.ok(names.includes('duck.airbyte.jsonc'));
@@ -115,14 +142,25 @@ describe('commands and views', function () {
 
   it('resets the state of a pair so the next write reads everything again', async () => {
     const api = await extensionApi();
-    const write = () => vscode.commands.executeCommand<WriteResult | undefined>('airbyte.writeToDestination', { source: 'source.airbyte.jsonc', destination: 'jsonl.airbyte.jsonc', streams: ['products'], strategy: 'append' });
-    await fs.writeFile(workspaceUri('jsonl.airbyte.jsonc').fsPath, JSON.stringify({ connector: 'builtin:jsonl', config: { destination_path: 'out/jsonl' } }));
+    const write = () =>
+      vscode.commands.executeCommand<WriteResult | undefined>('airbyte.writeToDestination', {
+        source: 'source.airbyte.jsonc',
+        destination: 'jsonl.airbyte.jsonc',
+        streams: ['products'],
+        strategy: 'append',
+      });
+    await fs.writeFile(
+      workspaceUri('jsonl.airbyte.jsonc').fsPath,
+      JSON.stringify({ connector: 'builtin:jsonl', config: { destination_path: 'out/jsonl' } }),
+    );
     try {
       const first = await write();
       assert.equal(first?.totals.recordsSent, 25, `first write (last error: ${api.lastCommandError?.message ?? 'none'})`);
       assert.equal((await write())?.totals.recordsSent, 0, 'incremental: nothing new');
       api.trees.syncs.reload();
-      const pairNode = (await api.trees.syncs.getChildren()).find((n) => n.kind === 'pair' && n.pair.source === 'source' && n.pair.destination === 'jsonl');
+      const pairNode = (await api.trees.syncs.getChildren()).find(
+        (n) => n.kind === 'pair' && n.pair.source === 'source' && n.pair.destination === 'jsonl',
+      );
       assert.ok(pairNode && pairNode.kind === 'pair');
       assert.equal(await vscode.commands.executeCommand('airbyte.resetState', { pair: pairNode.pair, confirm: true }), true);
       assert.equal((await write())?.totals.recordsSent, 25, 'after the reset everything is read again');
@@ -133,10 +171,19 @@ describe('commands and views', function () {
 
   it('applies a changed registry setting without a reload, marking connectors whose image is local', async () => {
     const api = await extensionApi();
-    const sample = JSON.parse(await fs.readFile(workspaceUri('registry.sample.json').fsPath, 'utf8')) as { sources: unknown[]; destinations: Record<string, unknown>[] };
+    const sample = JSON.parse(await fs.readFile(workspaceUri('registry.sample.json').fsPath, 'utf8')) as {
+      sources: unknown[];
+      destinations: Record<string, unknown>[];
+    };
     const postgres = sample.destinations.find((d) => String(d.dockerRepository).endsWith('/destination-postgres'))!;
     // An entry whose pinned image is present in the engine, to see the "local" mark.
-    const testDestination = { ...postgres, name: 'Test Destination', dockerRepository: 'airbyte-write-test/destination-test', dockerImageTag: 'dev', destinationDefinitionId: '00000000-0000-4000-8000-000000000001' };
+    const testDestination = {
+      ...postgres,
+      name: 'Test Destination',
+      dockerRepository: 'airbyte-write-test/destination-test',
+      dockerImageTag: 'dev',
+      destinationDefinitionId: '00000000-0000-4000-8000-000000000001',
+    };
     const small = { sources: [], destinations: [postgres, testDestination] };
     await fs.writeFile(path.join(workspaceDir(), 'small-registry.json'), JSON.stringify(small));
     const settings = vscode.workspace.getConfiguration('airbyte');

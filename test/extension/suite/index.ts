@@ -63,7 +63,9 @@ export async function run(): Promise<void> {
       counts.failed += 1;
       console.error('loading the suite failed:', err);
       const where = err instanceof Error ? err.stack?.split('\n').find((line) => line.includes('.test.js')) : undefined;
-      counts.failures.push(`loading the suite failed: ${err instanceof Error ? err.message : String(err)}${where ? ` (${where.trim()})` : ''}`);
+      counts.failures.push(
+        `loading the suite failed: ${err instanceof Error ? err.message : String(err)}${where ? ` (${where.trim()})` : ''}`,
+      );
       resolve();
       return;
     }

@@ -1,4 +1,4 @@
-// Editor features on *.airbyte.jsonc with the real specs of the shared registry sample:
+// Editor features on *.airbyte.jsonc with the real specs of the registry sample in test/fixtures:
 // diagnostics (waited for through onDidChangeDiagnostics), completion, hover, quick fixes and the
 // status bar item naming the spec.
 import * as assert from 'node:assert/strict';
@@ -18,7 +18,11 @@ describe('language features', () => {
     const uri = workspaceUri('broken.airbyte.jsonc');
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc);
-    const diags = await waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'config-type') && d.some((x) => codeOf(x) === 'config-missing-required'), 'port type + missing database');
+    const diags = await waitForDiagnostics(
+      uri,
+      (d) => d.some((x) => codeOf(x) === 'config-type') && d.some((x) => codeOf(x) === 'config-missing-required'),
+      'port type + missing database',
+    );
     const port = diags.find((d) => codeOf(d) === 'config-type')!;
     assert.equal(port.severity, vscode.DiagnosticSeverity.Error);
     assert.equal(doc.getText(port.range), '"five-four-three-two"');
@@ -37,7 +41,11 @@ describe('language features', () => {
     const value = '"five-four-three-two"';
     const start = doc.positionAt(doc.getText().indexOf(value));
     await editor.edit((e) => e.replace(new vscode.Range(start, start.translate(0, value.length)), '5432'));
-    await waitForDiagnostics(uri, (d) => !d.some((x) => codeOf(x) === 'config-type') && d.some((x) => codeOf(x) === 'config-missing-required'), 'port fixed, database still missing');
+    await waitForDiagnostics(
+      uri,
+      (d) => !d.some((x) => codeOf(x) === 'config-type') && d.some((x) => codeOf(x) === 'config-missing-required'),
+      'port fixed, database still missing',
+    );
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
 
@@ -79,7 +87,12 @@ describe('language features', () => {
     await vscode.window.showTextDocument(doc);
     const diags = await waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'config-missing-required'), 'missing database');
     const missing = diags.find((d) => codeOf(d) === 'config-missing-required')!;
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, missing.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      doc.uri,
+      missing.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
     const fix = actions.find((a) => /database/.test(a.title));
     assert.ok(fix?.edit, `a quick fix for the missing field (got ${actions.map((a) => a.title).join('; ')})`);
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
@@ -90,7 +103,10 @@ describe('language features', () => {
 
   it('replaces a plaintext secret with an ${env:…} reference', async () => {
     const uri = workspaceUri('secret.airbyte.jsonc');
-    await fs.writeFile(uri.fsPath, '{\n  "connector": "destination-postgres",\n  "config": {\n    "host": "db", "port": 5432, "database": "d", "schema": "public", "username": "u",\n    "password": "hunter2"\n  }\n}\n');
+    await fs.writeFile(
+      uri.fsPath,
+      '{\n  "connector": "destination-postgres",\n  "config": {\n    "host": "db", "port": 5432, "database": "d", "schema": "public", "username": "u",\n    "password": "hunter2"\n  }\n}\n',
+    );
     try {
       const doc = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(doc);
@@ -98,7 +114,12 @@ describe('language features', () => {
       const warning = diags.find((d) => codeOf(d) === 'secret-plaintext')!;
       assert.equal(warning.severity, vscode.DiagnosticSeverity.Warning);
       assert.equal(doc.getText(warning.range), '"hunter2"');
-      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, warning.range, vscode.CodeActionKind.QuickFix.value);
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        doc.uri,
+        warning.range,
+        vscode.CodeActionKind.QuickFix.value,
+      );
       const fix = actions.find((a) => a.title.includes('env'));
       assert.ok(fix?.edit, 'an ${env:…} quick fix');
       assert.ok(await vscode.workspace.applyEdit(fix.edit));
@@ -121,7 +142,12 @@ describe('language features', () => {
     const diags = await waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'config-one-of'), 'the unknown oneOf branch');
     const oneOf = diags.find((d) => codeOf(d) === 'config-one-of')!;
     assert.match(oneOf.message, /disable, allow, prefer, require, verify-ca, verify-full/);
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, oneOf.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      doc.uri,
+      oneOf.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
     const titles = actions.map((a) => a.title);
     assert.ok(titles.includes('Use “require”'), `branch choices offered (got ${titles.join('; ')})`);
     assert.ok(await vscode.workspace.applyEdit(actions.find((a) => a.title === 'Use “require”')!.edit!));
@@ -134,7 +160,11 @@ describe('language features', () => {
     const api = await extensionApi();
     const doc = await vscode.workspace.openTextDocument(workspaceUri('broken.airbyte.jsonc'));
     await vscode.window.showTextDocument(doc);
-    const text = await waitForEvent(api.language.onDidChangeSpecStatus, () => (api.language.specStatusText?.includes('destination-postgres') ? api.language.specStatusText : undefined), 'the spec status item');
+    const text = await waitForEvent(
+      api.language.onDidChangeSpecStatus,
+      () => (api.language.specStatusText?.includes('destination-postgres') ? api.language.specStatusText : undefined),
+      'the spec status item',
+    );
     assert.equal(text, '$(symbol-namespace) destination-postgres@3.0.16');
   });
 
@@ -143,7 +173,11 @@ describe('language features', () => {
     const source = workspaceUri('source.airbyte.jsonc');
     const broken = workspaceUri('broken.airbyte.jsonc');
     await api.trees.configs.getChildren();
-    await waitForEvent(api.language.onDidValidate, () => (api.language.summary(source) && api.language.summary(broken) ? true : undefined), 'both files validated');
+    await waitForEvent(
+      api.language.onDidValidate,
+      () => (api.language.summary(source) && api.language.summary(broken) ? true : undefined),
+      'both files validated',
+    );
     assert.equal(api.language.summary(source)!.errors, 0);
     assert.ok(api.language.summary(broken)!.errors >= 2);
     const item = api.trees.configs.getTreeItem({ uri: broken });

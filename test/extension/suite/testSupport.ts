@@ -23,7 +23,12 @@ export function workspaceUri(...segments: string[]): vscode.Uri {
 }
 
 /** Resolves when `predicate` holds for the diagnostics of `uri`, checking now and on each change. */
-export function waitForDiagnostics(uri: vscode.Uri, predicate: (d: readonly vscode.Diagnostic[]) => boolean, what: string, timeoutMs = 30_000): Promise<readonly vscode.Diagnostic[]> {
+export function waitForDiagnostics(
+  uri: vscode.Uri,
+  predicate: (d: readonly vscode.Diagnostic[]) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<readonly vscode.Diagnostic[]> {
   return waitForEvent(
     vscode.languages.onDidChangeDiagnostics,
     () => {

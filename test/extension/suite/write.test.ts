@@ -24,7 +24,8 @@ async function readOutputChannel(logDir: string, name: string, ready: (text: str
   for (;;) {
     text = '';
     for (const dir of (await fs.readdir(hostLogs)).filter((d) => d.startsWith('output_logging_'))) {
-      for (const file of await fs.readdir(path.join(hostLogs, dir))) if (file.endsWith(`-${name}.log`)) text += await fs.readFile(path.join(hostLogs, dir, file), 'utf8');
+      for (const file of await fs.readdir(path.join(hostLogs, dir)))
+        if (file.endsWith(`-${name}.log`)) text += await fs.readFile(path.join(hostLogs, dir, file), 'utf8');
     }
     if (ready(text) || Date.now() > deadline) return text;
     await new Promise((r) => setTimeout(r, 200));
@@ -67,7 +68,10 @@ describe('Write to Destination', function () {
     // The connector logs reached the run (masked): the test destination logs its api_key.
     const view = await api.runner.runView(String(result.runId));
     assert.ok(view, 'the run has a details view');
-    assert.ok(view.logTail.some((l) => l.includes('api_key=')), 'the destination log lines are in the tail');
+    assert.ok(
+      view.logTail.some((l) => l.includes('api_key=')),
+      'the destination log lines are in the tail',
+    );
     assert.ok(!view.logTail.some((l) => l.includes(secret)), 'no secret in the log tail');
 
     // What the user reads in the "Airbyte Connectors" output channel (VS Code persists it beside our log folder).
@@ -118,20 +122,37 @@ describe('Write to Destination', function () {
       strategy: 'append',
     });
     assert.ok(result);
-    assert.deepEqual(result.streams.map((s) => s.stream), ['users']);
+    assert.deepEqual(
+      result.streams.map((s) => s.stream),
+      ['users'],
+    );
     assert.equal(result.totals.recordsConfirmed, 25);
     const stat = await fs.stat(workspaceUri('out', 'sample.sqlite').fsPath);
     assert.ok(stat.size > 0, 'the SQLite file exists');
     const rows = await syncRows();
-    assert.ok(rows.some((r) => labelOf(r.item) === 'source → sqlite'), 'the new pair is listed');
+    assert.ok(
+      rows.some((r) => labelOf(r.item) === 'source → sqlite'),
+      'the new pair is listed',
+    );
   });
 
   it('shows a failure with the connector message and records it', async () => {
     const api = await extensionApi();
     const file = workspaceUri('failing.airbyte.jsonc');
-    await fs.writeFile(file.fsPath, JSON.stringify({ connector: 'destination-test', image: 'airbyte-write-test/destination-test:dev', localDir: 'out-failing', config: { fault: 'trace_error', fault_after: 3 } }));
+    await fs.writeFile(
+      file.fsPath,
+      JSON.stringify({
+        connector: 'destination-test',
+        image: 'airbyte-write-test/destination-test:dev',
+        localDir: 'out-failing',
+        config: { fault: 'trace_error', fault_after: 3 },
+      }),
+    );
     try {
-      const result = await vscode.commands.executeCommand<WriteResult | undefined>('airbyte.writeToDestination', { source: 'source.airbyte.jsonc', destination: file.fsPath });
+      const result = await vscode.commands.executeCommand<WriteResult | undefined>('airbyte.writeToDestination', {
+        source: 'source.airbyte.jsonc',
+        destination: file.fsPath,
+      });
       assert.equal(result, undefined, 'a failed write resolves to undefined after showing the error');
       assert.equal(api.lastCommandError?.command, 'airbyte.writeToDestination');
       const rows = await syncRows();

@@ -39,14 +39,20 @@ describe('built-in connectors', () => {
     assert.equal((await source.spec()).connectionSpecification.title, 'Sample Data (built-in)');
     assert.equal((await source.check()).status, 'SUCCEEDED');
     const catalog = await source.discover();
-    assert.deepEqual(catalog.streams.map((s) => [s.name, s.source_defined_primary_key, s.default_cursor_field]), [
-      ['users', [['id']], ['updated_at']],
-      ['products', [['id']], ['updated_at']],
-      ['purchases', [['id']], ['updated_at']],
-    ]);
+    assert.deepEqual(
+      catalog.streams.map((s) => [s.name, s.source_defined_primary_key, s.default_cursor_field]),
+      [
+        ['users', [['id']], ['updated_at']],
+        ['products', [['id']], ['updated_at']],
+        ['purchases', [['id']], ['updated_at']],
+      ],
+    );
     const bad = await getSource('builtin:sample', { config: { count: -1 }, baseDir: dir });
     // A config that fails the spec never reaches the connector: every problem is named first.
-    await assert.rejects(bad.check(), (e: unknown) => isAirbyteError(e, 'CONFIG_INVALID') && /\/count: Records per stream must be an integer at least 0/.test(e.message));
+    await assert.rejects(
+      bad.check(),
+      (e: unknown) => isAirbyteError(e, 'CONFIG_INVALID') && /\/count: Records per stream must be an integer at least 0/.test(e.message),
+    );
 
     const read = async (sub: string) => {
       const store = await StateStore.open({ path: path.join(dir, sub, 'state.sqlite') });
@@ -79,9 +85,17 @@ describe('built-in connectors', () => {
       assert.deepEqual(await sqliteRows(file, 'SELECT COUNT(*), COUNT(DISTINCT id) FROM products'), [[40, 40]]);
       assert.deepEqual(await sqliteRows(file, "SELECT name FROM sqlite_master WHERE name LIKE '_airbyte_tmp%'"), [], 'no temp table left');
       await destination.write(source, { store, streams: ['products'], writeStrategy: 'append', forceFullRefresh: true });
-      assert.deepEqual(await sqliteRows(file, 'SELECT COUNT(*), COUNT(DISTINCT id) FROM products'), [[80, 40]], 'append keeps earlier rows');
+      assert.deepEqual(
+        await sqliteRows(file, 'SELECT COUNT(*), COUNT(DISTINCT id) FROM products'),
+        [[80, 40]],
+        'append keeps earlier rows',
+      );
       await destination.write(source, { store, streams: ['products'], writeStrategy: 'merge', forceFullRefresh: true });
-      assert.deepEqual(await sqliteRows(file, 'SELECT COUNT(*), COUNT(DISTINCT id) FROM products'), [[40, 40]], 'merge deduplicates by primary key');
+      assert.deepEqual(
+        await sqliteRows(file, 'SELECT COUNT(*), COUNT(DISTINCT id) FROM products'),
+        [[40, 40]],
+        'merge deduplicates by primary key',
+      );
       const [[price, inStock]] = await sqliteRows(file, 'SELECT typeof(price), typeof(in_stock) FROM products LIMIT 1');
       assert.deepEqual([price, inStock], ['real', 'integer'], 'columns typed from the stream schema');
     } finally {
@@ -98,7 +112,10 @@ describe('built-in connectors', () => {
       const read = await source.read({ store });
       const r = await destination.write(read, { store });
       assert.equal(r.mode, 'replay');
-      assert.deepEqual(r.streams.map((s) => s.recordsConfirmed), [25, 25, 25]);
+      assert.deepEqual(
+        r.streams.map((s) => s.recordsConfirmed),
+        [25, 25, 25],
+      );
       const users = await jsonl(path.join(work, 'out', 'users.jsonl'));
       const cached: unknown[] = [];
       for await (const rec of read.records('users')) cached.push(rec);
@@ -121,7 +138,10 @@ describe('built-in connectors', () => {
       const source = await getSource('builtin:sample', { config: { count: 3000, state_every: 700 }, baseDir: work });
       const destination = await getDestination('builtin:dev-null', { config: {}, baseDir: work });
       const r = await destination.write(source, { store, cache: false });
-      assert.deepEqual(r.streams.map((s) => s.recordsConfirmed), [3000, 3000, 3000]);
+      assert.deepEqual(
+        r.streams.map((s) => s.recordsConfirmed),
+        [3000, 3000, 3000],
+      );
       assert.equal(r.finalState.length, 3, 'the echoed state of each stream is committed');
     } finally {
       await store.close();
@@ -136,7 +156,11 @@ describe('built-in connectors', () => {
       try {
         const source = await getSource('builtin:sample', { config: { count: 20_000, state_every: 1000 }, baseDir: work });
         const destination = await getDestination('builtin:jsonl', { config: { destination_path: 'out' }, baseDir: work });
-        await assert.rejects(destination.write(source, { store, cache }), (e: unknown) => isAirbyteError(e, 'CONNECTOR_FAILED') && e.message.includes('builtin:jsonl') && /purchases\.jsonl/.test(e.message));
+        await assert.rejects(
+          destination.write(source, { store, cache }),
+          (e: unknown) =>
+            isAirbyteError(e, 'CONNECTOR_FAILED') && e.message.includes('builtin:jsonl') && /purchases\.jsonl/.test(e.message),
+        );
         const run = store.listRuns()[0];
         assert.equal(run.status, 'failed');
         const users = run.streamStats.find((s) => s.stream === 'users')!;

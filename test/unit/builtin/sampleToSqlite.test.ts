@@ -72,7 +72,13 @@ describe('builtin:sample into builtin:sqlite, end to end in process', () => {
     assert.equal(result.totals.recordsConfirmed, 50);
     const store = await StateStore.open({ path: storePath });
     try {
-      assert.deepEqual(store.listRuns().map((r) => [r.kind, r.status]), [['write', 'succeeded'], ['read', 'succeeded']]);
+      assert.deepEqual(
+        store.listRuns().map((r) => [r.kind, r.status]),
+        [
+          ['write', 'succeeded'],
+          ['read', 'succeeded'],
+        ],
+      );
     } finally {
       await store.close();
     }

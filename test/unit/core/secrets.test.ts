@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { specsDir } from '../../harness/paths';
 import { describe, it } from 'node:test';
 import { collectSecretValues, MASK, SecretMasker } from '../../../src/core/secrets';
 
-const shared = path.resolve(__dirname, '../../../../shared');
-const spec = (name: string) =>
-  JSON.parse(readFileSync(path.join(shared, 'fixtures/specs', `${name}.spec.json`), 'utf8')).connectionSpecification as object;
+const spec = (name: string) => JSON.parse(readFileSync(path.join(specsDir, `${name}.spec.json`), 'utf8')).connectionSpecification as object;
 
 describe('secrets', () => {
   it('collects airbyte_secret values through oneOf branches of a real spec (postgres)', () => {
@@ -15,7 +14,12 @@ describe('secrets', () => {
       port: 5432,
       username: 'loader',
       password: 'hunter2-pg',
-      tunnel_method: { tunnel_method: 'SSH_PASSWORD_AUTH', tunnel_host: 'bastion', tunnel_user: 'ops', tunnel_user_password: 'ssh-pass-99' },
+      tunnel_method: {
+        tunnel_method: 'SSH_PASSWORD_AUTH',
+        tunnel_host: 'bastion',
+        tunnel_user: 'ops',
+        tunnel_user_password: 'ssh-pass-99',
+      },
     };
     const secrets = collectSecretValues(config, spec('destination-postgres'));
     assert.ok(secrets.has('hunter2-pg'));

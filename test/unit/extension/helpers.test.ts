@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { registrySamplePath } from '../../harness/paths';
 import { describe, it } from 'node:test';
 import { parse, type ParseError } from 'jsonc-parser';
 import type { RunRecord } from '../../../src/core/store/stateStore';
@@ -11,8 +11,7 @@ import { groupRuns, relativeTime } from '../../../src/extension/syncHistory';
 import { parseRegistry } from '../../../src/core/registry/registry';
 import type { Schema } from '../../../src/core/spec/schemaNavigation';
 
-const shared = path.resolve(__dirname, '../../../../shared');
-const registry = parseRegistry(JSON.parse(readFileSync(path.join(shared, 'fixtures/registry/oss_registry.sample.json'), 'utf8')));
+const registry = parseRegistry(JSON.parse(readFileSync(registrySamplePath, 'utf8')));
 
 /** A snippet with its placeholders replaced by their default text, as the editor shows it. */
 function expandSnippet(snippet: string): string {
@@ -22,7 +21,11 @@ function expandSnippet(snippet: string): string {
 describe('connector filter', () => {
   const infos = registry.map(connectorInfoFromEntry);
   it('matches every word against the name and display name, case-insensitively', () => {
-    const hits = (f: string) => infos.filter((i) => matchesFilter(i, f)).map((i) => i.name).sort();
+    const hits = (f: string) =>
+      infos
+        .filter((i) => matchesFilter(i, f))
+        .map((i) => i.name)
+        .sort();
     assert.deepEqual(hits('postgres'), ['destination-postgres']);
     assert.deepEqual(hits('LOCAL json'), ['destination-local-json']);
     assert.deepEqual(hits('duck'), ['destination-duckdb', 'destination-motherduck']);
@@ -63,19 +66,48 @@ describe('new config scaffold', () => {
 
 describe('sync history', () => {
   const folder = { uri: { fsPath: '/ws' }, name: 'ws', index: 0 } as never;
-  const run = (id: number, kind: 'read' | 'write', sourceId: string, destinationId: string | undefined, status: RunRecord['status']): RunRecord => ({
-    id, kind, source: 'builtin:sample', sourceId, destination: destinationId ? 'destination-test' : undefined, destinationId, streams: [], startedAt: id * 1000, status,
-    recordsRead: 0, recordsSent: 0, recordsConfirmed: 0, bytes: 0, streamStats: [],
+  const run = (
+    id: number,
+    kind: 'read' | 'write',
+    sourceId: string,
+    destinationId: string | undefined,
+    status: RunRecord['status'],
+  ): RunRecord => ({
+    id,
+    kind,
+    source: 'builtin:sample',
+    sourceId,
+    destination: destinationId ? 'destination-test' : undefined,
+    destinationId,
+    streams: [],
+    startedAt: id * 1000,
+    status,
+    recordsRead: 0,
+    recordsSent: 0,
+    recordsConfirmed: 0,
+    bytes: 0,
+    streamStats: [],
   });
   it('groups runs (newest first) into pairs, two configs of one connector apart, reads under the pair they fed', () => {
-    const runs = [run(5, 'write', 's#1', 'd#2', 'succeeded'), run(4, 'read', 's#1', undefined, 'cancelled'), run(3, 'write', 's#1', 'd#1', 'failed'), run(2, 'read', 's#9', undefined, 'succeeded')];
-    const labels = { get: (id: string) => ({ 's#1': 'source', 'd#1': 'dest-a', 'd#2': 'dest-b' })[id], destinationOfRead: (id: number) => (id === 4 ? { id: 'd#1', name: 'destination-test' } : undefined) };
+    const runs = [
+      run(5, 'write', 's#1', 'd#2', 'succeeded'),
+      run(4, 'read', 's#1', undefined, 'cancelled'),
+      run(3, 'write', 's#1', 'd#1', 'failed'),
+      run(2, 'read', 's#9', undefined, 'succeeded'),
+    ];
+    const labels = {
+      get: (id: string) => ({ 's#1': 'source', 'd#1': 'dest-a', 'd#2': 'dest-b' })[id],
+      destinationOfRead: (id: number) => (id === 4 ? { id: 'd#1', name: 'destination-test' } : undefined),
+    };
     const pairs = groupRuns(runs, folder, labels);
-    assert.deepEqual(pairs.map((p) => [p.source, p.destination, p.runs.map((r) => r.id)]), [
-      ['source', 'dest-b', [5]],
-      ['source', 'dest-a', [4, 3]],
-      ['builtin:sample', 'cache', [2]],
-    ]);
+    assert.deepEqual(
+      pairs.map((p) => [p.source, p.destination, p.runs.map((r) => r.id)]),
+      [
+        ['source', 'dest-b', [5]],
+        ['source', 'dest-a', [4, 3]],
+        ['builtin:sample', 'cache', [2]],
+      ],
+    );
   });
   it('says how long ago', () => {
     assert.equal(relativeTime(1_000_000, 1_010_000), 'just now');
@@ -86,7 +118,15 @@ describe('sync history', () => {
 
 describe('connector log levels', () => {
   it('maps protocol levels onto the setting and filters by it', () => {
-    assert.deepEqual(['FATAL', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE', 'whatever'].map(protocolLevel), ['error', 'error', 'warn', 'info', 'debug', 'debug', 'info']);
+    assert.deepEqual(['FATAL', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE', 'whatever'].map(protocolLevel), [
+      'error',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'debug',
+      'info',
+    ]);
     assert.ok(shouldLog('error', 'info'));
     assert.ok(shouldLog('info', 'info'));
     assert.ok(!shouldLog('debug', 'info'));

@@ -2,13 +2,45 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RunRecord } from '../../../src/core/store/stateStore';
 import type { WriteProgress } from '../../../src/core/write/progressTracker';
-import { appendLog, applyProgress, finishRunView, labelOfRef, newRunView, runViewFromRecord, summarizeState } from '../../../src/extension/runViewModel';
-import { appendThroughputPoint, averageRate, formatDuration, isWebviewToHostMessage, LOG_TAIL_LINES } from '../../../src/shared/runDetailsProtocol';
+import {
+  appendLog,
+  applyProgress,
+  finishRunView,
+  labelOfRef,
+  newRunView,
+  runViewFromRecord,
+  summarizeState,
+} from '../../../src/extension/runViewModel';
+import {
+  appendThroughputPoint,
+  averageRate,
+  formatDuration,
+  isWebviewToHostMessage,
+  LOG_TAIL_LINES,
+} from '../../../src/shared/runDetailsProtocol';
 
 function progress(partial: Partial<WriteProgress> & Pick<WriteProgress, 'streams'>): WriteProgress {
-  return { runId: 0, phase: 'writing', elapsedMs: 0, recordsRead: 0, recordsSent: 0, recordsConfirmed: 0, bytes: 0, recordsPerSecond: 0, bytesPerSecond: 0, ...partial };
+  return {
+    runId: 0,
+    phase: 'writing',
+    elapsedMs: 0,
+    recordsRead: 0,
+    recordsSent: 0,
+    recordsConfirmed: 0,
+    bytes: 0,
+    recordsPerSecond: 0,
+    bytesPerSecond: 0,
+    ...partial,
+  };
 }
-const stream = (name: string, read: number, sent: number, confirmed: number) => ({ stream: name, recordsRead: read, recordsSent: sent, recordsConfirmed: confirmed, bytesRead: 0, bytesSent: 0 });
+const stream = (name: string, read: number, sent: number, confirmed: number) => ({
+  stream: name,
+  recordsRead: read,
+  recordsSent: sent,
+  recordsConfirmed: confirmed,
+  bytesRead: 0,
+  bytesSent: 0,
+});
 
 describe('run view model', () => {
   it('names runs after their config files', () => {
@@ -19,13 +51,28 @@ describe('run view model', () => {
 
   it('folds progress into per-stream rows and a throughput series, taking the store run id', () => {
     const view = newRunView({ runId: 'pending', source: 'a', destination: 'b', strategy: 'auto', streams: ['users'] });
-    assert.deepEqual(view.streams.map((s) => [s.name, s.phase]), [['users', 'pending']]);
-    applyProgress(view, progress({ runId: 7, elapsedMs: 1000, recordsSent: 10, recordsConfirmed: 5, streams: [stream('users', 10, 10, 5), stream('orders', 3, 0, 0)] }));
+    assert.deepEqual(
+      view.streams.map((s) => [s.name, s.phase]),
+      [['users', 'pending']],
+    );
+    applyProgress(
+      view,
+      progress({
+        runId: 7,
+        elapsedMs: 1000,
+        recordsSent: 10,
+        recordsConfirmed: 5,
+        streams: [stream('users', 10, 10, 5), stream('orders', 3, 0, 0)],
+      }),
+    );
     assert.equal(view.runId, '7');
-    assert.deepEqual(view.streams.map((s) => [s.name, s.read, s.sent, s.confirmed, s.phase]), [
-      ['users', 10, 10, 5, 'running'],
-      ['orders', 3, 0, 0, 'running'],
-    ]);
+    assert.deepEqual(
+      view.streams.map((s) => [s.name, s.read, s.sent, s.confirmed, s.phase]),
+      [
+        ['users', 10, 10, 5, 'running'],
+        ['orders', 3, 0, 0, 'running'],
+      ],
+    );
     assert.deepEqual(view.throughput.at(-1), { t: 1000, sent: 10, confirmed: 5 });
     // While reading, the chart counts records read.
     applyProgress(view, progress({ phase: 'reading', elapsedMs: 1500, recordsRead: 40, streams: [stream('users', 40, 10, 5)] }));
@@ -34,32 +81,66 @@ describe('run view model', () => {
 
   it('finishes a failed run: streams incomplete, the error and its log tail kept', () => {
     const view = newRunView({ runId: '3', source: 'a', destination: 'b', streams: ['users'], startedAt: 1_000 });
-    finishRunView(view, 'Failed', 4_000, { message: 'destination-test failed', traceMessage: 'disk full', exitCode: 1, context: { connector: 'destination-test' }, logTail: ['l1', 'l2'] });
+    finishRunView(view, 'Failed', 4_000, {
+      message: 'destination-test failed',
+      traceMessage: 'disk full',
+      exitCode: 1,
+      context: { connector: 'destination-test' },
+      logTail: ['l1', 'l2'],
+    });
     assert.equal(view.status, 'Failed');
     assert.equal(view.durationMs, 3_000);
     assert.equal(view.streams[0].phase, 'incomplete');
-    assert.deepEqual(view.error, { message: 'destination-test failed', guidance: undefined, traceMessage: 'disk full', exitCode: 1, connector: 'destination-test' });
+    assert.deepEqual(view.error, {
+      message: 'destination-test failed',
+      guidance: undefined,
+      traceMessage: 'disk full',
+      exitCode: 1,
+      connector: 'destination-test',
+    });
     assert.deepEqual(view.logTail, ['l1', 'l2']);
   });
 
   it('keeps only the last log lines', () => {
     const view = newRunView({ runId: '1', source: 'a', destination: 'b' });
-    appendLog(view, Array.from({ length: LOG_TAIL_LINES + 20 }, (_, i) => `line ${i}`));
+    appendLog(
+      view,
+      Array.from({ length: LOG_TAIL_LINES + 20 }, (_, i) => `line ${i}`),
+    );
     assert.equal(view.logTail.length, LOG_TAIL_LINES);
     assert.equal(view.logTail[0], 'line 20');
   });
 
   it('rebuilds a run from the history with a start and end sample', () => {
     const record: RunRecord = {
-      id: 12, kind: 'write', source: 'builtin:sample', sourceId: 's#1', destination: 'destination-test', destinationId: 'd#1', streams: ['users'], strategy: 'auto',
-      startedAt: 10_000, endedAt: 12_000, status: 'succeeded', recordsRead: 25, recordsSent: 25, recordsConfirmed: 25, bytes: 100,
+      id: 12,
+      kind: 'write',
+      source: 'builtin:sample',
+      sourceId: 's#1',
+      destination: 'destination-test',
+      destinationId: 'd#1',
+      streams: ['users'],
+      strategy: 'auto',
+      startedAt: 10_000,
+      endedAt: 12_000,
+      status: 'succeeded',
+      recordsRead: 25,
+      recordsSent: 25,
+      recordsConfirmed: 25,
+      bytes: 100,
       streamStats: [{ stream: 'users', recordsRead: 25, recordsSent: 25, recordsConfirmed: 25, bytes: 100 }],
     };
     const view = runViewFromRecord(record, { source: 'source', destination: 'destination' });
     assert.equal(view.status, 'Succeeded');
     assert.equal(view.source, 'source');
-    assert.deepEqual(view.streams.map((s) => [s.name, s.confirmed, s.phase]), [['users', 25, 'complete']]);
-    assert.deepEqual(view.throughput, [{ t: 0, sent: 0, confirmed: 0 }, { t: 2_000, sent: 25, confirmed: 25 }]);
+    assert.deepEqual(
+      view.streams.map((s) => [s.name, s.confirmed, s.phase]),
+      [['users', 25, 'complete']],
+    );
+    assert.deepEqual(view.throughput, [
+      { t: 0, sent: 0, confirmed: 0 },
+      { t: 2_000, sent: 25, confirmed: 25 },
+    ]);
     assert.equal(averageRate(view.throughput), 12.5);
     const failed = runViewFromRecord({ ...record, status: 'failed', error: 'boom' });
     assert.equal(failed.status, 'Failed');

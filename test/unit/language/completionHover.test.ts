@@ -86,7 +86,10 @@ describe('completion', () => {
     const offset = text.indexOf('\n    \n') + 5;
     const list = await service.doComplete(text, offset);
     const sorted = [...list.items].sort((a, b) => a.sortText.localeCompare(b.sortText));
-    assert.deepEqual(sorted.slice(0, 4).map((i) => i.label), ['port', 'database', 'schema', 'username']);
+    assert.deepEqual(
+      sorted.slice(0, 4).map((i) => i.label),
+      ['port', 'database', 'schema', 'username'],
+    );
     assert.ok(!sorted.some((i) => i.label === 'host'), 'present keys are not offered');
     const schema = sorted.find((i) => i.label === 'schema')!;
     assert.equal(schema.insertText, '"schema": ${1:"public"}');
@@ -132,7 +135,10 @@ describe('completion', () => {
   it('offers oneOf branches as whole objects with their required fields (postgres ssl_mode)', async () => {
     const text = '{ "connector": "destination-postgres", "config": { "ssl_mode":  } }';
     const list = await service.doComplete(text, text.indexOf(':  }') + 2);
-    assert.deepEqual(list.items.map((i) => i.label), ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']);
+    assert.deepEqual(
+      list.items.map((i) => i.label),
+      ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'],
+    );
     const verifyCa = list.items.find((i) => i.label === 'verify-ca')!;
     assert.equal(verifyCa.detail, 'mode: "verify-ca"');
     const applied = apply(text, verifyCa);
@@ -144,7 +150,10 @@ describe('completion', () => {
   it('offers every discriminator value, even when the current one is wrong', async () => {
     const text = '{ "connector": "destination-postgres", "config": { "ssl_mode": { "mode": "x" } } }';
     const list = await service.doComplete(text, text.indexOf('"x"') + 1);
-    assert.deepEqual(list.items.map((i) => i.insertText), ['"disable"', '"allow"', '"prefer"', '"require"', '"verify-ca"', '"verify-full"']);
+    assert.deepEqual(
+      list.items.map((i) => i.insertText),
+      ['"disable"', '"allow"', '"prefer"', '"require"', '"verify-ca"', '"verify-full"'],
+    );
   });
 
   it('csv delimiter branches insert the literal \\u002c text the spec expects', async () => {
@@ -161,7 +170,10 @@ describe('completion', () => {
     assert.ok(regions.includes('us-east-1') && regions.includes('eu-west-1'));
     const mysql = '{ "connector": "destination-mysql", "config": { "ssl":  } }';
     const bools = (await service.doComplete(mysql, mysql.indexOf(':  }') + 2)).items;
-    assert.deepEqual(bools.map((i) => i.label), ['true', 'false']);
+    assert.deepEqual(
+      bools.map((i) => i.label),
+      ['true', 'false'],
+    );
     assert.equal(bools.find((i) => i.preselect)?.label, 'true', 'the default is preselected');
   });
 });
@@ -203,7 +215,10 @@ describe('hover', () => {
 
   it('describes the connector from the registry and the file keys', async () => {
     const hover = await service.doHover(text, text.indexOf('destination-postgres') + 3);
-    assert.match(hover?.contents ?? '', /^\*\*Postgres\*\* `destination-postgres` · destination\n\nImage: `airbyte\/destination-postgres:3\.0\.16`/);
+    assert.match(
+      hover?.contents ?? '',
+      /^\*\*Postgres\*\* `destination-postgres` · destination\n\nImage: `airbyte\/destination-postgres:3\.0\.16`/,
+    );
     assert.match(hover?.contents ?? '', /\[Documentation\]\(https:\/\/docs\.airbyte\.com\/integrations\/destinations\/postgres\)/);
     const key = await service.doHover(text, text.indexOf('"config"') + 2);
     assert.match(key?.contents ?? '', /^\*\*config\*\*\n\nThe connector's configuration/);
@@ -218,9 +233,15 @@ describe('hover', () => {
 
   it('says whether a version is the pinned one', async () => {
     const pinned = '{ "connector": "destination-postgres", "version": "3.0.16", "config": {} }';
-    assert.match((await service.doHover(pinned, pinned.indexOf('3.0.16')))?.contents ?? '', /pinned version of destination-postgres: its spec comes from the registry/);
+    assert.match(
+      (await service.doHover(pinned, pinned.indexOf('3.0.16')))?.contents ?? '',
+      /pinned version of destination-postgres: its spec comes from the registry/,
+    );
     const other = '{ "connector": "destination-postgres", "version": "2.0.0", "config": {} }';
-    assert.match((await service.doHover(other, other.indexOf('2.0.0'), { allowRun: false }))?.contents ?? '', /pins destination-postgres at `3\.0\.16`; this version's spec is read from the image `airbyte\/destination-postgres:2\.0\.0`/);
+    assert.match(
+      (await service.doHover(other, other.indexOf('2.0.0'), { allowRun: false }))?.contents ?? '',
+      /pins destination-postgres at `3\.0\.16`; this version's spec is read from the image `airbyte\/destination-postgres:2\.0\.0`/,
+    );
   });
 
   it('reports which spec is in use', async () => {

@@ -9,13 +9,15 @@ import { loadRegistryFile } from '../../../src/core/registry/registry';
 import { lineColOf, loadSpec, registrySample } from '../spec/specFixtures';
 
 const pg = loadSpec('destination-postgres');
-const show = (d: ConfigDiagnostic[]) => d.map((x) => `${x.range.start.line}:${x.range.start.character} ${x.severity} ${x.code} ${x.message}`).join('\n');
+const show = (d: ConfigDiagnostic[]) =>
+  d.map((x) => `${x.range.start.line}:${x.range.start.character} ${x.severity} ${x.code} ${x.message}`).join('\n');
 const errors = (d: ConfigDiagnostic[]) => d.filter((x) => x.severity === 'error');
 
 /** Applies text edits (non-overlapping) to a text. */
 function applyEdits(text: string, edits: { range: { offset: number; length: number }; newText: string }[]): string {
   let out = text;
-  for (const e of [...edits].sort((a, b) => b.range.offset - a.range.offset)) out = out.slice(0, e.range.offset) + e.newText + out.slice(e.range.offset + e.range.length);
+  for (const e of [...edits].sort((a, b) => b.range.offset - a.range.offset))
+    out = out.slice(0, e.range.offset) + e.newText + out.slice(e.range.offset + e.range.length);
   return out;
 }
 
@@ -58,7 +60,7 @@ describe('config validation: ranges and messages', () => {
     assert.equal(d.pointer, '/config/port');
   });
 
-  it('reports a missing field inside a nested object on that object\'s key', () => {
+  it("reports a missing field inside a nested object on that object's key", () => {
     const text = pgText('    "ssl_mode": { "mode": "verify-ca" }');
     const [d, ...rest] = errors(validateConfigText(text, { spec: pg }));
     assert.equal(rest.length, 0, show(rest));
@@ -69,7 +71,9 @@ describe('config validation: ranges and messages', () => {
   });
 
   it('quick fix for missing fields inserts them and the result validates', () => {
-    const text = pgText('    "ssl_mode": { "mode": "disable" }').replace('    "database": "analytics",\n', '').replace('    "schema": "public",\n', '');
+    const text = pgText('    "ssl_mode": { "mode": "disable" }')
+      .replace('    "database": "analytics",\n', '')
+      .replace('    "schema": "public",\n', '');
     const [d] = errors(validateConfigText(text, { spec: pg }));
     assert.equal(d.message, 'Missing required fields “Database Name” (database), “Default Schema” (schema)');
     const [action] = codeActionsFor(d);
@@ -86,7 +90,10 @@ describe('oneOf: only the chosen branch is reported', () => {
     const [d, ...rest] = errors(validateConfigText(text, { spec: pg }));
     assert.equal(rest.length, 0, show(rest));
     assert.equal(d.code, 'config-one-of');
-    assert.equal(d.message, '“verify-everything” is not a valid SSL Modes; set “mode” to one of: disable, allow, prefer, require, verify-ca, verify-full');
+    assert.equal(
+      d.message,
+      '“verify-everything” is not a valid SSL Modes; set “mode” to one of: disable, allow, prefer, require, verify-ca, verify-full',
+    );
     assert.deepEqual(d.range.start, lineColOf(text, at(text, '"verify-everything"')));
     assert.equal(d.data?.kind, 'one-of');
     const actions = codeActionsFor(d);
@@ -95,50 +102,91 @@ describe('oneOf: only the chosen branch is reported', () => {
     assert.deepEqual(errors(validateConfigText(fixed, { spec: pg })), [], fixed);
   });
 
-  it('postgres ssl_mode verify-full: only that branch\'s three missing fields, not the other branches\'', () => {
+  it("postgres ssl_mode verify-full: only that branch's three missing fields, not the other branches'", () => {
     const text = pgText('    "ssl_mode": { "mode": "verify-full", "client_key_password": 7 }');
     const d = errors(validateConfigText(text, { spec: pg }));
     assert.deepEqual(
       d.map((x) => x.message),
-      ['Missing required fields “CA Certificate” (ca_certificate), “Client Certificate” (client_certificate), “Client Key” (client_key)', 'Client Key Password must be text, not a whole number'],
+      [
+        'Missing required fields “CA Certificate” (ca_certificate), “Client Certificate” (client_certificate), “Client Key” (client_key)',
+        'Client Key Password must be text, not a whole number',
+      ],
       show(d),
     );
   });
 
   it('s3 format: JSONL branch errors only (compression choice inside it)', () => {
     const s3 = loadSpec('destination-s3');
-    const text = JSON.stringify({ connector: 'destination-s3', config: { s3_bucket_name: 'b', s3_bucket_path: 'p', s3_bucket_region: 'us-east-1', format: { format_type: 'JSONL', flattening: 'Deep', compression: { compression_type: 'ZIP' } } } }, null, 2);
+    const text = JSON.stringify(
+      {
+        connector: 'destination-s3',
+        config: {
+          s3_bucket_name: 'b',
+          s3_bucket_path: 'p',
+          s3_bucket_region: 'us-east-1',
+          format: { format_type: 'JSONL', flattening: 'Deep', compression: { compression_type: 'ZIP' } },
+        },
+      },
+      null,
+      2,
+    );
     const d = errors(validateConfigText(text, { spec: s3 }));
-    assert.deepEqual(d.map((x) => [x.code, x.pointer]), [
-      ['config-enum', '/config/format/flattening'],
-      ['config-one-of', '/config/format/compression'],
-    ], show(d));
+    assert.deepEqual(
+      d.map((x) => [x.code, x.pointer]),
+      [
+        ['config-enum', '/config/format/flattening'],
+        ['config-one-of', '/config/format/compression'],
+      ],
+      show(d),
+    );
     assert.equal(d[0].message, 'Flattening must be one of: No flattening, Root level flattening');
     assert.deepEqual(d[1].range.start, lineColOf(text, at(text, '"ZIP"')));
   });
 
   it('s3 format without format_type: one diagnostic listing the choices by title', () => {
     const s3 = loadSpec('destination-s3');
-    const text = JSON.stringify({ connector: 'destination-s3', config: { s3_bucket_name: 'b', s3_bucket_path: 'p', s3_bucket_region: 'us-east-1', format: { flattening: 'No flattening' } } }, null, 2);
+    const text = JSON.stringify(
+      {
+        connector: 'destination-s3',
+        config: { s3_bucket_name: 'b', s3_bucket_path: 'p', s3_bucket_region: 'us-east-1', format: { flattening: 'No flattening' } },
+      },
+      null,
+      2,
+    );
     const d = errors(validateConfigText(text, { spec: s3 }));
     assert.equal(d.length, 1, show(d));
-    assert.match(d[0].message, /^Output Format needs “format_type” to choose one of: CSV: Comma-Separated Values \(CSV\), JSON Lines: Newline-delimited JSON \(JSONL\), Avro: Apache Avro \(Avro\), Parquet: Columnar Storage \(Parquet\)$/);
+    assert.match(
+      d[0].message,
+      /^Output Format needs “format_type” to choose one of: CSV: Comma-Separated Values \(CSV\), JSON Lines: Newline-delimited JSON \(JSONL\), Avro: Apache Avro \(Avro\), Parquet: Columnar Storage \(Parquet\)$/,
+    );
     assert.deepEqual(d[0].range.start, lineColOf(text, at(text, '"format"')));
   });
 
   it('dev-null test_destination: THROTTLED needs millis_per_record; LOGGING branch fields are not asked for', () => {
     const spec = loadSpec('destination-dev-null');
-    const text = JSON.stringify({ connector: 'destination-dev-null', config: { test_destination: { test_destination_type: 'THROTTLED' } } }, null, 2);
+    const text = JSON.stringify(
+      { connector: 'destination-dev-null', config: { test_destination: { test_destination_type: 'THROTTLED' } } },
+      null,
+      2,
+    );
     const d = errors(validateConfigText(text, { spec }));
     assert.equal(d.length, 1, show(d));
     assert.match(d[0].message, /^Missing required field “.*” \(millis_per_record\)$/);
-    const ok = JSON.stringify({ connector: 'destination-dev-null', config: { test_destination: { test_destination_type: 'SILENT' } } }, null, 2);
+    const ok = JSON.stringify(
+      { connector: 'destination-dev-null', config: { test_destination: { test_destination_type: 'SILENT' } } },
+      null,
+      2,
+    );
     assert.deepEqual(errors(validateConfigText(ok, { spec })), []);
   });
 
   it('source-file provider: SFTP branch (no type: object in the option) asks for host and user', () => {
     const spec = loadSpec('source-file');
-    const text = JSON.stringify({ connector: 'source-file', config: { dataset_name: 'd', format: 'csv', url: 'x', provider: { storage: 'SFTP' } } }, null, 2);
+    const text = JSON.stringify(
+      { connector: 'source-file', config: { dataset_name: 'd', format: 'csv', url: 'x', provider: { storage: 'SFTP' } } },
+      null,
+      2,
+    );
     const d = errors(validateConfigText(text, { spec }));
     assert.equal(d.length, 1, show(d));
     assert.match(d[0].message, /\(user\).*\(host\)|\(host\).*\(user\)/);
@@ -147,22 +195,36 @@ describe('oneOf: only the chosen branch is reported', () => {
 
   it('mysql tunnel_method: SSH_PASSWORD_AUTH with a text port reports the port and the missing password only', () => {
     const spec = loadSpec('destination-mysql');
-    const config = { host: 'h', port: 3306, username: 'u', database: 'd', tunnel_method: { tunnel_method: 'SSH_PASSWORD_AUTH', tunnel_host: 'b', tunnel_port: 'twenty-two', tunnel_user: 'ops' } };
+    const config = {
+      host: 'h',
+      port: 3306,
+      username: 'u',
+      database: 'd',
+      tunnel_method: { tunnel_method: 'SSH_PASSWORD_AUTH', tunnel_host: 'b', tunnel_port: 'twenty-two', tunnel_user: 'ops' },
+    };
     const text = JSON.stringify({ connector: 'destination-mysql', config }, null, 2);
     const d = errors(validateConfigText(text, { spec }));
-    assert.deepEqual(d.map((x) => x.code), ['config-missing-required', 'config-type'], show(d));
+    assert.deepEqual(
+      d.map((x) => x.code),
+      ['config-missing-required', 'config-type'],
+      show(d),
+    );
     assert.match(d[0].message, /\(tunnel_user_password\)$/);
     assert.deepEqual(d[1].range.start, lineColOf(text, at(text, '"twenty-two"')));
   });
 
   it('csv delimiter: the literal \\u002c const is accepted, a real comma is not', () => {
     const spec = loadSpec('destination-csv');
-    const good = '{ "connector": "destination-csv", "config": { "destination_path": "/local", "delimiter_type": { "delimiter": "\\\\u002c" } } }';
+    const good =
+      '{ "connector": "destination-csv", "config": { "destination_path": "/local", "delimiter_type": { "delimiter": "\\\\u002c" } } }';
     assert.deepEqual(validateConfigText(good, { spec }), []);
     const bad = '{ "connector": "destination-csv", "config": { "destination_path": "/local", "delimiter_type": { "delimiter": "," } } }';
     const d = errors(validateConfigText(bad, { spec }));
     assert.equal(d.length, 1, show(d));
-    assert.equal(d[0].message, '“,” is not a valid Delimiter; set “delimiter” to one of: Comma (\\u002c), Semicolon (\\u003b), Pipe (\\u007c), Tab (\\u0009), Space (\\u0020)');
+    assert.equal(
+      d[0].message,
+      '“,” is not a valid Delimiter; set “delimiter” to one of: Comma (\\u002c), Semicolon (\\u003b), Pipe (\\u007c), Tab (\\u0009), Space (\\u0020)',
+    );
     assert.deepEqual(d[0].range.start, lineColOf(bad, at(bad, '","')));
   });
 
@@ -178,7 +240,12 @@ describe('oneOf: only the chosen branch is reported', () => {
 describe('secret references and secret warnings', () => {
   it('skips pattern/format checks for references but rejects one in an integer field', () => {
     const gh = loadSpec('source-github');
-    const config = { credentials: { option_title: 'PAT Credentials', personal_access_token: 'secret_reference::GH_TOKEN' }, repositories: ['${env:GH_REPO}'], start_date: '${env:START}', port: 1 };
+    const config = {
+      credentials: { option_title: 'PAT Credentials', personal_access_token: 'secret_reference::GH_TOKEN' },
+      repositories: ['${env:GH_REPO}'],
+      start_date: '${env:START}',
+      port: 1,
+    };
     const text = JSON.stringify({ connector: 'source-github', config }, null, 2);
     assert.deepEqual(errors(validateConfigText(text, { spec: gh })), []);
     const pgRef = pgText('    "ssl_mode": { "mode": "disable" }').replace('"port": 5432', '"port": "${env:PG_PORT}"');
@@ -201,23 +268,53 @@ describe('secret references and secret warnings', () => {
   });
 
   it('treats airbyte_secret: "true" (a string, as one real spec writes it) as a secret', () => {
-    const spec = { connectionSpecification: { type: 'object', properties: { api_key: { type: 'string', title: 'API Key', airbyte_secret: 'true' } } } };
+    const spec = {
+      connectionSpecification: { type: 'object', properties: { api_key: { type: 'string', title: 'API Key', airbyte_secret: 'true' } } },
+    };
     const d = validateConfigText('{ "connector": "source-x", "config": { "api_key": "abc123" } }', { spec });
-    assert.deepEqual(d.map((x) => [x.code, x.severity]), [['secret-plaintext', 'warning']]);
+    assert.deepEqual(
+      d.map((x) => [x.code, x.severity]),
+      [['secret-plaintext', 'warning']],
+    );
     assert.ok(d[0].data?.kind === 'plaintext-secret' && d[0].data.envVar === 'X_API_KEY');
   });
 
   it('warns on hidden and deprecated fields (source-github "branch")', () => {
     const gh = loadSpec('source-github');
-    const text = JSON.stringify({ connector: 'source-github', config: { credentials: { option_title: 'PAT Credentials', personal_access_token: '${env:T}' }, repositories: ['a/b'], branch: 'a/b/main' } }, null, 2);
+    const text = JSON.stringify(
+      {
+        connector: 'source-github',
+        config: {
+          credentials: { option_title: 'PAT Credentials', personal_access_token: '${env:T}' },
+          repositories: ['a/b'],
+          branch: 'a/b/main',
+        },
+      },
+      null,
+      2,
+    );
     const d = validateConfigText(text, { spec: gh });
-    assert.deepEqual(d.map((x) => [x.severity, x.code]), [['warning', 'field-deprecated']], show(d));
+    assert.deepEqual(
+      d.map((x) => [x.severity, x.code]),
+      [['warning', 'field-deprecated']],
+      show(d),
+    );
     assert.deepEqual(d[0].range.start, lineColOf(text, at(text, '"branch"')));
   });
 
   it('pattern errors on list items name the list and its expected shape', () => {
     const gh = loadSpec('source-github');
-    const text = JSON.stringify({ connector: 'source-github', config: { credentials: { option_title: 'PAT Credentials', personal_access_token: '${env:T}' }, repositories: ['airbytehq/airbyte', 'airbytehq/airbyte.git'] } }, null, 2);
+    const text = JSON.stringify(
+      {
+        connector: 'source-github',
+        config: {
+          credentials: { option_title: 'PAT Credentials', personal_access_token: '${env:T}' },
+          repositories: ['airbytehq/airbyte', 'airbytehq/airbyte.git'],
+        },
+      },
+      null,
+      2,
+    );
     const d = errors(validateConfigText(text, { spec: gh }));
     assert.equal(d.length, 1, show(d));
     assert.equal(d[0].message, 'GitHub Repositories item 2 must look like org/repo org/another-repo org/* org/a*');
@@ -242,38 +339,63 @@ describe('envelope, connector and syntax', () => {
     assert.equal(validateConfigText('[1]')[0].code, 'envelope-not-object');
     const text = '{ "connector": 5, "useHostNetwork": "yes", "confg": {} }';
     const d = validateConfigText(text);
-    assert.deepEqual(d.map((x) => [x.code, x.severity]), [
-      ['envelope-missing-config', 'error'],
-      ['envelope-type', 'error'],
-      ['envelope-type', 'error'],
-      ['envelope-unknown-key', 'warning'],
-    ], show(d));
+    assert.deepEqual(
+      d.map((x) => [x.code, x.severity]),
+      [
+        ['envelope-missing-config', 'error'],
+        ['envelope-type', 'error'],
+        ['envelope-type', 'error'],
+        ['envelope-unknown-key', 'warning'],
+      ],
+      show(d),
+    );
     assert.equal(d[3].message, 'Unknown key “confg”; did you mean “config”?');
     assert.equal(d[1].message, '“connector” must be text in double quotes');
     assert.equal(d[2].message, '“useHostNetwork” must be true or false');
-    assert.deepEqual(validateConfigText('{ "config": {} }').map((x) => x.code), ['envelope-missing-connector']);
+    assert.deepEqual(
+      validateConfigText('{ "config": {} }').map((x) => x.code),
+      ['envelope-missing-connector'],
+    );
   });
 
   it('warns on a connector the registry does not know and on a version it does not pin', async () => {
     const registry = await loadRegistryFile(registrySample);
     const unknown = validateConfigText('{ "connector": "destination-postgress", "config": {} }', { registry });
-    assert.deepEqual(unknown.map((x) => [x.severity, x.code, x.message]), [['warning', 'connector-unknown', '“destination-postgress” is not in the connector registry; did you mean “destination-postgres”?']]);
+    assert.deepEqual(
+      unknown.map((x) => [x.severity, x.code, x.message]),
+      [['warning', 'connector-unknown', '“destination-postgress” is not in the connector registry; did you mean “destination-postgres”?']],
+    );
     const text = '{ "connector": "destination-postgres", "version": "2.0.0", "config": {} }';
     const d = validateConfigText(text, { registry, specProblem: 'The config is not checked: no Docker.' });
-    assert.deepEqual(d.map((x) => [x.severity, x.code]), [['warning', 'spec-unavailable'], ['warning', 'version-unknown']]);
-    assert.equal(d[1].message, 'The registry only knows destination-postgres at its pinned version 3.0.16; version 2.0.0 is not in the registry, so its spec is read from the image airbyte/destination-postgres:2.0.0');
+    assert.deepEqual(
+      d.map((x) => [x.severity, x.code]),
+      [
+        ['warning', 'spec-unavailable'],
+        ['warning', 'version-unknown'],
+      ],
+    );
+    assert.equal(
+      d[1].message,
+      'The registry only knows destination-postgres at its pinned version 3.0.16; version 2.0.0 is not in the registry, so its spec is read from the image airbyte/destination-postgres:2.0.0',
+    );
     assert.deepEqual(d[1].range.start, lineColOf(text, at(text, '"2.0.0"')));
     const pin = codeActionsFor(d[1]);
     assert.equal(pin[0].title, 'Use "3.0.16" (registry\'s pinned version)');
     assert.match(applyEdits(text, pin[0].edits), /"version": "3\.0\.16"/);
     const rename = codeActionsFor(unknown[0]);
-    assert.equal(applyEdits('{ "connector": "destination-postgress", "config": {} }', rename[0].edits), '{ "connector": "destination-postgres", "config": {} }');
+    assert.equal(
+      applyEdits('{ "connector": "destination-postgress", "config": {} }', rename[0].edits),
+      '{ "connector": "destination-postgres", "config": {} }',
+    );
   });
 
   it('warns on duplicate keys (only the last counts)', () => {
     const text = pgText('    "ssl_mode": { "mode": "disable" },\n    "host": "other"');
     const d = validateConfigText(text, { spec: pg });
-    assert.deepEqual(d.map((x) => x.code), ['duplicate-key']);
+    assert.deepEqual(
+      d.map((x) => x.code),
+      ['duplicate-key'],
+    );
     assert.deepEqual(d[0].range.start, lineColOf(text, at(text, '"host"', 0, 1)));
   });
 
@@ -297,7 +419,10 @@ describe('envelope, connector and syntax', () => {
   });
 
   it('counts lines right with CRLF line ends and characters in UTF-16 units (emoji before the error)', () => {
-    const text = pgText('    "ssl_mode": { "mode": "disable" }').replace('"db.internal"', '"db-😀.internal"').replace('"port": 5432', '"port": -1').replace(/\n/g, '\r\n');
+    const text = pgText('    "ssl_mode": { "mode": "disable" }')
+      .replace('"db.internal"', '"db-😀.internal"')
+      .replace('"port": 5432', '"port": -1')
+      .replace(/\n/g, '\r\n');
     const [d] = validateConfigText(text, { spec: pg });
     assert.equal(d.message, 'Port must be an integer from 0 to 65536');
     assert.deepEqual(d.range.start, { line: 5, character: 12 });

@@ -24,13 +24,17 @@ function bases(): Base[] {
   for (const name of specNames()) {
     const spec = loadSpec(name);
     out.push({ connector: name, spec, config: validConfig(spec) });
-    for (const { name: field, branches } of topLevelOneOfs(spec)) for (let b = 0; b < branches; b++) out.push({ connector: name, spec, config: validConfig(spec, field, b) });
+    for (const { name: field, branches } of topLevelOneOfs(spec))
+      for (let b = 0; b < branches; b++) out.push({ connector: name, spec, config: validConfig(spec, field, b) });
   }
   return out;
 }
 
 function assertRangeSane(text: string, range: Range, what: string): void {
-  assert.ok(range.offset >= 0 && range.length >= 0 && range.offset + range.length <= text.length, `${what}: range ${range.offset}+${range.length} outside text of ${text.length}`);
+  assert.ok(
+    range.offset >= 0 && range.length >= 0 && range.offset + range.length <= text.length,
+    `${what}: range ${range.offset}+${range.length} outside text of ${text.length}`,
+  );
   assert.deepEqual(range.start, lineColOf(text, range.offset), `${what}: start does not match offset`);
   assert.deepEqual(range.end, lineColOf(text, range.offset + range.length), `${what}: end does not match offset`);
 }
@@ -125,15 +129,23 @@ describe('1,000 random mutations of real configs', () => {
       const diagnostics = validateConfigDocument(doc, { spec: base.spec });
       for (const d of diagnostics) {
         assertRangeSane(text, d.range, `#${i} ${kind} ${d.code}`);
-        assert.ok(d.message.length > 0 && !/undefined|\[object Object\]|NaN/.test(d.message), `#${i} ${kind}: unreadable message "${d.message}"`);
+        assert.ok(
+          d.message.length > 0 && !/undefined|\[object Object\]|NaN/.test(d.message),
+          `#${i} ${kind}: unreadable message "${d.message}"`,
+        );
       }
-      if (mustError) assert.ok(diagnostics.some((d) => d.severity === 'error'), `#${i} ${kind} of ${base.connector} gave no error:\n${text}`);
+      if (mustError)
+        assert.ok(
+          diagnostics.some((d) => d.severity === 'error'),
+          `#${i} ${kind} of ${base.connector} gave no error:\n${text}`,
+        );
       const offset = Math.floor(random() * (text.length + 1));
       const completion = completeConfig(doc, offset, { spec: base.spec });
       for (const item of completion.items) assertRangeSane(text, item.range, `#${i} completion ${item.label}`);
       const hover = hoverConfig(doc, offset, { spec: base.spec });
       if (hover) assertRangeSane(text, hover.range, `#${i} hover`);
     }
-    for (const kind of ['delete-required', 'change-type', 'garbage', 'truncate', 'delete-any', 'nested']) assert.ok((counts[kind] ?? 0) > 100, `${kind} ran ${counts[kind]} times`);
+    for (const kind of ['delete-required', 'change-type', 'garbage', 'truncate', 'delete-any', 'nested'])
+      assert.ok((counts[kind] ?? 0) > 100, `${kind} ran ${counts[kind]} times`);
   });
 });

@@ -1,4 +1,4 @@
-// Every real spec in ../shared/fixtures/specs: configs built from the spec are valid, and each
+// Every real spec in test/fixtures/specs: configs built from the spec are valid, and each
 // kind of mistake is reported once, on the exact key or value, with the field's title.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

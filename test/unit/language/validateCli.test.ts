@@ -77,10 +77,17 @@ describe('airbyte-write validate / registry', () => {
     const bad = path.join(dir, 'bad.airbyte.jsonc');
     const r = await run(['validate', good, bad, '--json', '--registry', registrySample]);
     assert.equal(r.code, 1);
-    const doc = JSON.parse(r.out) as { ok: boolean; errors: number; files: { file: string; diagnostics: { code: string; range: { start: { line: number; character: number } } }[] }[] };
+    const doc = JSON.parse(r.out) as {
+      ok: boolean;
+      errors: number;
+      files: { file: string; diagnostics: { code: string; range: { start: { line: number; character: number } } }[] }[];
+    };
     assert.equal(doc.ok, false);
     assert.equal(doc.errors, 2);
-    assert.deepEqual(doc.files.map((f) => f.diagnostics.length), [0, 3]);
+    assert.deepEqual(
+      doc.files.map((f) => f.diagnostics.length),
+      [0, 3],
+    );
     assert.deepEqual(doc.files[1].diagnostics[1].range.start, { line: 4, character: 12 });
     assert.equal(doc.files[1].diagnostics[1].code, 'config-range');
 
@@ -98,7 +105,10 @@ describe('airbyte-write validate / registry', () => {
     const lines = r.out.split('\n');
     assert.equal(lines.length, 2);
     assert.match(lines[0], /:1:16: warning: The config is not checked: The spec of airbyte\/destination-postgres:2\.0\.0 is not known yet/);
-    assert.match(lines[1], /:1:51: warning: The registry only knows destination-postgres at its pinned version 3\.0\.16; version 2\.0\.0 is not in the registry/);
+    assert.match(
+      lines[1],
+      /:1:51: warning: The registry only knows destination-postgres at its pinned version 3\.0\.16; version 2\.0\.0 is not in the registry/,
+    );
   });
 
   it('without a registry: warns, still checks built-ins, and says registry configs are not checked', async () => {
@@ -109,7 +119,10 @@ describe('airbyte-write validate / registry', () => {
     assert.equal(r.code, 1);
     assert.match(r.err, /^warning: Cannot read the registry file .*no-registry\.json: ENOENT/);
     const lines = r.out.split('\n');
-    assert.match(lines[0], /good\.airbyte\.jsonc:3:16: warning: The config is not checked: No connector registry is loaded to look up "destination-postgres"/);
+    assert.match(
+      lines[0],
+      /good\.airbyte\.jsonc:3:16: warning: The config is not checked: No connector registry is loaded to look up "destination-postgres"/,
+    );
     assert.match(lines[1], /builtin\.airbyte\.jsonc:1:16: error: Unknown built-in connector “builtin:nope”/);
     assert.equal(lines.length, 2);
   });
@@ -124,7 +137,10 @@ describe('airbyte-write validate / registry', () => {
     await fs.writeFile(path.join(folder, 'notes.json'), '{');
     const r = await run(['validate', folder, '--json', '--registry', registrySample]);
     const doc = JSON.parse(r.out) as { files: { file: string }[] };
-    assert.deepEqual(doc.files.map((f) => path.relative(folder, f.file)), ['b.airbyte.jsonc', path.join('sub', 'a.airbyte.jsonc')]);
+    assert.deepEqual(
+      doc.files.map((f) => path.relative(folder, f.file)),
+      ['b.airbyte.jsonc', path.join('sub', 'a.airbyte.jsonc')],
+    );
     assert.equal(r.code, 1);
     await fs.mkdir(path.join(folder, 'empty'));
     const empty = await run(['validate', path.join(folder, 'empty')]);
@@ -146,7 +162,10 @@ describe('airbyte-write validate / registry', () => {
     assert.equal(list.code, 0);
     const lines = list.out.split('\n');
     assert.match(lines[0], /^NAME\s+VERSION\s+SUPPORT\s+DISPLAY NAME$/);
-    assert.deepEqual(lines.slice(1, 4).map((l) => l.split(/\s+/)[0]), ['source-faker', 'source-file', 'source-github']);
+    assert.deepEqual(
+      lines.slice(1, 4).map((l) => l.split(/\s+/)[0]),
+      ['source-faker', 'source-file', 'source-github'],
+    );
     assert.equal(lines[4], '3 connectors');
     assert.ok(list.out.includes('Built-in (in-process, no Docker):'));
     assert.ok(list.out.includes('builtin:sample'));

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { DecodedItem, DecodedMessage } from '../../../src/core/protocol/lineCodec';
-import { LineDecoder, decodeBatches, decodeItems, encodeLine, encodeMessages, isDecodedMessage } from '../../../src/core/protocol/lineCodec';
+import {
+  LineDecoder,
+  decodeBatches,
+  decodeItems,
+  encodeLine,
+  encodeMessages,
+  isDecodedMessage,
+} from '../../../src/core/protocol/lineCodec';
 import type { AirbyteMessage } from '../../../src/core/protocol/messages';
 import { message } from '../../../src/core/protocol/messages';
 
@@ -45,7 +52,13 @@ describe('LineDecoder', () => {
       '[1,2,3]\n',
     ]);
     assert.deepEqual(messagesOf(items), [rec(1)]);
-    assert.deepEqual(logsOf(items), ['Starting connector...', '{"not":"a message"}', '{"type":"RECORD","record":"not an object"}', '{"type":"RECORD", broken json', '[1,2,3]']);
+    assert.deepEqual(logsOf(items), [
+      'Starting connector...',
+      '{"not":"a message"}',
+      '{"type":"RECORD","record":"not an object"}',
+      '{"type":"RECORD", broken json',
+      '[1,2,3]',
+    ]);
   });
 
   it('replaces invalid UTF-8 with U+FFFD and keeps going', async () => {
@@ -75,7 +88,10 @@ describe('LineDecoder', () => {
     const bytes = Buffer.from(text);
     const chunks = Array.from(bytes, (b) => Buffer.from([b]));
     const items = await collect(chunks);
-    assert.deepEqual(messagesOf(items), Array.from({ length: 50 }, (_, i) => rec(i)));
+    assert.deepEqual(
+      messagesOf(items),
+      Array.from({ length: 50 }, (_, i) => rec(i)),
+    );
   });
 
   it('delivers one batch per input chunk', async () => {
@@ -145,7 +161,13 @@ describe('encodeMessages', () => {
     for await (const c of encodeMessages(msgs)) chunks.push(c);
     const text = Buffer.concat(chunks).toString();
     assert.ok(text.endsWith('\n'));
-    assert.deepEqual(text.trimEnd().split('\n').map((l) => JSON.parse(l)), msgs);
+    assert.deepEqual(
+      text
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+      msgs,
+    );
     assert.deepEqual(messagesOf(await collect(chunks)), msgs);
   });
 

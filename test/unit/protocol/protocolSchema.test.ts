@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { protocolSchemaPath } from '../../harness/paths';
 import { after, before, describe, it } from 'node:test';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
@@ -14,7 +15,6 @@ import type { AirbyteMessage } from '../../../src/core/protocol/messages';
 import { message } from '../../../src/core/protocol/messages';
 
 const repoRoot = path.resolve(__dirname, '../../..');
-const shared = path.resolve(repoRoot, '../shared');
 const connectors = path.join(repoRoot, 'test/connectors');
 
 let validateMessage: ValidateFunction;
@@ -22,7 +22,7 @@ let validateCatalog: ValidateFunction;
 let tmp: string;
 
 before(async () => {
-  const schema = JSON.parse(await readFile(path.join(shared, 'airbyte-protocol/airbyte_protocol.json'), 'utf8'));
+  const schema = JSON.parse(await readFile(protocolSchemaPath, 'utf8'));
   // The schema carries Java code-generation keywords (existingJavaType); they are not validation rules.
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
@@ -38,8 +38,16 @@ function assertValid(m: unknown, what: string): void {
   assert.ok(ok, `${what} is not a valid AirbyteMessage: ${JSON.stringify(validateMessage.errors)}\n${JSON.stringify(m).slice(0, 500)}`);
 }
 
-async function run(script: string, args: string[], stdin?: string, env: Record<string, string> = {}): Promise<{ messages: AirbyteMessage[]; logs: string[]; code: number | null }> {
-  const child = spawn(process.execPath, [path.join(connectors, script), ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+async function run(
+  script: string,
+  args: string[],
+  stdin?: string,
+  env: Record<string, string> = {},
+): Promise<{ messages: AirbyteMessage[]; logs: string[]; code: number | null }> {
+  const child = spawn(process.execPath, [path.join(connectors, script), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   child.stdin.end(stdin ?? '');
   child.stderr.resume();
   const messages: AirbyteMessage[] = [];
@@ -48,7 +56,9 @@ async function run(script: string, args: string[], stdin?: string, env: Record<s
     if (isDecodedMessage(item)) messages.push(item.message);
     else logs.push(item.log);
   }
-  const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('close', resolve)));
+  const code = await new Promise<number | null>((resolve) =>
+    child.exitCode !== null ? resolve(child.exitCode) : child.once('close', resolve),
+  );
   return { messages, logs, code };
 }
 
@@ -68,19 +78,35 @@ const catalog = {
 describe('messages written by this project validate against airbyte_protocol.json', () => {
   it('builders in messages.ts', () => {
     assertValid(message.record('users', { id: 1 }, Date.now(), 'public'), 'record');
-    assertValid(message.state({ type: 'STREAM', stream: { stream_descriptor: { name: 'users' }, stream_state: { cursor: 1 } } }), 'stream state');
-    assertValid(message.state({ type: 'GLOBAL', global: { shared_state: { lsn: 1 }, stream_states: [{ stream_descriptor: { name: 'users' }, stream_state: { c: 1 } }] } }), 'global state');
+    assertValid(
+      message.state({ type: 'STREAM', stream: { stream_descriptor: { name: 'users' }, stream_state: { cursor: 1 } } }),
+      'stream state',
+    );
+    assertValid(
+      message.state({
+        type: 'GLOBAL',
+        global: { shared_state: { lsn: 1 }, stream_states: [{ stream_descriptor: { name: 'users' }, stream_state: { c: 1 } }] },
+      }),
+      'global state',
+    );
     assertValid(message.streamStatus({ name: 'users' }, 'COMPLETE'), 'stream status');
     assertValid(message.log('INFO', 'hello'), 'log');
     assertValid(message.errorTrace('boom', 'config_error'), 'error trace');
     // The validator is not vacuous: broken messages are rejected.
     assert.equal(validateMessage({ type: 'RECORD', record: { data: {}, emitted_at: 1 } }), false);
-    assert.equal(validateMessage({ type: 'TRACE', trace: { type: 'STREAM_STATUS', emitted_at: 1, stream_status: { status: 'DONE' } } }), false);
+    assert.equal(
+      validateMessage({ type: 'TRACE', trace: { type: 'STREAM_STATUS', emitted_at: 1, stream_status: { status: 'DONE' } } }),
+      false,
+    );
   });
 
   it('encoder output, line by line', async () => {
     const chunks: Buffer[] = [];
-    const input = [message.record('users', { id: 1 }, 1), message.streamStatus({ name: 'users' }, 'STARTED'), message.state({ type: 'STREAM', stream: { stream_descriptor: { name: 'users' } } })];
+    const input = [
+      message.record('users', { id: 1 }, 1),
+      message.streamStatus({ name: 'users' }, 'STARTED'),
+      message.state({ type: 'STREAM', stream: { stream_descriptor: { name: 'users' } } }),
+    ];
     for await (const c of encodeMessages(input)) chunks.push(c);
     const lines = Buffer.concat(chunks).toString().trimEnd().split('\n');
     assert.equal(lines.length, 3);
@@ -110,7 +136,18 @@ describe('messages written by this project validate against airbyte_protocol.jso
     const read = await check(['read', '--catalog', cat], { record_count: 25, state_every: 10, emit_control: true, api_key: 'k' });
     assert.equal(read.messages.filter((m) => m.type === 'RECORD').length, 75);
     await check(['read', '--catalog', cat], { record_count: 5, state_mode: 'GLOBAL' });
-    for (const t of ['SPEC', 'CONNECTION_STATUS', 'CATALOG', 'RECORD', 'STATE:STREAM', 'STATE:GLOBAL', 'TRACE:STREAM_STATUS', 'CONTROL', 'LOG']) assert.ok(seen.has(t), `no ${t} seen`);
+    for (const t of [
+      'SPEC',
+      'CONNECTION_STATUS',
+      'CATALOG',
+      'RECORD',
+      'STATE:STREAM',
+      'STATE:GLOBAL',
+      'TRACE:STREAM_STATUS',
+      'CONTROL',
+      'LOG',
+    ])
+      assert.ok(seen.has(t), `no ${t} seen`);
   });
 
   it('the test source and destination in their failure modes (TRACE ERROR, garbage)', async () => {
@@ -150,6 +187,9 @@ describe('messages written by this project validate against airbyte_protocol.jso
     const states = w.messages.filter((m) => m.type === 'STATE');
     assert.equal(states.length, source.messages.filter((m) => m.type === 'STATE').length);
     for (const m of w.messages) assertValid(m, `destination write ${m.type}`);
-    assert.equal(states.reduce((n, s) => n + (s.type === 'STATE' ? (s.state.destinationStats?.recordCount ?? 0) : 0), 0), 90);
+    assert.equal(
+      states.reduce((n, s) => n + (s.type === 'STATE' ? (s.state.destinationStats?.recordCount ?? 0) : 0), 0),
+      90,
+    );
   });
 });

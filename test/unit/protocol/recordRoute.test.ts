@@ -3,10 +3,35 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DecodedItem, RoutedItem } from '../../../src/core/protocol/lineCodec';
-import { LineDecoder, RoutingLineDecoder, isDecodedMessage, isDecodedRecordLine, routeOfRecordLine } from '../../../src/core/protocol/lineCodec';
+import {
+  LineDecoder,
+  RoutingLineDecoder,
+  isDecodedMessage,
+  isDecodedRecordLine,
+  routeOfRecordLine,
+} from '../../../src/core/protocol/lineCodec';
 import { prng } from '../prng';
 
-const TRICKY_NAMES = ['users', '', 'a.b', 'with space', 'quote"inside', 'back\\slash', 'tab\there', 'new\nline', 'Zoë 日本 😀', 'stream', 'type', '"stream":"x"', '\u0000nul', 'ends\\', '/slash', 'RECORD', '}', '{'];
+const TRICKY_NAMES = [
+  'users',
+  '',
+  'a.b',
+  'with space',
+  'quote"inside',
+  'back\\slash',
+  'tab\there',
+  'new\nline',
+  'Zoë 日本 😀',
+  'stream',
+  'type',
+  '"stream":"x"',
+  '\u0000nul',
+  'ends\\',
+  '/slash',
+  'RECORD',
+  '}',
+  '{',
+];
 const TRICKY_KEYS = ['type', 'stream', 'namespace', 'record', 'data', 'id', 'emitted_at', 'stre\\u0061m'];
 
 function pick<T>(rand: () => number, list: readonly T[]): T {
@@ -92,9 +117,16 @@ describe('routeOfRecordLine', () => {
   });
 
   it('reads the canonical shapes connectors write', () => {
-    assert.deepEqual(routeOfRecordLine('{"type":"RECORD","record":{"stream":"users","data":{"id":1},"emitted_at":1}}'), { stream: 'users' });
-    assert.deepEqual(routeOfRecordLine('{"type":"RECORD","record":{"namespace":"public","stream":"users","data":{"id":1},"emitted_at":1}}'), { stream: 'users', namespace: 'public' });
-    assert.deepEqual(routeOfRecordLine('{"type":"RECORD","record":{"stream":"Zoë 日本","data":{},"emitted_at":1}}'), { stream: 'Zoë 日本' });
+    assert.deepEqual(routeOfRecordLine('{"type":"RECORD","record":{"stream":"users","data":{"id":1},"emitted_at":1}}'), {
+      stream: 'users',
+    });
+    assert.deepEqual(
+      routeOfRecordLine('{"type":"RECORD","record":{"namespace":"public","stream":"users","data":{"id":1},"emitted_at":1}}'),
+      { stream: 'users', namespace: 'public' },
+    );
+    assert.deepEqual(routeOfRecordLine('{"type":"RECORD","record":{"stream":"Zoë 日本","data":{},"emitted_at":1}}'), {
+      stream: 'Zoë 日本',
+    });
   });
 
   it('defers whenever it cannot be certain', () => {
@@ -134,7 +166,13 @@ describe('RoutingLineDecoder', () => {
     for (let i = 0; i < 3_000; i++) {
       const r = rand();
       if (r < 0.7) lines.push(randomRecordLine(rand));
-      else if (r < 0.8) lines.push(JSON.stringify({ type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: 'users' }, stream_state: { cursor: i } } } }));
+      else if (r < 0.8)
+        lines.push(
+          JSON.stringify({
+            type: 'STATE',
+            state: { type: 'STREAM', stream: { stream_descriptor: { name: 'users' }, stream_state: { cursor: i } } },
+          }),
+        );
       else if (r < 0.85) lines.push(JSON.stringify({ type: 'LOG', log: { level: 'INFO', message: `line ${i} "type":"RECORD"` } }));
       else if (r < 0.9) lines.push(`plain log ${i}`);
       else if (r < 0.95) lines.push(`${JSON.stringify({ type: 'RECORD', record: { stream: 'crlf', data: { i }, emitted_at: 1 } })}\r`);

@@ -74,8 +74,13 @@ describe('registry', () => {
   });
 
   it('skips malformed entries and rejects a document that is not a registry', () => {
-    const entries = parseRegistry({ sources: [{ name: 'no image' }, null, { dockerRepository: 'airbyte/source-x', dockerImageTag: '1.0.0', newField: { a: 1 } }] });
-    assert.deepEqual(entries.map((e) => [e.name, e.type, e.raw.newField]), [['source-x', 'source', { a: 1 }]]);
+    const entries = parseRegistry({
+      sources: [{ name: 'no image' }, null, { dockerRepository: 'airbyte/source-x', dockerImageTag: '1.0.0', newField: { a: 1 } }],
+    });
+    assert.deepEqual(
+      entries.map((e) => [e.name, e.type, e.raw.newField]),
+      [['source-x', 'source', { a: 1 }]],
+    );
     assert.throws(() => parseRegistry([]), /not a JSON object/);
     assert.throws(() => parseRegistry({ connectors: [] }), /neither "sources" nor "destinations"/);
   });
@@ -151,7 +156,10 @@ describe('registry', () => {
     const registry = await loadRegistry({ url: server.url, cacheDir, now });
     assert.equal(registry.source, 'offline-cache');
     assert.equal(registry.stale, true);
-    assert.match(registry.notice ?? '', /^Offline: could not refresh the connector registry \(ECONNREFUSED.*\); using the copy cached on 2026-11-26 10:00 UTC\.$/);
+    assert.match(
+      registry.notice ?? '',
+      /^Offline: could not refresh the connector registry \(ECONNREFUSED.*\); using the copy cached on 2026-11-26 10:00 UTC\.$/,
+    );
     assert.ok(registry.find('destination-postgres'));
     // An explicit offline mode never touches the network, and uses even an old cache.
     assert.equal((await loadRegistry({ url: server.url, cacheDir, now, offline: true })).source, 'cache');
@@ -210,7 +218,9 @@ describe('registry', () => {
     } finally {
       await server.close();
     }
-    const missing = await loadRegistry({ cacheDir: dir, env: { AIRBYTE_LOCAL_REGISTRY: path.join(dir, 'nope.json') } }).catch((e: unknown) => e);
+    const missing = await loadRegistry({ cacheDir: dir, env: { AIRBYTE_LOCAL_REGISTRY: path.join(dir, 'nope.json') } }).catch(
+      (e: unknown) => e,
+    );
     assert.ok(isAirbyteError(missing, 'REGISTRY_UNAVAILABLE'));
     assert.match(missing.message, /Cannot read the registry file .*nope\.json: ENOENT/);
     const notRegistry = path.join(dir, 'not-registry.json');

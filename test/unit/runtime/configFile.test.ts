@@ -41,7 +41,8 @@ describe('loadConfigFile', () => {
     const text = '{\n  "connector": "destination-duckdb",\n  "config": { "a": 1 "b": 2 }\n}';
     assert.throws(
       () => parseConfigFileText(text, '/x/bad.airbyte.jsonc'),
-      (e: unknown) => isAirbyteError(e, 'CONFIG_FILE') && /\/x\/bad\.airbyte\.jsonc:3:22: invalid JSON: a comma was expected/.test(e.message),
+      (e: unknown) =>
+        isAirbyteError(e, 'CONFIG_FILE') && /\/x\/bad\.airbyte\.jsonc:3:22: invalid JSON: a comma was expected/.test(e.message),
     );
   });
 
@@ -54,13 +55,20 @@ describe('loadConfigFile', () => {
       ['[1]', /one JSON object/],
     ];
     for (const [text, pattern] of cases) {
-      assert.throws(() => parseConfigFileText(text, 'f.airbyte.jsonc'), (e: unknown) => isAirbyteError(e, 'CONFIG_FILE') && pattern.test(e.message), text);
+      assert.throws(
+        () => parseConfigFileText(text, 'f.airbyte.jsonc'),
+        (e: unknown) => isAirbyteError(e, 'CONFIG_FILE') && pattern.test(e.message),
+        text,
+      );
     }
     assert.equal(parseConfigFileText('{"$schema": "x", "connector": "builtin:sample", "config": {}}', 'f').connector, 'builtin:sample');
   });
 
   it('says when the file does not exist', async () => {
-    await assert.rejects(loadConfigFile(path.join(tmp, 'nope.airbyte.jsonc')), (e: unknown) => isAirbyteError(e, 'CONFIG_FILE') && /does not exist/.test(e.message));
+    await assert.rejects(
+      loadConfigFile(path.join(tmp, 'nope.airbyte.jsonc')),
+      (e: unknown) => isAirbyteError(e, 'CONFIG_FILE') && /does not exist/.test(e.message),
+    );
   });
 });
 
@@ -99,7 +107,12 @@ describe('resolveSecretReferences', () => {
   it('names the missing variable and the field', () => {
     assert.throws(
       () => resolveSecretReferences({ credentials: { token: '${env:MISSING_TOKEN}' } }, env),
-      (e: unknown) => e instanceof AirbyteError && e.code === 'CONFIG_INVALID' && /credentials\.token/.test(e.message) && /MISSING_TOKEN/.test(e.message) && /export MISSING_TOKEN=/.test(e.guidance ?? ''),
+      (e: unknown) =>
+        e instanceof AirbyteError &&
+        e.code === 'CONFIG_INVALID' &&
+        /credentials\.token/.test(e.message) &&
+        /MISSING_TOKEN/.test(e.message) &&
+        /export MISSING_TOKEN=/.test(e.guidance ?? ''),
     );
   });
 });

@@ -68,7 +68,10 @@ describe('demuxStream', () => {
     process.off('warning', onWarning);
     assert.equal(produced, 200);
     assert.equal(bytes, 200 * FRAMES * payload.length);
-    assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning'), []);
+    assert.deepEqual(
+      warnings.filter((w) => w.name === 'MaxListenersExceededWarning'),
+      [],
+    );
   });
 });
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { registrySamplePath } from '../../harness/paths';
 import { after, before, describe, it } from 'node:test';
 import { getConnectorFromFile, getDestination, getSource, nameFromImage, typeFromName } from '../../../src/core/connectors/getConnector';
 import { isAirbyteError } from '../../../src/core/errors';
@@ -10,7 +11,7 @@ import { loadRegistryFile } from '../../../src/core/registry/registry';
 import type { Registry } from '../../../src/core/registry/registry';
 
 const repoRoot = path.resolve(__dirname, '../../..');
-const sample = path.resolve(repoRoot, '../shared/fixtures/registry/oss_registry.sample.json');
+const sample = registrySamplePath;
 const connectors = path.join(repoRoot, 'test/connectors');
 let registry: Registry;
 let tmp: string;
@@ -43,15 +44,27 @@ describe('getDestination / getSource', () => {
   });
 
   it('says which names exist when one does not, and refuses the wrong kind', async () => {
-    await assert.rejects(getDestination('destination-postgress', { registry }), (e: unknown) => isAirbyteError(e, 'CONNECTOR_UNKNOWN') && /not in the Airbyte registry/.test(e.message));
-    await assert.rejects(getDestination('duck', { registry }), (e: unknown) => isAirbyteError(e, 'CONNECTOR_UNKNOWN') && /destination-duckdb/.test(e.guidance ?? ''));
-    await assert.rejects(getSource('destination-duckdb', { registry }), (e: unknown) => isAirbyteError(e, 'CONNECTOR_UNKNOWN') && /is a destination, but a source is needed/.test(e.message));
+    await assert.rejects(
+      getDestination('destination-postgress', { registry }),
+      (e: unknown) => isAirbyteError(e, 'CONNECTOR_UNKNOWN') && /not in the Airbyte registry/.test(e.message),
+    );
+    await assert.rejects(
+      getDestination('duck', { registry }),
+      (e: unknown) => isAirbyteError(e, 'CONNECTOR_UNKNOWN') && /destination-duckdb/.test(e.guidance ?? ''),
+    );
+    await assert.rejects(
+      getSource('destination-duckdb', { registry }),
+      (e: unknown) => isAirbyteError(e, 'CONNECTOR_UNKNOWN') && /is a destination, but a source is needed/.test(e.message),
+    );
   });
 
   it('resolves built-ins in-process and local programs without Docker', async () => {
     const sampleSource = await getSource('builtin:sample', { config: {} });
     assert.equal(sampleSource.executor.kind, 'builtin');
-    await assert.rejects(getSource('builtin:nope'), (e: unknown) => isAirbyteError(e, 'CONNECTOR_UNKNOWN') && /builtin:sample/.test(e.guidance ?? ''));
+    await assert.rejects(
+      getSource('builtin:nope'),
+      (e: unknown) => isAirbyteError(e, 'CONNECTOR_UNKNOWN') && /builtin:sample/.test(e.guidance ?? ''),
+    );
     const local = await getSource('source-test', { localExecutable: [process.execPath, path.join(connectors, 'source.mjs')] });
     assert.equal(local.executor.kind, 'local');
   });
@@ -98,10 +111,16 @@ describe('getConnectorFromFile', () => {
     }
   });
 
-  it('runs a local program from a file with the file\'s config (and its folder as /local stand-in)', async () => {
+  it("runs a local program from a file with the file's config (and its folder as /local stand-in)", async () => {
     const file = path.join(tmp, 'src.airbyte.jsonc');
     await writeFile(file, '{ "connector": "source-test", "config": { "record_count": 2, "api_key": "invalid" } }');
     const c = await getConnectorFromFile(file, { localExecutable: [process.execPath, path.join(connectors, 'source.mjs')] });
-    await assert.rejects(c.check(), (e: unknown) => isAirbyteError(e, 'CHECK_FAILED') && e.message.includes('api_key **** was rejected') && /src\.airbyte\.jsonc/.test(e.guidance ?? ''));
+    await assert.rejects(
+      c.check(),
+      (e: unknown) =>
+        isAirbyteError(e, 'CHECK_FAILED') &&
+        e.message.includes('api_key **** was rejected') &&
+        /src\.airbyte\.jsonc/.test(e.guidance ?? ''),
+    );
   });
 });

@@ -36,10 +36,16 @@ after(async () => {
   await rm(privateTmp, { recursive: true, force: true });
 });
 
-const source = (config: JsonObject, env?: NodeJS.ProcessEnv): Promise<Source> => getSource('source-test', { localExecutable: SOURCE, config, env });
-const destination = (config: JsonObject, localDir: string): Promise<Destination> => getDestination('destination-test', { localExecutable: DESTINATION, config, localDir });
+const source = (config: JsonObject, env?: NodeJS.ProcessEnv): Promise<Source> =>
+  getSource('source-test', { localExecutable: SOURCE, config, env });
+const destination = (config: JsonObject, localDir: string): Promise<Destination> =>
+  getDestination('destination-test', { localExecutable: DESTINATION, config, localDir });
 
-function catalog(streams: string[], mode: 'append' | 'overwrite' | 'append_dedup' = 'append', extra: JsonObject = {}): ConfiguredAirbyteCatalog {
+function catalog(
+  streams: string[],
+  mode: 'append' | 'overwrite' | 'append_dedup' = 'append',
+  extra: JsonObject = {},
+): ConfiguredAirbyteCatalog {
   return {
     streams: streams.map((name) => ({
       stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] },
@@ -55,7 +61,10 @@ function catalog(streams: string[], mode: 'append' | 'overwrite' | 'append_dedup
 }
 
 async function readAll(src: Source, cat: ConfiguredAirbyteCatalog, state?: AirbyteMessage[], onLog?: (l: ConnectorLogLine) => void) {
-  const run = await src.start({ command: 'read', config: src.config, catalog: cat, state: state?.map((m) => (m as unknown as { state: never }).state) }, { onLog });
+  const run = await src.start(
+    { command: 'read', config: src.config, catalog: cat, state: state?.map((m) => (m as unknown as { state: never }).state) },
+    { onLog },
+  );
   const messages: AirbyteMessage[] = [];
   for await (const batch of run.batches()) for (const item of batch) messages.push(item.message);
   const result = await run.done;
@@ -73,13 +82,23 @@ describe('connectors through the local executor', () => {
     assert.equal((spec.connectionSpecification as { title: string }).title, 'Test Source Spec');
     assert.equal((await src.check()).status, 'SUCCEEDED');
     const cat = await src.discover();
-    assert.deepEqual(cat.streams.map((s) => s.name), ['users', 'orders', 'events']);
+    assert.deepEqual(
+      cat.streams.map((s) => s.name),
+      ['users', 'orders', 'events'],
+    );
 
     const bad = await source({ record_count: 3, api_key: 'invalid' });
     await assert.rejects(bad.check(), (e: unknown) => isAirbyteError(e, 'CHECK_FAILED') && /api_key \*\*\*\* was rejected/.test(e.message));
     // A connector that answers check with a TRACE ERROR and exit 1: also a failed check, with its reason.
     const traced = await source({ record_count: 3, api_key: SECRET, fault: 'trace_error', fault_command: 'check' });
-    await assert.rejects(traced.check(), (e: unknown) => isAirbyteError(e, 'CHECK_FAILED') && e.exitCode === 1 && e.message.endsWith('Rate limit exceeded for key ****') && !JSON.stringify(e.toJSON()).includes(SECRET));
+    await assert.rejects(
+      traced.check(),
+      (e: unknown) =>
+        isAirbyteError(e, 'CHECK_FAILED') &&
+        e.exitCode === 1 &&
+        e.message.endsWith('Rate limit exceeded for key ****') &&
+        !JSON.stringify(e.toJSON()).includes(SECRET),
+    );
     // A crash without a reason stays a connector failure.
     const crashed = await source({ record_count: 3, fault: 'crash', fault_command: 'check' });
     await assert.rejects(crashed.check(), (e: unknown) => isAirbyteError(e, 'CONNECTOR_FAILED') && e.exitCode === 3);
@@ -93,7 +112,9 @@ describe('connectors through the local executor', () => {
     assert.equal(records.length, 24);
     const states = first.messages.filter((m) => m.type === 'STATE');
     assert.ok(states.length >= 4);
-    const last = new Map(states.map((s) => [(s as { state: { stream: { stream_descriptor: { name: string } } } }).state.stream.stream_descriptor.name, s]));
+    const last = new Map(
+      states.map((s) => [(s as { state: { stream: { stream_descriptor: { name: string } } } }).state.stream.stream_descriptor.name, s]),
+    );
     const more = await source({ record_count: 15, state_every: 5 });
     const second = await readAll(more, catalog(['users', 'orders']), [...last.values()]);
     assert.deepEqual(
@@ -107,15 +128,29 @@ describe('connectors through the local executor', () => {
     const src = await source({ record_count: 20, state_every: 8 });
     const dst = await destination({}, local);
     const read = await readAll(src, catalog(['users', 'events']));
-    const run = await dst.start({ command: 'write', config: dst.config, catalog: catalog(['users', 'events']), stdin: encodeMessages(read.messages) });
+    const run = await dst.start({
+      command: 'write',
+      config: dst.config,
+      catalog: catalog(['users', 'events']),
+      stdin: encodeMessages(read.messages),
+    });
     const echoed: AirbyteMessage[] = [];
     for await (const { message } of run.messages()) if (message.type === 'STATE') echoed.push(message);
     await run.done;
     assert.equal(echoed.length, read.messages.filter((m) => m.type === 'STATE').length);
-    const total = echoed.reduce((n, m) => n + ((m as { state: { destinationStats?: { recordCount?: number } } }).state.destinationStats?.recordCount ?? 0), 0);
+    const total = echoed.reduce(
+      (n, m) => n + ((m as { state: { destinationStats?: { recordCount?: number } } }).state.destinationStats?.recordCount ?? 0),
+      0,
+    );
     assert.equal(total, 40);
-    const users = (await readFile(path.join(local, 'users.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(users.map((u) => u.id), Array.from({ length: 20 }, (_, i) => i + 1));
+    const users = (await readFile(path.join(local, 'users.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      users.map((u) => u.id),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
   });
 
   it('the test destination honours generations: minimum_generation_id drops older rows once the stream completes', async () => {
@@ -124,16 +159,38 @@ describe('connectors through the local executor', () => {
     const write = async (ids: number[], generation: number, minimum: number, complete = true) => {
       const cat = catalog(['users'], 'append', { generation_id: generation, minimum_generation_id: minimum });
       const msgs: AirbyteMessage[] = ids.map((id) => ({ type: 'RECORD', record: { stream: 'users', data: { id }, emitted_at: 1 } }));
-      if (complete) msgs.push({ type: 'TRACE', trace: { type: 'STREAM_STATUS', emitted_at: 1, stream_status: { stream_descriptor: { name: 'users' }, status: 'COMPLETE' } } });
+      if (complete)
+        msgs.push({
+          type: 'TRACE',
+          trace: { type: 'STREAM_STATUS', emitted_at: 1, stream_status: { stream_descriptor: { name: 'users' }, status: 'COMPLETE' } },
+        });
       const run = await dst.start({ command: 'write', config: dst.config, catalog: cat, stdin: encodeMessages(msgs) });
       await run.drain().catch(() => undefined);
       const text = await readFile(path.join(local, 'users.jsonl'), 'utf8');
-      return text.trim().split('\n').map((l) => JSON.parse(l) as { id: number; _airbyte_generation_id: number });
+      return text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { id: number; _airbyte_generation_id: number });
     };
-    assert.deepEqual((await write([1, 2], 1, 0)).map((r) => [r.id, r._airbyte_generation_id]), [[1, 1], [2, 1]]);
+    assert.deepEqual(
+      (await write([1, 2], 1, 0)).map((r) => [r.id, r._airbyte_generation_id]),
+      [
+        [1, 1],
+        [2, 1],
+      ],
+    );
     // A refresh that fails before COMPLETE keeps the old generation next to the new rows.
-    assert.deepEqual((await write([3], 2, 2, false)).map((r) => r.id), [1, 2, 3]);
-    assert.deepEqual((await write([4, 5], 3, 3)).map((r) => [r.id, r._airbyte_generation_id]), [[4, 3], [5, 3]]);
+    assert.deepEqual(
+      (await write([3], 2, 2, false)).map((r) => r.id),
+      [1, 2, 3],
+    );
+    assert.deepEqual(
+      (await write([4, 5], 3, 3)).map((r) => [r.id, r._airbyte_generation_id]),
+      [
+        [4, 3],
+        [5, 3],
+      ],
+    );
   });
 
   it('masks secrets from the spec and from ${env:…} references in every log line and the log tail', async () => {
@@ -142,7 +199,10 @@ describe('connectors through the local executor', () => {
     assert.equal(src.config.api_key, SECRET, 'the connector gets the resolved value');
     const { result } = await readAll(src, catalog(['users']), undefined, (l) => logs.push(l));
     const text = JSON.stringify({ logs, tail: result.logTail });
-    assert.ok(logs.some((l) => l.text.includes('api_key=****')), text);
+    assert.ok(
+      logs.some((l) => l.text.includes('api_key=****')),
+      text,
+    );
     assert.ok(logs.some((l) => l.source === 'stderr') && logs.some((l) => l.source === 'protocol'));
     assert.ok(!text.includes(SECRET), 'secret leaked');
     assert.equal(JSON.stringify(src.maskedConfig()).includes(SECRET), false);
@@ -200,13 +260,20 @@ describe('connectors through the local executor', () => {
     const stdoutLogs = logs.filter((l) => l.source === 'stdout').map((l) => l.text);
     assert.ok(stdoutLogs.includes('this is not json'));
     assert.ok(stdoutLogs.includes('{"half": "a JSON object that is not a message"}'));
-    assert.ok(stdoutLogs.some((t) => t.includes('\ufffd')), 'invalid UTF-8 arrives as replacement characters');
+    assert.ok(
+      stdoutLogs.some((t) => t.includes('\ufffd')),
+      'invalid UTF-8 arrives as replacement characters',
+    );
   });
 
   it('a hanging connector is stopped by the AbortSignal: ABORTED, process gone, files removed', async () => {
     const executor = new LocalExecutor({ command: SOURCE });
     const controller = new AbortController();
-    const run = runConnector(executor, { command: 'read', config: { record_count: 5, fault: 'hang', fault_after: 2 }, catalog: catalog(['users']) }, { signal: controller.signal });
+    const run = runConnector(
+      executor,
+      { command: 'read', config: { record_count: 5, fault: 'hang', fault_after: 2 }, catalog: catalog(['users']) },
+      { signal: controller.signal },
+    );
     let seen = 0;
     const t0 = Date.now();
     const consume = (async () => {
@@ -224,7 +291,10 @@ describe('connectors through the local executor', () => {
   it('a connector that never answers check fails with "did not answer within …"', async () => {
     const src = await source({ record_count: 1, fault: 'hang', fault_command: 'check' });
     const t0 = Date.now();
-    await assert.rejects(src.check({ timeoutMs: 1500 }), (e: unknown) => isAirbyteError(e, 'CONNECTOR_FAILED') && /did not answer "check" within 2 s/.test(e.message));
+    await assert.rejects(
+      src.check({ timeoutMs: 1500 }),
+      (e: unknown) => isAirbyteError(e, 'CONNECTOR_FAILED') && /did not answer "check" within 2 s/.test(e.message),
+    );
     assert.ok(Date.now() - t0 < 8000);
   });
 
@@ -244,7 +314,10 @@ describe('connectors through the local executor', () => {
     const executor = new LocalExecutor({ command: [process.execPath, '-e', script] });
     const logs: ConnectorLogLine[] = [];
     const run = runConnector(executor, { command: 'spec' }, { masker: new SecretMasker([secret]), onLog: (l) => logs.push(l) });
-    const e = await run.drain().then(() => undefined, (err: unknown) => err);
+    const e = await run.drain().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     assert.ok(e === undefined || isAirbyteError(e), String(e));
     assert.equal(logs.length, 1);
     assert.ok(logs[0].text.length < 8100);
@@ -255,9 +328,15 @@ describe('connectors through the local executor', () => {
 
   it('a program that does not exist is a clear error', async () => {
     const missing = new LocalExecutor({ command: path.join(tmp, 'no-such-connector') });
-    await assert.rejects(missing.ensureReady(), (e: unknown) => isAirbyteError(e, 'CONNECTOR_UNKNOWN') && /does not exist or is not executable/.test(e.message));
+    await assert.rejects(
+      missing.ensureReady(),
+      (e: unknown) => isAirbyteError(e, 'CONNECTOR_UNKNOWN') && /does not exist or is not executable/.test(e.message),
+    );
     const run = runConnector(missing, { command: 'spec' });
     const drained = run.drain();
-    await assert.rejects(drained, (e: unknown) => isAirbyteError(e, 'CONNECTOR_FAILED') && e.exitCode === 127 && e.logTail.some((l) => l.includes('ENOENT')));
+    await assert.rejects(
+      drained,
+      (e: unknown) => isAirbyteError(e, 'CONNECTOR_FAILED') && e.exitCode === 127 && e.logTail.some((l) => l.includes('ENOENT')),
+    );
   });
 });

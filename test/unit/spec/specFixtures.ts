@@ -1,13 +1,13 @@
-// Real connector specs from ../shared and a config builder that works from the spec alone
+// Real connector specs from test/fixtures and a config builder that works from the spec alone
 // (required fields, defaults, examples, enum/const values), independent of the code under test.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { registrySamplePath, specsDir } from '../../harness/paths';
 import type { ConnectorSpecification } from '../../../src/core/protocol/messages';
 
 export const repoRoot = path.resolve(__dirname, '../../..');
-export const shared = path.resolve(repoRoot, '../shared');
-export const specsDir = path.join(shared, 'fixtures/specs');
-export const registrySample = path.join(shared, 'fixtures/registry/oss_registry.sample.json');
+export { specsDir };
+export const registrySample = registrySamplePath;
 
 export function specNames(): string[] {
   return readdirSync(specsDir)
@@ -36,7 +36,9 @@ export function sampleValue(schema: S, branchChoice = 0): unknown {
   if (Array.isArray(options)) return sampleObject(options[Math.min(branchChoice, options.length - 1)]);
   const examples = Array.isArray(schema.examples) ? schema.examples : 'example' in schema ? [schema.example] : [];
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
-  const example = examples.find((e) => (type === 'integer' || type === 'number' ? typeof e === 'number' : type === 'array' ? Array.isArray(e) : typeof e === 'string'));
+  const example = examples.find((e) =>
+    type === 'integer' || type === 'number' ? typeof e === 'number' : type === 'array' ? Array.isArray(e) : typeof e === 'string',
+  );
   if (example !== undefined) return example;
   switch (type) {
     case 'integer':

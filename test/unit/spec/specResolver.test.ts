@@ -104,7 +104,7 @@ describe('spec resolution', () => {
     for (let i = 0; i < 5; i++) await counting.resolve(ref);
     assert.equal(lookups, 1);
     assert.equal(calls.length, 2);
-    assert.equal((await readdirCount(cacheDir)), 2);
+    assert.equal(await readdirCount(cacheDir), 2);
   });
 
   it('fails clearly: unknown connector, no runner, running forbidden, failing image (not retried at once)', async () => {
@@ -124,7 +124,9 @@ describe('spec resolution', () => {
         throw new AirbyteError('IMAGE_MISSING', { message: 'The image airbyte/destination-postgres:9.9.9 does not exist.' });
       },
     });
-    const forbidden = await failing.resolve({ connector: 'destination-postgres', version: '9.9.9' }, { allowRun: false }).catch((e: unknown) => e);
+    const forbidden = await failing
+      .resolve({ connector: 'destination-postgres', version: '9.9.9' }, { allowRun: false })
+      .catch((e: unknown) => e);
     assert.ok(isAirbyteError(forbidden, 'SPEC_FAILED'));
     assert.equal(runs, 0);
     for (let i = 0; i < 3; i++) {
@@ -136,7 +138,13 @@ describe('spec resolution', () => {
 
   it('the language service passes allowRun: false through (no container while typing)', async () => {
     let runs = 0;
-    const resolver = new SpecResolver({ registry, runSpec: async (image) => { runs++; return runSpec(image); } });
+    const resolver = new SpecResolver({
+      registry,
+      runSpec: async (image) => {
+        runs++;
+        return runSpec(image);
+      },
+    });
     const service = getConfigLanguageService({ registry, specProvider: resolver });
     const text = '{ "connector": "destination-postgres", "version": "2.0.1", "config": { "port": "x" } }';
     const quiet = await service.doValidation(text, { allowRun: false });

@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { RecordCache } from '../../../src/core/store/recordCache';
 import { StateStore } from '../../../src/core/store/stateStore';
 
-const line = (stream: string, id: number) => JSON.stringify({ type: 'RECORD', record: { stream, data: { id, Name: `n${id}` }, emitted_at: 1700000000000 + id } });
+const line = (stream: string, id: number) =>
+  JSON.stringify({ type: 'RECORD', record: { stream, data: { id, Name: `n${id}` }, emitted_at: 1700000000000 + id } });
 const lines = (stream: string, from: number, to: number) => Array.from({ length: to - from }, (_, i) => line(stream, from + i));
 const state = (n: number) => ({ type: 'STREAM' as const, stream: { stream_descriptor: { name: 'users' }, stream_state: { n } } });
 
@@ -52,7 +53,10 @@ describe('RecordCache', () => {
     assert.deepEqual(await collect(cache, 'src#a', 'users', 999, 1001), lines('users', 999, 1001));
     assert.deepEqual(await collect(cache, 'src#a', 'users', 1700), lines('users', 1700, 2500));
     const states = store.listCacheStates('src#a');
-    assert.deepEqual(states.map((s) => s.positions.users), [1500, 2500]);
+    assert.deepEqual(
+      states.map((s) => s.positions.users),
+      [1500, 2500],
+    );
   });
 
   it('appends the next ingest after the previous one', async () => {
@@ -83,7 +87,10 @@ describe('RecordCache', () => {
     assert.deepEqual([info.generationStart, info.endPos], [2600, 2610]);
     assert.equal(cache.recordCount('src#a', 'users'), 10);
     assert.deepEqual(await collect(cache, 'src#a', 'users', 0), lines('users', 0, 10), 'positions before the generation are not served');
-    assert.ok(oldFiles.every((f) => !existsSync(f)), 'old segments deleted');
+    assert.ok(
+      oldFiles.every((f) => !existsSync(f)),
+      'old segments deleted',
+    );
     assert.deepEqual(store.listCacheStates('src#a'), [], 'states of the old generation dropped');
   });
 

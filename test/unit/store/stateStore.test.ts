@@ -24,11 +24,20 @@ describe('StateStore', () => {
     const f = file('fresh');
     const store = await StateStore.open({ path: f });
     assert.equal(store.schemaVersion, STORE_SCHEMA_VERSION);
-    store.putStates('src#1', 'dst#1', [{ streamKey: 'users', type: 'STREAM', state: { type: 'STREAM', stream: { stream_descriptor: { name: 'users' }, stream_state: { c: 1 } } } }]);
+    store.putStates('src#1', 'dst#1', [
+      {
+        streamKey: 'users',
+        type: 'STREAM',
+        state: { type: 'STREAM', stream: { stream_descriptor: { name: 'users' }, stream_state: { c: 1 } } },
+      },
+    ]);
     await store.close();
     assert.ok(!existsSync(`${f}.lock`), 'lock released on close');
     const again = await StateStore.open({ path: f });
-    assert.deepEqual(again.getStates('src#1', 'dst#1').map((r) => r.state.stream?.stream_state), [{ c: 1 }]);
+    assert.deepEqual(
+      again.getStates('src#1', 'dst#1').map((r) => r.state.stream?.stream_state),
+      [{ c: 1 }],
+    );
     assert.deepEqual(again.getStates('src#1', 'dst#2'), [], 'another destination identity has its own state');
     await again.close();
   });
@@ -36,13 +45,25 @@ describe('StateStore', () => {
   it('a GLOBAL state replaces per-stream rows and a STREAM state replaces a GLOBAL one', async () => {
     const store = await StateStore.open({ path: file('kinds') });
     try {
-      const stream = (name: string) => ({ streamKey: name, type: 'STREAM' as const, state: { type: 'STREAM' as const, stream: { stream_descriptor: { name }, stream_state: { n: name } } } });
+      const stream = (name: string) => ({
+        streamKey: name,
+        type: 'STREAM' as const,
+        state: { type: 'STREAM' as const, stream: { stream_descriptor: { name }, stream_state: { n: name } } },
+      });
       store.putStates('s', 'd', [stream('a'), stream('b')]);
       assert.equal(store.getStates('s', 'd').length, 2);
-      store.putStates('s', 'd', [{ streamKey: '', type: 'GLOBAL', state: { type: 'GLOBAL', global: { shared_state: { lsn: 5 }, stream_states: [] } } }]);
-      assert.deepEqual(store.getStates('s', 'd').map((r) => r.type), ['GLOBAL']);
+      store.putStates('s', 'd', [
+        { streamKey: '', type: 'GLOBAL', state: { type: 'GLOBAL', global: { shared_state: { lsn: 5 }, stream_states: [] } } },
+      ]);
+      assert.deepEqual(
+        store.getStates('s', 'd').map((r) => r.type),
+        ['GLOBAL'],
+      );
       store.putStates('s', 'd', [stream('a')]);
-      assert.deepEqual(store.getStates('s', 'd').map((r) => r.streamKey), ['a']);
+      assert.deepEqual(
+        store.getStates('s', 'd').map((r) => r.streamKey),
+        ['a'],
+      );
     } finally {
       await store.close();
     }
@@ -51,15 +72,31 @@ describe('StateStore', () => {
   it('records run history with per-stream counts', async () => {
     const store = await StateStore.open({ path: file('runs') });
     try {
-      const id1 = store.beginRun({ kind: 'write', source: 'builtin:sample', sourceId: 's', destination: 'builtin:sqlite', destinationId: 'd', streams: ['users'], strategy: 'auto', mode: 'cache' });
+      const id1 = store.beginRun({
+        kind: 'write',
+        source: 'builtin:sample',
+        sourceId: 's',
+        destination: 'builtin:sqlite',
+        destinationId: 'd',
+        streams: ['users'],
+        strategy: 'auto',
+        mode: 'cache',
+      });
       const id2 = store.beginRun({ kind: 'write', source: 'builtin:sample', sourceId: 's', streams: [] });
       assert.ok(id2 > id1);
-      store.finishRun(id1, { status: 'failed', error: 'boom', streams: [{ stream: 'users', recordsRead: 10, recordsSent: 8, recordsConfirmed: 5, bytes: 100, status: 'incomplete' }] });
+      store.finishRun(id1, {
+        status: 'failed',
+        error: 'boom',
+        streams: [{ stream: 'users', recordsRead: 10, recordsSent: 8, recordsConfirmed: 5, bytes: 100, status: 'incomplete' }],
+      });
       const run = store.getRun(id1)!;
       assert.equal(run.status, 'failed');
       assert.equal(run.error, 'boom');
       assert.equal(run.recordsConfirmed, 5);
-      assert.deepEqual(run.streamStats.map((s) => [s.stream, s.recordsSent]), [['users', 8]]);
+      assert.deepEqual(
+        run.streamStats.map((s) => [s.stream, s.recordsSent]),
+        [['users', 8]],
+      );
       assert.equal(store.listRuns()[0].id, id2, 'newest first');
       assert.equal(store.getRun(id2)!.status, 'running');
     } finally {
@@ -75,7 +112,9 @@ describe('StateStore', () => {
     // Turn it into a version-1 file: the cache tables came with version 2, read catalogs with 3.
     const SQL = await initSqlJs();
     const db = new SQL.Database(await fs.readFile(f));
-    db.run('DROP TABLE cache_streams; DROP TABLE cache_segments; DROP TABLE cache_states; DROP TABLE cache_confirmed; DROP TABLE run_catalogs; PRAGMA user_version = 1;');
+    db.run(
+      'DROP TABLE cache_streams; DROP TABLE cache_segments; DROP TABLE cache_states; DROP TABLE cache_confirmed; DROP TABLE run_catalogs; PRAGMA user_version = 1;',
+    );
     await fs.writeFile(f, db.export());
     db.close();
     const migrated = await StateStore.open({ path: f });
@@ -98,7 +137,10 @@ describe('StateStore', () => {
     await fs.writeFile(f, db.export());
     db.close();
     const before = await fs.readFile(f);
-    await assert.rejects(StateStore.open({ path: f }), (e: unknown) => isAirbyteError(e, 'STORE_CORRUPT') && /newer version/.test(e.message));
+    await assert.rejects(
+      StateStore.open({ path: f }),
+      (e: unknown) => isAirbyteError(e, 'STORE_CORRUPT') && /newer version/.test(e.message),
+    );
     assert.deepEqual(await fs.readFile(f), before, 'file untouched');
     assert.ok(!existsSync(`${f}.lock`), 'lock released after the refusal');
   });
@@ -109,12 +151,21 @@ describe('StateStore', () => {
     try {
       const saves: Promise<void>[] = [];
       for (let i = 0; i < 20; i++) {
-        store.putStates('s', 'd', [{ streamKey: `s${i}`, type: 'STREAM', state: { type: 'STREAM', stream: { stream_descriptor: { name: `s${i}` }, stream_state: { i } } } }]);
+        store.putStates('s', 'd', [
+          {
+            streamKey: `s${i}`,
+            type: 'STREAM',
+            state: { type: 'STREAM', stream: { stream_descriptor: { name: `s${i}` }, stream_state: { i } } },
+          },
+        ]);
         saves.push(store.save());
       }
       await Promise.all(saves);
       const entries = await fs.readdir(path.dirname(f));
-      assert.deepEqual(entries.filter((e) => e.includes('.tmp-')), []);
+      assert.deepEqual(
+        entries.filter((e) => e.includes('.tmp-')),
+        [],
+      );
       const SQL = await initSqlJs();
       const db = new SQL.Database(await fs.readFile(f));
       assert.equal(db.exec('SELECT COUNT(*) FROM states')[0].values[0][0], 20, 'the last save holds every change');
@@ -128,7 +179,10 @@ describe('StateStore', () => {
     const f = file('lock');
     const first = await StateStore.open({ path: f, purpose: 'test run' });
     try {
-      await assert.rejects(StateStore.open({ path: f }), (e: unknown) => isAirbyteError(e, 'STORE_IN_USE') && e.message.includes(String(process.pid)) && e.message.includes('test run'));
+      await assert.rejects(
+        StateStore.open({ path: f }),
+        (e: unknown) => isAirbyteError(e, 'STORE_IN_USE') && e.message.includes(String(process.pid)) && e.message.includes('test run'),
+      );
       const viewer = await StateStore.open({ path: f, lock: false });
       assert.equal(viewer.schemaVersion, STORE_SCHEMA_VERSION, 'read-only viewers need no lock');
       await viewer.close();
@@ -170,7 +224,10 @@ describe('StateStore', () => {
 
   it('a process killed while saving leaves an intact file that opens with its last saved state', async () => {
     const f = file('killed');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'saveLoopChild.ts'), f], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'saveLoopChild.ts'), f], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let saved = 0;
     await new Promise<void>((resolve, reject) => {
       child.on('exit', () => reject(new Error('child exited early')));
@@ -190,7 +247,7 @@ describe('StateStore', () => {
       assert.equal(rows.length, 1);
       const n = (rows[0].state.stream?.stream_state as { n: number }).n;
       assert.ok(n >= 15, `the state is the one of a completed save (n=${n})`);
-      assert.equal(((rows[0].state.stream?.stream_state as { pad: string }).pad).length, 200_000, 'the whole payload is there');
+      assert.equal((rows[0].state.stream?.stream_state as { pad: string }).pad.length, 200_000, 'the whole payload is there');
     } finally {
       await store.close();
     }

@@ -42,7 +42,9 @@ describe('cached reads reopened by run id', () => {
       const [read] = reads;
       assert.equal(read.runId, readRunId);
       assert.equal(read.source, 'builtin:sample');
-      const rows = read.streams.map((s) => [s.stream, s.recordsRead, s.cachedRecords]).sort((x, y) => String(x[0]).localeCompare(String(y[0])));
+      const rows = read.streams
+        .map((s) => [s.stream, s.recordsRead, s.cachedRecords])
+        .sort((x, y) => String(x[0]).localeCompare(String(y[0])));
       assert.deepEqual(rows, [
         ['products', 400, 400],
         ['purchases', 400, 400],
@@ -75,7 +77,10 @@ describe('cached reads reopened by run id', () => {
 
     const other = await getDestination('builtin:sqlite', { config: { destination_path: 'out/b.sqlite' }, baseDir: dir });
     const third = await withStore(storePath, async (store) => other.write(openCachedRead(store, readRunId), { store, streams: ['users'] }));
-    assert.deepEqual(third.streams.map((s) => [s.stream, s.recordsSent, s.recordsConfirmed]), [['users', 400, 400]]);
+    assert.deepEqual(
+      third.streams.map((s) => [s.stream, s.recordsSent, s.recordsConfirmed]),
+      [['users', 400, 400]],
+    );
     assert.equal(await sqliteCount(path.join(dir, 'out', 'b.sqlite'), 'users'), 400);
 
     // The writes are in the run history as replays of the read's source.
@@ -93,8 +98,14 @@ describe('cached reads reopened by run id', () => {
     const again = await withStore(storePath, async (store) => source.read({ store }));
     assert.ok(again.runId > readRunId);
     await withStore(storePath, async (store) => {
-      assert.deepEqual(listCachedReads(store).map((r) => r.runId), [again.runId]);
-      assert.deepEqual(listCachedReads(store, { all: true }).map((r) => r.runId), [again.runId, readRunId]);
+      assert.deepEqual(
+        listCachedReads(store).map((r) => r.runId),
+        [again.runId],
+      );
+      assert.deepEqual(
+        listCachedReads(store, { all: true }).map((r) => r.runId),
+        [again.runId, readRunId],
+      );
       const older = describeCachedRead(store, readRunId);
       assert.equal(older.latestReadRunId, again.runId);
       assert.equal(openCachedRead(store, readRunId).recordCount('users'), 400);
@@ -109,7 +120,10 @@ describe('cached reads reopened by run id', () => {
         () => openCachedRead(store, write.runId),
         (e: unknown) => isAirbyteError(e, 'USAGE') && /is a write/.test(e.message) && /cache:\d+ \(builtin:sample\)/.test(e.guidance ?? ''),
       );
-      assert.throws(() => openCachedRead(store, 9999), (e: unknown) => isAirbyteError(e, 'USAGE') && /not in the run history/.test(e.message));
+      assert.throws(
+        () => openCachedRead(store, 9999),
+        (e: unknown) => isAirbyteError(e, 'USAGE') && /not in the run history/.test(e.message),
+      );
     });
   });
 

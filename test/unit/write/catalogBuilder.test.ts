@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { protocolSchemaPath } from '../../harness/paths';
 import { describe, it } from 'node:test';
 import Ajv from 'ajv';
 import { isAirbyteError } from '../../../src/core/errors';
@@ -9,7 +9,14 @@ import { buildConfiguredCatalog } from '../../../src/core/write/catalogBuilder';
 
 const discovered: AirbyteCatalog = {
   streams: [
-    { name: 'users', json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'], source_defined_cursor: true, default_cursor_field: ['updated_at'], source_defined_primary_key: [['id']] },
+    {
+      name: 'users',
+      json_schema: {},
+      supported_sync_modes: ['full_refresh', 'incremental'],
+      source_defined_cursor: true,
+      default_cursor_field: ['updated_at'],
+      source_defined_primary_key: [['id']],
+    },
     { name: 'events', json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'], default_cursor_field: ['ts'] },
     { name: 'snapshot', json_schema: {}, supported_sync_modes: ['full_refresh'] },
   ],
@@ -21,7 +28,10 @@ describe('configured catalog', () => {
   it('sets sync modes, keys and the generation integers on every stream', () => {
     const { catalog, plans } = buildConfiguredCatalog(base);
     const [users, events, snapshot] = catalog.streams;
-    assert.deepEqual([users.sync_mode, users.destination_sync_mode, users.cursor_field, users.primary_key], ['incremental', 'append_dedup', ['updated_at'], [['id']]]);
+    assert.deepEqual(
+      [users.sync_mode, users.destination_sync_mode, users.cursor_field, users.primary_key],
+      ['incremental', 'append_dedup', ['updated_at'], [['id']]],
+    );
     assert.deepEqual([events.sync_mode, events.destination_sync_mode, events.cursor_field], ['incremental', 'append', ['ts']]);
     assert.deepEqual([snapshot.sync_mode, snapshot.destination_sync_mode], ['full_refresh', 'overwrite']);
     for (const s of catalog.streams) {
@@ -30,7 +40,10 @@ describe('configured catalog', () => {
     // Appends keep old rows (minimum 0) in the current generation; an overwrite starts a new one.
     assert.deepEqual([users.generation_id, users.minimum_generation_id], [3, 0]);
     assert.deepEqual([snapshot.generation_id, snapshot.minimum_generation_id], [4, 4]);
-    assert.deepEqual(plans.map((p) => p.truncate), [false, false, true]);
+    assert.deepEqual(
+      plans.map((p) => p.truncate),
+      [false, false, true],
+    );
   });
 
   it('replace reads everything (full_refresh) and overwrites', () => {
@@ -39,7 +52,11 @@ describe('configured catalog', () => {
   });
 
   it('a refresh-capable destination gets an overwrite as append with minimum_generation_id == generation_id', () => {
-    const { catalog, plans } = buildConfiguredCatalog({ ...base, strategy: 'replace', destination: { name: 'd', supportsRefreshes: true } });
+    const { catalog, plans } = buildConfiguredCatalog({
+      ...base,
+      strategy: 'replace',
+      destination: { name: 'd', supportsRefreshes: true },
+    });
     for (const s of catalog.streams) {
       assert.equal(s.destination_sync_mode, 'append');
       assert.equal(s.minimum_generation_id, s.generation_id);
@@ -49,12 +66,18 @@ describe('configured catalog', () => {
   });
 
   it('selects streams by name and names the real ones for an unknown one', () => {
-    assert.deepEqual(buildConfiguredCatalog({ ...base, streams: ['events'] }).catalog.streams.map((s) => s.stream.name), ['events']);
-    assert.throws(() => buildConfiguredCatalog({ ...base, streams: ['userz'] }), (e: unknown) => isAirbyteError(e, 'CONFIG_INVALID') && /userz/.test(e.message) && /users, events, snapshot/.test(e.guidance ?? ''));
+    assert.deepEqual(
+      buildConfiguredCatalog({ ...base, streams: ['events'] }).catalog.streams.map((s) => s.stream.name),
+      ['events'],
+    );
+    assert.throws(
+      () => buildConfiguredCatalog({ ...base, streams: ['userz'] }),
+      (e: unknown) => isAirbyteError(e, 'CONFIG_INVALID') && /userz/.test(e.message) && /users, events, snapshot/.test(e.guidance ?? ''),
+    );
   });
 
   it('produces a catalog valid against the Airbyte protocol schema', () => {
-    const schemaFile = path.resolve(__dirname, '../../../../shared/airbyte-protocol/airbyte_protocol.json');
+    const schemaFile = protocolSchemaPath;
     const protocol = JSON.parse(readFileSync(schemaFile, 'utf8')) as { definitions: Record<string, unknown> };
     const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
     const validate = ajv.compile({ ...protocol, $ref: '#/definitions/ConfiguredAirbyteCatalog' });

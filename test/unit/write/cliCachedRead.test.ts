@@ -48,16 +48,27 @@ describe('airbyte-write read → write --source cache:<runId> → runs', () => {
     assert.equal(await sqliteCount(path.join(dir, 'out', 'w.sqlite'), 'users'), 90);
 
     const again = captureIo();
-    assert.equal(await main(['write', '--source', `cache:${readRunId}`, '--destination', dst, '--json'], again), 0, again.stderr.join('\n'));
+    assert.equal(
+      await main(['write', '--source', `cache:${readRunId}`, '--destination', dst, '--json'], again),
+      0,
+      again.stderr.join('\n'),
+    );
     const second = JSON.parse(again.stdout.join('')) as { mode: string; totals: { recordsSent: number }; stateFile: string };
     assert.equal(second.mode, 'replay');
     assert.equal(second.totals.recordsSent, 0);
     assert.equal(second.stateFile, storePath, 'the store beside the destination config is found');
 
     const third = captureIo();
-    assert.equal(await main(['write', '--source', `cache:${readRunId}`, '--destination', other, '--streams', 'purchases', '--json'], third), 0, third.stderr.join('\n'));
+    assert.equal(
+      await main(['write', '--source', `cache:${readRunId}`, '--destination', other, '--streams', 'purchases', '--json'], third),
+      0,
+      third.stderr.join('\n'),
+    );
     const result = JSON.parse(third.stdout.join('')) as { streams: Array<{ stream: string; recordsConfirmed: number }> };
-    assert.deepEqual(result.streams.map((s) => [s.stream, s.recordsConfirmed]), [['purchases', 90]]);
+    assert.deepEqual(
+      result.streams.map((s) => [s.stream, s.recordsConfirmed]),
+      [['purchases', 90]],
+    );
     assert.equal(await sqliteCount(path.join(dir, 'out', 'other.sqlite'), 'purchases'), 90);
   });
 
@@ -66,13 +77,19 @@ describe('airbyte-write read → write --source cache:<runId> → runs', () => {
     assert.equal(await main(['runs', '--state-file', storePath], io), 0, io.stderr.join('\n'));
     const text = io.stdout.join('\n');
     assert.match(text, /Run\s+Kind\s+Status\s+Source → Destination/);
-    assert.match(text, new RegExp(`^${readRunId}\\s+read\\s+succeeded\\s+builtin:sample → cache\\s+270\\s+-\\s+-\\s+\\S+ \\S+\\s+cache:${readRunId}$`, 'm'));
+    assert.match(
+      text,
+      new RegExp(`^${readRunId}\\s+read\\s+succeeded\\s+builtin:sample → cache\\s+270\\s+-\\s+-\\s+\\S+ \\S+\\s+cache:${readRunId}$`, 'm'),
+    );
     assert.match(text, /write \(replay\)\s+succeeded\s+builtin:sample → builtin:sqlite\s+0\s+270\s+270/);
 
     const json = captureIo();
     assert.equal(await main(['runs', '--cached', '--json', '--state-file', storePath], json), 0);
     const listed = JSON.parse(json.stdout.join('')) as { cachedReads: Array<{ runId: number; source: string; cachedRecords: number }> };
-    assert.deepEqual(listed.cachedReads.map((r) => [r.runId, r.source, r.cachedRecords]), [[readRunId, 'builtin:sample', 270]]);
+    assert.deepEqual(
+      listed.cachedReads.map((r) => [r.runId, r.source, r.cachedRecords]),
+      [[readRunId, 'builtin:sample', 270]],
+    );
   });
 
   it('a run id that is not a cached read is a usage error naming the ones there are', async () => {

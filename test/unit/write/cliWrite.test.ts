@@ -37,9 +37,16 @@ describe('airbyte-write write / read', () => {
   it('--json prints the result with per-stream counts; the second run is incremental', async () => {
     const io = captureIo();
     assert.equal(await main(['write', '--source', src, '--destination', dst, '--json', '--streams', 'users'], io), 0);
-    const result = JSON.parse(io.stdout.join('')) as { ok: boolean; streams: Array<{ stream: string; recordsSent: number }>; runId: number };
+    const result = JSON.parse(io.stdout.join('')) as {
+      ok: boolean;
+      streams: Array<{ stream: string; recordsSent: number }>;
+      runId: number;
+    };
     assert.equal(result.ok, true);
-    assert.deepEqual(result.streams.map((s) => [s.stream, s.recordsSent]), [['users', 0]]);
+    assert.deepEqual(
+      result.streams.map((s) => [s.stream, s.recordsSent]),
+      [['users', 0]],
+    );
   });
 
   it('read fills the cache and can print the records', async () => {
@@ -50,7 +57,11 @@ describe('airbyte-write write / read', () => {
   });
 
   it('usage errors exit 2 and name the problem', async () => {
-    for (const args of [['write', '--destination', dst], ['write', '--source', src, '--destination', dst, '--strategy', 'upsert'], ['write', '--bogus']]) {
+    for (const args of [
+      ['write', '--destination', dst],
+      ['write', '--source', src, '--destination', dst, '--strategy', 'upsert'],
+      ['write', '--bogus'],
+    ]) {
       const io = captureIo();
       assert.equal(await main(args, io), 2, args.join(' '));
       assert.ok(io.stderr.join('\n').length > 0);

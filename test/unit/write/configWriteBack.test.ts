@@ -31,12 +31,20 @@ describe('CONTROL config write-back', () => {
     const file = path.join(dir, 'a.airbyte.jsonc');
     await fs.writeFile(file, original);
     const previous = { access_token: 'tok-1', refresh_token: 'r-1', start_date: '2024-01-01' };
-    const result = await writeBackConnectorConfig(file, { access_token: 'tok-2', refresh_token: 'r-2', start_date: '2024-01-01' }, { previous });
+    const result = await writeBackConnectorConfig(
+      file,
+      { access_token: 'tok-2', refresh_token: 'r-2', start_date: '2024-01-01' },
+      { previous },
+    );
     assert.deepEqual(result.updated, ['access_token']);
     assert.deepEqual(result.skippedReferences, ['refresh_token']);
     const text = await fs.readFile(file, 'utf8');
     assert.equal(text, original.replace('"tok-1"', '"tok-2"'));
-    assert.deepEqual((await fs.readdir(dir)).filter((f) => f.includes('tmp')), [], 'atomic replace leaves no temp file');
+    assert.deepEqual(
+      (await fs.readdir(dir)).filter((f) => f.includes('tmp')),
+      [],
+      'atomic replace leaves no temp file',
+    );
   });
 
   it('rejects an update that is not an object or fails validation, leaving the file unchanged', async () => {

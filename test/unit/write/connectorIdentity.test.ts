@@ -23,6 +23,9 @@ describe('connector identity', () => {
   it('values that came from references do not shape it, and numbers equal to them stay intact', () => {
     const ref = (count: string) => connectorIdentity('s', { count, state_every: 10 }, undefined, new SecretMasker([count]));
     assert.equal(ref('10'), ref('50'), 'a reference value (e.g. from ${env:…}) can change without resetting state');
-    assert.notEqual(connectorIdentity('s', { state_every: 10 }, undefined, new SecretMasker(['10'])), connectorIdentity('s', { state_every: 11 }, undefined, new SecretMasker(['10'])));
+    assert.notEqual(
+      connectorIdentity('s', { state_every: 10 }, undefined, new SecretMasker(['10'])),
+      connectorIdentity('s', { state_every: 11 }, undefined, new SecretMasker(['10'])),
+    );
   });
 });

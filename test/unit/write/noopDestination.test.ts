@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { registrySamplePath, specsDir } from '../../harness/paths';
 import { describe, it } from 'node:test';
 import { loadRegistryFile } from '../../../src/core/registry/registry';
 import { collectSecretValues } from '../../../src/core/secrets';
 import { validateConfig } from '../../../src/core/spec/specValidator';
 import { NOOP_DESTINATION_CONFIG, getNoopDestination } from '../../../src/core/write/noopDestination';
 
-const shared = path.resolve(__dirname, '../../../../shared');
-
 describe('getNoopDestination', () => {
   it("is Airbyte's dev-null image at the registry's pinned tag, in SILENT mode, refresh-capable", async () => {
-    const registry = await loadRegistryFile(path.join(shared, 'fixtures/registry/oss_registry.sample.json'));
+    const registry = await loadRegistryFile(registrySamplePath);
     const destination = await getNoopDestination({ registry });
     assert.equal(destination.name, 'destination-dev-null');
     assert.equal(destination.executor.displayName, 'airbyte/destination-dev-null:0.9.4');
@@ -19,7 +18,9 @@ describe('getNoopDestination', () => {
   });
 
   it('its config is valid against the real dev-null spec', async () => {
-    const spec = (await import(path.join(shared, 'fixtures/specs/destination-dev-null.spec.json'))) as { connectionSpecification: Record<string, unknown> };
+    const spec = (await import(path.join(specsDir, 'destination-dev-null.spec.json'))) as {
+      connectionSpecification: Record<string, unknown>;
+    };
     assert.deepEqual(validateConfig(NOOP_DESTINATION_CONFIG, spec.connectionSpecification), []);
     assert.equal(collectSecretValues(NOOP_DESTINATION_CONFIG, spec.connectionSpecification).size, 0);
   });

@@ -78,7 +78,12 @@ describe('ProgressTracker', () => {
         localExecutable: [process.execPath, path.join(connectors, 'source.mjs')],
         config: { record_count: 10_000, state_every: 100_000, fault: 'hang', fault_after: 300 },
       });
-      const reading = readSource(source, { storePath: path.join(dir, '.airbyte', 'state.sqlite'), streams: ['users'], signal: controller.signal, onProgress: (p) => events.push(p) });
+      const reading = readSource(source, {
+        storePath: path.join(dir, '.airbyte', 'state.sqlite'),
+        streams: ['users'],
+        signal: controller.signal,
+        onProgress: (p) => events.push(p),
+      });
       const deadline = Date.now() + 5_000;
       while (Date.now() < deadline && !events.some((e) => e.phase === 'reading' && e.recordsRead === 300)) await sleep(50);
       // Only events sent while the source is still running count (the end of the run reports anyway).

@@ -29,14 +29,24 @@ describe('write strategies', () => {
   });
 
   it('MERGE without a primary key is STRATEGY_INVALID', () => {
-    assert.throws(() => resolveDestinationSyncMode('merge', cursorOnly, all, 'd'), (e: unknown) => isAirbyteError(e, 'STRATEGY_INVALID') && /no primary key/.test(e.message));
+    assert.throws(
+      () => resolveDestinationSyncMode('merge', cursorOnly, all, 'd'),
+      (e: unknown) => isAirbyteError(e, 'STRATEGY_INVALID') && /no primary key/.test(e.message),
+    );
   });
 
   it('a mode the destination cannot do names the modes it can', () => {
     assert.throws(
       () => resolveDestinationSyncMode('merge', withPk, ['overwrite', 'append'], 'destination-sqlite'),
-      (e: unknown) => isAirbyteError(e, 'STRATEGY_INVALID') && e.message.includes('destination-sqlite') && e.message.includes('overwrite, append') && /auto, append, replace/.test(e.guidance ?? ''),
+      (e: unknown) =>
+        isAirbyteError(e, 'STRATEGY_INVALID') &&
+        e.message.includes('destination-sqlite') &&
+        e.message.includes('overwrite, append') &&
+        /auto, append, replace/.test(e.guidance ?? ''),
     );
-    assert.throws(() => resolveDestinationSyncMode('replace', neither, ['append'], 'd'), (e: unknown) => isAirbyteError(e, 'STRATEGY_INVALID'));
+    assert.throws(
+      () => resolveDestinationSyncMode('replace', neither, ['append'], 'd'),
+      (e: unknown) => isAirbyteError(e, 'STRATEGY_INVALID'),
+    );
   });
 });
