@@ -18,10 +18,11 @@ import { loadRegistry } from '../core/registry/registry';
 import type { Registry } from '../core/registry/registry';
 import { SpecResolver } from '../core/spec/specResolver';
 import type { ConnectorRef, ResolvedSpec, ResolveSpecOptions } from '../core/spec/specTypes';
-import { StateStore } from '../core/store/stateStore';
+import { useSqlWasm } from '../core/store/sqlJsLoader';
+import { WorkspaceStore } from '../core/store/workspaceStore';
 import type { CachedReadInfo } from '../core/write/cachedRead';
-import { describeCachedRead, listCachedReads, openCachedRead, parseCacheRef } from '../core/write/cachedRead';
-import { identityOf } from '../core/write/writePipeline';
+import { describeCachedRead, listCachedReads, openCachedRead, parseCachedReadRef } from '../core/write/cachedRead';
+import { identityOf } from '../core/write/runParties';
 import type { WriteProgress } from '../core/write/progressTracker';
 import type { WriteResult } from '../core/write/writeResult';
 import type { ConnectorLogLine } from '../core/connectors/connectorProcess';
@@ -64,7 +65,10 @@ export class CoreServices {
   private specResolverRegistry: Registry | undefined;
   private languagePromise: Promise<ConfigLanguageService> | undefined;
 
-  constructor(private readonly options: CoreServicesOptions) {}
+  constructor(private readonly options: CoreServicesOptions) {
+    // The core's stores and the built-in SQLite destination load the engine from the extension's install folder.
+    useSqlWasm(this.wasmPath);
+  }
 
   get wasmPath(): string {
     return path.join(this.options.extensionPath, 'dist', 'sql-wasm.wasm');
@@ -229,8 +233,8 @@ export class CoreServices {
    * Opens the workspace store. `lock: false` for reading (trees): the CLI may hold the lock
    * while the extension shows history. Callers close it.
    */
-  openStore(folder: vscode.WorkspaceFolder, lock: boolean): Promise<StateStore> {
-    return StateStore.open({
+  openStore(folder: vscode.WorkspaceFolder, lock: boolean): Promise<WorkspaceStore> {
+    return WorkspaceStore.open({
       path: this.storePath(folder),
       wasmPath: this.wasmPath,
       lock,
@@ -337,7 +341,7 @@ export class CoreServices {
 /** The run id of a `cache:<runId>` reference; undefined for a config path; an error for a malformed one. */
 function cacheRunIdOf(ref: string): number | undefined {
   if (!ref.startsWith('cache:')) return undefined;
-  const id = parseCacheRef(ref);
+  const id = parseCachedReadRef(ref);
   if (id === undefined) throw new Error(`"${ref}" is not a cached read: use cache:<runId>, the run id of a read into the cache.`);
   return id;
 }

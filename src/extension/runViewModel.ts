@@ -1,6 +1,6 @@
 // Core run data (live progress events, run history rows, errors) → the RunView the webview and the
 // Syncs tree show. Pure functions: no `vscode` import, unit-tested under test/unit/extension.
-import type { RunRecord } from '../core/store/stateStore';
+import type { RunRecord } from '../core/store/runHistory';
 import type { WriteProgress } from '../core/write/progressTracker';
 import type { RunErrorView, RunStatus, RunView, StreamRow } from '../shared/runDetailsProtocol';
 import { appendThroughputPoint, LOG_TAIL_LINES } from '../shared/runDetailsProtocol';

@@ -1,6 +1,6 @@
 // Run history → the Syncs view's pairs and labels (pure: unit-tested; no runtime vscode import).
 import type * as vscode from 'vscode';
-import type { RunRecord } from '../core/store/stateStore';
+import type { RunRecord } from '../core/store/runHistory';
 
 /** A source → destination pair and its runs, newest first. */
 export interface SyncPair {

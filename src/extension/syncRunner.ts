@@ -242,7 +242,7 @@ export class SyncRunner implements vscode.Disposable {
       try {
         const store = await services.openStore(folder, false);
         try {
-          const record = store.getRun(id);
+          const record = store.runs.get(id);
           if (record) {
             const labels = this.options.syncsTree.labels;
             return runViewFromRecord(record, {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Destination, Source } from '../../core/connectors/connector';
-import { StateStore } from '../../core/store/stateStore';
-import { CACHE_REF_PREFIX, openCachedRead, parseCacheRef } from '../../core/write/cachedRead';
+import { WorkspaceStore } from '../../core/store/workspaceStore';
+import { CACHE_REF_PREFIX, openCachedRead, parseCachedReadRef } from '../../core/write/cachedRead';
 import type { ReadResult } from '../../core/write/writeResult';
 import { WRITE_STRATEGIES, isWriteStrategy } from '../../core/write/writeStrategy';
 import type { CliCommand } from '../cliIo';
@@ -63,7 +63,7 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
     if (!isWriteStrategy(strategy)) throw new UsageError(`--strategy must be one of ${WRITE_STRATEGIES.join(', ')}, not "${strategy}".`);
     const streams = parseStreams(values.streams);
 
-    const cachedRunId = parseCacheRef(values.source);
+    const cachedRunId = parseCachedReadRef(values.source);
     if (values.source.startsWith(CACHE_REF_PREFIX) && cachedRunId === undefined)
       throw new UsageError(`"${values.source}" is not a cached read: use cache:<runId> with the run id "airbyte-write read" printed.`);
     if (cachedRunId !== undefined && values['no-cache'])
@@ -89,7 +89,7 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
 
     // A cached read has no config file to find the workspace from: the destination's is used.
     const storePath = path.resolve(values['state-file'] ?? defaultStorePath(source ? values.source : values.destination));
-    const store = await StateStore.open({
+    const store = await WorkspaceStore.open({
       path: storePath,
       purpose: `airbyte-write write ${source?.name ?? values.source} → ${destination.name}`,
       onWarning: (w) => io.err(`warning: ${w}`),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RunRecord } from '../../../src/core/store/stateStore';
+import type { RunRecord } from '../../../src/core/store/runHistory';
 import type { WriteProgress } from '../../../src/core/write/progressTracker';
 import {
   appendLog,
