@@ -5,7 +5,8 @@
  */
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import type { ExecuteRequest, Executor, ExitInfo, RunningConnector } from '../executors/executor';
+import type { ExecuteRequest, Executor, RunningConnector } from '../executors/executor';
+import type { ExitInfo } from '../process/exitInfo';
 import type { DecodedMessage } from '../protocol/lineCodec';
 import { decodeBatches, isDecodedMessage } from '../protocol/lineCodec';
 import type { AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog, FailureType, JsonObject } from '../protocol/messages';

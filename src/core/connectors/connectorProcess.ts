@@ -5,7 +5,8 @@
  */
 import type { Readable } from 'node:stream';
 import { AirbyteError } from '../errors';
-import type { ExecuteRequest, Executor, ExitInfo, RunningConnector } from '../executors/executor';
+import type { ExecuteRequest, Executor, RunningConnector } from '../executors/executor';
+import type { ExitInfo } from '../process/exitInfo';
 import type { DecodedMessage, DecodedRecordLine, RoutedItem } from '../protocol/lineCodec';
 import { LineDecoder, decodeBatches, decodeRoutedBatches, isDecodedMessage, isDecodedRecordLine } from '../protocol/lineCodec';
 import type { AirbyteErrorTraceMessage, AirbyteLogLevel } from '../protocol/messages';

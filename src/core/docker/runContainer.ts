@@ -6,8 +6,8 @@
 import type { Duplex, Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import type { ExitInfo, RunningConnector } from '../executors/executor';
-import { pumpStdin } from '../executors/pumpStdin';
+import type { ExitInfo } from '../process/exitInfo';
+import { pumpStdin } from '../process/pumpStdin';
 import { demuxStream } from './demuxStream';
 import { tarArchive } from './tarArchive';
 
@@ -35,8 +35,15 @@ export interface RunContainerOptions {
   onRemoved?: () => Promise<void>;
 }
 
-export interface RunningContainer extends RunningConnector {
+/** A started container: its output streams and how it ended (the shape of an executor's running connector). */
+export interface RunningContainer {
   containerId: string;
+  /** Raw bytes of the container's stdout; read it, it applies backpressure. */
+  stdout: Readable;
+  /** Raw bytes of the container's stderr. */
+  stderr: Readable;
+  /** Settles after the container exited and was removed. */
+  exit: Promise<ExitInfo>;
 }
 
 // Enough buffered output to keep the container busy while the reader works on a batch.
