@@ -58,11 +58,8 @@ export class InProcessExecutor implements Executor {
   async execute(request: ExecuteRequest): Promise<RunningConnector> {
     const stdout = new PassThrough({ highWaterMark: 1 << 20 });
     const stderr = new PassThrough();
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(request.signal?.reason);
-    if (request.signal?.aborted) controller.abort(request.signal.reason);
-    else request.signal?.addEventListener('abort', onAbort, { once: true });
-    const signal = controller.signal;
+    // The program always gets a signal; without the caller's, one that never aborts.
+    const signal = request.signal ?? new AbortController().signal;
 
     // Held here so that stdin is closed when the program ends early, as a dead process's pipe would be.
     const stdinIterator = request.stdin?.[Symbol.asyncIterator]();
@@ -127,7 +124,6 @@ export class InProcessExecutor implements Executor {
           exitCode = 1;
         }
       } finally {
-        request.signal?.removeEventListener('abort', onAbort);
         // Not awaited: the producer may be mid-read; the request is queued and honoured at its next step.
         void stdinIterator?.return?.()?.catch(() => undefined);
       }
