@@ -116,7 +116,7 @@ export async function runContainer(docker: Docker, options: RunContainerOptions)
     if (options.copyIn) {
       const dir = options.copyIn.dir.replace(/^\/+|\/+$/g, '');
       // Files only, no folder entries: the engine creates missing parents and leaves existing ones alone.
-      const archive = tarArchive(options.copyIn.files.map((f) => ({ name: `${dir}/${f.name}`, content: f.content })));
+      const archive = await tarArchive(options.copyIn.files.map((f) => ({ name: `${dir}/${f.name}`, content: f.content })));
       await container.putArchive(archive, { path: '/' });
     }
     await container.start();
