@@ -81,8 +81,14 @@ describe('registry', () => {
       entries.map((e) => [e.name, e.type, e.raw.newField]),
       [['source-x', 'source', { a: 1 }]],
     );
-    assert.throws(() => parseRegistry([]), /not a JSON object/);
-    assert.throws(() => parseRegistry({ connectors: [] }), /neither "sources" nor "destinations"/);
+    assert.throws(
+      () => parseRegistry([]),
+      (e) => isAirbyteError(e, 'REGISTRY_UNAVAILABLE') && /not a JSON object/.test(e.message),
+    );
+    assert.throws(
+      () => parseRegistry({ connectors: [] }),
+      (e) => isAirbyteError(e, 'REGISTRY_UNAVAILABLE') && /neither "sources" nor "destinations"/.test(e.message),
+    );
   });
 
   it('downloads once, then serves the cache for a day, then revalidates with If-None-Match (304)', async () => {
