@@ -87,14 +87,7 @@ interface RunState {
 
 /** Starts `request` on `executor` and follows it. Never throws: failures reject `done`. */
 export function runConnector(executor: Executor, request: ExecuteRequest, options: RunConnectorOptions = {}): ConnectorRun {
-  const masker = options.masker ?? new SecretMasker();
-  const state: RunState = {
-    name: options.connectorName ?? executor.displayName,
-    command: request.command,
-    masker,
-    logs: new LogTail(masker, options.logTailSize ?? DEFAULT_TAIL, options.onLog),
-    messageCount: 0,
-  };
+  const state = newRunState(executor, request, options);
   const stop = stopSignal(options.signal, options.timeoutMs);
   const started: Promise<RunningConnector> = executor.execute({ ...request, signal: stop.signal });
   // `done` may be awaited before anything else; avoid an unhandled rejection on the start promise.
@@ -146,6 +139,17 @@ export function runConnector(executor: Executor, request: ExecuteRequest, option
     },
     logTail: () => state.logs.lines(),
     traceError: () => state.trace,
+  };
+}
+
+function newRunState(executor: Executor, request: ExecuteRequest, options: RunConnectorOptions): RunState {
+  const masker = options.masker ?? new SecretMasker();
+  return {
+    name: options.connectorName ?? executor.displayName,
+    command: request.command,
+    masker,
+    logs: new LogTail(masker, options.logTailSize ?? DEFAULT_TAIL, options.onLog),
+    messageCount: 0,
   };
 }
 
