@@ -1,21 +1,21 @@
 // The lint rule that keeps imports pointing down: it must fail on a cycle, type-only imports included,
 // and stay quiet on a graph without one. Real files on disk, linted by ESLint with the project's parser.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Rule } from 'eslint';
 import { Linter } from 'eslint';
 import tseslint from 'typescript-eslint';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 let dir: string;
 let linter: Linter;
 let config: Linter.Config[];
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'import-cycle-'));
+  dir = await makeTempDir('import-cycle-');
   const ruleFile = pathToFileURL(path.resolve(__dirname, '../../../scripts/eslint/noImportCycle.mjs')).href;
   const { noImportCycle } = (await import(ruleFile)) as { noImportCycle: Rule.RuleModule };
   linter = new Linter({ cwd: dir, configType: 'flat' });
@@ -29,7 +29,7 @@ before(async () => {
   ];
 });
 after(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await removeTempDir(dir);
 });
 
 /** Writes the files, then lints each one as ESLint would; returns the messages per file. */

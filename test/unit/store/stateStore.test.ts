@@ -7,16 +7,17 @@ import { after, before, describe, it } from 'node:test';
 import initSqlJs from 'sql.js';
 import { isAirbyteError } from '../../../src/core/errors';
 import { STORE_SCHEMA_VERSION, StateStore } from '../../../src/core/store/stateStore';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 
 describe('StateStore', () => {
   let dir: string;
   before(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aw-store-'));
+    dir = await makeTempDir('aw-store-');
   });
   after(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
   const file = (name: string) => path.join(dir, name, 'state.sqlite');
 
