@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import type Docker from 'dockerode';
 import { listBuiltins } from '../core/builtin/builtinRegistry';
-import type { BuiltinConnector } from '../core/builtin/builtinRegistry';
+import type { BuiltinConnector } from '../core/builtin/builtinConnector';
 import type { Destination, Source } from '../core/connectors/connector';
 import { getConnectorFromFile, getDestination } from '../core/connectors/getConnector';
 import type { GetConnectorOptions } from '../core/connectors/getConnector';

@@ -17,6 +17,9 @@ export const specsDir = path.join(fixturesDir, 'specs');
 /** The official Airbyte protocol schema (JSON rendering). */
 export const protocolSchemaPath = path.join(fixturesDir, 'airbyte-protocol', 'airbyte_protocol.json');
 
+/** The test connectors (source.mjs, destination.mjs and their protocol helpers), run locally or in the test images. */
+export const testConnectorsDir = path.join(repoRoot, 'test', 'connectors');
+
 /** Where scripts/provision-code-server.sh installs code-server. */
 export const codeServerDir = path.join(repoRoot, '.vscode-test', 'code-server');
 

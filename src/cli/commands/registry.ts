@@ -1,4 +1,4 @@
-import type { BuiltinConnector } from '../../core/builtin/builtinRegistry';
+import type { BuiltinConnector } from '../../core/builtin/builtinConnector';
 import { findBuiltin, isBuiltinName, listBuiltins } from '../../core/builtin/builtinRegistry';
 import { defaultCacheDir } from '../../core/connectors/getConnector';
 import { AirbyteError } from '../../core/errors';

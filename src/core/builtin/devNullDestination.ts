@@ -1,6 +1,6 @@
 /** `builtin:dev-null`: accepts everything, keeps nothing, echoes every STATE. For trying pipelines and measuring. */
 import type { ConnectorSpecification } from '../protocol/messages';
-import type { BuiltinConnector } from './builtinRegistry';
+import type { BuiltinConnector } from './builtinConnector';
 import { runDestinationLoop } from './destinationLoop';
 import type { ProgramContext } from './inProcessExecutor';
 import { BuiltinFailure, InProcessExecutor } from './inProcessExecutor';

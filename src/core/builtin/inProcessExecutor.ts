@@ -5,7 +5,8 @@
  */
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import type { ExecuteRequest, Executor, ExitInfo, RunningConnector } from '../executors/executor';
+import type { ExecuteRequest, Executor, RunningConnector } from '../executors/executor';
+import type { ExitInfo } from '../process/exitInfo';
 import type { DecodedMessage } from '../protocol/lineCodec';
 import { decodeBatches, isDecodedMessage } from '../protocol/lineCodec';
 import type { AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog, FailureType, JsonObject } from '../protocol/messages';
@@ -55,29 +56,11 @@ export class InProcessExecutor implements Executor {
   }
 
   async execute(request: ExecuteRequest): Promise<RunningConnector> {
-    const stdout = new PassThrough({ highWaterMark: 1 << 20 });
-    const stderr = new PassThrough();
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(request.signal?.reason);
-    if (request.signal?.aborted) controller.abort(request.signal.reason);
-    else request.signal?.addEventListener('abort', onAbort, { once: true });
-    const signal = controller.signal;
-
+    const output = new ProgramOutput();
+    // The program always gets a signal; without the caller's, one that never aborts.
+    const signal = request.signal ?? new AbortController().signal;
     // Held here so that stdin is closed when the program ends early, as a dead process's pipe would be.
     const stdinIterator = request.stdin?.[Symbol.asyncIterator]();
-    let parts: string[] = [];
-    let size = 0;
-    const flush = async () => {
-      if (parts.length === 0) return;
-      const text = parts.join('');
-      parts = [];
-      size = 0;
-      if (signal.aborted) throw new BuiltinAborted();
-      if (!stdout.write(text))
-        await once(stdout, 'drain', { signal }).catch(() => {
-          throw new BuiltinAborted();
-        });
-    };
     const ctx: ProgramContext = {
       command: request.command,
       config: request.config ?? {},
@@ -85,62 +68,103 @@ export class InProcessExecutor implements Executor {
       state: request.state ?? [],
       baseDir: this.baseDir,
       signal,
-      async *input() {
-        if (!stdinIterator) return;
-        const chunks: AsyncIterable<Uint8Array | string> = { [Symbol.asyncIterator]: () => stdinIterator };
-        for await (const items of decodeBatches(chunks)) {
-          if (signal.aborted) throw new BuiltinAborted();
-          const batch = items.filter(isDecodedMessage);
-          if (batch.length > 0) yield batch;
-        }
-      },
-      async emit(message) {
-        const line = typeof message === 'string' ? message : JSON.stringify(message);
-        parts.push(line, '\n');
-        size += line.length + 1;
-        if (size >= CHUNK_CHARS) await flush();
-      },
-      flush,
-      log(text) {
-        stderr.write(`${text}\n`);
-      },
+      input: () => readInput(stdinIterator, signal),
+      emit: (message) => output.emit(message, signal),
+      flush: () => output.flush(signal),
+      log: (text) => output.log(text),
     };
+    const exit = this.run(ctx, output, stdinIterator);
+    return { stdout: output.stdout, stderr: output.stderr, exit };
+  }
 
-    const exit: Promise<ExitInfo> = (async () => {
-      // Let the caller attach its readers before the first byte.
-      await new Promise((r) => setImmediate(r));
-      let exitCode: number | null = 0;
-      try {
-        await this.program(ctx);
-        await flush();
-      } catch (error) {
-        if (signal.aborted || error instanceof BuiltinAborted) {
-          exitCode = null;
-        } else {
-          parts = [];
-          const failure = error instanceof BuiltinFailure ? error : undefined;
-          const text = error instanceof Error ? error.message : String(error);
-          stdout.write(
-            `${JSON.stringify({ type: 'TRACE', trace: { type: 'ERROR', emitted_at: Date.now(), error: { message: text, failure_type: failure?.failureType ?? 'system_error', internal_message: failure ? undefined : (error as Error)?.stack } } })}\n`,
-          );
-          exitCode = 1;
-        }
-      } finally {
-        request.signal?.removeEventListener('abort', onAbort);
-        // Not awaited: the producer may be mid-read; the request is queued and honoured at its next step.
-        void stdinIterator?.return?.()?.catch(() => undefined);
-      }
-      const aborted = signal.aborted;
-      if (aborted) {
-        stdout.destroy();
-        stderr.destroy();
+  /** Runs the program to its end (exit code 0, 1 after a TRACE ERROR, null when stopped), then closes its output. */
+  private async run(ctx: ProgramContext, output: ProgramOutput, stdinIterator?: AsyncIterator<Uint8Array | string>): Promise<ExitInfo> {
+    // Let the caller attach its readers before the first byte.
+    await new Promise((r) => setImmediate(r));
+    let exitCode: number | null = 0;
+    try {
+      await this.program(ctx);
+      await output.flush(ctx.signal);
+    } catch (error) {
+      if (ctx.signal.aborted || error instanceof BuiltinAborted) {
+        exitCode = null;
       } else {
-        stdout.end();
-        stderr.end();
+        output.fail(error);
+        exitCode = 1;
       }
-      return { exitCode: aborted ? null : exitCode, aborted };
-    })();
-    return { stdout, stderr, exit };
+    } finally {
+      // Not awaited: the producer may be mid-read; the request is queued and honoured at its next step.
+      void stdinIterator?.return?.()?.catch(() => undefined);
+    }
+    const aborted = ctx.signal.aborted;
+    output.close(aborted);
+    return { exitCode: aborted ? null : exitCode, aborted };
+  }
+}
+
+/** Protocol messages from stdin, in batches (non-protocol lines are skipped). */
+async function* readInput(
+  stdinIterator: AsyncIterator<Uint8Array | string> | undefined,
+  signal: AbortSignal,
+): AsyncGenerator<DecodedMessage[]> {
+  if (!stdinIterator) return;
+  const chunks: AsyncIterable<Uint8Array | string> = { [Symbol.asyncIterator]: () => stdinIterator };
+  for await (const items of decodeBatches(chunks)) {
+    if (signal.aborted) throw new BuiltinAborted();
+    const batch = items.filter(isDecodedMessage);
+    if (batch.length > 0) yield batch;
+  }
+}
+
+/** A program's stdout and stderr: messages queued and written in large chunks, waiting for the reader (backpressure). */
+class ProgramOutput {
+  readonly stdout = new PassThrough({ highWaterMark: 1 << 20 });
+  readonly stderr = new PassThrough();
+  private parts: string[] = [];
+  private size = 0;
+
+  async emit(message: AirbyteMessage | string, signal: AbortSignal): Promise<void> {
+    const line = typeof message === 'string' ? message : JSON.stringify(message);
+    this.parts.push(line, '\n');
+    this.size += line.length + 1;
+    if (this.size >= CHUNK_CHARS) await this.flush(signal);
+  }
+
+  async flush(signal: AbortSignal): Promise<void> {
+    if (this.parts.length === 0) return;
+    const text = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    if (signal.aborted) throw new BuiltinAborted();
+    if (!this.stdout.write(text))
+      await once(this.stdout, 'drain', { signal }).catch(() => {
+        throw new BuiltinAborted();
+      });
+  }
+
+  log(text: string): void {
+    this.stderr.write(`${text}\n`);
+  }
+
+  /** Drops what is queued and writes the TRACE ERROR a failed connector sends. */
+  fail(error: unknown): void {
+    this.parts = [];
+    const failure = error instanceof BuiltinFailure ? error : undefined;
+    const text = error instanceof Error ? error.message : String(error);
+    this.stdout.write(
+      `${JSON.stringify({ type: 'TRACE', trace: { type: 'ERROR', emitted_at: Date.now(), error: { message: text, failure_type: failure?.failureType ?? 'system_error', internal_message: failure ? undefined : (error as Error)?.stack } } })}\n`,
+    );
+  }
+
+  /** Ends both streams; a stopped program's are destroyed, as a killed process's pipes would be. */
+  close(aborted: boolean): void {
+    if (aborted) {
+      this.stdout.destroy();
+      this.stderr.destroy();
+    } else {
+      this.stdout.end();
+      this.stderr.end();
+    }
   }
 }
 

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import type { AirbyteRecordMessage, ConfiguredAirbyteStream, ConnectorSpecification } from '../protocol/messages';
 import { streamKey } from '../protocol/messages';
 import { fsyncDir } from '../store/atomicFile';
-import type { BuiltinConnector } from './builtinRegistry';
+import type { BuiltinConnector } from './builtinConnector';
 import type { DestinationWriter } from './destinationLoop';
 import { resolveLocalPath, runDestinationLoop, truncates } from './destinationLoop';
 import type { ProgramContext } from './inProcessExecutor';

@@ -5,7 +5,7 @@
  */
 import type { AirbyteCatalog, AirbyteStateMessage, AirbyteStream, ConnectorSpecification } from '../protocol/messages';
 import { streamKey } from '../protocol/messages';
-import type { BuiltinConnector } from './builtinRegistry';
+import type { BuiltinConnector } from './builtinConnector';
 import type { ProgramContext } from './inProcessExecutor';
 import { BuiltinFailure, InProcessExecutor } from './inProcessExecutor';
 

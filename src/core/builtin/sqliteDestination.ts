@@ -11,7 +11,7 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import type { AirbyteRecordMessage, ConfiguredAirbyteStream, ConnectorSpecification } from '../protocol/messages';
 import { writeFileAtomic } from '../store/atomicFile';
 import { loadSqlJs } from '../store/sqlJsLoader';
-import type { BuiltinConnector } from './builtinRegistry';
+import type { BuiltinConnector } from './builtinConnector';
 import type { DestinationWriter } from './destinationLoop';
 import { resolveLocalPath, runDestinationLoop, truncates } from './destinationLoop';
 import type { ProgramContext } from './inProcessExecutor';

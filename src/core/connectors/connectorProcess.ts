@@ -5,7 +5,8 @@
  */
 import type { Readable } from 'node:stream';
 import { AirbyteError } from '../errors';
-import type { ExecuteRequest, Executor, ExitInfo, RunningConnector } from '../executors/executor';
+import type { ExecuteRequest, Executor, RunningConnector } from '../executors/executor';
+import type { ExitInfo } from '../process/exitInfo';
 import type { DecodedMessage, DecodedRecordLine, RoutedItem } from '../protocol/lineCodec';
 import { LineDecoder, decodeBatches, decodeRoutedBatches, isDecodedMessage, isDecodedRecordLine } from '../protocol/lineCodec';
 import type { AirbyteErrorTraceMessage, AirbyteLogLevel } from '../protocol/messages';
@@ -74,176 +75,61 @@ export interface ConnectorRun {
 
 const DEFAULT_TAIL = 50;
 
+/** What one run has seen so far: its masked log tail, its TRACE ERROR, how many messages. */
+interface RunState {
+  readonly name: string;
+  readonly command: ExecuteRequest['command'];
+  readonly masker: SecretMasker;
+  readonly logs: LogTail;
+  trace?: AirbyteErrorTraceMessage;
+  messageCount: number;
+}
+
 /** Starts `request` on `executor` and follows it. Never throws: failures reject `done`. */
 export function runConnector(executor: Executor, request: ExecuteRequest, options: RunConnectorOptions = {}): ConnectorRun {
-  const masker = options.masker ?? new SecretMasker();
-  const tailSize = options.logTailSize ?? DEFAULT_TAIL;
-  const name = options.connectorName ?? executor.displayName;
-  const tail: string[] = [];
-  let trace: AirbyteErrorTraceMessage | undefined;
-  let messageCount = 0;
-  let consumed = false;
-
-  const log = (level: AirbyteLogLevel, text: string, source: ConnectorLogSource) => {
-    // Mask before cutting, so that a secret on the cut is never half shown.
-    const masked = truncate(masker.mask(text));
-    tail.push(masked);
-    if (tail.length > tailSize) tail.shift();
-    options.onLog?.({ level, text: masked, source });
-  };
-
-  // Our own controller, so that a timeout stops the process exactly like a user's cancel.
-  const controller = new AbortController();
-  let timedOut = false;
-  const onUserAbort = () => controller.abort(options.signal?.reason);
-  if (options.signal?.aborted) controller.abort(options.signal.reason);
-  else options.signal?.addEventListener('abort', onUserAbort, { once: true });
-  const timer =
-    options.timeoutMs !== undefined && options.timeoutMs > 0
-      ? setTimeout(() => {
-          timedOut = true;
-          controller.abort(new Error('timeout'));
-        }, options.timeoutMs)
-      : undefined;
-  const cleanupSignals = () => {
-    if (timer) clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onUserAbort);
-  };
-
-  const started: Promise<RunningConnector> = executor.execute({ ...request, signal: controller.signal });
+  const state = newRunState(executor, request, options);
+  const stop = stopSignal(options.signal, options.timeoutMs);
+  const started: Promise<RunningConnector> = executor.execute({ ...request, signal: stop.signal });
   // `done` may be awaited before anything else; avoid an unhandled rejection on the start promise.
   started.catch(() => undefined);
+  const stderrRead = started.then((running) => readStderr(running.stderr, state.logs)).catch(() => undefined);
 
-  let resolveDone!: (r: ConnectorResult) => void;
-  let rejectDone!: (e: unknown) => void;
-  const done = new Promise<ConnectorResult>((resolve, reject) => {
-    resolveDone = resolve;
-    rejectDone = reject;
-  });
+  let settle!: { resolve: (r: ConnectorResult) => void; reject: (e: unknown) => void };
+  const done = new Promise<ConnectorResult>((resolve, reject) => (settle = { resolve, reject }));
   // `done` may settle while the caller is still busy with the last batch and has not awaited it
   // yet: that must not count as an unhandled rejection. Callers still see the rejection.
   done.catch(() => undefined);
 
-  const stderrFinished = started.then((running) => readStderr(running.stderr, log)).catch(() => undefined);
-
-  const finish = async (exitPromise: Promise<ExitInfo>) => {
-    const exit = await exitPromise;
-    await stderrFinished;
-    cleanupSignals();
-    if (timedOut) {
-      const seconds = Math.round((options.timeoutMs ?? 0) / 1000);
-      throw new AirbyteError('CONNECTOR_FAILED', {
-        message: `${name} did not answer "${request.command}" within ${formatDuration(seconds)}; it was stopped.`,
-        guidance:
-          'Check that the connector can reach what it connects to (host networking for a database on this machine?), or allow more time.',
-        context: { connector: name, command: request.command },
-        exitCode: exit.exitCode ?? undefined,
-        logTail: [...tail],
+  let consumed = false;
+  async function* follow(decode: Decode): AsyncGenerator<Array<DecodedMessage | DecodedRecordLine>> {
+    if (consumed) {
+      throw new AirbyteError('USAGE', {
+        message: "runConnector: a connector's stdout can be consumed only once.",
+        guidance: 'Iterate one of batches(), routedBatches(), messages() or drain(), and only once per run.',
       });
     }
-    if (exit.aborted || controller.signal.aborted) {
-      throw new AirbyteError('ABORTED', {
-        message: `${name} ${request.command} was cancelled.`,
-        context: { connector: name, command: request.command },
-        logTail: [...tail],
-      });
-    }
-    if (exit.exitCode !== 0 || trace) {
-      const how = exit.exitCode === null ? 'was killed' : `exited with code ${exit.exitCode}`;
-      throw new AirbyteError('CONNECTOR_FAILED', {
-        message: trace ? `${name} failed: ${trace.message}` : `${name} ${request.command} ${how}.`,
-        guidance: guidanceFor(trace),
-        context: { connector: name, command: request.command, failureType: trace?.failure_type },
-        exitCode: exit.exitCode ?? undefined,
-        traceMessage: trace?.message,
-        logTail: [...tail],
-      });
-    }
-    return { exitCode: 0, logTail: [...tail], messageCount };
-  };
-
-  function batches(): AsyncGenerator<DecodedMessage[]> {
-    return follow(decodeBatches) as AsyncGenerator<DecodedMessage[]>;
-  }
-
-  function routedBatches(): AsyncGenerator<Array<DecodedMessage | DecodedRecordLine>> {
-    return follow(decodeRoutedBatches);
-  }
-
-  async function* follow(
-    decode: (source: AsyncIterable<Uint8Array | string>) => AsyncIterable<RoutedItem[]>,
-  ): AsyncGenerator<Array<DecodedMessage | DecodedRecordLine>> {
-    if (consumed) throw new Error('runConnector: stdout can be consumed only once');
     consumed = true;
     let running: RunningConnector;
     try {
       running = await started;
     } catch (error) {
-      cleanupSignals();
-      rejectDone(error);
+      settle.reject(error);
       return;
     }
-    const exitPromise = running.exit;
-    let stopped = false;
     try {
-      // Not destroying stdout on an early break: the process must be able to finish writing.
-      for await (const items of decode(running.stdout.iterator({ destroyOnReturn: false }))) {
-        const out: Array<DecodedMessage | DecodedRecordLine> = [];
-        for (const item of items) {
-          if (isDecodedRecordLine(item)) {
-            messageCount++;
-            out.push(item);
-            continue;
-          }
-          if (!isDecodedMessage(item)) {
-            log('INFO', item.log, 'stdout');
-            continue;
-          }
-          const m = item.message;
-          if (m.type === 'LOG') {
-            log(m.log.level ?? 'INFO', m.log.stack_trace ? `${m.log.message}\n${m.log.stack_trace}` : String(m.log.message), 'protocol');
-            continue;
-          }
-          if (m.type === 'TRACE' && m.trace.type === 'ERROR' && m.trace.error) {
-            const e = m.trace.error;
-            // Keep the first error: later ones tend to be consequences of it.
-            trace ??= {
-              ...e,
-              message: masker.mask(String(e.message ?? '')),
-              internal_message: e.internal_message ? masker.mask(e.internal_message) : undefined,
-            };
-            log('ERROR', `TRACE ERROR: ${e.message}${e.internal_message ? ` (${e.internal_message})` : ''}`, 'protocol');
-            if (e.stack_trace) log('ERROR', e.stack_trace, 'protocol');
-          }
-          messageCount++;
-          out.push(item);
-        }
-        if (out.length > 0 && !stopped) {
-          stopped = true;
-          yield out;
-          stopped = false;
-        }
-      }
-    } catch (error) {
-      // A consumer that breaks out lands in `finally` with `stopped` set; real stream errors land here.
-      if (!controller.signal.aborted) log('ERROR', `reading the connector's output failed: ${(error as Error).message}`, 'stdout');
+      yield* readStdout(running, decode, state, stop.signal);
     } finally {
-      if (stopped) {
-        // The consumer stopped early: keep reading so the process is not blocked on a full pipe.
-        running.stdout.resume();
-      }
-      finish(exitPromise).then(resolveDone, rejectDone);
+      outcome(running.exit, stderrRead, state, stop).then(settle.resolve, settle.reject);
     }
   }
 
-  async function* messages(): AsyncGenerator<DecodedMessage> {
-    for await (const batch of batches()) yield* batch;
-  }
-
+  const batches = () => follow(decodeBatches) as AsyncGenerator<DecodedMessage[]>;
   return {
     batches,
-    routedBatches,
-    messages,
+    routedBatches: () => follow(decodeRoutedBatches),
+    async *messages() {
+      for await (const batch of batches()) yield* batch;
+    },
     done,
     async drain() {
       for await (const _batch of batches()) {
@@ -251,23 +137,180 @@ export function runConnector(executor: Executor, request: ExecuteRequest, option
       }
       return done;
     },
-    logTail: () => [...tail],
-    traceError: () => trace,
+    logTail: () => state.logs.lines(),
+    traceError: () => state.trace,
   };
 }
 
-async function readStderr(
-  stderr: Readable,
-  log: (level: AirbyteLogLevel, text: string, source: ConnectorLogSource) => void,
-): Promise<void> {
+function newRunState(executor: Executor, request: ExecuteRequest, options: RunConnectorOptions): RunState {
+  const masker = options.masker ?? new SecretMasker();
+  return {
+    name: options.connectorName ?? executor.displayName,
+    command: request.command,
+    masker,
+    logs: new LogTail(masker, options.logTailSize ?? DEFAULT_TAIL, options.onLog),
+    messageCount: 0,
+  };
+}
+
+type Decode = (source: AsyncIterable<Uint8Array | string>) => AsyncIterable<RoutedItem[]>;
+
+interface StopSignal {
+  signal: AbortSignal;
+  /** The time limit, 0 for none. */
+  timeoutMs: number;
+  /** True when the time limit, not the caller, stopped the run. */
+  timedOut(): boolean;
+}
+
+/**
+ * The signal the executor gets: the caller's or the time limit's, whichever fires first, so that a
+ * timeout stops the process exactly like a cancel.
+ */
+function stopSignal(signal: AbortSignal | undefined, timeoutMs = 0): StopSignal {
+  const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+  const stop = AbortSignal.any([signal, timeout].filter((s): s is AbortSignal => s !== undefined));
+  return { signal: stop, timeoutMs, timedOut: () => timeout !== undefined && stop.aborted && stop.reason === timeout.reason };
+}
+
+/** Yields the protocol messages of stdout in batches; everything else becomes log lines. */
+async function* readStdout(
+  running: RunningConnector,
+  decode: Decode,
+  state: RunState,
+  signal: AbortSignal,
+): AsyncGenerator<Array<DecodedMessage | DecodedRecordLine>> {
+  let stopped = false;
+  try {
+    // Not destroying stdout on an early break: the process must be able to finish writing.
+    for await (const items of decode(running.stdout.iterator({ destroyOnReturn: false }))) {
+      const out = routeItems(items, state);
+      if (out.length > 0) {
+        stopped = true;
+        yield out;
+        stopped = false;
+      }
+    }
+  } catch (error) {
+    // A consumer that breaks out lands in `finally` with `stopped` set; real stream errors land here.
+    if (!signal.aborted) state.logs.add('ERROR', `reading the connector's output failed: ${(error as Error).message}`, 'stdout');
+  } finally {
+    // The consumer stopped early: keep reading so the process is not blocked on a full pipe.
+    if (stopped) running.stdout.resume();
+  }
+}
+
+/** The items to hand on (protocol messages, RECORD lines); stdout noise and LOG messages go to the log, a TRACE ERROR is kept. */
+function routeItems(items: RoutedItem[], state: RunState): Array<DecodedMessage | DecodedRecordLine> {
+  const out: Array<DecodedMessage | DecodedRecordLine> = [];
+  for (const item of items) {
+    if (isDecodedRecordLine(item)) {
+      state.messageCount++;
+      out.push(item);
+      continue;
+    }
+    if (!isDecodedMessage(item)) {
+      state.logs.add('INFO', item.log, 'stdout');
+      continue;
+    }
+    const m = item.message;
+    if (m.type === 'LOG') {
+      state.logs.add(
+        m.log.level ?? 'INFO',
+        m.log.stack_trace ? `${m.log.message}\n${m.log.stack_trace}` : String(m.log.message),
+        'protocol',
+      );
+      continue;
+    }
+    if (m.type === 'TRACE' && m.trace.type === 'ERROR' && m.trace.error) noteTraceError(m.trace.error, state);
+    state.messageCount++;
+    out.push(item);
+  }
+  return out;
+}
+
+function noteTraceError(e: AirbyteErrorTraceMessage, state: RunState): void {
+  // Keep the first error: later ones tend to be consequences of it.
+  state.trace ??= {
+    ...e,
+    message: state.masker.mask(String(e.message ?? '')),
+    internal_message: e.internal_message ? state.masker.mask(e.internal_message) : undefined,
+  };
+  state.logs.add('ERROR', `TRACE ERROR: ${e.message}${e.internal_message ? ` (${e.internal_message})` : ''}`, 'protocol');
+  if (e.stack_trace) state.logs.add('ERROR', e.stack_trace, 'protocol');
+}
+
+/** Once the process is gone and stderr read: the result, or the typed error that says why there is none. */
+async function outcome(
+  exitPromise: Promise<ExitInfo>,
+  stderrRead: Promise<void>,
+  state: RunState,
+  stop: StopSignal,
+): Promise<ConnectorResult> {
+  const exit = await exitPromise;
+  await stderrRead;
+  const { name, command, trace } = state;
+  const context = { connector: name, command };
+  const logTail = state.logs.lines();
+  if (stop.timedOut()) {
+    throw new AirbyteError('CONNECTOR_FAILED', {
+      message: `${name} did not answer "${command}" within ${formatDuration(Math.round(stop.timeoutMs / 1000))}; it was stopped.`,
+      guidance:
+        'Check that the connector can reach what it connects to (host networking for a database on this machine?), or allow more time.',
+      context,
+      exitCode: exit.exitCode ?? undefined,
+      logTail,
+    });
+  }
+  if (exit.aborted || stop.signal.aborted) {
+    throw new AirbyteError('ABORTED', { message: `${name} ${command} was cancelled.`, context, logTail });
+  }
+  if (exit.exitCode !== 0 || trace) {
+    const how = exit.exitCode === null ? 'was killed' : `exited with code ${exit.exitCode}`;
+    throw new AirbyteError('CONNECTOR_FAILED', {
+      message: trace ? `${name} failed: ${trace.message}` : `${name} ${command} ${how}.`,
+      guidance: guidanceFor(trace),
+      context: { ...context, failureType: trace?.failure_type },
+      exitCode: exit.exitCode ?? undefined,
+      traceMessage: trace?.message,
+      logTail,
+    });
+  }
+  return { exitCode: 0, logTail, messageCount: state.messageCount };
+}
+
+/** The masked log lines of one run: each goes to `onLog`, the last `size` are kept for errors. */
+class LogTail {
+  private readonly tail: string[] = [];
+
+  constructor(
+    private readonly masker: SecretMasker,
+    private readonly size: number,
+    private readonly onLog?: (line: ConnectorLogLine) => void,
+  ) {}
+
+  add(level: AirbyteLogLevel, text: string, source: ConnectorLogSource): void {
+    // Mask before cutting, so that a secret on the cut is never half shown.
+    const masked = truncate(this.masker.mask(text));
+    this.tail.push(masked);
+    if (this.tail.length > this.size) this.tail.shift();
+    this.onLog?.({ level, text: masked, source });
+  }
+
+  lines(): string[] {
+    return [...this.tail];
+  }
+}
+
+async function readStderr(stderr: Readable, logs: LogTail): Promise<void> {
   const decoder = new LineDecoder({ maxLineBytes: 1024 * 1024 });
   const emit = (items: ReturnType<LineDecoder['push']>) => {
     for (const item of items) {
       if (isDecodedMessage(item)) {
-        if (item.message.type === 'LOG') log(item.message.log.level ?? 'INFO', String(item.message.log.message), 'protocol');
-        else log('INFO', item.raw, 'stderr');
+        if (item.message.type === 'LOG') logs.add(item.message.log.level ?? 'INFO', String(item.message.log.message), 'protocol');
+        else logs.add('INFO', item.raw, 'stderr');
       } else {
-        log(levelOf(item.log), item.log, 'stderr');
+        logs.add(levelOf(item.log), item.log, 'stderr');
       }
     }
   };

@@ -1,7 +1,15 @@
 /** Pulling an image, with progress. */
 import type Docker from 'dockerode';
 import { AirbyteError } from '../errors';
-import type { InstallProgress } from '../executors/executor';
+
+/** Overall progress of a pull (the executors pass it on as their install progress). */
+export interface PullProgress {
+  /** e.g. "Pulling fs layer", "Downloading". */
+  status: string;
+  /** 0..1 when known. */
+  fraction?: number;
+  detail?: string;
+}
 
 interface PullEvent {
   id?: string;
@@ -19,7 +27,7 @@ interface PullEvent {
 export async function pullImage(
   docker: Docker,
   ref: string,
-  options: { onProgress?: (p: InstallProgress) => void; signal?: AbortSignal } = {},
+  options: { onProgress?: (p: PullProgress) => void; signal?: AbortSignal } = {},
 ): Promise<void> {
   const layers = new Map<string, { current: number; total: number }>();
   let stream: NodeJS.ReadableStream;

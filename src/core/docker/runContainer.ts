@@ -6,8 +6,8 @@
 import type { Duplex, Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import type { ExitInfo, RunningConnector } from '../executors/executor';
-import { pumpStdin } from '../executors/pumpStdin';
+import type { ExitInfo } from '../process/exitInfo';
+import { pumpStdin } from '../process/pumpStdin';
 import { demuxStream } from './demuxStream';
 import { tarArchive } from './tarArchive';
 
@@ -35,46 +35,28 @@ export interface RunContainerOptions {
   onRemoved?: () => Promise<void>;
 }
 
-export interface RunningContainer extends RunningConnector {
+/** A started container: its output streams and how it ended (the shape of an executor's running connector). */
+export interface RunningContainer {
   containerId: string;
+  /** Raw bytes of the container's stdout; read it, it applies backpressure. */
+  stdout: Readable;
+  /** Raw bytes of the container's stderr. */
+  stderr: Readable;
+  /** Settles after the container exited and was removed. */
+  exit: Promise<ExitInfo>;
 }
 
 // Enough buffered output to keep the container busy while the reader works on a batch.
 const OUTPUT_HIGH_WATER_MARK = 1024 * 1024;
 
+/**
+ * Runs one container and hands over its output as it comes. Never leaves the container behind: it is
+ * removed after its exit code was read, at once when `signal` aborts, and when starting it fails.
+ */
 export async function runContainer(docker: Docker, options: RunContainerOptions): Promise<RunningContainer> {
   const withStdin = options.stdin !== undefined;
-  const container = await docker.createContainer({
-    Image: options.image,
-    Cmd: options.cmd,
-    Labels: options.labels,
-    Env: options.env ? Object.entries(options.env).map(([k, v]) => `${k}=${v}`) : undefined,
-    User: options.user,
-    Tty: false,
-    AttachStdin: withStdin,
-    AttachStdout: true,
-    AttachStderr: true,
-    OpenStdin: withStdin,
-    StdinOnce: withStdin,
-    HostConfig: {
-      Mounts: options.mounts?.map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly ?? false })),
-      NetworkMode: options.networkMode,
-      AutoRemove: false,
-    },
-  });
-
-  let removed: Promise<void> | undefined;
-  const remove = () =>
-    (removed ??= container
-      .remove({ force: true, v: true })
-      .catch((error: { statusCode?: number }) => {
-        // 404: already gone; 409: removal already in progress.
-        if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
-      })
-      .catch(() => undefined)
-      .then(() => options.onRemoved?.())
-      .catch(() => undefined));
-
+  const container = await docker.createContainer(createOptions(options));
+  const remove = remover(container, options.onRemoved);
   let attached: Duplex;
   try {
     // Attach before start, so that not a byte of output is missed.
@@ -104,14 +86,8 @@ export async function runContainer(docker: Docker, options: RunContainerOptions)
       .catch(() => undefined)
       .then(() => remove());
   };
-
   try {
-    if (options.copyIn) {
-      const dir = options.copyIn.dir.replace(/^\/+|\/+$/g, '');
-      // Files only, no folder entries: the engine creates missing parents and leaves existing ones alone.
-      const archive = tarArchive(options.copyIn.files.map((f) => ({ name: `${dir}/${f.name}`, content: f.content })));
-      await container.putArchive(archive, { path: '/' });
-    }
+    if (options.copyIn) await copyIn(container, options.copyIn);
     await container.start();
   } catch (error) {
     attached.destroy();
@@ -120,23 +96,69 @@ export async function runContainer(docker: Docker, options: RunContainerOptions)
   }
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener('abort', onAbort, { once: true });
-
   if (withStdin && options.stdin) void pumpStdin(options.stdin, attached, options.signal);
 
   const exit = (async (): Promise<ExitInfo> => {
-    let exitCode: number | null = null;
-    try {
-      const result = (await container.wait()) as { StatusCode?: number };
-      exitCode = typeof result.StatusCode === 'number' ? result.StatusCode : null;
-    } catch {
-      exitCode = null;
-    }
+    const exitCode = await exitCodeOf(container);
     // The attach stream may still hold the last output after the process exited.
     await demuxed;
     options.signal?.removeEventListener('abort', onAbort);
     await remove();
     return { exitCode: aborted ? null : exitCode, aborted };
   })();
-
   return { containerId: container.id, stdout, stderr, exit };
+}
+
+function createOptions(options: RunContainerOptions): Docker.ContainerCreateOptions {
+  const withStdin = options.stdin !== undefined;
+  return {
+    Image: options.image,
+    Cmd: options.cmd,
+    Labels: options.labels,
+    Env: options.env ? Object.entries(options.env).map(([k, v]) => `${k}=${v}`) : undefined,
+    User: options.user,
+    Tty: false,
+    AttachStdin: withStdin,
+    AttachStdout: true,
+    AttachStderr: true,
+    OpenStdin: withStdin,
+    StdinOnce: withStdin,
+    HostConfig: {
+      Mounts: options.mounts?.map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly ?? false })),
+      NetworkMode: options.networkMode,
+      AutoRemove: false,
+    },
+  };
+}
+
+/** Removes the container (once, however often called), then calls `onRemoved`; never rejects. */
+function remover(container: Docker.Container, onRemoved: (() => Promise<void>) | undefined): () => Promise<void> {
+  let removed: Promise<void> | undefined;
+  return () =>
+    (removed ??= container
+      .remove({ force: true, v: true })
+      .catch((error: { statusCode?: number }) => {
+        // 404: already gone; 409: removal already in progress.
+        if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
+      })
+      .catch(() => undefined)
+      .then(() => onRemoved?.())
+      .catch(() => undefined));
+}
+
+async function copyIn(container: Docker.Container, files: NonNullable<RunContainerOptions['copyIn']>): Promise<void> {
+  const dir = files.dir.replace(/^\/+|\/+$/g, '');
+  // Files only, no folder entries: the engine creates missing parents and leaves existing ones alone.
+  const archive = await tarArchive(files.files.map((f) => ({ name: `${dir}/${f.name}`, content: f.content })));
+  await container.putArchive(archive, { path: '/' });
+}
+
+/** The container's exit code once it stopped; null when the engine does not say. */
+async function exitCodeOf(container: Docker.Container): Promise<number | null> {
+  try {
+    const result = (await container.wait()) as { StatusCode?: number };
+    return typeof result.StatusCode === 'number' ? result.StatusCode : null;
+  } catch {
+    return null;
+  }
 }

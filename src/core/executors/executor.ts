@@ -5,6 +5,7 @@
  * and error mapping live once, in `connectors/connectorProcess.ts`.
  */
 import type { Readable } from 'node:stream';
+import type { ExitInfo } from '../process/exitInfo';
 import type { AirbyteStateMessage, ConfiguredAirbyteCatalog, JsonObject } from '../protocol/messages';
 
 export type ConnectorCommand = 'spec' | 'check' | 'discover' | 'read' | 'write';
@@ -23,13 +24,6 @@ export interface ExecuteRequest {
   signal?: AbortSignal;
 }
 
-export interface ExitInfo {
-  /** `null` when the process was killed by a signal or never reported one. */
-  exitCode: number | null;
-  /** True when the run was stopped through the request's AbortSignal. */
-  aborted: boolean;
-}
-
 export interface RunningConnector {
   /** Raw bytes of the connector's stdout. Consumers must read it; it applies backpressure. */
   stdout: Readable;
@@ -39,6 +33,7 @@ export interface RunningConnector {
   exit: Promise<ExitInfo>;
 }
 
+/** Progress of making a connector ready (for Docker: pulling its image). */
 export interface InstallProgress {
   /** e.g. "Pulling fs layer", "Downloading". */
   status: string;

@@ -9,8 +9,9 @@ import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import { AirbyteError } from '../errors';
 import { writeConnectorFiles } from './connectorFiles';
-import type { ExecuteRequest, Executor, ExitInfo, RunningConnector } from './executor';
-import { pumpStdin } from './pumpStdin';
+import type { ExitInfo } from '../process/exitInfo';
+import { pumpStdin } from '../process/pumpStdin';
+import type { ExecuteRequest, Executor, RunningConnector } from './executor';
 
 export interface LocalExecutorOptions {
   /** The program, and arguments that come before the connector command (e.g. `['node', 'source.mjs']`). */

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { AirbyteError, isAirbyteError } from '../errors';
+import { AirbyteError } from '../errors';
 import type { ConnectorSpecification } from '../protocol/messages';
 import { writeFileAtomic } from '../store/atomicFile';
 import type { ConnectorType, RegistryEntry, RegistryLookup } from './registryTypes';
@@ -112,14 +112,17 @@ export class Registry implements RegistryLookup {
   }
 }
 
-/** Entries of a registry document. Lenient: a malformed entry is skipped, unknown fields are kept in `raw`. */
+/**
+ * Entries of a registry document. Lenient: a malformed entry is skipped, unknown fields are kept in `raw`.
+ * Throws `REGISTRY_UNAVAILABLE` (its message a phrase the loaders quote) when the document is no registry at all.
+ */
 export function parseRegistry(document: unknown): RegistryEntry[] {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw new Error('the registry is not a JSON object');
+    throw notARegistry('the registry is not a JSON object');
   }
   const raw = document as RawRegistry;
   if (!Array.isArray(raw.sources) && !Array.isArray(raw.destinations)) {
-    throw new Error('the registry has neither "sources" nor "destinations"');
+    throw notARegistry('the registry has neither "sources" nor "destinations"');
   }
   const out: RegistryEntry[] = [];
   for (const [key, type] of [
@@ -134,6 +137,13 @@ export function parseRegistry(document: unknown): RegistryEntry[] {
     }
   }
   return out;
+}
+
+function notARegistry(why: string): AirbyteError {
+  return new AirbyteError('REGISTRY_UNAVAILABLE', {
+    message: why,
+    guidance: 'Use a copy of the Airbyte OSS registry (oss_registry.json): a JSON object with "sources" and "destinations" arrays.',
+  });
 }
 
 function str(value: unknown): string | undefined {
@@ -268,7 +278,7 @@ export async function loadRegistryFile(file: string): Promise<Registry> {
   try {
     return new Registry(parse(body), 'file', file);
   } catch (error) {
-    if (isAirbyteError(error)) throw error;
+    // Not JSON, or JSON that is no registry: either way, say which file.
     throw new AirbyteError('REGISTRY_UNAVAILABLE', {
       message: `The registry file ${file} is not a connector registry: ${(error as Error).message}.`,
       guidance: 'Use a copy of the Airbyte OSS registry (oss_registry.json): a JSON object with "sources" and "destinations" arrays.',

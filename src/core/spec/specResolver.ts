@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { BuiltinConnector } from '../builtin/builtinRegistry';
+import type { BuiltinConnector } from '../builtin/builtinConnector';
 import { findBuiltin, isBuiltinName, listBuiltins } from '../builtin/builtinRegistry';
 import { abortedError, AirbyteError, isAirbyteError } from '../errors';
 import type { ConnectorSpecification } from '../protocol/messages';

@@ -7,6 +7,7 @@
 import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { distance } from 'fastest-levenshtein';
 import { AirbyteError } from '../errors';
 import type { ConnectorSpecification } from '../protocol/messages';
 import type { Schema } from './schemaNavigation';
@@ -579,27 +580,16 @@ function patternDescriptor(root: Schema, config: unknown, pointer: string, schem
 export function closest(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
+  const wanted = name.toLowerCase();
   for (const candidate of known) {
-    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    // The distance is at least the difference in length: skip what cannot be closer.
+    const other = candidate.toLowerCase();
+    if (Math.abs(other.length - wanted.length) >= bestDistance) continue;
+    const d = distance(wanted, other);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
     }
   }
   return best;
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3) return Math.abs(a.length - b.length);
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length];
 }

@@ -1,13 +1,13 @@
 // `airbyte-write spec` and `check` as a user runs them: a real process, real containers.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { registrySamplePath } from '../../harness/paths';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { TEST_SOURCE_IMAGE } from '../../../scripts/buildTestImages';
 import { assertNoContainersLeft, testDocker } from './dockerHelpers';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 const sample = registrySamplePath;
@@ -16,10 +16,10 @@ let tmp: string;
 
 before(async () => {
   await testDocker();
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'cli-spec-check-'));
+  tmp = await makeTempDir('cli-spec-check-');
 });
 afterEach(async () => assertNoContainersLeft());
-after(async () => rm(tmp, { recursive: true, force: true }));
+after(async () => removeTempDir(tmp));
 
 interface CliResult {
   code: number | null;

@@ -1,8 +1,7 @@
 // The runtime against a real Docker engine and real containers of the test connectors.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
@@ -14,9 +13,11 @@ import { reapOrphans } from '../../../src/core/docker/reapOrphans';
 import { AirbyteError, isAirbyteError } from '../../../src/core/errors';
 import { DockerExecutor } from '../../../src/core/executors/dockerExecutor';
 import { encodeMessages } from '../../../src/core/protocol/lineCodec';
-import type { AirbyteMessage, ConfiguredAirbyteCatalog, JsonObject } from '../../../src/core/protocol/messages';
+import type { AirbyteMessage, JsonObject } from '../../../src/core/protocol/messages';
 import { message } from '../../../src/core/protocol/messages';
 import type { RegistryEntry, RegistryLookup } from '../../../src/core/registry/registryTypes';
+import { testCatalog } from '../../harness/catalogs';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 import { assertNoContainersLeft, managedContainers, testDocker } from './dockerHelpers';
 
 const SECRET = 'sk-docker-9f8e7d6c5b4a';
@@ -25,10 +26,10 @@ let tmp: string;
 
 before(async () => {
   docker = await testDocker();
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'docker-runtime-'));
+  tmp = await makeTempDir('docker-runtime-');
 });
 afterEach(async () => assertNoContainersLeft());
-after(async () => rm(tmp, { recursive: true, force: true }));
+after(async () => removeTempDir(tmp));
 
 const registry: RegistryLookup = {
   find(name) {
@@ -58,20 +59,6 @@ const registry: RegistryLookup = {
 const source = (config: JsonObject): Promise<Source> => getSource('source-test', { registry, config });
 const destination = (config: JsonObject, localDir: string, image = TEST_DESTINATION_IMAGE): Promise<Destination> =>
   getDestination('destination-test', { image, config, localDir });
-
-function catalog(streams: string[], mode: 'append' | 'overwrite' | 'append_dedup' = 'append'): ConfiguredAirbyteCatalog {
-  return {
-    streams: streams.map((name) => ({
-      stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] },
-      sync_mode: 'incremental',
-      destination_sync_mode: mode,
-      primary_key: name === 'events' ? undefined : [['id']],
-      generation_id: 0,
-      minimum_generation_id: 0,
-      sync_id: 1,
-    })),
-  };
-}
 
 async function collect(run: { messages(): AsyncIterable<{ message: AirbyteMessage }>; done: Promise<unknown> }): Promise<AirbyteMessage[]> {
   const out: AirbyteMessage[] = [];
@@ -115,7 +102,7 @@ describe('connectors in Docker containers', () => {
 
   it('reads many records through the attach stream without losing or reordering any', async () => {
     const src = await source({ record_count: 30_000, state_every: 1000 });
-    const run = await src.start({ command: 'read', config: src.config, catalog: catalog(['users', 'orders', 'events']) });
+    const run = await src.start({ command: 'read', config: src.config, catalog: testCatalog(['users', 'orders', 'events']) });
     const counts = new Map<string, number>();
     let lastId = new Map<string, number>();
     let ordered = true;
@@ -139,9 +126,9 @@ describe('connectors in Docker containers', () => {
     const local = path.join(tmp, 'uid1000');
     const dst = await destination({ api_key: SECRET }, local, TEST_DESTINATION_UID1000_IMAGE);
     const src = await source({ record_count: 50, state_every: 20 });
-    const input = await collect(await src.start({ command: 'read', config: src.config, catalog: catalog(['users']) }));
+    const input = await collect(await src.start({ command: 'read', config: src.config, catalog: testCatalog(['users']) }));
     const echoed = await collect(
-      await dst.start({ command: 'write', config: dst.config, catalog: catalog(['users']), stdin: encodeMessages(input) }),
+      await dst.start({ command: 'write', config: dst.config, catalog: testCatalog(['users']), stdin: encodeMessages(input) }),
     );
     const states = echoed.filter((m) => m.type === 'STATE');
     assert.deepEqual(
@@ -172,7 +159,7 @@ describe('connectors in Docker containers', () => {
     const run = runConnector(executor, {
       command: 'write',
       config: { api_key: 'k' },
-      catalog: catalog(['users']),
+      catalog: testCatalog(['users']),
       state: [],
       stdin: encodeMessages(msgs),
     });
@@ -196,7 +183,7 @@ describe('connectors in Docker containers', () => {
         message.streamStatus({ name: 'users' }, 'COMPLETE'),
       ];
       await collect(
-        await dst.start({ command: 'write', config: dst.config, catalog: catalog(['users'], mode), stdin: encodeMessages(msgs) }),
+        await dst.start({ command: 'write', config: dst.config, catalog: testCatalog(['users'], mode), stdin: encodeMessages(msgs) }),
       );
       return (await readFile(path.join(local, 'users.jsonl'), 'utf8'))
         .trim()
@@ -215,7 +202,7 @@ describe('connectors in Docker containers', () => {
         await dst.start({
           command: 'write',
           config: dst.config,
-          catalog: catalog(['users']),
+          catalog: testCatalog(['users']),
           stdin: encodeMessages([message.record('users', { id: 1 }, 1)]),
         }),
       ),
@@ -227,7 +214,7 @@ describe('connectors in Docker containers', () => {
 
   it('a TRACE ERROR fails with its message, the exit code and a masked log tail', async () => {
     const src = await source({ record_count: 10, fault: 'trace_error', fault_after: 3, api_key: SECRET });
-    const e = await failureOf(collect(await src.start({ command: 'read', config: src.config, catalog: catalog(['users']) })));
+    const e = await failureOf(collect(await src.start({ command: 'read', config: src.config, catalog: testCatalog(['users']) })));
     assert.equal(e.code, 'CONNECTOR_FAILED');
     assert.equal(e.exitCode, 1);
     assert.equal(e.traceMessage, 'Rate limit exceeded for key ****');
@@ -248,7 +235,7 @@ describe('connectors in Docker containers', () => {
         msgs.push(message.state({ type: 'STREAM', stream: { stream_descriptor: { name: 'users' }, stream_state: { cursor: i } } }));
     }
     const echoed: AirbyteMessage[] = [];
-    const run = await dst.start({ command: 'write', config: dst.config, catalog: catalog(['users']), stdin: encodeMessages(msgs) });
+    const run = await dst.start({ command: 'write', config: dst.config, catalog: testCatalog(['users']), stdin: encodeMessages(msgs) });
     for await (const { message: m } of run.messages()) echoed.push(m);
     const e = await failureOf(run.done);
     assert.equal(e.exitCode, 3);
@@ -262,7 +249,10 @@ describe('connectors in Docker containers', () => {
   it('garbage on stdout is logged and the run still succeeds', async () => {
     const src = await source({ record_count: 5, fault: 'garbage', fault_after: 1 });
     const logs: string[] = [];
-    const run = await src.start({ command: 'read', config: src.config, catalog: catalog(['users']) }, { onLog: (l) => logs.push(l.text) });
+    const run = await src.start(
+      { command: 'read', config: src.config, catalog: testCatalog(['users']) },
+      { onLog: (l) => logs.push(l.text) },
+    );
     const msgs = await collect(run);
     assert.equal(msgs.filter((m) => m.type === 'RECORD').length, 5);
     assert.ok(logs.includes('this is not json'));
@@ -273,7 +263,7 @@ describe('connectors in Docker containers', () => {
     const controller = new AbortController();
     const run = runConnector(
       executor,
-      { command: 'read', config: { record_count: 5, fault: 'hang', fault_after: 2 }, catalog: catalog(['users']) },
+      { command: 'read', config: { record_count: 5, fault: 'hang', fault_after: 2 }, catalog: testCatalog(['users']) },
       { signal: controller.signal },
     );
     let records = 0;
@@ -299,7 +289,7 @@ describe('connectors in Docker containers', () => {
     const controller = new AbortController();
     const run = runConnector(
       executor,
-      { command: 'read', config: { record_count: 2_000_000 }, catalog: catalog(['users']) },
+      { command: 'read', config: { record_count: 2_000_000 }, catalog: testCatalog(['users']) },
       { signal: controller.signal },
     );
     const it = run.batches()[Symbol.asyncIterator]();
@@ -331,7 +321,7 @@ describe('connectors in Docker containers', () => {
     const logs: string[] = [];
     const msgs = await collect(
       await dst.start(
-        { command: 'write', config: dst.config, catalog: catalog(['users']), stdin: encodeMessages(records()) },
+        { command: 'write', config: dst.config, catalog: testCatalog(['users']), stdin: encodeMessages(records()) },
         { onLog: (l) => logs.push(l.text) },
       ),
     );

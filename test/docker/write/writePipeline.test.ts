@@ -1,8 +1,7 @@
 // Destination.write / Source.read through real containers of the test connectors.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
@@ -18,6 +17,7 @@ import type { RunStarted } from '../../../src/core/write/runEvents';
 import type { WriteResult } from '../../../src/core/write/writeResult';
 import type { WriteStrategy } from '../../../src/core/write/writeStrategy';
 import { assertNoContainersLeft, testDocker } from '../runtime/dockerHelpers';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 const SECRET = 'sk-write-test-5e6f7a8b9c';
 let docker: Docker;
@@ -25,10 +25,10 @@ let tmp: string;
 
 before(async () => {
   docker = await testDocker();
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'docker-write-'));
+  tmp = await makeTempDir('docker-write-');
 });
 afterEach(async () => assertNoContainersLeft());
-after(async () => rm(tmp, { recursive: true, force: true }));
+after(async () => removeTempDir(tmp));
 
 function registry(supportsRefreshes = false): RegistryLookup {
   return {

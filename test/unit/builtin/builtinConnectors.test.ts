@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { listBuiltins } from '../../../src/core/builtin/builtinRegistry';
@@ -9,6 +8,7 @@ import { isAirbyteError } from '../../../src/core/errors';
 import { validateConfig } from '../../../src/core/spec/specValidator';
 import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
 import { sqliteRows } from '../sqliteTestSupport';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 async function jsonl(file: string): Promise<Record<string, unknown>[]> {
   return (await fs.readFile(file, 'utf8'))
@@ -20,10 +20,10 @@ async function jsonl(file: string): Promise<Record<string, unknown>[]> {
 describe('built-in connectors', () => {
   let dir: string;
   before(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aw-builtins-'));
+    dir = await makeTempDir('aw-builtins-');
   });
   after(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   it('are listed with real specs that accept their documented configs', () => {

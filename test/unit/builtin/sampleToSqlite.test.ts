@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getDestination, getSource } from '../../../src/core/connectors/getConnector';
 import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
 import { sqliteRows } from '../sqliteTestSupport';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 describe('builtin:sample into builtin:sqlite, end to end in process', () => {
   let dir: string;
   before(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aw-builtin-'));
+    dir = await makeTempDir('aw-builtin-');
   });
   after(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   for (const cache of [true, false]) {

@@ -358,6 +358,20 @@ describe('envelope, connector and syntax', () => {
     );
   });
 
+  it('suggests only names that are really close to an unknown connector', async () => {
+    const registry = await loadRegistryFile(registrySample);
+    const message = (connector: string) =>
+      validateConfigText(`{ "connector": "${connector}", "config": {} }`, { registry }).map((x) => x.message);
+    // Long names far from every registry entry: no far-fetched "did you mean".
+    assert.deepEqual(message('source-company-internal-api'), ['“source-company-internal-api” is not in the connector registry']);
+    assert.deepEqual(message('source-faker-extra'), [
+      '“source-faker-extra” is not in the connector registry; did you mean “source-faker”?',
+    ]);
+    assert.deepEqual(message('destination-snowflak'), [
+      '“destination-snowflak” is not in the connector registry; did you mean “destination-snowflake”?',
+    ]);
+  });
+
   it('warns on a connector the registry does not know and on a version it does not pin', async () => {
     const registry = await loadRegistryFile(registrySample);
     const unknown = validateConfigText('{ "connector": "destination-postgress", "config": {} }', { registry });

@@ -2,12 +2,12 @@
 // files in a temp folder and the real registry sample.
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../../src/cli/main';
 import { registrySample } from '../spec/specFixtures';
 import { captureIo } from '../cliTestSupport';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = captureIo();
@@ -19,7 +19,7 @@ describe('airbyte-write validate / registry', () => {
   let dir: string;
   const savedCache = process.env.XDG_CACHE_HOME;
   before(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aw-validate-'));
+    dir = await makeTempDir('aw-validate-');
     process.env.XDG_CACHE_HOME = path.join(dir, 'cache');
     await fs.writeFile(
       path.join(dir, 'good.airbyte.jsonc'),
@@ -49,7 +49,7 @@ describe('airbyte-write validate / registry', () => {
   after(async () => {
     if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
     else process.env.XDG_CACHE_HOME = savedCache;
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   it('exits 0 for a valid file', async () => {

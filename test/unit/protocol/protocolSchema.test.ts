@@ -2,10 +2,9 @@
 // the builders in messages.ts, the encoder's output, and everything the test connectors print.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { protocolSchemaPath } from '../../harness/paths';
+import { protocolSchemaPath, testConnectorsDir } from '../../harness/paths';
 import { after, before, describe, it } from 'node:test';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
@@ -13,9 +12,7 @@ import type { ValidateFunction } from 'ajv';
 import { decodeItems, encodeMessages, isDecodedMessage } from '../../../src/core/protocol/lineCodec';
 import type { AirbyteMessage } from '../../../src/core/protocol/messages';
 import { message } from '../../../src/core/protocol/messages';
-
-const repoRoot = path.resolve(__dirname, '../../..');
-const connectors = path.join(repoRoot, 'test/connectors');
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 let validateMessage: ValidateFunction;
 let validateCatalog: ValidateFunction;
@@ -29,9 +26,9 @@ before(async () => {
   ajv.addSchema(schema, 'protocol');
   validateMessage = ajv.getSchema('protocol#/definitions/AirbyteMessage')!;
   validateCatalog = ajv.getSchema('protocol#/definitions/ConfiguredAirbyteCatalog')!;
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'protocol-schema-'));
+  tmp = await makeTempDir('protocol-schema-');
 });
-after(async () => rm(tmp, { recursive: true, force: true }));
+after(async () => removeTempDir(tmp));
 
 function assertValid(m: unknown, what: string): void {
   const ok = validateMessage(m);
@@ -44,7 +41,7 @@ async function run(
   stdin?: string,
   env: Record<string, string> = {},
 ): Promise<{ messages: AirbyteMessage[]; logs: string[]; code: number | null }> {
-  const child = spawn(process.execPath, [path.join(connectors, script), ...args], {
+  const child = spawn(process.execPath, [path.join(testConnectorsDir, script), ...args], {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

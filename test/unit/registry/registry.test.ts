@@ -7,12 +7,12 @@ import { promises as fs, readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isAirbyteError } from '../../../src/core/errors';
 import { loadRegistry, loadRegistryFile, parseRegistry, REGISTRY_MAX_AGE_MS } from '../../../src/core/registry/registry';
 import { registrySample } from '../spec/specFixtures';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 const body = readFileSync(registrySample, 'utf8');
 const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
@@ -48,10 +48,10 @@ async function serve(handler?: (req: IncomingMessage, res: ServerResponse) => vo
 describe('registry', () => {
   let dir: string;
   before(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aw-registry-'));
+    dir = await makeTempDir('aw-registry-');
   });
   after(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   it('parses the real sample leniently: names, images, specs, raw fields kept', async () => {
@@ -81,8 +81,14 @@ describe('registry', () => {
       entries.map((e) => [e.name, e.type, e.raw.newField]),
       [['source-x', 'source', { a: 1 }]],
     );
-    assert.throws(() => parseRegistry([]), /not a JSON object/);
-    assert.throws(() => parseRegistry({ connectors: [] }), /neither "sources" nor "destinations"/);
+    assert.throws(
+      () => parseRegistry([]),
+      (e) => isAirbyteError(e, 'REGISTRY_UNAVAILABLE') && /not a JSON object/.test(e.message),
+    );
+    assert.throws(
+      () => parseRegistry({ connectors: [] }),
+      (e) => isAirbyteError(e, 'REGISTRY_UNAVAILABLE') && /neither "sources" nor "destinations"/.test(e.message),
+    );
   });
 
   it('downloads once, then serves the cache for a day, then revalidates with If-None-Match (304)', async () => {

@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getConnectorFromFile, getDestination, getSource } from '../../../src/core/connectors/getConnector';
 import { isAirbyteError } from '../../../src/core/errors';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 describe('a config is checked against its spec before a connector starts', () => {
   let dir: string;
   before(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'config-checked-'));
+    dir = await makeTempDir('config-checked-');
   });
   after(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   it('names every problem and the file to fix, and the connector never runs', async () => {

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfigFile, parseConfigFileText, resolveSecretReferences } from '../../../src/core/config/configFile';
 import { AirbyteError, isAirbyteError } from '../../../src/core/errors';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 let tmp: string;
 before(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'config-file-'));
+  tmp = await makeTempDir('config-file-');
 });
-after(async () => rm(tmp, { recursive: true, force: true }));
+after(async () => removeTempDir(tmp));
 
 describe('loadConfigFile', () => {
   it('reads JSONC with comments and trailing commas, resolving localDir against the file', async () => {

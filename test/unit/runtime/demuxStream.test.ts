@@ -76,15 +76,18 @@ describe('demuxStream', () => {
 });
 
 describe('tarArchive', () => {
-  it('writes ustar entries that tar-stream reads back byte for byte', async () => {
+  it('archives files and folders with their modes, owned by root, read back byte for byte', async () => {
     const { extract } = await import('tar-stream');
-    const archive = tarArchive([
+    const longName = `airbyte/io/${'deep/'.repeat(30)}state.json`;
+    const archive = await tarArchive([
       { name: 'airbyte/io/config.json', content: Buffer.from('{"a":1}') },
       { name: 'airbyte/io/catalog.json', content: Buffer.alloc(1500, 7) },
       { name: 'dir/', mode: 0o700 },
+      // Longer than ustar's 100-byte name field.
+      { name: longName, content: Buffer.from('[]') },
     ]);
     assert.equal(archive.length % 512, 0);
-    const seen: Array<{ name: string; mode?: number; type?: string | null; size: number; data: Buffer }> = [];
+    const seen: Array<{ name: string; mode?: number; type?: string | null; size: number; owner: string; data: Buffer }> = [];
     const ex = extract();
     ex.on('entry', (header, stream, next) => {
       const parts: Buffer[] = [];
@@ -92,7 +95,8 @@ describe('tarArchive', () => {
         parts.push(d as Buffer);
       });
       stream.on('end', () => {
-        seen.push({ name: header.name, mode: header.mode, type: header.type, size: header.size ?? 0, data: Buffer.concat(parts) });
+        const owner = `${header.uid}:${header.gid}`;
+        seen.push({ name: header.name, mode: header.mode, type: header.type, size: header.size ?? 0, owner, data: Buffer.concat(parts) });
         next();
       });
     });
@@ -103,11 +107,12 @@ describe('tarArchive', () => {
     ex.end(archive);
     await finished;
     assert.deepEqual(
-      seen.map((e) => [e.name, e.type, e.mode, e.size]),
+      seen.map((e) => [e.name, e.type, e.mode, e.size, e.owner]),
       [
-        ['airbyte/io/config.json', 'file', 0o644, 7],
-        ['airbyte/io/catalog.json', 'file', 0o644, 1500],
-        ['dir/', 'directory', 0o700, 0],
+        ['airbyte/io/config.json', 'file', 0o644, 7, '0:0'],
+        ['airbyte/io/catalog.json', 'file', 0o644, 1500, '0:0'],
+        ['dir/', 'directory', 0o700, 0, '0:0'],
+        [longName, 'file', 0o644, 2, '0:0'],
       ],
     );
     assert.equal(seen[0].data.toString(), '{"a":1}');

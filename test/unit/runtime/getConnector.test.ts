@@ -1,7 +1,6 @@
 // Connector resolution against the real registry sample (no Docker needed: executors connect lazily).
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { registrySamplePath } from '../../harness/paths';
 import { after, before, describe, it } from 'node:test';
@@ -9,18 +8,18 @@ import { getConnectorFromFile, getDestination, getSource, nameFromImage, typeFro
 import { isAirbyteError } from '../../../src/core/errors';
 import { loadRegistryFile } from '../../../src/core/registry/registry';
 import type { Registry } from '../../../src/core/registry/registry';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
+import { localTestSource } from '../../harness/testConnectors';
 
-const repoRoot = path.resolve(__dirname, '../../..');
 const sample = registrySamplePath;
-const connectors = path.join(repoRoot, 'test/connectors');
 let registry: Registry;
 let tmp: string;
 
 before(async () => {
   registry = await loadRegistryFile(sample);
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'get-connector-'));
+  tmp = await makeTempDir('get-connector-');
 });
-after(async () => rm(tmp, { recursive: true, force: true }));
+after(async () => removeTempDir(tmp));
 
 describe('getDestination / getSource', () => {
   it("runs the registry's pinned image tag, or the version asked for", async () => {
@@ -65,7 +64,7 @@ describe('getDestination / getSource', () => {
       getSource('builtin:nope'),
       (e: unknown) => isAirbyteError(e, 'CONNECTOR_UNKNOWN') && /builtin:sample/.test(e.guidance ?? ''),
     );
-    const local = await getSource('source-test', { localExecutable: [process.execPath, path.join(connectors, 'source.mjs')] });
+    const local = await getSource('source-test', { localExecutable: localTestSource });
     assert.equal(local.executor.kind, 'local');
   });
 
@@ -114,7 +113,7 @@ describe('getConnectorFromFile', () => {
   it("runs a local program from a file with the file's config (and its folder as /local stand-in)", async () => {
     const file = path.join(tmp, 'src.airbyte.jsonc');
     await writeFile(file, '{ "connector": "source-test", "config": { "record_count": 2, "api_key": "invalid" } }');
-    const c = await getConnectorFromFile(file, { localExecutable: [process.execPath, path.join(connectors, 'source.mjs')] });
+    const c = await getConnectorFromFile(file, { localExecutable: localTestSource });
     await assert.rejects(
       c.check(),
       (e: unknown) =>

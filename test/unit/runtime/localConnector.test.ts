@@ -1,8 +1,7 @@
 // The runtime through the local executor: the test connectors run as local node programs, with
 // the same files, protocol handling, masking and error mapping as in Docker.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Destination, Source } from '../../../src/core/connectors/connector';
@@ -14,51 +13,32 @@ import { LocalExecutor } from '../../../src/core/executors/localExecutor';
 import { encodeMessages } from '../../../src/core/protocol/lineCodec';
 import type { AirbyteMessage, ConfiguredAirbyteCatalog, JsonObject } from '../../../src/core/protocol/messages';
 import { SecretMasker } from '../../../src/core/secrets';
+import { testCatalog } from '../../harness/catalogs';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
+import { localTestDestination, localTestSource } from '../../harness/testConnectors';
 
-const connectors = path.resolve(__dirname, '../../connectors');
-const SOURCE = [process.execPath, path.join(connectors, 'source.mjs')];
-const DESTINATION = [process.execPath, path.join(connectors, 'destination.mjs')];
 const SECRET = 'sk-live-51Hx9secretvalue';
 
 let tmp: string;
 let privateTmp: string;
 const originalTmpdir = process.env.TMPDIR;
 before(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'local-connector-'));
+  tmp = await makeTempDir('local-connector-');
   // The executors' temp folders go here, so the test can see that they are removed.
-  privateTmp = await mkdtemp(path.join(os.tmpdir(), 'local-connector-tmp-'));
+  privateTmp = await makeTempDir('local-connector-tmp-');
   process.env.TMPDIR = privateTmp;
 });
 after(async () => {
   if (originalTmpdir === undefined) delete process.env.TMPDIR;
   else process.env.TMPDIR = originalTmpdir;
-  await rm(tmp, { recursive: true, force: true });
-  await rm(privateTmp, { recursive: true, force: true });
+  await removeTempDir(tmp);
+  await removeTempDir(privateTmp);
 });
 
 const source = (config: JsonObject, env?: NodeJS.ProcessEnv): Promise<Source> =>
-  getSource('source-test', { localExecutable: SOURCE, config, env });
+  getSource('source-test', { localExecutable: localTestSource, config, env });
 const destination = (config: JsonObject, localDir: string): Promise<Destination> =>
-  getDestination('destination-test', { localExecutable: DESTINATION, config, localDir });
-
-function catalog(
-  streams: string[],
-  mode: 'append' | 'overwrite' | 'append_dedup' = 'append',
-  extra: JsonObject = {},
-): ConfiguredAirbyteCatalog {
-  return {
-    streams: streams.map((name) => ({
-      stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] },
-      sync_mode: 'incremental',
-      destination_sync_mode: mode,
-      primary_key: name === 'events' ? undefined : [['id']],
-      generation_id: 0,
-      minimum_generation_id: 0,
-      sync_id: 1,
-      ...extra,
-    })),
-  };
-}
+  getDestination('destination-test', { localExecutable: localTestDestination, config, localDir });
 
 async function readAll(src: Source, cat: ConfiguredAirbyteCatalog, state?: AirbyteMessage[], onLog?: (l: ConnectorLogLine) => void) {
   const run = await src.start(
@@ -107,7 +87,7 @@ describe('connectors through the local executor', () => {
 
   it('reads records and per-stream state, and resumes from state', async () => {
     const src = await source({ record_count: 12, state_every: 5 });
-    const first = await readAll(src, catalog(['users', 'orders']));
+    const first = await readAll(src, testCatalog(['users', 'orders']));
     const records = first.messages.filter((m) => m.type === 'RECORD');
     assert.equal(records.length, 24);
     const states = first.messages.filter((m) => m.type === 'STATE');
@@ -116,7 +96,7 @@ describe('connectors through the local executor', () => {
       states.map((s) => [(s as { state: { stream: { stream_descriptor: { name: string } } } }).state.stream.stream_descriptor.name, s]),
     );
     const more = await source({ record_count: 15, state_every: 5 });
-    const second = await readAll(more, catalog(['users', 'orders']), [...last.values()]);
+    const second = await readAll(more, testCatalog(['users', 'orders']), [...last.values()]);
     assert.deepEqual(
       second.messages.filter((m) => m.type === 'RECORD').map((m) => (m as unknown as { record: { data: { id: number } } }).record.data.id),
       [13, 14, 15, 13, 14, 15],
@@ -127,11 +107,11 @@ describe('connectors through the local executor', () => {
     const local = path.join(tmp, 'write-local');
     const src = await source({ record_count: 20, state_every: 8 });
     const dst = await destination({}, local);
-    const read = await readAll(src, catalog(['users', 'events']));
+    const read = await readAll(src, testCatalog(['users', 'events']));
     const run = await dst.start({
       command: 'write',
       config: dst.config,
-      catalog: catalog(['users', 'events']),
+      catalog: testCatalog(['users', 'events']),
       stdin: encodeMessages(read.messages),
     });
     const echoed: AirbyteMessage[] = [];
@@ -157,7 +137,7 @@ describe('connectors through the local executor', () => {
     const local = path.join(tmp, 'generations');
     const dst = await destination({}, local);
     const write = async (ids: number[], generation: number, minimum: number, complete = true) => {
-      const cat = catalog(['users'], 'append', { generation_id: generation, minimum_generation_id: minimum });
+      const cat = testCatalog(['users'], 'append', { generation_id: generation, minimum_generation_id: minimum });
       const msgs: AirbyteMessage[] = ids.map((id) => ({ type: 'RECORD', record: { stream: 'users', data: { id }, emitted_at: 1 } }));
       if (complete)
         msgs.push({
@@ -197,7 +177,7 @@ describe('connectors through the local executor', () => {
     const logs: ConnectorLogLine[] = [];
     const src = await source({ record_count: 2, api_key: '${env:TEST_API_KEY}' }, { TEST_API_KEY: SECRET });
     assert.equal(src.config.api_key, SECRET, 'the connector gets the resolved value');
-    const { result } = await readAll(src, catalog(['users']), undefined, (l) => logs.push(l));
+    const { result } = await readAll(src, testCatalog(['users']), undefined, (l) => logs.push(l));
     const text = JSON.stringify({ logs, tail: result.logTail });
     assert.ok(
       logs.some((l) => l.text.includes('api_key=****')),
@@ -210,7 +190,7 @@ describe('connectors through the local executor', () => {
 
   it('a TRACE ERROR fails the run with its message, exit code and a masked log tail', async () => {
     const src = await source({ record_count: 10, fault: 'trace_error', fault_after: 4, api_key: SECRET });
-    const error = await readAll(src, catalog(['users'])).then(
+    const error = await readAll(src, testCatalog(['users'])).then(
       () => assert.fail('expected a failure'),
       (e: unknown) => e,
     );
@@ -225,7 +205,7 @@ describe('connectors through the local executor', () => {
 
   it('a crash fails the run with the exit code and the last log lines', async () => {
     const src = await source({ record_count: 10, fault: 'crash', fault_after: 3 });
-    await assert.rejects(readAll(src, catalog(['users'])), (e: unknown) => {
+    await assert.rejects(readAll(src, testCatalog(['users'])), (e: unknown) => {
       assert.ok(isAirbyteError(e, 'CONNECTOR_FAILED'));
       assert.equal(e.exitCode, 3);
       assert.match(e.message, /exited with code 3/);
@@ -240,7 +220,7 @@ describe('connectors through the local executor', () => {
     process.on('unhandledRejection', onUnhandled);
     try {
       const src = await source({ record_count: 3, fault: 'crash', fault_after: 1 });
-      const run = await src.start({ command: 'read', config: src.config, catalog: catalog(['users']) });
+      const run = await src.start({ command: 'read', config: src.config, catalog: testCatalog(['users']) });
       for await (const _batch of run.batches()) {
         // consume
       }
@@ -255,7 +235,7 @@ describe('connectors through the local executor', () => {
   it('garbage on stdout becomes log lines and the run succeeds', async () => {
     const logs: ConnectorLogLine[] = [];
     const src = await source({ record_count: 6, fault: 'garbage', fault_after: 2 });
-    const { messages } = await readAll(src, catalog(['users']), undefined, (l) => logs.push(l));
+    const { messages } = await readAll(src, testCatalog(['users']), undefined, (l) => logs.push(l));
     assert.equal(messages.filter((m) => m.type === 'RECORD').length, 6);
     const stdoutLogs = logs.filter((l) => l.source === 'stdout').map((l) => l.text);
     assert.ok(stdoutLogs.includes('this is not json'));
@@ -267,11 +247,11 @@ describe('connectors through the local executor', () => {
   });
 
   it('a hanging connector is stopped by the AbortSignal: ABORTED, process gone, files removed', async () => {
-    const executor = new LocalExecutor({ command: SOURCE });
+    const executor = new LocalExecutor({ command: localTestSource });
     const controller = new AbortController();
     const run = runConnector(
       executor,
-      { command: 'read', config: { record_count: 5, fault: 'hang', fault_after: 2 }, catalog: catalog(['users']) },
+      { command: 'read', config: { record_count: 5, fault: 'hang', fault_after: 2 }, catalog: testCatalog(['users']) },
       { signal: controller.signal },
     );
     let seen = 0;
@@ -300,7 +280,7 @@ describe('connectors through the local executor', () => {
 
   it('a consumer that stops early does not block the process', async () => {
     const src = await source({ record_count: 5000 });
-    const run = await src.start({ command: 'read', config: src.config, catalog: catalog(['users', 'orders', 'events']) });
+    const run = await src.start({ command: 'read', config: src.config, catalog: testCatalog(['users', 'orders', 'events']) });
     for await (const batch of run.batches()) {
       if (batch.length > 0) break;
     }

@@ -3,7 +3,6 @@
 // (test/connectors/destination.mjs), the same path the CLI takes with Docker.
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { listBuiltins } from '../../../src/core/builtin/builtinRegistry';
@@ -14,9 +13,9 @@ import { loadRegistryFile } from '../../../src/core/registry/registry';
 import type { Registry } from '../../../src/core/registry/registry';
 import { isMutableImage, SpecResolver } from '../../../src/core/spec/specResolver';
 import type { RunSpec } from '../../../src/core/spec/specTypes';
-import { registrySample, repoRoot } from './specFixtures';
-
-const DESTINATION = [process.execPath, path.join(repoRoot, 'test/connectors/destination.mjs')];
+import { registrySample } from './specFixtures';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
+import { localTestDestination } from '../../harness/testConnectors';
 
 async function readdirCount(folder: string): Promise<number> {
   return (await fs.readdir(folder)).filter((f) => f.endsWith('.json')).length;
@@ -28,16 +27,16 @@ describe('spec resolution', () => {
   const calls: string[] = [];
   const runSpec: RunSpec = async (image, signal) => {
     calls.push(image);
-    const connector = await getDestination('destination-test', { localExecutable: DESTINATION });
+    const connector = await getDestination('destination-test', { localExecutable: localTestDestination });
     return connector.spec({ signal });
   };
 
   before(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aw-spec-'));
+    dir = await makeTempDir('aw-spec-');
     registry = await loadRegistryFile(registrySample);
   });
   after(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   it('uses the registry spec for the pinned version (absent or equal), without running anything', async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RecordCache } from '../../../src/core/store/recordCache';
 import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 const line = (stream: string, id: number) =>
   JSON.stringify({ type: 'RECORD', record: { stream, data: { id, Name: `n${id}` }, emitted_at: 1700000000000 + id } });
@@ -31,13 +31,13 @@ describe('RecordCache', () => {
   let store: WorkspaceStore;
   let cache: RecordCache;
   before(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aw-cache-'));
+    dir = await makeTempDir('aw-cache-');
     store = await WorkspaceStore.open({ path: path.join(dir, '.airbyte', 'state.sqlite') });
     cache = new RecordCache(store, { segmentRecords: 1000 });
   });
   after(async () => {
     await store.close();
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   it('keeps raw lines byte for byte across segments and reads any range back', async () => {

@@ -8,16 +8,17 @@ import initSqlJs from 'sql.js';
 import { isAirbyteError } from '../../../src/core/errors';
 import { STORE_MIGRATIONS, STORE_SCHEMA_VERSION } from '../../../src/core/store/storeMigrations';
 import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 
 describe('WorkspaceStore', () => {
   let dir: string;
   before(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aw-store-'));
+    dir = await makeTempDir('aw-store-');
   });
   after(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
   const file = (name: string) => path.join(dir, name, 'state.sqlite');
 

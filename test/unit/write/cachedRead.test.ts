@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getDestination, getSource } from '../../../src/core/connectors/getConnector';
@@ -8,6 +6,7 @@ import { isAirbyteError } from '../../../src/core/errors';
 import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
 import { describeCachedRead, listCachedReads, openCachedRead, parseCachedReadRef } from '../../../src/core/write/cachedRead';
 import { sqliteCount } from '../sqliteTestSupport';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 async function withStore<T>(file: string, fn: (store: WorkspaceStore) => Promise<T>): Promise<T> {
   const store = await WorkspaceStore.open({ path: file });
@@ -25,14 +24,14 @@ describe('cached reads reopened by run id', () => {
   const sampleConfig = { count: 400, seed: 3, state_every: 150 };
 
   before(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aw-cached-read-'));
+    dir = await makeTempDir('aw-cached-read-');
     storePath = path.join(dir, '.airbyte', 'state.sqlite');
     const source = await getSource('builtin:sample', { config: sampleConfig, baseDir: dir });
     // Read in one store instance, closed afterwards: what a later process finds is only the file.
     readRunId = await withStore(storePath, async (store) => (await source.read({ store })).runId);
   });
   after(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   it('lists the read with its source, streams, counts and time', async () => {

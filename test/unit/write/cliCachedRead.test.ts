@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../../src/cli/main';
 import { captureIo } from '../cliTestSupport';
 import { sqliteCount } from '../sqliteTestSupport';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 describe('airbyte-write read → write --source cache:<runId> → runs', () => {
   let dir: string;
@@ -15,7 +15,7 @@ describe('airbyte-write read → write --source cache:<runId> → runs', () => {
   let storePath: string;
   let readRunId: number;
   before(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aw-cli-cache-'));
+    dir = await makeTempDir('aw-cli-cache-');
     src = path.join(dir, 'sample.airbyte.jsonc');
     dst = path.join(dir, 'warehouse.airbyte.jsonc');
     other = path.join(dir, 'other.airbyte.jsonc');
@@ -25,7 +25,7 @@ describe('airbyte-write read → write --source cache:<runId> → runs', () => {
     await fs.writeFile(other, '{ "connector": "builtin:sqlite", "config": { "destination_path": "out/other.sqlite" } }\n');
   });
   after(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   it('read prints the run id and how to write it', async () => {

@@ -1,26 +1,26 @@
 import assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../../src/cli/main';
 import { defaultStorePath } from '../../../src/cli/commands/runOutput';
 import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
 import { captureIo } from '../cliTestSupport';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 describe('airbyte-write write / read', () => {
   let dir: string;
   let src: string;
   let dst: string;
   before(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aw-cli-'));
+    dir = await makeTempDir('aw-cli-');
     src = path.join(dir, 'sample.airbyte.jsonc');
     dst = path.join(dir, 'warehouse.airbyte.jsonc');
     await fs.writeFile(src, '// sample\n{ "connector": "builtin:sample", "config": { "count": 120 } }\n');
     await fs.writeFile(dst, '{ "connector": "builtin:sqlite", "config": { "destination_path": "out/w.sqlite" } }\n');
   });
   after(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   it('writes, prints a per-stream table, and keeps the store beside the config files', async () => {
@@ -89,8 +89,8 @@ describe('airbyte-write write / read', () => {
     const nested = path.join(dir, 'a', 'b');
     await fs.mkdir(nested, { recursive: true });
     assert.equal(defaultStorePath(path.join(nested, 'x.airbyte.jsonc'), '/'), path.join(dir, '.airbyte', 'state.sqlite'));
-    const lonely = await fs.mkdtemp(path.join(os.tmpdir(), 'aw-lonely-'));
+    const lonely = await makeTempDir('aw-lonely-');
     assert.equal(defaultStorePath(undefined, lonely), path.join(lonely, '.airbyte', 'state.sqlite'));
-    await fs.rm(lonely, { recursive: true });
+    await removeTempDir(lonely);
   });
 });

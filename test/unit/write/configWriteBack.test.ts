@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isAirbyteError } from '../../../src/core/errors';
 import { writeBackConnectorConfig } from '../../../src/core/write/configWriteBack';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 const original = `// My API source
 {
@@ -21,10 +21,10 @@ const original = `// My API source
 describe('CONTROL config write-back', () => {
   let dir: string;
   before(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aw-control-'));
+    dir = await makeTempDir('aw-control-');
   });
   after(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   it('updates only the changed values, keeping comments, and leaves references alone', async () => {

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
@@ -10,8 +8,8 @@ import { isAirbyteError } from '../../../src/core/errors';
 import type { WriteProgress } from '../../../src/core/write/progressTracker';
 import { ProgressTracker } from '../../../src/core/write/progressTracker';
 import { readSource } from '../../../src/core/write/writePipeline';
-
-const connectors = path.resolve(__dirname, '../../connectors');
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
+import { localTestSource } from '../../harness/testConnectors';
 
 describe('ProgressTracker', () => {
   it('reports the counts of a burst followed by a stall within about one interval', async () => {
@@ -69,13 +67,13 @@ describe('ProgressTracker', () => {
   });
 
   it('a read whose source sends a burst and then stalls shows the real counts while it stalls', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aw-progress-'));
+    const dir = await makeTempDir('aw-progress-');
     const events: WriteProgress[] = [];
     const controller = new AbortController();
     try {
       // The test source emits 300 records, flushes, then hangs without another message.
       const source = await getSource('source-test', {
-        localExecutable: [process.execPath, path.join(connectors, 'source.mjs')],
+        localExecutable: localTestSource,
         config: { record_count: 10_000, state_every: 100_000, fault: 'hang', fault_after: 300 },
       });
       const reading = readSource(source, {
@@ -93,7 +91,7 @@ describe('ProgressTracker', () => {
       assert.equal(Math.max(0, ...live), 300, `live counts while the source stalled: ${live.join(', ')}`);
     } finally {
       controller.abort();
-      await fs.rm(dir, { recursive: true, force: true });
+      await removeTempDir(dir);
     }
   });
 });
