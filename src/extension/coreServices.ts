@@ -25,7 +25,8 @@ import { identityOf } from '../core/write/writePipeline';
 import type { WriteProgress } from '../core/write/progressTracker';
 import type { WriteResult } from '../core/write/writeResult';
 import type { ConnectorLogLine } from '../core/connectors/connectorProcess';
-import type { Config, WriteStrategy } from './config';
+import type { WriteStrategy } from '../core/write/writeStrategy';
+import type { Config } from './config';
 import type { OutputChannels } from './outputChannels';
 
 export interface CoreServicesOptions {

@@ -4,9 +4,10 @@
 // run details panel, and the failure shown with the connector's own message and "Show Logs".
 import * as vscode from 'vscode';
 import type { RunView } from '../shared/runDetailsProtocol';
-import { formatCount } from '../shared/runDetailsProtocol';
+import { formatCount } from '../shared/format';
 import { abortSignalFrom } from './cancellation';
-import type { Config, WriteStrategy } from './config';
+import type { WriteStrategy } from '../core/write/writeStrategy';
+import type { Config } from './config';
 import { primaryFolder } from './config';
 import type { CoreServices, WriteOutcome } from './coreServices';
 import type { OutputChannels } from './outputChannels';

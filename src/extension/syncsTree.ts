@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { RunView } from '../shared/runDetailsProtocol';
-import { formatCount, formatDuration } from '../shared/runDetailsProtocol';
+import { formatCount, formatDuration } from '../shared/format';
 import type { CoreServices } from './coreServices';
 import type { OutputChannels } from './outputChannels';
 import { RefreshWhileVisible } from './refreshWhileVisible';

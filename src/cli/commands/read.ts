@@ -5,7 +5,8 @@ import type { CliCommand } from '../cliIo';
 import { parseCommandArgs, UsageError } from '../cliIo';
 import { REF_OPTIONS, REF_USAGE, resolveRef } from '../resolveRef';
 import { installProgressPrinter } from './installProgress';
-import { defaultStorePath, formatBytes, formatCount, formatDuration, parseStreams, progressPrinter, summaryTable } from './runOutput';
+import { formatCount, formatDuration } from '../../shared/format';
+import { defaultStorePath, formatBytes, parseStreams, progressPrinter, summaryTable } from './runOutput';
 
 export const readCommand: CliCommand = {
   summary: 'Read a source into the workspace cache (incremental)',

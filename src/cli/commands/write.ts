@@ -8,7 +8,8 @@ import type { CliCommand } from '../cliIo';
 import { parseCommandArgs, UsageError } from '../cliIo';
 import { resolveRef } from '../resolveRef';
 import { installProgressPrinter } from './installProgress';
-import { defaultStorePath, formatBytes, formatCount, formatDuration, parseStreams, progressPrinter, summaryTable } from './runOutput';
+import { formatCount, formatDuration } from '../../shared/format';
+import { defaultStorePath, formatBytes, parseStreams, progressPrinter, summaryTable } from './runOutput';
 
 export const writeCommand: CliCommand = {
   summary: 'Write data from a source to a destination (incremental, state kept in the workspace)',

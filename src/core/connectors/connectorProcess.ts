@@ -4,6 +4,7 @@
  * ERROR, and maps the end of the process to a result or a typed error. Executors stay protocol-free.
  */
 import type { Readable } from 'node:stream';
+import { formatDuration } from '../../shared/format';
 import { AirbyteError } from '../errors';
 import type { ExecuteRequest, Executor, ExitInfo, RunningConnector } from '../executors/executor';
 import type { DecodedMessage, DecodedRecordLine, RoutedItem } from '../protocol/lineCodec';
@@ -131,9 +132,8 @@ export function runConnector(executor: Executor, request: ExecuteRequest, option
     await stderrFinished;
     cleanupSignals();
     if (timedOut) {
-      const seconds = Math.round((options.timeoutMs ?? 0) / 1000);
       throw new AirbyteError('CONNECTOR_FAILED', {
-        message: `${name} did not answer "${request.command}" within ${formatDuration(seconds)}; it was stopped.`,
+        message: `${name} did not answer "${request.command}" within ${formatDuration(options.timeoutMs ?? 0)}; it was stopped.`,
         guidance:
           'Check that the connector can reach what it connects to (host networking for a database on this machine?), or allow more time.',
         context: { connector: name, command: request.command },
@@ -300,9 +300,4 @@ function guidanceFor(trace: AirbyteErrorTraceMessage | undefined): string {
     default:
       return "See the connector's last log lines for the cause. Nothing past the last confirmed state was committed.";
   }
-}
-
-function formatDuration(seconds: number): string {
-  if (seconds < 120) return `${seconds} s`;
-  return `${Math.round(seconds / 60)} min`;
 }

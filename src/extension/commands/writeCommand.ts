@@ -3,8 +3,8 @@
 // argument object that skips them. Resolves to the WriteResult (undefined when cancelled).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { WriteStrategy } from '../config';
-import { WRITE_STRATEGIES } from '../config';
+import type { WriteStrategy } from '../../core/write/writeStrategy';
+import { isWriteStrategy, WRITE_STRATEGIES } from '../../core/write/writeStrategy';
 import type { ExtensionHost } from '../host';
 import type { SyncPair } from '../syncHistory';
 import type { WriteArgs, WriteOutcome } from '../syncRunner';

@@ -11,13 +11,7 @@ import {
   runViewFromRecord,
   summarizeState,
 } from '../../../src/extension/runViewModel';
-import {
-  appendThroughputPoint,
-  averageRate,
-  formatDuration,
-  isWebviewToHostMessage,
-  LOG_TAIL_LINES,
-} from '../../../src/shared/runDetailsProtocol';
+import { appendThroughputPoint, averageRate, isWebviewToHostMessage, LOG_TAIL_LINES } from '../../../src/shared/runDetailsProtocol';
 
 function progress(partial: Partial<WriteProgress> & Pick<WriteProgress, 'streams'>): WriteProgress {
   return {
@@ -168,14 +162,6 @@ describe('run details protocol', () => {
   it('replaces a sample taken at the same time', () => {
     const series = appendThroughputPoint([{ t: 5, sent: 1, confirmed: 0 }], { t: 5, sent: 2, confirmed: 1 });
     assert.deepEqual(series, [{ t: 5, sent: 2, confirmed: 1 }]);
-  });
-
-  it('formats durations for people', () => {
-    assert.equal(formatDuration(850), '850 ms');
-    assert.equal(formatDuration(4_200), '4.2 s');
-    assert.equal(formatDuration(185_000), '3 min 05 s');
-    assert.equal(formatDuration(7_260_000), '2 h 01 min');
-    assert.equal(formatDuration(-1), '–');
   });
 
   it('accepts only well-formed webview messages', () => {
