@@ -20,7 +20,7 @@ import { SpecResolver } from '../core/spec/specResolver';
 import type { ConnectorRef, ResolvedSpec, ResolveSpecOptions } from '../core/spec/specTypes';
 import { StateStore } from '../core/store/stateStore';
 import type { CachedReadInfo } from '../core/write/cachedRead';
-import { describeCachedRead, listCachedReads, openCachedRead, parseCacheRef } from '../core/write/cachedRead';
+import { describeCachedRead, listCachedReads, openCachedRead, parseCachedReadRef } from '../core/write/cachedRead';
 import { identityOf } from '../core/write/writePipeline';
 import type { WriteProgress } from '../core/write/progressTracker';
 import type { WriteResult } from '../core/write/writeResult';
@@ -338,7 +338,7 @@ export class CoreServices {
 /** The run id of a `cache:<runId>` reference; undefined for a config path; an error for a malformed one. */
 function cacheRunIdOf(ref: string): number | undefined {
   if (!ref.startsWith('cache:')) return undefined;
-  const id = parseCacheRef(ref);
+  const id = parseCachedReadRef(ref);
   if (id === undefined) throw new Error(`"${ref}" is not a cached read: use cache:<runId>, the run id of a read into the cache.`);
   return id;
 }

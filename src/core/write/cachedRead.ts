@@ -43,8 +43,13 @@ export interface CachedReadInfo {
   latestReadRunId: number;
 }
 
-/** `cache:12` → 12; undefined for anything else (a config path, a connector name). */
-export function parseCacheRef(ref: string): number | undefined {
+/** True when `ref` is meant as a cached read (`cache:…`), well formed or not: hosts tell a malformed one apart with {@link parseCachedReadRef}. */
+export function isCachedReadRef(ref: string): boolean {
+  return ref.startsWith(CACHE_REF_PREFIX);
+}
+
+/** `cache:12` (or `cache:#12`) → 12; undefined for anything else (a config path, a connector name, `cache:abc`). */
+export function parseCachedReadRef(ref: string): number | undefined {
   if (!ref.startsWith(CACHE_REF_PREFIX)) return undefined;
   const text = ref.slice(CACHE_REF_PREFIX.length).replace(/^#/, '');
   const id = Number(text);

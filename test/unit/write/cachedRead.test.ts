@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { getDestination, getSource } from '../../../src/core/connectors/getConnector';
 import { isAirbyteError } from '../../../src/core/errors';
 import { StateStore } from '../../../src/core/store/stateStore';
-import { describeCachedRead, listCachedReads, openCachedRead, parseCacheRef } from '../../../src/core/write/cachedRead';
+import { describeCachedRead, listCachedReads, openCachedRead, parseCachedReadRef } from '../../../src/core/write/cachedRead';
 import { sqliteCount } from '../sqliteTestSupport';
 
 async function withStore<T>(file: string, fn: (store: StateStore) => Promise<T>): Promise<T> {
@@ -128,10 +128,10 @@ describe('cached reads reopened by run id', () => {
   });
 
   it('parses cache:<runId> references', () => {
-    assert.equal(parseCacheRef('cache:12'), 12);
-    assert.equal(parseCacheRef('cache:#7'), 7);
-    assert.equal(parseCacheRef('cache:abc'), undefined);
-    assert.equal(parseCacheRef('cache:0'), undefined);
-    assert.equal(parseCacheRef('source.airbyte.jsonc'), undefined);
+    assert.equal(parseCachedReadRef('cache:12'), 12);
+    assert.equal(parseCachedReadRef('cache:#7'), 7);
+    assert.equal(parseCachedReadRef('cache:abc'), undefined);
+    assert.equal(parseCachedReadRef('cache:0'), undefined);
+    assert.equal(parseCachedReadRef('source.airbyte.jsonc'), undefined);
   });
 });
