@@ -2,6 +2,7 @@ import type { BuiltinConnector } from '../../core/builtin/builtinRegistry';
 import { findBuiltin, isBuiltinName, listBuiltins } from '../../core/builtin/builtinRegistry';
 import { defaultCacheDir } from '../../core/connectors/getConnector';
 import { AirbyteError } from '../../core/errors';
+import { entryImage } from '../../core/registry/entryImage';
 import type { Registry } from '../../core/registry/registry';
 import { loadRegistry, registryLocation } from '../../core/registry/registry';
 import type { ConnectorType, RegistryEntry } from '../../core/registry/registryTypes';
@@ -122,7 +123,7 @@ function summary(entry: RegistryEntry): Record<string, unknown> {
     name: entry.name,
     type: entry.type,
     displayName: entry.displayName,
-    image: `${entry.dockerRepository}:${entry.dockerImageTag}`,
+    image: entryImage(entry),
     dockerRepository: entry.dockerRepository,
     dockerImageTag: entry.dockerImageTag,
     supportLevel: entry.supportLevel,
@@ -169,10 +170,7 @@ function renderList(entries: readonly RegistryEntry[]): string {
 }
 
 function renderEntry(entry: RegistryEntry): string {
-  const lines = [
-    `${entry.displayName} (${entry.name}), ${entry.type}`,
-    `Image:          ${entry.dockerRepository}:${entry.dockerImageTag}`,
-  ];
+  const lines = [`${entry.displayName} (${entry.name}), ${entry.type}`, `Image:          ${entryImage(entry)}`];
   if (entry.supportLevel) lines.push(`Support level:  ${entry.supportLevel}`);
   if (entry.releaseStage) lines.push(`Release stage:  ${entry.releaseStage}`);
   if (entry.supportsRefreshes !== undefined) lines.push(`Refreshes:      ${entry.supportsRefreshes ? 'supported' : 'not supported'}`);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Destination, Source } from '../../core/connectors/connector';
 import { StateStore } from '../../core/store/stateStore';
-import { CACHE_REF_PREFIX, openCachedRead, parseCachedReadRef } from '../../core/write/cachedRead';
+import { isCachedReadRef, openCachedRead, parseCachedReadRef } from '../../core/write/cachedRead';
 import type { ReadResult } from '../../core/write/writeResult';
 import { WRITE_STRATEGIES, isWriteStrategy } from '../../core/write/writeStrategy';
 import type { CliCommand } from '../cliIo';
@@ -65,7 +65,7 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
     const streams = parseStreams(values.streams);
 
     const cachedRunId = parseCachedReadRef(values.source);
-    if (values.source.startsWith(CACHE_REF_PREFIX) && cachedRunId === undefined)
+    if (isCachedReadRef(values.source) && cachedRunId === undefined)
       throw new UsageError(`"${values.source}" is not a cached read: use cache:<runId> with the run id "airbyte-write read" printed.`);
     if (cachedRunId !== undefined && values['no-cache'])
       throw new UsageError('--no-cache streams a source straight through; a cached read is already in the cache.');
