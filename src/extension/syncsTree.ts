@@ -83,59 +83,12 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
         item.contextValue = 'message';
         return item;
       }
-      case 'live': {
-        const item = new vscode.TreeItem(`${node.run.source} → ${node.run.destination}`, vscode.TreeItemCollapsibleState.None);
-        item.id = `live:${node.run.runId}`;
-        item.description = liveDescription(node.run);
-        item.iconPath = new vscode.ThemeIcon('sync~spin');
-        item.contextValue = 'sync.running';
-        item.command = { command: 'airbyte.openRunDetails', title: 'Open Run Details', arguments: [{ runId: node.run.runId }] };
-        return item;
-      }
-      case 'pair': {
-        const last = node.pair.runs[0];
-        const item = new vscode.TreeItem(`${node.pair.source} → ${node.pair.destination}`, vscode.TreeItemCollapsibleState.Collapsed);
-        item.id = `pair:${node.pair.folder.uri.toString()}:${node.pair.key}`;
-        if (node.live) {
-          item.description = liveDescription(node.live);
-          item.iconPath = new vscode.ThemeIcon('sync~spin');
-          item.contextValue = 'sync.running';
-        } else {
-          item.description = runDescription(last);
-          const [icon, color] = STATUS_ICON[last.status] ?? ['circle-outline', undefined];
-          item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-          item.contextValue = `sync.${last.status}`;
-        }
-        item.tooltip = pairTooltip(node.pair);
-        return item;
-      }
-      case 'run': {
-        const r = node.run;
-        const item = new vscode.TreeItem(
-          `#${r.id} ${statusLabel(r.status)}${r.kind === 'read' ? ' (read into cache)' : ''}`,
-          vscode.TreeItemCollapsibleState.None,
-        );
-        item.id = `run:${node.pair.folder.uri.toString()}:${r.id}`;
-        item.description = [
-          new Date(r.startedAt).toLocaleString(),
-          `${formatCount(r.recordsConfirmed)} confirmed`,
-          r.endedAt ? formatDuration(r.endedAt - r.startedAt) : undefined,
-        ]
-          .filter(Boolean)
-          .join(' · ');
-        const [icon, color] = STATUS_ICON[r.status] ?? ['circle-outline', undefined];
-        item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-        item.contextValue = `run.${r.status}`;
-        item.tooltip = r.error
-          ? `${statusLabel(r.status)}: ${r.error}`
-          : `${r.streams.join(', ')} — ${formatCount(r.recordsRead)} read, ${formatCount(r.recordsSent)} sent, ${formatCount(r.recordsConfirmed)} confirmed`;
-        item.command = {
-          command: 'airbyte.openRunDetails',
-          title: 'Open Run Details',
-          arguments: [{ runId: String(r.id), folder: node.pair.folder.uri.toString() }],
-        };
-        return item;
-      }
+      case 'live':
+        return liveItem(node.run);
+      case 'pair':
+        return pairItem(node.pair, node.live);
+      case 'run':
+        return runItem(node.pair, node.run);
     }
   }
 
@@ -156,6 +109,59 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
     this.changed.dispose();
     this.refresher.dispose();
   }
+}
+
+function statusIcon(status: string): vscode.ThemeIcon {
+  const [icon, color] = STATUS_ICON[status] ?? ['circle-outline', undefined];
+  return new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+/** The first run of a pair, before run history has the pair. */
+function liveItem(run: RunView): vscode.TreeItem {
+  const item = new vscode.TreeItem(`${run.source} → ${run.destination}`, vscode.TreeItemCollapsibleState.None);
+  item.id = `live:${run.runId}`;
+  item.description = liveDescription(run);
+  item.iconPath = new vscode.ThemeIcon('sync~spin');
+  item.contextValue = 'sync.running';
+  item.command = { command: 'airbyte.openRunDetails', title: 'Open Run Details', arguments: [{ runId: run.runId }] };
+  return item;
+}
+
+function pairItem(pair: SyncPair, live: RunView | undefined): vscode.TreeItem {
+  const last = pair.runs[0];
+  const item = new vscode.TreeItem(`${pair.source} → ${pair.destination}`, vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `pair:${pair.folder.uri.toString()}:${pair.key}`;
+  item.description = live ? liveDescription(live) : runDescription(last);
+  item.iconPath = live ? new vscode.ThemeIcon('sync~spin') : statusIcon(last.status);
+  item.contextValue = live ? 'sync.running' : `sync.${last.status}`;
+  item.tooltip = pairTooltip(pair);
+  return item;
+}
+
+function runItem(pair: SyncPair, r: RunRecord): vscode.TreeItem {
+  const item = new vscode.TreeItem(
+    `#${r.id} ${statusLabel(r.status)}${r.kind === 'read' ? ' (read into cache)' : ''}`,
+    vscode.TreeItemCollapsibleState.None,
+  );
+  item.id = `run:${pair.folder.uri.toString()}:${r.id}`;
+  item.description = [
+    new Date(r.startedAt).toLocaleString(),
+    `${formatCount(r.recordsConfirmed)} confirmed`,
+    r.endedAt ? formatDuration(r.endedAt - r.startedAt) : undefined,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  item.iconPath = statusIcon(r.status);
+  item.contextValue = `run.${r.status}`;
+  item.tooltip = r.error
+    ? `${statusLabel(r.status)}: ${r.error}`
+    : `${r.streams.join(', ')} — ${formatCount(r.recordsRead)} read, ${formatCount(r.recordsSent)} sent, ${formatCount(r.recordsConfirmed)} confirmed`;
+  item.command = {
+    command: 'airbyte.openRunDetails',
+    title: 'Open Run Details',
+    arguments: [{ runId: String(r.id), folder: pair.folder.uri.toString() }],
+  };
+  return item;
 }
 
 function runDescription(r: RunRecord): string {
