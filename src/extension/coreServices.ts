@@ -24,7 +24,8 @@ import { loadRegistry } from '../core/registry/registry';
 import type { Registry } from '../core/registry/registry';
 import { SpecResolver } from '../core/spec/specResolver';
 import type { ConnectorRef, ResolvedSpec, ResolveSpecOptions } from '../core/spec/specTypes';
-import { StateStore } from '../core/store/stateStore';
+import { useSqlWasm } from '../core/store/sqlJsLoader';
+import { WorkspaceStore } from '../core/store/workspaceStore';
 import type { CachedReadInfo } from '../core/write/cachedRead';
 import { describeCachedRead, isCachedReadRef, listCachedReads, openCachedRead, parseCachedReadRef } from '../core/write/cachedRead';
 import type { RunStarted } from '../core/write/runEvents';
@@ -78,7 +79,10 @@ export class CoreServices {
   private specResolverRegistry: Registry | undefined;
   private languagePromise: Promise<ConfigLanguageService> | undefined;
 
-  constructor(private readonly options: CoreServicesOptions) {}
+  constructor(private readonly options: CoreServicesOptions) {
+    // The core's stores and the built-in SQLite destination load the engine from the extension's install folder.
+    useSqlWasm(this.wasmPath);
+  }
 
   get wasmPath(): string {
     return path.join(this.options.extensionPath, 'dist', 'sql-wasm.wasm');
@@ -258,8 +262,8 @@ export class CoreServices {
    * Opens the workspace store. `lock: false` for reading (trees): the CLI may hold the lock
    * while the extension shows history. Callers close it.
    */
-  openStore(folder: vscode.WorkspaceFolder, lock: boolean): Promise<StateStore> {
-    return StateStore.open({
+  openStore(folder: vscode.WorkspaceFolder, lock: boolean): Promise<WorkspaceStore> {
+    return WorkspaceStore.open({
       path: this.storePath(folder),
       wasmPath: this.wasmPath,
       lock,

@@ -1,7 +1,7 @@
 // Core run data (live progress events, run history rows, errors) → the RunView the webview and the
 // Syncs tree show. Pure functions: no `vscode` import, unit-tested under test/unit/extension.
 import { streamKey } from '../core/protocol/messages';
-import type { RunRecord } from '../core/store/stateStore';
+import type { RunRecord } from '../core/store/runHistory';
 import type { WriteProgress } from '../core/write/progressTracker';
 import type { RunStarted } from '../core/write/runEvents';
 import type { WriteResult } from '../core/write/writeResult';

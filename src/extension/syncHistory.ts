@@ -2,7 +2,7 @@
 // and config path comes from what the core recorded with each run; rows older than those fields
 // fall back to connector names.
 import type * as vscode from 'vscode';
-import type { RunRecord } from '../core/store/stateStore';
+import type { RunRecord } from '../core/store/runHistory';
 import { CACHE_DESTINATION_LABEL } from './runViewModel';
 
 /** A source → destination pair and its runs, newest first. */
@@ -46,7 +46,7 @@ export function groupRuns(runs: readonly RunRecord[], folder: vscode.WorkspaceFo
     }
     // Newest first: the first run that recorded a config path is the latest one.
     pair.sourceConfigPath ??= run.sourceConfigPath;
-    if (run.kind === 'write') pair.destinationConfigPath ??= run.destinationConfigPath;
+    pair.destinationConfigPath ??= run.destinationConfigPath;
     pair.runs.push(run);
   }
   return [...pairs.values()];

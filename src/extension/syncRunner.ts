@@ -275,7 +275,7 @@ export class SyncRunner implements vscode.Disposable {
       try {
         const store = await services.openStore(folder, false);
         try {
-          const record = store.getRun(id);
+          const record = store.runs.get(id);
           if (record) return runViewFromRecord(record);
         } finally {
           await store.close();
@@ -371,10 +371,11 @@ export class SyncRunner implements vscode.Disposable {
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       try {
         for (const r of await services.cachedReads(folder)) {
-          const named = r.sourceLabel !== undefined && r.sourceLabel !== r.source;
+          // Reads recorded before run history kept labels are named by their connector alone.
+          const named = r.sourceLabel !== r.source;
           out.push({
             runId: String(r.runId),
-            label: `${r.sourceLabel ?? r.source} (read #${r.runId})`,
+            label: `${r.sourceLabel} (read #${r.runId})`,
             description: `${formatCount(r.cachedRecords)} records · ${relativeTime(r.endedAt ?? r.startedAt)}`,
             detail: `${named ? `${r.source} · ` : ''}${r.streams.map((s) => `${s.stream} ${formatCount(s.cachedRecords)}`).join(', ')}`,
           });

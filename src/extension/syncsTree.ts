@@ -10,7 +10,7 @@ import type { OutputChannels } from './outputChannels';
 import { RefreshWhileVisible } from './refreshWhileVisible';
 import type { SyncPair } from './syncHistory';
 import { groupRuns, relativeTime, statusLabel } from './syncHistory';
-import type { RunRecord } from '../core/store/stateStore';
+import type { RunRecord } from '../core/store/runHistory';
 import type { LiveRun } from './liveSync';
 
 export type { SyncPair } from './syncHistory';
@@ -61,7 +61,7 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
       try {
         const store = await services.openStore(folder, false);
         try {
-          pairs.push(...groupRuns(store.listRuns(500), folder));
+          pairs.push(...groupRuns(store.runs.list(500), folder));
         } finally {
           await store.close();
         }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Source } from '../../core/connectors/connector';
-import { StateStore } from '../../core/store/stateStore';
+import { WorkspaceStore } from '../../core/store/workspaceStore';
 import type { CliCommand } from '../cliIo';
 import { parseCommandArgs, UsageError } from '../cliIo';
 import { REF_OPTIONS, REF_USAGE, resolveRef } from '../resolveRef';
@@ -51,7 +51,7 @@ ${REF_USAGE}`,
       onInstallProgress: installProgressPrinter(io),
     })) as Source;
     const storePath = path.resolve(values['state-file'] ?? defaultStorePath(ref));
-    const store = await StateStore.open({
+    const store = await WorkspaceStore.open({
       path: storePath,
       purpose: `airbyte-write read ${source.name}`,
       onWarning: (w) => io.err(`warning: ${w}`),

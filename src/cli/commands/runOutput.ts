@@ -1,6 +1,6 @@
 /** Shared by `write`, `read` and `runs`: where the store is, live progress, numbers and tables. */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { resolveStorePath } from '../../core/store/storePath';
 import type { WriteProgress } from '../../core/write/progressTracker';
 import type { StreamResult } from '../../core/write/writeResult';
 import { formatCount, formatDuration } from '../../shared/format';
@@ -15,12 +15,8 @@ import { isConfigFileRef } from '../resolveRef';
  * else the current folder.
  */
 export function defaultStorePath(sourceRef: string | undefined, cwd = process.cwd()): string {
-  const start = sourceRef && isConfigFileRef(sourceRef) ? path.dirname(path.resolve(cwd, sourceRef)) : cwd;
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, '.airbyte'))) return path.join(dir, '.airbyte', 'state.sqlite');
-    if (path.dirname(dir) === dir) break;
-  }
-  return path.join(start, '.airbyte', 'state.sqlite');
+  const from = sourceRef && isConfigFileRef(sourceRef) ? path.dirname(path.resolve(cwd, sourceRef)) : cwd;
+  return resolveStorePath({ from, cwd });
 }
 
 export function parseStreams(value: string | undefined): string[] | undefined {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Destination, Source } from '../../core/connectors/connector';
-import { StateStore } from '../../core/store/stateStore';
+import { WorkspaceStore } from '../../core/store/workspaceStore';
 import { isCachedReadRef, openCachedRead, parseCachedReadRef } from '../../core/write/cachedRead';
 import type { ReadResult } from '../../core/write/writeResult';
 import { WRITE_STRATEGIES, isWriteStrategy } from '../../core/write/writeStrategy';
@@ -90,7 +90,7 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
 
     // A cached read has no config file to find the workspace from: the destination's is used.
     const storePath = path.resolve(values['state-file'] ?? defaultStorePath(source ? values.source : values.destination));
-    const store = await StateStore.open({
+    const store = await WorkspaceStore.open({
       path: storePath,
       purpose: `airbyte-write write ${source?.name ?? values.source} → ${destination.name}`,
       onWarning: (w) => io.err(`warning: ${w}`),

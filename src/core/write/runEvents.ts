@@ -3,7 +3,7 @@
  * the pipeline tells its host who the run is about (`PipelineOptions.onRunStarted`). Run history
  * keeps the same fields, so a host places a live run and a past one from the core alone.
  */
-import type { RunKind } from '../store/stateStore';
+import type { RunKind } from '../store/runHistory';
 
 /** One side of a run as people name it. */
 export interface RunParty {

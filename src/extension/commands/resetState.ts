@@ -49,12 +49,12 @@ export async function resetState(host: ExtensionHost, arg?: unknown): Promise<bo
   const services = await host.services();
   const store = await services.openStore(pair.folder, true);
   try {
-    store.clearStates(pair.sourceId, pair.destinationId, streams);
+    store.states.clear(pair.sourceId, pair.destinationId, streams);
     // Writes through the record cache resume from how far this destination confirmed the cache:
     // back to the start, so the destination receives every cached record again.
     const positions: Record<string, number> = {};
-    for (const c of store.listCacheStreams(pair.sourceId)) if (!streams || streams.includes(c.streamKey)) positions[c.streamKey] = 0;
-    store.setCacheConfirmed(pair.sourceId, pair.destinationId, positions);
+    for (const c of store.cacheIndex.streams(pair.sourceId)) if (!streams || streams.includes(c.streamKey)) positions[c.streamKey] = 0;
+    store.cacheIndex.setConfirmed(pair.sourceId, pair.destinationId, positions);
     await store.save();
   } finally {
     await store.close();

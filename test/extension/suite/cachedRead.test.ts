@@ -99,7 +99,7 @@ describe('Write to Destination from a cached read', function () {
     const services = await api.services();
     const store = await services.openStore(vscode.workspace.workspaceFolders![0], false);
     try {
-      const run = store.getRun(result.runId);
+      const run = store.runs.get(result.runId);
       assert.equal(run?.mode, 'replay');
       assert.equal(run?.recordsConfirmed, 90);
     } finally {

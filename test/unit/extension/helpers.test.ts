@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { registrySamplePath } from '../../harness/paths';
 import { describe, it } from 'node:test';
 import { parse, type ParseError } from 'jsonc-parser';
-import type { RunRecord } from '../../../src/core/store/stateStore';
+import type { RunRecord } from '../../../src/core/store/runHistory';
 import { connectorInfoFromEntry, matchesFilter } from '../../../src/extension/connectorFilter';
 import { defaultFileName, scaffoldSnippet } from '../../../src/extension/configScaffold';
 import { protocolLevel, shouldLog } from '../../../src/extension/logLevels';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RunRecord } from '../../../src/core/store/stateStore';
+import type { RunRecord } from '../../../src/core/store/runHistory';
 import type { WriteProgress } from '../../../src/core/write/progressTracker';
 import type { RunStarted } from '../../../src/core/write/runEvents';
 import type { WriteResult } from '../../../src/core/write/writeResult';

@@ -5,12 +5,12 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getDestination, getSource } from '../../../src/core/connectors/getConnector';
 import { isAirbyteError } from '../../../src/core/errors';
-import { StateStore } from '../../../src/core/store/stateStore';
+import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
 import { describeCachedRead, listCachedReads, openCachedRead, parseCachedReadRef } from '../../../src/core/write/cachedRead';
 import { sqliteCount } from '../sqliteTestSupport';
 
-async function withStore<T>(file: string, fn: (store: StateStore) => Promise<T>): Promise<T> {
-  const store = await StateStore.open({ path: file });
+async function withStore<T>(file: string, fn: (store: WorkspaceStore) => Promise<T>): Promise<T> {
+  const store = await WorkspaceStore.open({ path: file });
   try {
     return await fn(store);
   } finally {
@@ -85,7 +85,7 @@ describe('cached reads reopened by run id', () => {
 
     // The writes are in the run history as replays of the read's source.
     await withStore(storePath, async (store) => {
-      const run = store.getRun(third.runId)!;
+      const run = store.runs.get(third.runId)!;
       assert.equal(run.kind, 'write');
       assert.equal(run.mode, 'replay');
       assert.equal(run.source, 'builtin:sample');
