@@ -56,67 +56,74 @@ ${REGISTRY_OPTION_USAGE}`,
     const [action, ...rest] = positionals;
     if (action === 'list') {
       if (rest.length > 0) throw new UsageError(`"registry list" takes no names; got: ${rest.join(' ')}`);
-      const type = values.type;
-      if (type !== undefined && type !== 'source' && type !== 'destination')
-        throw new UsageError(`--type must be "source" or "destination", not "${type}"`);
-      const registry = await loadRegistryForCli(values, io);
-      const entries = registry.list(type as ConnectorType | undefined);
-      const builtins = listBuiltins().filter((b) => !type || b.type === type);
-      if (io.json) {
-        io.outJson({
-          source: registry.source,
-          location: registry.location,
-          stale: registry.stale,
-          connectors: entries.map(summary),
-          builtins: builtins.map(builtinSummary),
-        });
-        return 0;
-      }
-      io.out(renderList(entries));
-      if (builtins.length > 0) {
-        const width = Math.max(...builtins.map((b) => b.name.length));
-        io.out(
-          [
-            '',
-            'Built-in (in-process, no Docker):',
-            ...builtins.map((b) => `  ${b.name.padEnd(width)}  ${b.type.padEnd(11)}  ${b.displayName}`),
-          ].join('\n'),
-        );
-      }
-      return 0;
+      return listConnectors(values, io);
     }
     if (action === 'show') {
       if (rest.length !== 1) throw new UsageError('"registry show" takes one connector name, e.g. destination-postgres');
-      const builtin = isBuiltinName(rest[0]) ? findBuiltin(rest[0]) : undefined;
-      if (builtin) {
-        if (io.json) io.outJson({ ...builtinSummary(builtin), spec: builtin.spec });
-        else io.out(renderBuiltin(builtin));
-        return 0;
-      }
-      const registry = await loadRegistryForCli(values, io);
-      const entry = registry.find(rest[0]);
-      if (!entry) {
-        const near = registry
-          .list()
-          .map((e) => e.name)
-          .filter((n) => n.includes(rest[0].replace(/^(source|destination)-/, '')))
-          .slice(0, 5);
-        throw new AirbyteError('CONNECTOR_UNKNOWN', {
-          message: `"${rest[0]}" is not in the connector registry (${registry.location}).`,
-          guidance: near.length ? `Did you mean ${near.join(', ')}?` : 'Run "airbyte-write registry list" to see the names.',
-          context: { connector: rest[0] },
-        });
-      }
-      if (io.json) {
-        io.outJson({ ...summary(entry), spec: entry.spec });
-        return 0;
-      }
-      io.out(renderEntry(entry));
-      return 0;
+      return showConnector(rest[0], values, io);
     }
     throw new UsageError(action ? `Unknown registry action "${action}": use "list" or "show".` : 'Missing action: "list" or "show".');
   },
 };
+
+type RegistryValues = Parameters<typeof loadRegistryForCli>[0] & { type?: string };
+
+async function listConnectors(values: RegistryValues, io: CliIo): Promise<number> {
+  const type = values.type;
+  if (type !== undefined && type !== 'source' && type !== 'destination')
+    throw new UsageError(`--type must be "source" or "destination", not "${type}"`);
+  const registry = await loadRegistryForCli(values, io);
+  const entries = registry.list(type as ConnectorType | undefined);
+  const builtins = listBuiltins().filter((b) => !type || b.type === type);
+  if (io.json) {
+    io.outJson({
+      source: registry.source,
+      location: registry.location,
+      stale: registry.stale,
+      connectors: entries.map(summary),
+      builtins: builtins.map(builtinSummary),
+    });
+    return 0;
+  }
+  io.out(renderList(entries));
+  if (builtins.length > 0) {
+    const width = Math.max(...builtins.map((b) => b.name.length));
+    io.out(
+      [
+        '',
+        'Built-in (in-process, no Docker):',
+        ...builtins.map((b) => `  ${b.name.padEnd(width)}  ${b.type.padEnd(11)}  ${b.displayName}`),
+      ].join('\n'),
+    );
+  }
+  return 0;
+}
+
+async function showConnector(name: string, values: RegistryValues, io: CliIo): Promise<number> {
+  const builtin = isBuiltinName(name) ? findBuiltin(name) : undefined;
+  if (builtin) {
+    if (io.json) io.outJson({ ...builtinSummary(builtin), spec: builtin.spec });
+    else io.out(renderBuiltin(builtin));
+    return 0;
+  }
+  const registry = await loadRegistryForCli(values, io);
+  const entry = registry.find(name);
+  if (!entry) {
+    const near = registry
+      .list()
+      .map((e) => e.name)
+      .filter((n) => n.includes(name.replace(/^(source|destination)-/, '')))
+      .slice(0, 5);
+    throw new AirbyteError('CONNECTOR_UNKNOWN', {
+      message: `"${name}" is not in the connector registry (${registry.location}).`,
+      guidance: near.length ? `Did you mean ${near.join(', ')}?` : 'Run "airbyte-write registry list" to see the names.',
+      context: { connector: name },
+    });
+  }
+  if (io.json) io.outJson({ ...summary(entry), spec: entry.spec });
+  else io.out(renderEntry(entry));
+  return 0;
+}
 
 function summary(entry: RegistryEntry): Record<string, unknown> {
   return {
