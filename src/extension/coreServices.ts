@@ -29,6 +29,7 @@ import { WorkspaceStore } from '../core/store/workspaceStore';
 import type { CachedReadInfo } from '../core/write/cachedRead';
 import { describeCachedRead, isCachedReadRef, listCachedReads, openCachedRead, parseCachedReadRef } from '../core/write/cachedRead';
 import type { RunStarted } from '../core/write/runEvents';
+import { configLabel } from '../core/write/runParties';
 import type { WriteProgress } from '../core/write/progressTracker';
 import type { WriteResult } from '../core/write/writeResult';
 import type { ConnectorLogLine } from '../core/connectors/connectorProcess';
@@ -270,6 +271,12 @@ export class CoreServices {
       purpose: 'VS Code (Airbyte Write extension)',
       onWarning: (w) => this.options.channels.log.warn(w),
     });
+  }
+
+  /** What people call a write's source or destination before its run names it: its config file's label (`warehouse`), or `cache #12`. */
+  refLabel(ref: string): string {
+    const runId = cachedReadRunIdOf(ref);
+    return runId === undefined ? configLabel(ref) : `cache #${runId}`;
   }
 
   /** The run id of a `cache:<runId>` source; undefined for a config path; a USAGE error for a malformed `cache:` reference. */

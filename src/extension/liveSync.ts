@@ -41,7 +41,17 @@ export class LiveSync {
   /** Settles when the sync has ended, however it ended. */
   readonly ended = new Promise<void>((resolve) => (this.resolveEnded = resolve));
 
-  constructor(readonly request: SyncRequest) {}
+  /** `title`: what the user asked for (`source → warehouse`), until the core names the runs. */
+  constructor(
+    readonly request: SyncRequest,
+    readonly title: string,
+  ) {}
+
+  /** The sync as people name it: its current run's sides, else what was asked for. */
+  get name(): string {
+    const view = this.current?.view;
+    return view ? `${view.source} → ${view.destination}` : this.title;
+  }
 
   /** The sync is over (its runs were finished with {@link finish}). */
   end(): void {

@@ -86,7 +86,7 @@ export class SyncRunner implements vscode.Disposable {
     const services = await this.options.services();
     if (this.active) throw busyError(this.active);
     const folder = this.folderOf(request, services);
-    const sync = new LiveSync(request);
+    const sync = new LiveSync(request, `${services.refLabel(request.source)} → ${services.refLabel(request.destination)}`);
     this.begin(sync, args);
     try {
       const outcome = await this.run(sync, services, folder);
@@ -98,10 +98,8 @@ export class SyncRunner implements vscode.Disposable {
         throw error;
       }
       sync.finish('Cancelled');
-      this.options.channels.log.info(`Write ${titleOf(request)} cancelled; state stays at what the destination confirmed.`);
-      void vscode.window.showInformationMessage(
-        `Airbyte: ${titleOf(request)} was cancelled. Nothing past the last confirmed state was recorded.`,
-      );
+      this.options.channels.log.info(`Write ${sync.name} cancelled; state stays at what the destination confirmed.`);
+      void vscode.window.showInformationMessage(`Airbyte: ${sync.name} was cancelled. Nothing past the last confirmed state was recorded.`);
       return undefined;
     } finally {
       this.end(sync, args);
@@ -142,7 +140,7 @@ export class SyncRunner implements vscode.Disposable {
     this.updateStatusBar();
     this.statusItem.show();
     const how = `${request.strategy}${request.fullRefresh ? ', full refresh' : ''}`;
-    channels.connectorHeading(`write ${titleOf(request)} (${how}) at ${new Date().toLocaleTimeString()}`);
+    channels.connectorHeading(`write ${sync.title} (${how}) at ${new Date().toLocaleTimeString()}`);
     channels.log.info(`Write ${request.source} → ${request.destination}, streams ${args.streams?.join(', ') ?? 'all'}, strategy ${how}`);
     this.options.syncsTree.refresher.refresh();
   }
@@ -154,7 +152,7 @@ export class SyncRunner implements vscode.Disposable {
       this.schedulePanelUpdate();
       this.options.syncsTree.refresher.refreshSoon(1000);
     }, 1000);
-    const title = `Airbyte: ${titleOf(sync.request)}`;
+    const title = `Airbyte: ${sync.title}`;
     try {
       return await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title, cancellable: true },
@@ -213,7 +211,7 @@ export class SyncRunner implements vscode.Disposable {
     sync.finish('Succeeded');
     const view = sync.runs.find((r) => r.view.runId === String(outcome.runId))?.view;
     if (view) applyWriteResult(view, outcome);
-    const what = view ? `${view.source} → ${view.destination}` : titleOf(sync.request);
+    const what = sync.name;
     const summary = view ? runSummary(view) : `${formatCount(outcome.totals.recordsConfirmed)} records confirmed`;
     this.options.channels.log.info(`Write ${what} succeeded: ${summary}`);
     void vscode.window.showInformationMessage(`Airbyte: ${what} succeeded — ${summary}.`, 'Open Run Details').then((choice) => {
@@ -240,7 +238,7 @@ export class SyncRunner implements vscode.Disposable {
       if (runId === undefined) void vscode.window.showInformationMessage('No sync is running.');
       return false;
     }
-    this.options.channels.log.info(`Cancelling ${titleOf(active.request)}…`);
+    this.options.channels.log.info(`Cancelling ${active.name}…`);
     active.controller.abort();
     await active.ended;
     return true;
@@ -395,7 +393,7 @@ export class SyncRunner implements vscode.Disposable {
     const view = sync.current?.view;
     this.statusItem.tooltip = view
       ? `Writing ${view.source} → ${view.destination}. Click for run details; "Airbyte: Cancel Sync" stops it.`
-      : `Starting ${titleOf(sync.request)}. "Airbyte: Cancel Sync" stops it.`;
+      : `Starting ${sync.title}. "Airbyte: Cancel Sync" stops it.`;
   }
 
   private schedulePanelUpdate(): void {
@@ -418,15 +416,9 @@ export class SyncRunner implements vscode.Disposable {
   }
 }
 
-/** What the user asked for, before the core names the runs: the config files as picked. */
-function titleOf(request: SyncRequest): string {
-  const name = (ref: string) => ref.split(/[\\/]/).pop() ?? ref;
-  return `${name(request.source)} → ${name(request.destination)}`;
-}
-
 function busyError(active: LiveSync): AirbyteError {
   return new AirbyteError('USAGE', {
-    message: `A sync is already running (${titleOf(active.request)}).`,
+    message: `A sync is already running (${active.name}).`,
     guidance: 'Cancel it (Airbyte: Cancel Sync) or wait for it to finish.',
   });
 }

@@ -48,19 +48,21 @@ describe('a live sync', () => {
   };
 
   it('is "Starting…" with no run until the core announces one; early connector logs go to the first run', () => {
-    const sync = new LiveSync(request);
+    const sync = new LiveSync(request, 'postgres → warehouse');
     assert.equal(sync.current, undefined);
+    assert.equal(sync.name, 'postgres → warehouse', 'named as asked until a run is announced');
     assert.equal(sync.statusText(), '$(sync~spin) Airbyte: Starting…');
     assert.deepEqual(sync.progressReport(), { message: 'Starting…' });
     assert.equal(sync.progress(progress(0, 'preparing', 0, 0)), undefined, 'no view takes progress before its run started');
     sync.log('destination-duckdb', { level: 'INFO', text: 'reading the spec', source: 'protocol' });
-    const read = sync.runStarted(started(11, 'read', 1_000, { forDestination: destination }));
+    const read = sync.runStarted(started(11, 'read', 1_000, { forDestination: { ...destination, label: 'duck' } }));
+    assert.equal(sync.name, 'postgres → duck', 'then as the core names the run');
     assert.deepEqual([read.sourceId, read.destinationId], ['source-postgres#1', 'destination-duckdb#2']);
     assert.deepEqual(read.view.logTail, ['[destination-duckdb] reading the spec']);
   });
 
   it('places a write through the cache as the core announced it: its read, then its write, each by its own run id', () => {
-    const sync = new LiveSync(request);
+    const sync = new LiveSync(request, 'postgres → warehouse');
     const read = sync.runStarted(started(11, 'read', 1_000, { forDestination: destination }));
     assert.equal(read.view.runId, '11');
     assert.equal(read.view.destination, 'warehouse');
@@ -92,7 +94,7 @@ describe('a live sync', () => {
   });
 
   it('moves the progress notification by the share of estimated records sent', () => {
-    const sync = new LiveSync(request);
+    const sync = new LiveSync(request, 'postgres → warehouse');
     sync.runStarted(started(3, 'write', 0, { destination }));
     assert.equal(sync.progressReport(progress(3, 'writing', 50, 25, { expectedRecords: 100 })).increment, 25);
     assert.equal(sync.progressReport(progress(3, 'writing', 60, 60, { expectedRecords: 100 })).increment, 35);
@@ -100,7 +102,7 @@ describe('a live sync', () => {
   });
 
   it('settles `ended` once it is over, and sums a run for the success message', async () => {
-    const sync = new LiveSync(request);
+    const sync = new LiveSync(request, 'postgres → warehouse');
     const run = sync.runStarted(started(3, 'write', 0, { destination }));
     sync.progress(progress(3, 'writing', 1_500, 1_500));
     run.view.streams[0].confirmed = 1_200;
