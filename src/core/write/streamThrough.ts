@@ -118,10 +118,16 @@ export async function streamThrough(
   // The source stops with the caller's signal, or on its own when the destination fails.
   const stopSource = new AbortController();
   const sourceSignal = userSignal ? AbortSignal.any([userSignal, stopSource.signal]) : stopSource.signal;
-  const sourceRun = await source.start(
-    { command: 'read', config: source.config, catalog, state: offered },
-    { signal: sourceSignal, onLog: logTo(ctx.options, source.name) },
-  );
+  let sourceRun: ConnectorRun;
+  try {
+    sourceRun = await source.start(
+      { command: 'read', config: source.config, catalog, state: offered },
+      { signal: sourceSignal, onLog: logTo(ctx.options, source.name) },
+    );
+  } catch (error) {
+    // The source did not start (a missing image, a config its spec rejects): the run fails with that.
+    return { sourceError: error };
+  }
   const forwarder = new SourceForwarder(ctx, source, sourceRun, plans);
   const stdin = forwarder.input();
   const confirm = (counts: Counts) => {

@@ -19,7 +19,7 @@ import { CACHE_DESTINATION_ID } from '../store/committedStates';
 import { RecordCache } from '../store/recordCache';
 import { resolveStorePath } from '../store/storePath';
 import { WorkspaceStore } from '../store/workspaceStore';
-import type { CatalogDestinationFacts, StreamPlan } from './catalogBuilder';
+import type { BuildCatalogOptions, BuiltCatalog, CatalogDestinationFacts, StreamPlan } from './catalogBuilder';
 import { buildConfiguredCatalog, withSyncId } from './catalogBuilder';
 import { offerForDestination, offerFromCache, readIntoCache } from './ingestIntoCache';
 import type { PipelineOptions } from './pipelineOptions';
@@ -64,14 +64,13 @@ function runContext(
   run: RecordedRun,
   options: PipelineOptions,
   masker: SecretMasker,
-  notices: string[] = [],
 ): RunContext {
   const tracker = new ProgressTracker(
     plans.map((p) => p.key),
     options.onProgress,
   );
   tracker.runId = run.id;
-  return { store, cache, tracker, options, notices, masker };
+  return { store, cache, tracker, options, notices: [], masker };
 }
 
 /**
@@ -85,7 +84,13 @@ export async function readSource(source: PipelineSource, options: PipelineOption
     const start: RunStart = { kind: 'read', source: party, streams: [...(options.streams ?? [])], strategy, mode: 'cache' };
     const run = await RecordedRun.begin(store, start, source.masker, options.onRunStarted);
     const { discovered, catalog, plans } = await run.guard(() =>
-      discoverAndPlan(source, options, { strategy, destination: CACHE_AS_DESTINATION, syncId: run.id, currentGeneration: () => 0 }),
+      discoverAndPlan(source, options, {
+        streams: options.streams,
+        strategy,
+        destination: CACHE_AS_DESTINATION,
+        syncId: run.id,
+        currentGeneration: () => 0,
+      }),
     );
     const ctx = runContext(store, new RecordCache(store), plans, run, options, source.masker);
     try {
@@ -121,14 +126,19 @@ export async function readSource(source: PipelineSource, options: PipelineOption
   });
 }
 
-/** The source's catalog (its `discover`) and the configured catalog of the streams asked for. */
+/** A run's plan: the source's catalog and the configured catalog of the streams asked for. */
+interface Planned extends BuiltCatalog {
+  discovered: AirbyteCatalog;
+}
+
+/** Discovers the source's streams and plans the run over them. */
 async function discoverAndPlan(
   source: PipelineSource,
   options: PipelineOptions,
-  plan: Omit<Parameters<typeof buildConfiguredCatalog>[0], 'discovered' | 'streams'> & { streams?: readonly string[] },
-): Promise<{ discovered: AirbyteCatalog; catalog: ConfiguredAirbyteCatalog; plans: StreamPlan[] }> {
+  plan: Omit<BuildCatalogOptions, 'discovered'>,
+): Promise<Planned> {
   const discovered = await source.discover({ signal: options.signal, onLog: logTo(options, source.name) });
-  return { discovered, ...buildConfiguredCatalog({ discovered, streams: plan.streams ?? options.streams, ...plan }) };
+  return { discovered, ...buildConfiguredCatalog({ ...plan, discovered }) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -224,10 +234,7 @@ function firstRunStart(job: WriteJob): RunStart {
 }
 
 /** The configured catalog of the write (discovering the source's streams, or taking the read's). */
-async function planWrite(
-  job: WriteJob,
-  syncId: number,
-): Promise<{ discovered: AirbyteCatalog; catalog: ConfiguredAirbyteCatalog; plans: StreamPlan[] }> {
+async function planWrite(job: WriteJob, syncId: number): Promise<Planned> {
   const { store, destination, destinationSpec, options } = job;
   const sourceId = job.sourceParty.identity;
   const destinationId = job.destinationParty.identity;
@@ -264,12 +271,7 @@ async function planWrite(
  * A write through the cache: the read run (already begun) ingests the source; then the write run
  * begins, fed by it. The writing phase's progress events carry the write run's id.
  */
-async function readThenBeginWrite(
-  ctx: RunContext,
-  job: WriteJob,
-  read: RecordedRun,
-  planned: { discovered: AirbyteCatalog; catalog: ConfiguredAirbyteCatalog; plans: StreamPlan[] },
-): Promise<RecordedRun> {
+async function readThenBeginWrite(ctx: RunContext, job: WriteJob, read: RecordedRun, planned: Planned): Promise<RecordedRun> {
   const { store, destination } = job;
   const sourceId = job.sourceParty.identity;
   const destinationId = job.destinationParty.identity;

@@ -14,6 +14,7 @@ import type { JsonObject } from '../../../src/core/protocol/messages';
 import type { RegistryEntry, RegistryLookup } from '../../../src/core/registry/registryTypes';
 import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
 import type { WriteProgress } from '../../../src/core/write/progressTracker';
+import type { RunStarted } from '../../../src/core/write/runEvents';
 import type { WriteResult } from '../../../src/core/write/writeResult';
 import type { WriteStrategy } from '../../../src/core/write/writeStrategy';
 import { assertNoContainersLeft, testDocker } from '../runtime/dockerHelpers';
@@ -424,6 +425,76 @@ describe('state kinds and config updates', () => {
       assert.equal(updated, text.replace(`"${SECRET}"`, `"${SECRET}-rotated"`).replace('"emit_control": true', '"emit_control": false'));
       assert.ok(notices.some((n) => n.includes('api_key') && n.includes(file)));
       assert.ok(![...logs, ...notices].some((l) => l.includes(SECRET)), 'neither secret appears in logs or notices');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('runs announce themselves', () => {
+  it('a write through the cache: a read run for the destination, then a write run fed by it; a failed read begins no write', async () => {
+    const { dir, localDir, store } = await workspace('run-events');
+    const events: RunStarted[] = [];
+    try {
+      const dst = await destination(localDir);
+      const result = await dst.write(await source({ count: 30 }), { store, streams: ['users'], onRunStarted: (e) => events.push(e) });
+      assert.deepEqual(
+        events.map((e) => [e.kind, e.mode]),
+        [
+          ['read', 'cache'],
+          ['write', 'cache'],
+        ],
+      );
+      const [read, write] = events;
+      assert.equal(write.runId, result.runId);
+      assert.equal(write.parentReadRunId, read.runId);
+      assert.deepEqual(read.forDestination, write.destination);
+      assert.deepEqual(
+        [write.source.connector, write.source.label, write.destination?.connector, write.destination?.label],
+        ['source-test', 'source-test', 'destination-test', 'destination-test'],
+        'connectors not loaded from a file are labelled by their name',
+      );
+
+      const crashed: RunStarted[] = [];
+      const error = await dst
+        .write(await source({ count: 50, fault: 'crash', faultAfter: 25 }), {
+          store,
+          streams: ['users'],
+          onRunStarted: (e) => crashed.push(e),
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      assert.ok(isAirbyteError(error, 'CONNECTOR_FAILED'));
+      assert.match(error.guidance ?? '', new RegExp(`Run ${crashed[0]?.runId}, the read into the cache, was recorded as failed`));
+      assert.deepEqual(
+        crashed.map((e) => e.kind),
+        ['read'],
+        'the write run never began',
+      );
+      await store.close();
+
+      // Run history, reopened, holds what the events said.
+      const again = await WorkspaceStore.open({ path: path.join(dir, '.airbyte', 'state.sqlite'), lock: false });
+      try {
+        const rows = again.runs.list();
+        assert.deepEqual(
+          rows.map((r) => [r.id, r.kind, r.status, r.parentRunId, r.forDestinationId]),
+          [
+            [crashed[0].runId, 'read', 'failed', undefined, write.destination!.identity],
+            [write.runId, 'write', 'succeeded', read.runId, undefined],
+            [read.runId, 'read', 'succeeded', undefined, write.destination!.identity],
+          ],
+        );
+        assert.deepEqual(
+          [rows[1].sourceLabel, rows[1].sourceConnector, rows[1].destinationLabel, rows[1].destinationConnector, rows[1].destinationId],
+          [write.source.label, 'source-test', write.destination!.label, 'destination-test', write.destination!.identity],
+        );
+        assert.ok(rows[0].error && !rows[0].error.includes(SECRET), 'the failed read keeps its masked reason');
+      } finally {
+        await again.close();
+      }
     } finally {
       await store.close();
     }
