@@ -4,14 +4,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { resolveStorePath } from '../core/store/storePath';
+import type { WriteStrategy } from '../core/write/writeStrategy';
+import { isWriteStrategy } from '../core/write/writeStrategy';
 import type { LogLevel } from './logLevels';
 import { LOG_LEVELS } from './logLevels';
 
 export type { LogLevel } from './logLevels';
-
-export type WriteStrategy = 'auto' | 'append' | 'replace' | 'merge';
-
-export const WRITE_STRATEGIES: readonly WriteStrategy[] = ['auto', 'append', 'replace', 'merge'];
 
 export type SettingName = 'dockerHost' | 'registryUrl' | 'stateFile' | 'defaultWriteStrategy' | 'logLevel';
 const SETTINGS: readonly SettingName[] = ['dockerHost', 'registryUrl', 'stateFile', 'defaultWriteStrategy', 'logLevel'];
@@ -42,7 +40,7 @@ export class Config {
 
   get defaultWriteStrategy(): WriteStrategy {
     const value = this.section().get<string>('defaultWriteStrategy');
-    return WRITE_STRATEGIES.includes(value as WriteStrategy) ? (value as WriteStrategy) : 'auto';
+    return value !== undefined && isWriteStrategy(value) ? value : 'auto';
   }
 
   get logLevel(): LogLevel {

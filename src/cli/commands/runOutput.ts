@@ -3,6 +3,7 @@ import path from 'node:path';
 import { resolveStorePath } from '../../core/store/storePath';
 import type { WriteProgress } from '../../core/write/progressTracker';
 import type { StreamResult } from '../../core/write/writeResult';
+import { formatCount, formatDuration } from '../../shared/format';
 import type { CliIo } from '../cliIo';
 import { UsageError } from '../cliIo';
 import { isConfigFileRef } from '../resolveRef';
@@ -28,11 +29,6 @@ export function parseStreams(value: string | undefined): string[] | undefined {
   return list;
 }
 
-/** A count with thousands separators, the same on every machine (`12,345`). */
-export function formatCount(v: number): string {
-  return v.toLocaleString('en-US');
-}
-
 const n = formatCount;
 
 export function formatBytes(bytes: number): string {
@@ -45,13 +41,6 @@ export function formatBytes(bytes: number): string {
     i++;
   }
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
 function progressLine(p: WriteProgress): string {

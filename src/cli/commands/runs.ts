@@ -6,7 +6,8 @@ import type { CachedReadInfo } from '../../core/write/cachedRead';
 import { listCachedReads } from '../../core/write/cachedRead';
 import type { CliCommand } from '../cliIo';
 import { parseCommandArgs, UsageError } from '../cliIo';
-import { defaultStorePath, formatCount, formatTable } from './runOutput';
+import { formatCount } from '../../shared/format';
+import { defaultStorePath, formatTable } from './runOutput';
 
 const n = formatCount;
 

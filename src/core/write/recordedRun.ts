@@ -14,6 +14,8 @@ export type RunStart = Omit<RunStarted, 'runId' | 'startedAt'>;
 
 function newRunOf(start: RunStart, startedAt: number): NewRun {
   const { source, destination } = start;
+  // A read a write through the cache started is named after that write's destination (whose identity is forDestinationId).
+  const named = destination ?? start.forDestination;
   return {
     kind: start.kind,
     source: source.connector,
@@ -23,9 +25,9 @@ function newRunOf(start: RunStart, startedAt: number): NewRun {
     sourceConnector: source.connector,
     destination: destination?.connector,
     destinationId: destination?.identity,
-    destinationLabel: destination?.label,
-    destinationConfigPath: destination?.configPath,
-    destinationConnector: destination?.connector,
+    destinationLabel: named?.label,
+    destinationConfigPath: named?.configPath,
+    destinationConnector: named?.connector,
     parentRunId: start.parentReadRunId,
     forDestinationId: start.forDestination?.identity,
     streams: start.streams,

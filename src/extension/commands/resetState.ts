@@ -1,6 +1,7 @@
 // "Reset State…": forgets the committed state of a source → destination pair (all streams, or
 // the picked ones), after a modal confirmation. The next write of the pair reads everything again.
 import * as vscode from 'vscode';
+import { AirbyteError } from '../../core/errors';
 import type { ExtensionHost } from '../host';
 import type { SyncPair } from '../syncsTree';
 
@@ -27,7 +28,11 @@ export async function resetState(host: ExtensionHost, arg?: unknown): Promise<bo
     pair = picked?.pair;
   }
   if (!pair) return false;
-  if (host.runner.liveRun) throw new Error('A sync is running: cancel it or wait for it to finish before resetting state.');
+  if (host.runner.running)
+    throw new AirbyteError('USAGE', {
+      message: 'A sync is running.',
+      guidance: 'Cancel it or wait for it to finish before resetting state.',
+    });
   const streams = args.streams;
   if (args.confirm !== true) {
     const what = streams?.length ? `streams ${streams.join(', ')}` : 'every stream';
