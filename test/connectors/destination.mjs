@@ -37,6 +37,9 @@ const SPEC = {
 const { command, opts } = parseArgs(process.argv.slice(2));
 const config = opts.config ? readJson(opts.config) : {};
 const localDir = process.env.AIRBYTE_LOCAL_DIR || '/local';
+// A fault can also come from the connector's environment (a disk that fills up, a crash), leaving
+// the config, hence the destination's identity and state, the same for the rerun.
+if (process.env.TEST_DESTINATION_FAULT) config.fault = process.env.TEST_DESTINATION_FAULT;
 const fault = config.fault ?? 'none';
 
 async function main() {

@@ -64,6 +64,10 @@ function recordData(stream, i) {
 
 const { command, opts } = parseArgs(process.argv.slice(2));
 const config = opts.config ? readJson(opts.config) : {};
+// Upstream data growing and an upstream outage happen outside the config (which is the source's
+// identity): tests set them in the connector's environment, as a real API's data would change.
+if (process.env.TEST_SOURCE_RECORD_COUNT) config.record_count = Number(process.env.TEST_SOURCE_RECORD_COUNT);
+if (process.env.TEST_SOURCE_FAULT) config.fault = process.env.TEST_SOURCE_FAULT;
 const fault = config.fault ?? 'none';
 const faultCommand = config.fault_command ?? 'read';
 

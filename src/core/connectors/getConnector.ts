@@ -41,6 +41,11 @@ export interface GetConnectorOptions {
   baseDir?: string;
   /** Environment for secret references; default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Extra environment variables for the connector's process or container (proxy settings, JVM
+   * options). Not part of the config, so never part of its identity. Built-ins ignore them.
+   */
+  environment?: Record<string, string>;
   timeouts?: ConnectorTimeouts;
   signal?: AbortSignal;
   /** Set by `getConnectorFromFile`. */
@@ -147,7 +152,12 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
     return {
       ...common,
       name,
-      executor: new LocalExecutor({ command: options.localExecutable, localDir: options.localDir, cwd: options.baseDir }),
+      executor: new LocalExecutor({
+        command: options.localExecutable,
+        localDir: options.localDir,
+        cwd: options.baseDir,
+        env: options.environment,
+      }),
     };
   }
 
@@ -170,6 +180,7 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
     dockerHost: options.dockerHost,
     useHostNetwork: options.useHostNetwork,
     localDir: options.localDir,
+    env: options.environment,
   });
   return { ...common, name, executor, entry, knownSpec };
 }

@@ -65,25 +65,34 @@ interface SourceEnv {
   stateMode?: 'STREAM' | 'GLOBAL';
 }
 
-// Upstream data and faults come from the environment, as a real source's would change outside its
-// config: the config (hence the source identity, and its state) stays the same between runs.
+// Upstream data and faults come from the connector's environment, as a real source's would change
+// outside its config: the config (hence the source identity, and its state) stays the same between runs.
 function source(env: SourceEnv): Promise<Source> {
   return getSource('source-test', {
     registry: registry(),
     config: {
-      record_count: '${env:TEST_COUNT}',
-      fault: '${env:TEST_FAULT}',
+      record_count: 0,
       fault_after: env.faultAfter ?? 0,
       state_every: env.stateEvery ?? 10,
       state_mode: env.stateMode ?? 'STREAM',
       api_key: SECRET,
     },
-    env: { TEST_COUNT: String(env.count), TEST_FAULT: env.fault ?? 'none' },
+    environment: { TEST_SOURCE_RECORD_COUNT: String(env.count), TEST_SOURCE_FAULT: env.fault ?? 'none' },
   });
 }
 
-function destination(localDir: string, config: JsonObject = {}, refreshes = false, env?: NodeJS.ProcessEnv): Promise<Destination> {
-  return getDestination('destination-test', { registry: registry(refreshes), config: { api_key: SECRET, ...config }, localDir, env });
+function destination(
+  localDir: string,
+  config: JsonObject = {},
+  refreshes = false,
+  environment?: Record<string, string>,
+): Promise<Destination> {
+  return getDestination('destination-test', {
+    registry: registry(refreshes),
+    config: { api_key: SECRET, ...config },
+    localDir,
+    environment,
+  });
 }
 
 async function rows(localDir: string, stream: string): Promise<JsonObject[]> {
@@ -204,11 +213,11 @@ describe('failures', () => {
       const count = 20_000;
       // The destination stops reading after `fault_after` records and hangs until it is killed, so
       // it can never finish before the kill lands (the cache mode replays fast). The fault comes
-      // from the environment: the config, hence the destination's identity and state, is the same
-      // for the rerun, which gets no fault.
-      const config = { flush_every: 200, fault: '${env:TEST_FAULT}', fault_after: 5_000 };
+      // from the connector's environment: the config, hence the destination's identity and state,
+      // is the same for the rerun, which gets no fault.
+      const config = { flush_every: 200, fault_after: 5_000 };
       try {
-        const dst = await destination(localDir, config, false, { TEST_FAULT: 'hang' });
+        const dst = await destination(localDir, config, false, { TEST_DESTINATION_FAULT: 'hang' });
         const killState = { killed: false };
         let killing: Promise<void> | undefined;
         const error = await write(mode, await source({ count, stateEvery: 500 }), dst, store, 'auto', ['users', 'orders'], {
@@ -240,7 +249,7 @@ describe('failures', () => {
         const rerun = await write(
           mode,
           await source({ count, stateEvery: 500 }),
-          await destination(localDir, config, false, { TEST_FAULT: 'none' }),
+          await destination(localDir, config, false, { TEST_DESTINATION_FAULT: 'none' }),
           store,
           'auto',
           ['users', 'orders'],
