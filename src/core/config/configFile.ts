@@ -4,11 +4,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ParseError } from 'jsonc-parser';
-import { parse, printParseErrorCode } from 'jsonc-parser';
+import { printParseErrorCode } from 'jsonc-parser';
 import { AirbyteError } from '../errors';
 import type { JsonObject } from '../protocol/messages';
 import type { ConnectorConfigFile } from './configFileTypes';
+import { MAX_NESTING, parseJsoncValue } from './jsoncValue';
 
 /** A loaded config file: its content, with `localDir` made absolute. */
 export interface LoadedConfigFile extends ConnectorConfigFile {
@@ -44,8 +44,7 @@ export async function loadConfigFile(filePath: string): Promise<LoadedConfigFile
 
 /** Parses config file text; `filePath` is used for messages and to resolve `localDir`. */
 export function parseConfigFileText(text: string, filePath: string): LoadedConfigFile {
-  const errors: ParseError[] = [];
-  const value: unknown = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
+  const { value, errors, tooDeepAt } = parseJsoncValue(text);
   const fail = (message: string, offset?: number, guidance?: string): never => {
     const where = offset === undefined ? '' : `:${lineCol(text, offset)}`;
     throw new AirbyteError('CONFIG_FILE', {
@@ -54,6 +53,13 @@ export function parseConfigFileText(text: string, filePath: string): LoadedConfi
       context: { file: filePath, position: where ? where.slice(1) : undefined },
     });
   };
+  if (tooDeepAt !== undefined) {
+    fail(
+      `values are nested more than ${MAX_NESTING} levels deep.`,
+      tooDeepAt,
+      'A connector config is a few levels deep; check for a runaway array or object.',
+    );
+  }
   if (errors.length > 0) {
     const e = errors[0];
     fail(
@@ -175,9 +181,8 @@ export function resolveSecretReferences(config: JsonObject, env: NodeJS.ProcessE
     }
     if (Array.isArray(value)) return value.map((v, i) => walk(v, `${at}[${i}]`));
     if (typeof value === 'object' && value !== null) {
-      const out: JsonObject = {};
-      for (const [k, v] of Object.entries(value)) out[k] = walk(v, at ? `${at}.${k}` : k);
-      return out;
+      // Built from entries, so a "__proto__" key stays a key instead of replacing the prototype.
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, at ? `${at}.${k}` : k)]));
     }
     return value;
   };

@@ -3,7 +3,8 @@
  * text), its syntax errors, a line index for offset ↔ line/character, and the envelope fields.
  */
 import type { Node, ParseError } from 'jsonc-parser';
-import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
+import { findNodeAtLocation, parseTree, printParseErrorCode } from 'jsonc-parser';
+import { MAX_NESTING, nestingTooDeepAt, nodeValue } from '../config/jsoncValue';
 import type { Position, Range } from './languageTypes';
 
 /** Offsets of line starts, for 0-based line/character ↔ offset conversion (UTF-16 code units, as in JS strings and LSP). */
@@ -107,6 +108,12 @@ const SYNTAX_MESSAGES: Record<string, string> = {
 
 /** Parses JSONC (comments and trailing commas allowed). Never throws. */
 export function parseConfigDocument(text: string): ConfigDocument {
+  // Deeper text would overflow the parser's stack on every keystroke: one clear problem instead.
+  const tooDeepAt = nestingTooDeepAt(text);
+  if (tooDeepAt !== undefined) {
+    const message = `Values are nested more than ${MAX_NESTING} levels deep; a connector config is a few levels deep`;
+    return { text, lines: new LineIndex(text), root: undefined, syntaxErrors: [{ offset: tooDeepAt, length: 1, message }], envelope: {} };
+  }
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
   const syntaxErrors = errors.map((e) => ({
@@ -126,7 +133,7 @@ export function parseConfigDocument(text: string): ConfigDocument {
     const configNode = findNodeAtLocation(root, ['config']);
     if (configNode?.type === 'object') {
       envelope.configNode = configNode;
-      envelope.config = getNodeValue(configNode);
+      envelope.config = nodeValue(configNode);
     }
   }
   return { text, lines: new LineIndex(text), root, syntaxErrors, envelope };

@@ -19,21 +19,16 @@ function canonical(value: unknown): string {
 }
 
 /**
- * `<connector name>#<16 hex digits>`. `connectionSpecification` marks which fields are secrets;
- * `masker` (the connector's) adds the values that came from secret references (`${env:…}`,
- * `secret_reference::…`), so that what a reference holds never shapes the identity either.
+ * `<connector name>#<16 hex digits>`. `connectionSpecification` marks which fields are secrets: their
+ * values never shape the identity, so a rotated token keeps its state. Every other value does, also
+ * one that came from a reference (`${env:OUT}`): `OUT=a.db` and `OUT=b.db` are two destinations and
+ * must not share state. Without a spec the secret fields are unknown, so `masker` (the connector's:
+ * the values its references resolved to) keeps every referenced value out instead.
  */
 export function connectorIdentity(name: string, config: JsonObject, connectionSpecification?: unknown, masker?: SecretMasker): string {
-  const secrets = connectionSpecification ? collectSecretValues(config, connectionSpecification) : new Set<string>();
-  const specMasker = new SecretMasker(secrets);
-  // String values only: masking serialized JSON could cut into numbers and keys.
-  const clean = (value: unknown): unknown => {
-    if (typeof value === 'string') return masker ? masker.mask(specMasker.mask(value)) : specMasker.mask(value);
-    if (Array.isArray(value)) return value.map(clean);
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v)]));
-    return value;
-  };
-  const cleaned = clean(config);
+  const hidden = connectionSpecification ? new SecretMasker(collectSecretValues(config, connectionSpecification)) : masker;
+  // String values only (maskConfig): masking serialized JSON could cut into numbers and keys.
+  const cleaned = hidden ? hidden.maskConfig(config) : config;
   const hash = createHash('sha256').update(canonical(cleaned)).digest('hex').slice(0, 16);
   return `${name}#${hash}`;
 }

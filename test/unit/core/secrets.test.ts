@@ -49,12 +49,56 @@ describe('secrets', () => {
 
 describe('maskConfig', () => {
   it('masks string values only, so a number-like secret leaves numbers intact', () => {
-    const masker = new SecretMasker(['10']);
-    assert.deepEqual(masker.maskConfig({ password: '10', port: 10, note: 'retry 10 times', list: [10, '10'] }), {
+    const masker = new SecretMasker(['1000']);
+    assert.deepEqual(masker.maskConfig({ password: '1000', port: 1000, note: 'retry 1000 times', list: [1000, '1000'] }), {
       password: MASK,
-      port: 10,
+      port: 1000,
       note: `retry ${MASK} times`,
-      list: [10, MASK],
+      list: [1000, MASK],
     });
+  });
+
+  it('masks a short secret where it stands alone, never inside other text', () => {
+    const masker = new SecretMasker(['R']);
+    assert.equal(masker.tooShort, 1);
+    assert.deepEqual(masker.maskConfig({ token: 'R', note: 'Rate limit exceeded' }), { token: MASK, note: 'Rate limit exceeded' });
+    assert.equal(masker.mask('Rate limit exceeded'), 'Rate limit exceeded');
+  });
+});
+
+describe('SecretMasker by exact value', () => {
+  it('masks a 40,000-character secret, also JSON-escaped, and leaves the text around it', () => {
+    const secret = 'k"'.repeat(20_000);
+    const masker = new SecretMasker([secret]);
+    assert.equal(masker.mask(`token=${secret};`), `token=${MASK};`);
+    assert.equal(masker.mask(JSON.stringify({ token: secret })), `{"token":"${MASK}"}`);
+  });
+
+  it('treats regular-expression metacharacters as plain text', () => {
+    const masker = new SecretMasker(['a.*b(c|d)[x]$^\\']);
+    assert.equal(masker.mask('pw a.*b(c|d)[x]$^\\ end'), `pw ${MASK} end`);
+    assert.equal(masker.mask('aXXb(c|d)[x]'), 'aXXb(c|d)[x]');
+  });
+
+  it('masks overlapping and adjacent occurrences without leaking a character between them', () => {
+    const masker = new SecretMasker(['abcd', 'cdef']);
+    assert.equal(masker.mask('xabcdefy'), `x${MASK}y`);
+    assert.equal(masker.mask('abcdabcd'), MASK);
+    assert.equal(masker.mask('abcd-abcd'), `${MASK}-${MASK}`);
+  });
+
+  it('never leaves any character of a secret in masked text (seeded random texts)', () => {
+    let seed = 42;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let trial = 0; trial < 200; trial++) {
+      const alphabet = 'ab"\\';
+      const pick = (n: number) => Array.from({ length: n }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+      const secrets = [pick(4 + Math.floor(rand() * 4)), pick(4 + Math.floor(rand() * 4))];
+      const masker = new SecretMasker(secrets);
+      const text = Array.from({ length: 6 }, () => (rand() < 0.5 ? secrets[Math.floor(rand() * 2)] : pick(3))).join(' ');
+      const masked = masker.mask(text);
+      for (const s of secrets)
+        assert.ok(!masked.includes(s), `${JSON.stringify(s)} leaked from ${JSON.stringify(text)}: ${JSON.stringify(masked)}`);
+    }
   });
 });

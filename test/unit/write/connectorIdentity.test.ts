@@ -20,12 +20,24 @@ describe('connector identity', () => {
     assert.ok(!a.includes('secret'));
   });
 
-  it('values that came from references do not shape it, and numbers equal to them stay intact', () => {
+  it('without a spec, values that came from references do not shape it, and numbers equal to them stay intact', () => {
     const ref = (count: string) => connectorIdentity('s', { count, state_every: 10 }, undefined, new SecretMasker([count]));
-    assert.equal(ref('10'), ref('50'), 'a reference value (e.g. from ${env:…}) can change without resetting state');
+    assert.equal(ref('1000'), ref('5000'), 'a reference value (e.g. from ${env:…}) can change without resetting state');
     assert.notEqual(
-      connectorIdentity('s', { state_every: 10 }, undefined, new SecretMasker(['10'])),
-      connectorIdentity('s', { state_every: 11 }, undefined, new SecretMasker(['10'])),
+      connectorIdentity('s', { state_every: 1000 }, undefined, new SecretMasker(['1000'])),
+      connectorIdentity('s', { state_every: 1001 }, undefined, new SecretMasker(['1000'])),
     );
+  });
+
+  it('with a spec, a referenced value in a plain field shapes it (two output files), one in a secret field does not', () => {
+    const spec = {
+      type: 'object',
+      properties: { destination_path: { type: 'string' }, api_key: { type: 'string', airbyte_secret: true } },
+    };
+    // What `${env:OUT}` and `${env:KEY}` resolved to: the connector's masker holds both values.
+    const id = (out: string, key: string) =>
+      connectorIdentity('d', { destination_path: out, api_key: key }, spec, new SecretMasker([out, key]));
+    assert.notEqual(id('/local/a.db', 'key-1111'), id('/local/b.db', 'key-1111'), 'OUT=a.db and OUT=b.db are two destinations');
+    assert.equal(id('/local/a.db', 'key-1111'), id('/local/a.db', 'key-2222'), 'a rotated secret keeps its state');
   });
 });
