@@ -7,6 +7,7 @@ import path from 'node:path';
 import { findBuiltin, isBuiltinName, listBuiltins } from '../builtin/builtinRegistry';
 import { loadConfigFile, resolveSecretReferences } from '../config/configFile';
 import { AirbyteError } from '../errors';
+import { assertImageReference, imageTagProblem } from '../docker/imageReference';
 import { DockerExecutor } from '../executors/dockerExecutor';
 import type { InstallProgress } from '../executors/executor';
 import { LocalExecutor } from '../executors/localExecutor';
@@ -145,6 +146,7 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
     };
   }
 
+  checkImageOptions(options);
   let image = options.image;
   let registry = options.registry;
   // With an explicit image the registry is optional: used when given, never downloaded for it.
@@ -157,6 +159,8 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
       image = `${name.includes('/') ? name : `airbyte/${name}`}:${options.version}`;
     else throw unknownConnector(name, type, registry);
   }
+  // Checked whole as well: a connector name (or a registry entry) may also make a reference Docker cannot take.
+  if (!options.image) assertImageReference(image, 'connector', name);
   // The registry's spec belongs to its pinned version; for another tag the connector is asked (spec()).
   const knownSpec = entry && !options.image && (!options.version || options.version === entry.dockerImageTag) ? entry.spec : undefined;
   const executor = new DockerExecutor({
@@ -166,6 +170,21 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
     localDir: options.localDir,
   });
   return { ...common, name, executor, entry, knownSpec };
+}
+
+/** A `version` that is not an image tag, or an `image` that is not a reference, is a CONFIG_INVALID error naming it. */
+function checkImageOptions(options: GetConnectorOptions): void {
+  if (options.version !== undefined) {
+    const problem = imageTagProblem(options.version);
+    if (problem) {
+      throw new AirbyteError('CONFIG_INVALID', {
+        message: `"version" ${JSON.stringify(options.version)} is not a valid image tag: ${problem}.`,
+        guidance: 'Give "version" an image tag such as "1.2.3" or "dev", or leave it out for the registry\'s pinned version.',
+        context: { field: 'version', value: options.version },
+      });
+    }
+  }
+  if (options.image !== undefined) assertImageReference(options.image, 'image');
 }
 
 async function defaultRegistry(options: GetConnectorOptions): Promise<RegistryLookup> {

@@ -8,6 +8,7 @@ import { chown, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { connectDocker, dockerEndpoint, dockerUnreachable, isUnreachableError } from '../docker/dockerClient';
+import { assertImageReference } from '../docker/imageReference';
 import { inspectImage } from '../docker/inspectImage';
 import type { ImageFacts } from '../docker/inspectImage';
 import { managedLabels } from '../docker/labels';
@@ -57,6 +58,8 @@ export class DockerExecutor implements Executor {
   private client?: Promise<Docker>;
 
   constructor(private readonly options: DockerExecutorOptions) {
+    // Docker is never asked with a malformed reference (see imageReference.ts for why).
+    assertImageReference(options.image, 'image');
     this.displayName = options.image;
     this.runId = options.runId ?? randomUUID();
   }
