@@ -13,9 +13,10 @@ import { writeFileAtomic } from '../store/atomicFile';
 import { loadSqlJs } from '../store/sqlJsLoader';
 import type { BuiltinConnector } from './builtinConnector';
 import type { DestinationWriter } from './destinationLoop';
-import { resolveLocalPath, runDestinationLoop, truncates } from './destinationLoop';
+import { runDestinationLoop, truncates } from './destinationLoop';
 import type { ProgramContext } from './inProcessExecutor';
 import { BuiltinFailure, InProcessExecutor } from './inProcessExecutor';
+import { confinedLocalPath } from './localPath';
 
 export const SQLITE_SPEC: ConnectorSpecification = {
   documentationUrl: 'https://github.com/airbyte-write/airbyte-write#built-in-connectors',
@@ -29,7 +30,8 @@ export const SQLITE_SPEC: ConnectorSpecification = {
       destination_path: {
         type: 'string',
         title: 'Database file',
-        description: "Path of the SQLite file; relative paths (and /local/…) resolve against the config file's folder (or its localDir).",
+        description:
+          "Path of the SQLite file: relative, or starting with /local/; both resolve against the config file's localDir, else its folder, and must stay inside it.",
         examples: ['out/data.sqlite'],
         order: 0,
       },
@@ -186,17 +188,17 @@ async function run(ctx: ProgramContext): Promise<void> {
       await ctx.emit({ type: 'SPEC', spec: SQLITE_SPEC });
       return;
     case 'check': {
-      const problem = await checkConfig(ctx);
+      const target = await databaseFile(ctx);
       await ctx.emit({
         type: 'CONNECTION_STATUS',
-        connectionStatus: problem ? { status: 'FAILED', message: problem } : { status: 'SUCCEEDED' },
+        connectionStatus: 'problem' in target ? { status: 'FAILED', message: target.problem } : { status: 'SUCCEEDED' },
       });
       return;
     }
     case 'write': {
-      const problem = await checkConfig(ctx);
-      if (problem) throw new BuiltinFailure(problem, 'config_error');
-      const file = resolveLocalPath(ctx.baseDir, String(ctx.config.destination_path));
+      const target = await databaseFile(ctx);
+      if ('problem' in target) throw new BuiltinFailure(target.problem, 'config_error');
+      const { file } = target;
       const SQL = await loadSqlJs();
       const db = existsSync(file) ? new SQL.Database(await fs.readFile(file)) : new SQL.Database();
       const writer = new SqliteWriter(db, file);
@@ -212,17 +214,24 @@ async function run(ctx: ProgramContext): Promise<void> {
   }
 }
 
-async function checkConfig(ctx: ProgramContext): Promise<string | undefined> {
+/** The database file (its folder created), or why it cannot be used: the check's answer, a write's failure. */
+async function databaseFile(ctx: ProgramContext): Promise<{ file: string } | { problem: string }> {
   const p = ctx.config.destination_path;
-  if (typeof p !== 'string' || p.length === 0) return '"destination_path" must name the SQLite file to write, e.g. "out/data.sqlite".';
-  const file = resolveLocalPath(ctx.baseDir, p);
+  if (typeof p !== 'string' || p.length === 0)
+    return { problem: '"destination_path" must name the SQLite file to write, e.g. "out/data.sqlite".' };
+  let file: string;
+  try {
+    file = await confinedLocalPath(ctx.baseDir, p);
+  } catch (error) {
+    return { problem: (error as Error).message };
+  }
   try {
     await fs.mkdir(path.dirname(file), { recursive: true });
     await fs.access(path.dirname(file), fs.constants.W_OK);
   } catch (error) {
-    return `Cannot write to the folder of ${file}: ${(error as Error).message}`;
+    return { problem: `Cannot write to the folder of ${file}: ${(error as Error).message}` };
   }
-  return undefined;
+  return { file };
 }
 
 export const sqliteDestination: BuiltinConnector = {
