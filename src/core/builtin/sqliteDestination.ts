@@ -9,8 +9,11 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Database, SqlValue, Statement } from 'sql.js';
 import type { AirbyteRecordMessage, ConfiguredAirbyteStream, ConnectorSpecification } from '../protocol/messages';
-import { writeFileAtomic } from '../store/atomicFile';
+import { isAirbyteError } from '../errors';
+import { removeDeadSaveTemps, writeFileAtomic } from '../store/atomicFile';
 import { loadSqlJs } from '../store/sqlJsLoader';
+import type { StoreLock } from '../store/storeLock';
+import { acquireStoreLock } from '../store/storeLock';
 import type { BuiltinConnector } from './builtinConnector';
 import type { DestinationWriter } from './destinationLoop';
 import { runDestinationLoop, truncates } from './destinationLoop';
@@ -198,19 +201,50 @@ async function run(ctx: ProgramContext): Promise<void> {
     case 'write': {
       const target = await databaseFile(ctx);
       if ('problem' in target) throw new BuiltinFailure(target.problem, 'config_error');
-      const { file } = target;
-      const SQL = await loadSqlJs();
-      const db = existsSync(file) ? new SQL.Database(await fs.readFile(file)) : new SQL.Database();
-      const writer = new SqliteWriter(db, file);
-      // At most ~20% of the time goes into saving the file, however large it grows.
-      await runDestinationLoop(ctx, writer, {
-        commitEveryMs: () => Math.max(1000, writer.lastSaveMs * 5),
-        commitEveryRecords: Number.MAX_SAFE_INTEGER,
-      });
+      await writeDatabase(ctx, target.file);
       return;
     }
     default:
       throw new BuiltinFailure(`builtin:sqlite is a destination; it cannot "${ctx.command}".`, 'config_error');
+  }
+}
+
+/**
+ * One write into `file`, holding the file's lock from before it is read until its last save: each
+ * run loads the whole file and saves it whole, so two at once would drop each other's rows. A
+ * second run is refused at once rather than made to wait: a wait has no natural bound (the first
+ * run may take hours, or be a stuck process) and a refused run loses nothing, as it confirms
+ * nothing and its next run sends the same records again.
+ */
+async function writeDatabase(ctx: ProgramContext, file: string): Promise<void> {
+  const lock = await lockDatabase(file);
+  try {
+    // What a run killed mid-save left beside the file (a partial copy, up to the file's size).
+    await removeDeadSaveTemps(file);
+    const SQL = await loadSqlJs();
+    const db = existsSync(file) ? new SQL.Database(await fs.readFile(file)) : new SQL.Database();
+    const writer = new SqliteWriter(db, file);
+    // At most ~20% of the time goes into saving the file, however large it grows.
+    await runDestinationLoop(ctx, writer, {
+      commitEveryMs: () => Math.max(1000, writer.lastSaveMs * 5),
+      commitEveryRecords: Number.MAX_SAFE_INTEGER,
+    });
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The lock beside `file` (`.<name>.lock`), or a failure naming the run that holds it. */
+async function lockDatabase(file: string): Promise<StoreLock> {
+  try {
+    return await acquireStoreLock(path.join(path.dirname(file), `.${path.basename(file)}.lock`), file, 'builtin:sqlite write');
+  } catch (error) {
+    if (!isAirbyteError(error, 'STORE_IN_USE')) throw error;
+    const pid = error.context.pid;
+    throw new BuiltinFailure(
+      `The SQLite file ${file} is being written by another run${pid ? ` (pid ${pid})` : ''}; two runs saving one file would drop each other's rows, so this run wrote nothing. Run it again once that run has finished: what it did not write is sent then.`,
+      'transient_error',
+    );
   }
 }
 
