@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { getDestination, getSource } from '../src/core/connectors/getConnector';
-import { StateStore } from '../src/core/store/stateStore';
+import { WorkspaceStore } from '../src/core/store/workspaceStore';
 import type { WriteProgress } from '../src/core/write/progressTracker';
 
 const RECORDS = Number(process.env.BENCH_CACHE_RECORDS ?? 2_000_000);
@@ -34,7 +34,7 @@ function peakRssMb(): number {
 }
 
 async function child(mode: 'cache' | 'stream', dir: string): Promise<void> {
-  const store = await StateStore.open({ path: path.join(dir, '.airbyte', 'state.sqlite') });
+  const store = await WorkspaceStore.open({ path: path.join(dir, '.airbyte', 'state.sqlite') });
   const source = await getSource('builtin:sample', { config: { count: RECORDS, seed: 1, state_every: 50_000 }, baseDir: dir });
   const destination = await getDestination('builtin:dev-null', { config: {}, baseDir: dir });
   const marks: Record<string, number> = {};

@@ -16,7 +16,7 @@ import type { Destination, Source } from '../src/core/connectors/connector';
 import { getDestination, getSource } from '../src/core/connectors/getConnector';
 import { connectDocker } from '../src/core/docker/dockerClient';
 import type { RegistryEntry, RegistryLookup } from '../src/core/registry/registryTypes';
-import { StateStore } from '../src/core/store/stateStore';
+import { WorkspaceStore } from '../src/core/store/workspaceStore';
 import { buildConfiguredCatalog } from '../src/core/write/catalogBuilder';
 import type { WriteProgress } from '../src/core/write/progressTracker';
 
@@ -55,7 +55,7 @@ interface Timing {
 
 async function ours(source: Source, destination: Destination, tmp: string): Promise<Timing> {
   const dir = await mkdtemp(path.join(tmp, 'ours-'));
-  const store = await StateStore.open({ path: path.join(dir, 'state.sqlite') });
+  const store = await WorkspaceStore.open({ path: path.join(dir, 'state.sqlite') });
   let writingAt = 0;
   let finishedAt = 0;
   try {

@@ -2,7 +2,9 @@
  * `airbyte-write`: the command-line host over src/core. Parses the verb, runs its command, and is
  * the one place that turns errors into words and exit codes (0 ok, 1 failure, 2 usage error).
  */
+import path from 'node:path';
 import { AirbyteError, isAirbyteError } from '../core/errors';
+import { useSqlWasm } from '../core/store/sqlJsLoader';
 import type { CliCommand, CliIo } from './cliIo';
 import { processIo, UsageError } from './cliIo';
 import { checkCommand } from './commands/check';
@@ -72,6 +74,8 @@ function reportError(error: unknown, command: CliCommand, io: CliIo): number {
 }
 
 if (require.main === module) {
+  // The bundle is shipped with the SQLite engine beside it (scripts/build.mjs copies it there).
+  useSqlWasm(path.join(__dirname, 'sql-wasm.wasm'));
   const io = processIo();
   main(process.argv.slice(2), io).then(
     (code) => {

@@ -3,19 +3,16 @@
 // the connector log filter) which settings moved.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { resolveStorePath } from '../core/store/storePath';
+import type { WriteStrategy } from '../core/write/writeStrategy';
+import { isWriteStrategy } from '../core/write/writeStrategy';
 import type { LogLevel } from './logLevels';
 import { LOG_LEVELS } from './logLevels';
 
 export type { LogLevel } from './logLevels';
 
-export type WriteStrategy = 'auto' | 'append' | 'replace' | 'merge';
-
-export const WRITE_STRATEGIES: readonly WriteStrategy[] = ['auto', 'append', 'replace', 'merge'];
-
 export type SettingName = 'dockerHost' | 'registryUrl' | 'stateFile' | 'defaultWriteStrategy' | 'logLevel';
 const SETTINGS: readonly SettingName[] = ['dockerHost', 'registryUrl', 'stateFile', 'defaultWriteStrategy', 'logLevel'];
-
-export const DEFAULT_STATE_FILE = '.airbyte/state.sqlite';
 
 export class Config {
   private section(scope?: vscode.ConfigurationScope): vscode.WorkspaceConfiguration {
@@ -38,13 +35,12 @@ export class Config {
 
   /** Absolute path of the workspace store for `folder` (the setting is relative to the folder). */
   stateFile(folder: vscode.WorkspaceFolder): string {
-    const value = this.section(folder.uri).get<string>('stateFile')?.trim() || DEFAULT_STATE_FILE;
-    return path.isAbsolute(value) ? value : path.join(folder.uri.fsPath, value);
+    return resolveStorePath({ explicit: this.section(folder.uri).get<string>('stateFile'), workspaceFolder: folder.uri.fsPath });
   }
 
   get defaultWriteStrategy(): WriteStrategy {
     const value = this.section().get<string>('defaultWriteStrategy');
-    return WRITE_STRATEGIES.includes(value as WriteStrategy) ? (value as WriteStrategy) : 'auto';
+    return value !== undefined && isWriteStrategy(value) ? value : 'auto';
   }
 
   get logLevel(): LogLevel {

@@ -2,42 +2,23 @@
 // opens the file. A FileSystemWatcher keeps the list current and re-validates changed files.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { ConfigFacts } from './coreServices';
 import type { LanguageFeatures, ValidationSummary } from './languageFeatures';
-import { CONFIG_GLOB, connectorOf } from './languageFeatures';
+import { CONFIG_GLOB } from './languageFeatures';
 import { RefreshWhileVisible } from './refreshWhileVisible';
 
 export interface ConfigNode {
   uri: vscode.Uri;
 }
 
-/** `source`, `destination` or undefined, from the connector name alone. */
-export function connectorKind(
-  connector: string | undefined,
-  builtinKinds: ReadonlyMap<string, 'source' | 'destination'>,
-): 'source' | 'destination' | undefined {
-  if (!connector) return undefined;
-  const builtin = builtinKinds.get(connector);
-  if (builtin) return builtin;
-  const base = connector.split('/').pop() ?? connector;
-  if (base.startsWith('source-')) return 'source';
-  if (base.startsWith('destination-')) return 'destination';
-  return undefined;
-}
-
 export class ConfigsTree implements vscode.TreeDataProvider<ConfigNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ConfigNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private files: vscode.Uri[] | undefined;
-  private readonly connectors = new Map<string, string | undefined>();
+  /** What each file says about its connector (the core parses it), by URI. */
+  private readonly facts = new Map<string, ConfigFacts | undefined>();
   private readonly disposables: vscode.Disposable[] = [];
   readonly refresher = new RefreshWhileVisible(() => this.changed.fire(undefined));
-  /** Built-in connector kinds, filled once the core is loaded (until then names decide). */
-  builtinKinds: ReadonlyMap<string, 'source' | 'destination'> = new Map([
-    ['builtin:sample', 'source'],
-    ['builtin:sqlite', 'destination'],
-    ['builtin:jsonl', 'destination'],
-    ['builtin:dev-null', 'destination'],
-  ]);
 
   constructor(private readonly language: LanguageFeatures) {
     const watcher = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
@@ -64,28 +45,26 @@ export class ConfigsTree implements vscode.TreeDataProvider<ConfigNode>, vscode.
       this.files = found.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
       void vscode.commands.executeCommand('setContext', 'airbyte.hasConfigs', this.files.length > 0);
       // Files not open in an editor are validated from disk, so their icons mean something.
-      for (const uri of this.files)
-        if (!this.language.summary(uri)) void this.readConnector(uri).then(() => this.language.validateFile(uri));
+      for (const uri of this.files) if (!this.language.summary(uri)) void this.readFacts(uri).then(() => this.language.validateFile(uri));
     }
     return this.files;
   }
 
-  /** Configs of one kind (for the Write quick picks). */
+  /** Configs of one kind (for the Write quick picks); files whose kind is unknown are offered too. */
   async listOfKind(kind: 'source' | 'destination'): Promise<{ uri: vscode.Uri; connector?: string }[]> {
     const files = await this.list();
     const out: { uri: vscode.Uri; connector?: string }[] = [];
     for (const uri of files) {
-      const connector = await this.readConnector(uri);
-      const k = connectorKind(connector, this.builtinKinds);
-      if (k === kind || k === undefined) out.push({ uri, connector });
+      const facts = await this.readFacts(uri);
+      if (facts?.type === kind || facts?.type === undefined) out.push({ uri, connector: facts?.connector });
     }
     return out;
   }
 
   /** Whether a config file names a source or a destination (undefined when unknown). */
   async kindOf(uri: vscode.Uri): Promise<'source' | 'destination' | undefined> {
-    this.connectors.delete(uri.toString());
-    return connectorKind(await this.readConnector(uri), this.builtinKinds);
+    this.facts.delete(uri.toString());
+    return (await this.readFacts(uri))?.type;
   }
 
   getTreeItem(node: ConfigNode): vscode.TreeItem {
@@ -93,21 +72,13 @@ export class ConfigsTree implements vscode.TreeDataProvider<ConfigNode>, vscode.
     const folder = vscode.workspace.getWorkspaceFolder(node.uri);
     const rel = folder ? path.relative(folder.uri.fsPath, node.uri.fsPath) : node.uri.fsPath;
     item.label = path.basename(node.uri.fsPath);
-    const connector = this.connectors.get(node.uri.toString()) ?? this.language.summary(node.uri)?.connector;
     const summary = this.language.summary(node.uri);
+    const facts = this.facts.get(node.uri.toString()) ?? summary?.facts;
+    const connector = facts?.connector;
     const dir = path.dirname(rel);
     item.description = [connector, dir !== '.' ? dir : undefined].filter(Boolean).join(' · ');
-    const kind = connectorKind(connector, this.builtinKinds) ?? 'unknown';
-    item.contextValue = `config.${kind}.${connector?.startsWith('builtin:') ? 'builtin' : 'docker'}`;
-    if (!summary) {
-      item.iconPath = new vscode.ThemeIcon('loading~spin');
-    } else if (summary.errors > 0) {
-      item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
-    } else if (summary.warnings > 0) {
-      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
-    } else {
-      item.iconPath = new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
-    }
+    item.contextValue = `config.${facts?.type ?? 'unknown'}.${facts?.builtin ? 'builtin' : 'docker'}`;
+    item.iconPath = validationIcon(summary);
     item.tooltip = summary
       ? `${rel}\n${connector ?? 'no connector'} — ${summary.errors} error(s), ${summary.warnings} warning(s)`
       : `${rel}\nvalidating…`;
@@ -118,27 +89,27 @@ export class ConfigsTree implements vscode.TreeDataProvider<ConfigNode>, vscode.
   async getChildren(node?: ConfigNode): Promise<ConfigNode[]> {
     if (node) return [];
     const files = await this.list();
-    await Promise.all(files.map((uri) => this.readConnector(uri)));
+    await Promise.all(files.map((uri) => this.readFacts(uri)));
     return files.map((uri) => ({ uri }));
   }
 
-  private async readConnector(uri: vscode.Uri): Promise<string | undefined> {
+  private async readFacts(uri: vscode.Uri): Promise<ConfigFacts | undefined> {
     const key = uri.toString();
-    if (this.connectors.has(key)) return this.connectors.get(key);
+    if (this.facts.has(key)) return this.facts.get(key);
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
-    let text: string | undefined;
+    let facts: ConfigFacts | undefined;
     try {
-      text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      const text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      facts = await this.language.factsOf(text);
     } catch {
-      text = undefined;
+      facts = undefined;
     }
-    const connector = text === undefined ? undefined : connectorOf(text);
-    this.connectors.set(key, connector);
-    return connector;
+    this.facts.set(key, facts);
+    return facts;
   }
 
   private onFileEvent(uri: vscode.Uri, what: 'create' | 'delete' | 'change'): void {
-    this.connectors.delete(uri.toString());
+    this.facts.delete(uri.toString());
     if (what === 'delete') {
       this.language.forget(uri);
       this.files = this.files?.filter((f) => f.toString() !== uri.toString());
@@ -153,7 +124,7 @@ export class ConfigsTree implements vscode.TreeDataProvider<ConfigNode>, vscode.
   }
 
   private onValidated(summary: ValidationSummary): void {
-    if (summary.connector !== undefined) this.connectors.set(summary.uri.toString(), summary.connector);
+    this.facts.set(summary.uri.toString(), summary.facts);
     this.refresher.refreshSoon(100);
   }
 
@@ -162,4 +133,11 @@ export class ConfigsTree implements vscode.TreeDataProvider<ConfigNode>, vscode.
     this.changed.dispose();
     this.refresher.dispose();
   }
+}
+
+function validationIcon(summary: ValidationSummary | undefined): vscode.ThemeIcon {
+  if (!summary) return new vscode.ThemeIcon('loading~spin');
+  if (summary.errors > 0) return new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+  if (summary.warnings > 0) return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+  return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
 }

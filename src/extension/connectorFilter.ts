@@ -1,4 +1,5 @@
 // Connector list entries and the Connectors view filter (pure: unit-tested).
+import { entryImage } from '../core/registry/entryImage';
 import type { RegistryEntry } from '../core/registry/registryTypes';
 
 export interface ConnectorInfo {
@@ -21,7 +22,7 @@ export function connectorInfoFromEntry(e: RegistryEntry): ConnectorInfo {
     type: e.type,
     displayName: e.displayName,
     builtin: false,
-    image: `${e.dockerRepository}:${e.dockerImageTag}`,
+    image: entryImage(e),
     version: e.dockerImageTag,
     supportLevel: e.supportLevel,
     releaseStage: e.releaseStage,

@@ -8,8 +8,14 @@ import type Docker from 'dockerode';
 import { listBuiltins } from '../core/builtin/builtinRegistry';
 import type { BuiltinConnector } from '../core/builtin/builtinConnector';
 import type { Destination, Source } from '../core/connectors/connector';
-import { getConnectorFromFile, getDestination } from '../core/connectors/getConnector';
+import { getConnectorFromFile, getDestination, typeOfConfig } from '../core/connectors/getConnector';
 import type { GetConnectorOptions } from '../core/connectors/getConnector';
+import { isBuiltinName } from '../core/builtin/builtinRegistry';
+import { AirbyteError } from '../core/errors';
+import { parseConfigDocument } from '../core/language/configDocument';
+import { streamKey } from '../core/protocol/messages';
+import { entryImage } from '../core/registry/entryImage';
+import type { ConnectorType } from '../core/registry/registryTypes';
 import { connectDocker } from '../core/docker/dockerClient';
 import { listLocalImageRefs } from '../core/docker/listImages';
 import { getConfigLanguageService } from '../core/language/configLanguageService';
@@ -18,14 +24,17 @@ import { loadRegistry } from '../core/registry/registry';
 import type { Registry } from '../core/registry/registry';
 import { SpecResolver } from '../core/spec/specResolver';
 import type { ConnectorRef, ResolvedSpec, ResolveSpecOptions } from '../core/spec/specTypes';
-import { StateStore } from '../core/store/stateStore';
+import { useSqlWasm } from '../core/store/sqlJsLoader';
+import { WorkspaceStore } from '../core/store/workspaceStore';
 import type { CachedReadInfo } from '../core/write/cachedRead';
-import { describeCachedRead, listCachedReads, openCachedRead, parseCacheRef } from '../core/write/cachedRead';
-import { identityOf } from '../core/write/writePipeline';
+import { describeCachedRead, isCachedReadRef, listCachedReads, openCachedRead, parseCachedReadRef } from '../core/write/cachedRead';
+import type { RunStarted } from '../core/write/runEvents';
+import { configLabel } from '../core/write/runParties';
 import type { WriteProgress } from '../core/write/progressTracker';
 import type { WriteResult } from '../core/write/writeResult';
 import type { ConnectorLogLine } from '../core/connectors/connectorProcess';
-import type { Config, WriteStrategy } from './config';
+import type { WriteStrategy } from '../core/write/writeStrategy';
+import type { Config } from './config';
 import type { OutputChannels } from './outputChannels';
 
 export interface CoreServicesOptions {
@@ -53,8 +62,15 @@ export interface WriteJob {
   signal: AbortSignal;
   onProgress(p: WriteProgress): void;
   onLog(connector: string, line: ConnectorLogLine): void;
-  /** The state identities of the pair, once known (the Syncs view places the live run with them). */
-  onIdentities(sourceId: string, destinationId: string): void;
+  /** Each run the write starts (a write through the cache: its read, then its write), as the core recorded it. */
+  onRunStarted(run: RunStarted): void;
+}
+
+/** What a config file's text says about its connector, for views that list configs. */
+export interface ConfigFacts {
+  connector?: string;
+  type?: ConnectorType;
+  builtin: boolean;
 }
 
 export class CoreServices {
@@ -64,7 +80,10 @@ export class CoreServices {
   private specResolverRegistry: Registry | undefined;
   private languagePromise: Promise<ConfigLanguageService> | undefined;
 
-  constructor(private readonly options: CoreServicesOptions) {}
+  constructor(private readonly options: CoreServicesOptions) {
+    // The core's stores and the built-in SQLite destination load the engine from the extension's install folder.
+    useSqlWasm(this.wasmPath);
+  }
 
   get wasmPath(): string {
     return path.join(this.options.extensionPath, 'dist', 'sql-wasm.wasm');
@@ -155,20 +174,35 @@ export class CoreServices {
   /** The image a connector runs: the config's `image`, else the registry's pinned (or the config's) version. */
   async imageOf(ref: ConnectorRef): Promise<string> {
     if (ref.image) return ref.image;
-    if (ref.connector.startsWith('builtin:'))
-      throw new Error(`${ref.connector} is built in: it runs without Docker and has no image to pull.`);
+    if (isBuiltinName(ref.connector))
+      throw new AirbyteError('USAGE', {
+        message: `${ref.connector} is built in: it runs without Docker and has no image to pull.`,
+        context: { connector: ref.connector },
+      });
     const entry = (await this.registry()).find(ref.connector);
-    if (!entry) throw new Error(`"${ref.connector}" is not in the connector registry: set "image" in its config to pull an image by name.`);
-    return `${entry.dockerRepository}:${ref.version ?? entry.dockerImageTag}`;
+    if (!entry)
+      throw new AirbyteError('CONNECTOR_UNKNOWN', {
+        message: `"${ref.connector}" is not in the connector registry.`,
+        guidance: 'Set "image" in its config to pull an image by name.',
+        context: { connector: ref.connector },
+      });
+    return entryImage(entry, ref.version);
   }
 
   /** Throws unless the workspace is trusted: its configs choose which images and programs run. */
   requireTrust(what: string): void {
     if (this.options.isTrusted && !this.options.isTrusted()) {
-      throw new Error(
-        `${what} needs a trusted workspace: a config here decides which connector images run. Trust the folder (Workspaces: Manage Workspace Trust) to continue.`,
-      );
+      throw new AirbyteError('USAGE', {
+        message: `${what} needs a trusted workspace: a config here decides which connector images run.`,
+        guidance: 'Trust the folder (Workspaces: Manage Workspace Trust) to continue.',
+      });
     }
+  }
+
+  /** The connector a config text names and its type, by the core's JSONC parse (a commented-out line names nothing). */
+  configFacts(text: string): ConfigFacts {
+    const { envelope } = parseConfigDocument(text);
+    return { connector: envelope.connector, type: typeOfConfig(envelope), builtin: isBuiltinName(envelope.connector ?? '') };
   }
 
   /** Runs `spec` in an image (for configs that name an image or a version the registry does not describe). */
@@ -229,8 +263,8 @@ export class CoreServices {
    * Opens the workspace store. `lock: false` for reading (trees): the CLI may hold the lock
    * while the extension shows history. Callers close it.
    */
-  openStore(folder: vscode.WorkspaceFolder, lock: boolean): Promise<StateStore> {
-    return StateStore.open({
+  openStore(folder: vscode.WorkspaceFolder, lock: boolean): Promise<WorkspaceStore> {
+    return WorkspaceStore.open({
       path: this.storePath(folder),
       wasmPath: this.wasmPath,
       lock,
@@ -239,38 +273,44 @@ export class CoreServices {
     });
   }
 
+  /** What people call a write's source or destination before its run names it: its config file's label (`warehouse`), or `cache #12`. */
+  refLabel(ref: string): string {
+    const runId = cachedReadRunIdOf(ref);
+    return runId === undefined ? configLabel(ref) : `cache #${runId}`;
+  }
+
+  /** The run id of a `cache:<runId>` source; undefined for a config path; a USAGE error for a malformed `cache:` reference. */
+  cachedReadRunId(ref: string): number | undefined {
+    return cachedReadRunIdOf(ref);
+  }
+
   /**
    * One write: source config → destination config through the workspace store (holding its lock
    * for the run, so a CLI run on the same store is told it is in use).
    */
   async runWrite(job: WriteJob): Promise<WriteResult> {
-    const cachedRunId = cacheRunIdOf(job.source);
+    const cachedRunId = cachedReadRunIdOf(job.source);
     const source =
       cachedRunId === undefined
-        ? await this.connectorFromFile(job.source, { type: 'source', installIfMissing: true, signal: job.signal })
+        ? ((await this.connectorFromFile(job.source, { type: 'source', installIfMissing: true, signal: job.signal })) as Source)
         : undefined;
-    const destination = await this.connectorFromFile(job.destination, { type: 'destination', installIfMissing: true, signal: job.signal });
-    if (source && source.type !== 'source') throw new Error(`${path.basename(job.source)} names a ${source.type}, not a source.`);
-    if (destination.type !== 'destination')
-      throw new Error(`${path.basename(job.destination)} names a ${destination.type}, not a destination.`);
+    const destination = (await this.connectorFromFile(job.destination, {
+      type: 'destination',
+      installIfMissing: true,
+      signal: job.signal,
+    })) as Destination;
     const store = await this.openStore(job.folder, true);
     try {
-      const onLog = (connector: string, line: ConnectorLogLine) => job.onLog(connector, line);
       // A cached read replays records already in this store: no source runs.
-      const input = source ? (source as Source) : openCachedRead(store, cachedRunId!);
-      const [sourceId, destinationId] = await Promise.all([
-        source ? identityOf(source, { signal: job.signal, onLog }) : Promise.resolve((input as { sourceId: string }).sourceId),
-        identityOf(destination, { signal: job.signal, onLog }),
-      ]);
-      job.onIdentities(sourceId, destinationId);
-      return await (destination as Destination).write(input, {
+      return await destination.write(source ?? openCachedRead(store, cachedRunId!), {
         store,
         streams: job.streams,
         writeStrategy: job.strategy,
         forceFullRefresh: job.fullRefresh,
         signal: job.signal,
+        onRunStarted: job.onRunStarted,
         onProgress: job.onProgress,
-        onLog,
+        onLog: job.onLog,
         onNotice: (text) => this.options.channels.log.info(text),
       });
     } finally {
@@ -287,7 +327,7 @@ export class CoreServices {
     signal: AbortSignal,
     folders: readonly vscode.WorkspaceFolder[] = [],
   ): Promise<{ name: string; description?: string }[]> {
-    const cachedRunId = cacheRunIdOf(source);
+    const cachedRunId = cachedReadRunIdOf(source);
     if (cachedRunId !== undefined) {
       const info = await this.findCachedRead(cachedRunId, folders);
       return info.streams.map((s) => ({ name: s.stream, description: `${s.cachedRecords.toLocaleString('en-US')} records cached` }));
@@ -297,7 +337,7 @@ export class CoreServices {
     return catalog.streams.map((s) => {
       const modes = s.supported_sync_modes?.includes('incremental') ? 'incremental' : 'full refresh';
       const pk = s.source_defined_primary_key?.length ? `key ${s.source_defined_primary_key.map((p) => p.join('.')).join(', ')}` : 'no key';
-      return { name: s.namespace ? `${s.namespace}.${s.name}` : s.name, description: `${modes} · ${pk}` };
+      return { name: streamKey(s), description: `${modes} · ${pk}` };
     });
   }
 
@@ -329,15 +369,24 @@ export class CoreServices {
     }
     throw (
       firstError ??
-      new Error(`cache:${runId}: no workspace folder has a run history yet. Read a source first (airbyte-write read --source <config>).`)
+      new AirbyteError('USAGE', {
+        message: `cache:${runId}: no workspace folder has a run history yet.`,
+        guidance: 'Read a source first (airbyte-write read --source <config>).',
+        context: { runId },
+      })
     );
   }
 }
 
 /** The run id of a `cache:<runId>` reference; undefined for a config path; an error for a malformed one. */
-function cacheRunIdOf(ref: string): number | undefined {
-  if (!ref.startsWith('cache:')) return undefined;
-  const id = parseCacheRef(ref);
-  if (id === undefined) throw new Error(`"${ref}" is not a cached read: use cache:<runId>, the run id of a read into the cache.`);
+function cachedReadRunIdOf(ref: string): number | undefined {
+  if (!isCachedReadRef(ref)) return undefined;
+  const id = parseCachedReadRef(ref);
+  if (id === undefined)
+    throw new AirbyteError('USAGE', {
+      message: `"${ref}" is not a cached read.`,
+      guidance: 'Use cache:<runId>, the run id of a read into the cache.',
+      context: { ref },
+    });
   return id;
 }

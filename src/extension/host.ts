@@ -1,14 +1,16 @@
-// The parts of the running extension that commands use, created once in activate().
-import type * as vscode from 'vscode';
-import type { Config } from './config';
-import type { ConfigsTree } from './configsTree';
-import type { ConnectorsTree } from './connectorsTree';
+// The parts of the running extension that commands use, created once by activate(). They live as
+// long as the extension (each is disposed with it); what lives only as long as one sync is the
+// sync runner's (see liveSync.ts).
+import * as vscode from 'vscode';
+import { Config } from './config';
+import { ConfigsTree } from './configsTree';
+import { ConnectorsTree } from './connectorsTree';
 import type { CoreServices } from './coreServices';
-import type { LanguageFeatures } from './languageFeatures';
-import type { OutputChannels } from './outputChannels';
-import type { RunDetailsPanels } from './runDetailsPanel';
-import type { SyncRunner } from './syncRunner';
-import type { SyncsTree } from './syncsTree';
+import { LanguageFeatures } from './languageFeatures';
+import { OutputChannels } from './outputChannels';
+import { RunDetailsPanels } from './runDetailsPanel';
+import { SyncRunner } from './syncRunner';
+import { SyncsTree } from './syncsTree';
 
 export interface ExtensionHost {
   context: vscode.ExtensionContext;
@@ -22,4 +24,66 @@ export interface ExtensionHost {
   syncsTree: SyncsTree;
   panels: RunDetailsPanels;
   runner: SyncRunner;
+}
+
+/** Creates the extension-scoped parts and their views; each is disposed with `context`. */
+export function createExtensionHost(context: vscode.ExtensionContext): ExtensionHost {
+  const config = new Config();
+  const channels = new OutputChannels(config);
+  const services = lazyCoreServices(context, config, channels);
+  const language = new LanguageFeatures(services, channels);
+  const connectorsTree = new ConnectorsTree(services, channels);
+  const configsTree = new ConfigsTree(language);
+  const syncsTree = new SyncsTree(services, channels);
+  // The panels and the runner refer to each other; the closures run only after both exist.
+  const panels = new RunDetailsPanels(context.extensionUri, {
+    runView: (runId) => runner.runView(runId),
+    cancel: (runId) => runner.cancel(runId),
+    rerun: async (runId) => {
+      const args = await runner.argsOfRun(runId);
+      // Without both config files (moved, or from another machine) the quick picks ask again.
+      await vscode.commands.executeCommand('airbyte.writeToDestination', args?.source && args.destination ? args : undefined);
+    },
+    showLogs: () => channels.showConnectors(),
+  });
+  const runner: SyncRunner = new SyncRunner({ config, channels, services, panels, syncsTree });
+  syncsTree.live = runner;
+  context.subscriptions.push(channels, language, connectorsTree, configsTree, syncsTree, panels, runner);
+  context.subscriptions.push(...createTreeViews({ connectorsTree, configsTree, syncsTree }));
+  return { context, config, channels, services, language, connectorsTree, configsTree, syncsTree, panels, runner };
+}
+
+/**
+ * The core, loaded with `import()` on first use: sql.js, ajv, the registry and dockerode stay off
+ * the activation path.
+ */
+function lazyCoreServices(context: vscode.ExtensionContext, config: Config, channels: OutputChannels): () => Promise<CoreServices> {
+  let loaded: Promise<CoreServices> | undefined;
+  return () =>
+    (loaded ??= import('./coreServices.js').then(
+      (m) =>
+        new m.CoreServices({
+          config,
+          channels,
+          extensionPath: context.extensionUri.fsPath,
+          globalStoragePath: context.globalStorageUri.fsPath,
+          isTrusted: () => vscode.workspace.isTrusted,
+        }),
+    ));
+}
+
+function createTreeViews(trees: Pick<ExtensionHost, 'connectorsTree' | 'configsTree' | 'syncsTree'>): vscode.Disposable[] {
+  const views: [string, ConnectorsTree | ConfigsTree | SyncsTree][] = [
+    ['airbyte.connectors', trees.connectorsTree],
+    ['airbyte.configs', trees.configsTree],
+    ['airbyte.syncs', trees.syncsTree],
+  ];
+  return views.map(([id, tree]) => {
+    const view = vscode.window.createTreeView<unknown>(id, {
+      treeDataProvider: tree as vscode.TreeDataProvider<unknown>,
+      showCollapseAll: id !== 'airbyte.configs',
+    });
+    tree.refresher.attach(view);
+    return view;
+  });
 }

@@ -3,6 +3,7 @@
 // answers come from the core language service; this module only converts and schedules.
 import * as vscode from 'vscode';
 import type { ConfigLanguageService } from '../core/language/configLanguageService';
+import type { ConfigFacts, CoreServices } from './coreServices';
 import { AirbyteDiagnostic, toCodeAction, toCompletionItem, toDiagnostic, toHover } from './convert';
 import { abortSignalFrom } from './cancellation';
 import type { OutputChannels } from './outputChannels';
@@ -16,8 +17,8 @@ export interface ValidationSummary {
   uri: vscode.Uri;
   errors: number;
   warnings: number;
-  /** The connector the file names, when it could be read. */
-  connector?: string;
+  /** What the file says about its connector (name, type), by the core's parse. */
+  facts: ConfigFacts;
 }
 
 export class LanguageFeatures implements vscode.Disposable {
@@ -36,7 +37,7 @@ export class LanguageFeatures implements vscode.Disposable {
   private statusShown = false;
 
   constructor(
-    private readonly service: () => Promise<ConfigLanguageService>,
+    private readonly services: () => Promise<CoreServices>,
     private readonly channels: OutputChannels,
   ) {
     this.statusItem.name = 'Airbyte Connector Spec';
@@ -82,11 +83,13 @@ export class LanguageFeatures implements vscode.Disposable {
   /** Validates `doc` now (tests and commands), returning its diagnostics. */
   async validateDocument(doc: vscode.TextDocument, signal?: AbortSignal): Promise<readonly vscode.Diagnostic[]> {
     const version = doc.version;
+    const text = doc.getText();
     const service = await this.service();
-    const found = await service.doValidation(doc.getText(), { signal });
+    const found = await service.doValidation(text, { signal });
+    const facts = await this.factsOf(text);
     // A newer edit has its own request queued: publishing this one would flash stale squiggles.
     if (signal?.aborted || doc.version !== version) return this.diagnostics.get(doc.uri) ?? [];
-    return this.publish(doc.uri, found.map(toDiagnostic), connectorOf(doc.getText()));
+    return this.publish(doc.uri, found.map(toDiagnostic), facts);
   }
 
   /** Validates a config file from disk (files not open in an editor). */
@@ -96,10 +99,19 @@ export class LanguageFeatures implements vscode.Disposable {
       const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
       const service = await this.service();
       const found = await service.doValidation(text);
-      this.publish(uri, found.map(toDiagnostic), connectorOf(text));
+      this.publish(uri, found.map(toDiagnostic), await this.factsOf(text));
     } catch (error) {
       this.channels.log.warn(`Could not validate ${uri.fsPath}: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  /** What a config text says about its connector (the core parses it: a commented-out line names nothing). */
+  async factsOf(text: string): Promise<ConfigFacts> {
+    return (await this.services()).configFacts(text);
+  }
+
+  private async service(): Promise<ConfigLanguageService> {
+    return (await this.services()).languageService();
   }
 
   forget(uri: vscode.Uri): void {
@@ -117,13 +129,13 @@ export class LanguageFeatures implements vscode.Disposable {
     void this.updateStatus();
   }
 
-  private publish(uri: vscode.Uri, found: vscode.Diagnostic[], connector: string | undefined): vscode.Diagnostic[] {
+  private publish(uri: vscode.Uri, found: vscode.Diagnostic[], facts: ConfigFacts): vscode.Diagnostic[] {
     this.diagnostics.set(uri, found);
     const summary: ValidationSummary = {
       uri,
       errors: found.filter((d) => d.severity === vscode.DiagnosticSeverity.Error).length,
       warnings: found.filter((d) => d.severity === vscode.DiagnosticSeverity.Warning).length,
-      connector,
+      facts,
     };
     this.summaries.set(uri.toString(), summary);
     this.onDidValidateEmitter.fire(summary);
@@ -234,9 +246,4 @@ export class LanguageFeatures implements vscode.Disposable {
     this.pending.clear();
     for (const d of this.disposables) d.dispose();
   }
-}
-
-/** The `"connector"` value of a config text, without a full parse. */
-export function connectorOf(text: string): string | undefined {
-  return /"connector"\s*:\s*"([^"\\]+)"/.exec(text)?.[1];
 }

@@ -21,9 +21,8 @@ export function panelTitle(run: Pick<RunView, 'source' | 'destination'>): string
 }
 
 export class RunDetailsPanels implements vscode.Disposable {
+  /** One panel per run, by the run id the core gave it. */
   private readonly panels = new Map<string, vscode.WebviewPanel>();
-  /** The run id each panel shows; a live run gets its store id after it started. */
-  private readonly keys = new Map<vscode.WebviewPanel, { runId: string }>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly webviewRoot: vscode.Uri;
 
@@ -49,17 +48,12 @@ export class RunDetailsPanels implements vscode.Disposable {
   }
 
   /** Opens (or reveals) the panel of a run and sends it the current snapshot. */
-  async open(run: RunView, preserveFocus = false): Promise<vscode.WebviewPanel> {
+  async open(run: RunView, preserveFocus = false, viewColumn = vscode.ViewColumn.Active): Promise<vscode.WebviewPanel> {
     let panel = this.panels.get(run.runId);
     if (panel) {
       panel.reveal(undefined, preserveFocus);
     } else {
-      panel = vscode.window.createWebviewPanel(
-        RUN_DETAILS_VIEW_TYPE,
-        panelTitle(run),
-        { viewColumn: vscode.ViewColumn.Active, preserveFocus },
-        this.options(),
-      );
+      panel = vscode.window.createWebviewPanel(RUN_DETAILS_VIEW_TYPE, panelTitle(run), { viewColumn, preserveFocus }, this.options());
       this.adopt(panel, run.runId);
     }
     panel.title = panelTitle(run);
@@ -67,14 +61,14 @@ export class RunDetailsPanels implements vscode.Disposable {
     return panel;
   }
 
-  /** A run's id changed (a live run got its store id): its panel follows. */
-  rekey(from: string, to: string): void {
+  /**
+   * A live sync went on from one run to the next (a write through the cache: from its read to its
+   * write). When the first run's panel is open, the next run's opens in its place in the layout, so
+   * whoever watched the sync goes on watching it; the finished run's panel stays as it ended.
+   */
+  follow(from: string, next: RunView): void {
     const panel = this.panels.get(from);
-    if (!panel || from === to) return;
-    this.panels.delete(from);
-    this.panels.set(to, panel);
-    const key = this.keys.get(panel);
-    if (key) key.runId = to;
+    if (panel && !this.panels.has(next.runId)) void this.open(next, true, panel.viewColumn ?? vscode.ViewColumn.Active);
   }
 
   isOpen(runId: string): boolean {
@@ -101,21 +95,18 @@ export class RunDetailsPanels implements vscode.Disposable {
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'airbyte-file.svg');
     panel.webview.html = this.html(panel.webview, runId);
     this.panels.set(runId, panel);
-    const key = { runId };
-    this.keys.set(panel, key);
     const subscriptions = [
       panel.webview.onDidReceiveMessage(async (message: unknown) => {
         if (!isWebviewToHostMessage(message)) return;
-        await this.onMessage(key.runId, message);
+        await this.onMessage(runId, message);
       }),
       panel.onDidChangeViewState((e) => {
         // A webview that was hidden lost its DOM: give it the latest snapshot right away.
-        if (e.webviewPanel.visible) void this.host.runView(key.runId).then((run) => run && this.post(key.runId, { type: 'snapshot', run }));
+        if (e.webviewPanel.visible) void this.host.runView(runId).then((run) => run && this.post(runId, { type: 'snapshot', run }));
       }),
     ];
     panel.onDidDispose(() => {
-      if (this.panels.get(key.runId) === panel) this.panels.delete(key.runId);
-      this.keys.delete(panel);
+      if (this.panels.get(runId) === panel) this.panels.delete(runId);
       for (const s of subscriptions) s.dispose();
     });
   }

@@ -1,16 +1,15 @@
 // Core run data (live progress events, run history rows, errors) → the RunView the webview and the
 // Syncs tree show. Pure functions: no `vscode` import, unit-tested under test/unit/extension.
-import type { RunRecord } from '../core/store/stateStore';
+import { streamKey } from '../core/protocol/messages';
+import type { RunRecord } from '../core/store/runHistory';
 import type { WriteProgress } from '../core/write/progressTracker';
+import type { RunStarted } from '../core/write/runEvents';
+import type { WriteResult } from '../core/write/writeResult';
 import type { RunErrorView, RunStatus, RunView, StreamRow } from '../shared/runDetailsProtocol';
 import { appendThroughputPoint, LOG_TAIL_LINES } from '../shared/runDetailsProtocol';
 
-/** `postgres.airbyte.jsonc` → `postgres`; `cache:12` → `cache #12`. */
-export function labelOfRef(ref: string): string {
-  if (ref.startsWith('cache:')) return `cache #${ref.slice('cache:'.length)}`;
-  const base = ref.split(/[\\/]/).pop() ?? ref;
-  return base.replace(/\.airbyte\.jsonc$/, '');
-}
+/** Label of the destination side of a read that fed no destination: the workspace cache. */
+export const CACHE_DESTINATION_LABEL = 'cache';
 
 export function newRunView(init: {
   runId: string;
@@ -35,10 +34,26 @@ export function newRunView(init: {
   };
 }
 
-/** Folds a progress event into the view (mutates and returns it). */
-export function applyProgress(view: RunView, p: WriteProgress): RunView {
-  if (p.runId > 0) view.runId = String(p.runId);
-  view.durationMs = p.elapsedMs;
+/** The live view of a run the core announced: named as the core names its sides. */
+export function runViewOfStarted(run: RunStarted): RunView {
+  return newRunView({
+    runId: String(run.runId),
+    source: run.source.label,
+    // A read a write through the cache started belongs to that write's destination.
+    destination: (run.destination ?? run.forDestination)?.label ?? CACHE_DESTINATION_LABEL,
+    strategy: run.strategy,
+    streams: run.streams,
+    startedAt: run.startedAt,
+  });
+}
+
+/**
+ * Folds a progress event of the view's run into it (mutates and returns it). `now` puts the sample
+ * on the run's own clock: a write through the cache reports time since its read began.
+ */
+export function applyProgress(view: RunView, p: WriteProgress, now?: number): RunView {
+  const elapsed = now === undefined ? p.elapsedMs : Math.max(0, now - view.startedAt);
+  view.durationMs = elapsed;
   view.phase = p.phase;
   for (const s of p.streams) {
     let row = view.streams.find((r) => r.name === s.stream);
@@ -52,7 +67,7 @@ export function applyProgress(view: RunView, p: WriteProgress): RunView {
     if (row.phase === 'pending' && (s.recordsRead > 0 || s.recordsSent > 0)) row.phase = 'running';
   }
   view.throughput = appendThroughputPoint(view.throughput, {
-    t: p.elapsedMs,
+    t: elapsed,
     sent: p.phase === 'reading' ? p.recordsRead : p.recordsSent,
     confirmed: p.recordsConfirmed,
   });
@@ -105,8 +120,12 @@ export function finishRunView(view: RunView, status: Exclude<RunStatus, 'Running
 
 const STATUS: Record<string, RunStatus> = { running: 'Running', succeeded: 'Succeeded', failed: 'Failed', cancelled: 'Cancelled' };
 
-/** A run from the store's history (no live samples: the chart gets its start and end). */
-export function runViewFromRecord(r: RunRecord, labels?: { source?: string; destination?: string }): RunView {
+/**
+ * A run from the store's history (no live samples: the chart gets its start and end), named by the
+ * labels the core recorded; rows older than them show connector names. `destinationLabel` names
+ * the destination a read fed, which its own row does not (see `syncHistory.ts`).
+ */
+export function runViewFromRecord(r: RunRecord, destinationLabel?: string): RunView {
   const streams: StreamRow[] = (
     r.streamStats.length
       ? r.streamStats
@@ -129,8 +148,8 @@ export function runViewFromRecord(r: RunRecord, labels?: { source?: string; dest
   const durationMs = (r.endedAt ?? Date.now()) - r.startedAt;
   return {
     runId: String(r.id),
-    source: labels?.source ?? r.source,
-    destination: labels?.destination ?? r.destination ?? '?',
+    source: r.sourceLabel ?? r.source,
+    destination: destinationLabel ?? r.destinationLabel ?? r.destination ?? (r.kind === 'read' ? CACHE_DESTINATION_LABEL : '?'),
     status: STATUS[r.status] ?? 'Failed',
     startedAt: r.startedAt,
     endedAt: r.endedAt,
@@ -144,6 +163,29 @@ export function runViewFromRecord(r: RunRecord, labels?: { source?: string; dest
     error: r.error ? { message: r.error } : undefined,
     logTail: [],
   };
+}
+
+/** Final per-stream counts and states from the write's result, which are authoritative over the last progress event. */
+export function applyWriteResult(view: RunView, result: WriteResult): RunView {
+  for (const s of result.streams) {
+    let row = view.streams.find((r) => r.name === s.stream);
+    if (!row) {
+      row = { name: s.stream, read: 0, sent: 0, confirmed: 0, phase: 'complete', strategy: view.strategy };
+      view.streams.push(row);
+    }
+    row.read = s.recordsRead;
+    row.sent = s.recordsSent;
+    row.confirmed = s.recordsConfirmed;
+    row.destinationSyncMode = s.destinationSyncMode ?? row.destinationSyncMode;
+    row.syncMode = s.syncMode;
+    row.phase = s.status;
+  }
+  for (const state of result.finalState) {
+    const key = state.stream && streamKey(state.stream.stream_descriptor);
+    const row = key ? view.streams.find((r) => r.name === key) : undefined;
+    if (row) row.state = summarizeState(state.stream?.stream_state);
+  }
+  return view;
 }
 
 /** One short line for a stream's committed state: `updated_at = 25`, never the whole blob. */

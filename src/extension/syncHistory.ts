@@ -1,43 +1,42 @@
-// Run history → the Syncs view's pairs and labels (pure: unit-tested; no runtime vscode import).
+// Run history → the Syncs view's pairs (pure: unit-tested; no runtime vscode import). Every name
+// and config path comes from what the core recorded with each run; rows older than those fields
+// fall back to connector names.
 import type * as vscode from 'vscode';
-import type { RunRecord } from '../core/store/stateStore';
+import type { RunRecord } from '../core/store/runHistory';
+import { CACHE_DESTINATION_LABEL } from './runViewModel';
 
 /** A source → destination pair and its runs, newest first. */
 export interface SyncPair {
   key: string;
+  /** What people call each side (the config file's name), as the newest run recorded it. */
   source: string;
   destination: string;
   sourceId: string;
+  /** Empty for reads into the cache that fed no destination. */
   destinationId: string;
+  /** The config files the pair was last run from, when run history has them. */
+  sourceConfigPath?: string;
+  destinationConfigPath?: string;
   folder: vscode.WorkspaceFolder;
   runs: RunRecord[];
 }
 
-/** Names people gave the connectors: the config file a state identity was last run from. */
-export interface IdentityLabels {
-  get(identity: string): string | undefined;
-  /** The destination a read run fed (a write through the cache reads first), when known. */
-  destinationOfRead?(runId: number): { id: string; name: string } | undefined;
-}
-
-/** Label of a destination-less read (`airbyte-write read`, or a write whose destination is unknown). */
-export const CACHE_DESTINATION_LABEL = 'cache';
-
-/** Groups runs (newest first) into pairs, in order of each pair's latest run. */
-export function groupRuns(runs: readonly RunRecord[], folder: vscode.WorkspaceFolder, labels?: IdentityLabels): SyncPair[] {
+/**
+ * Groups runs (newest first) into pairs, in order of each pair's latest run. A read that a write
+ * through the cache started belongs to that write's pair.
+ */
+export function groupRuns(runs: readonly RunRecord[], folder: vscode.WorkspaceFolder): SyncPair[] {
+  const destinationLabels = labelsOfDestinations(runs);
   const pairs = new Map<string, SyncPair>();
   for (const run of runs) {
-    // A write through the cache records its read phase as a read run first: it belongs to the pair.
-    const fed = run.kind === 'read' ? labels?.destinationOfRead?.(run.id) : undefined;
-    const destinationId = run.kind === 'write' ? (run.destinationId ?? '') : (fed?.id ?? '');
-    const destinationName = run.kind === 'write' ? (run.destination ?? '?') : (fed?.name ?? CACHE_DESTINATION_LABEL);
+    const destinationId = (run.kind === 'write' ? run.destinationId : run.forDestinationId) ?? '';
     const key = `${run.sourceId}→${destinationId}`;
     let pair = pairs.get(key);
     if (!pair) {
       pair = {
         key,
-        source: labels?.get(run.sourceId) ?? run.source,
-        destination: (destinationId && labels?.get(destinationId)) || destinationName,
+        source: run.sourceLabel ?? run.source,
+        destination: destinationLabelOf(run, destinationLabels),
         sourceId: run.sourceId,
         destinationId,
         folder,
@@ -45,9 +44,27 @@ export function groupRuns(runs: readonly RunRecord[], folder: vscode.WorkspaceFo
       };
       pairs.set(key, pair);
     }
+    // Newest first: the first run that recorded a config path is the latest one.
+    pair.sourceConfigPath ??= run.sourceConfigPath;
+    pair.destinationConfigPath ??= run.destinationConfigPath;
     pair.runs.push(run);
   }
   return [...pairs.values()];
+}
+
+/** Destination identity → its newest recorded label. */
+function labelsOfDestinations(runs: readonly RunRecord[]): Map<string, string> {
+  const labels = new Map<string, string>();
+  for (const run of runs) {
+    if (run.destinationId && !labels.has(run.destinationId)) labels.set(run.destinationId, run.destinationLabel ?? run.destination ?? '?');
+  }
+  return labels;
+}
+
+function destinationLabelOf(run: RunRecord, destinationLabels: ReadonlyMap<string, string>): string {
+  if (run.kind === 'write') return run.destinationLabel ?? run.destination ?? '?';
+  if (!run.forDestinationId) return CACHE_DESTINATION_LABEL;
+  return run.destinationLabel ?? destinationLabels.get(run.forDestinationId) ?? run.destinationConnector ?? '?';
 }
 
 export function statusLabel(status: string): string {

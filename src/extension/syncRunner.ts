@@ -1,17 +1,24 @@
 // Runs one sync at a time for the extension: a progress notification with per-stream counts and
 // Cancel (→ AbortSignal → containers removed), connector logs streamed live into the Airbyte
 // Connectors channel, a status bar item while it runs, live updates of the Syncs view and of the
-// run details panel, and the failure shown with the connector's own message and "Show Logs".
+// run details panels, and the failure shown with the connector's own message and "Show Logs".
+// Every run is named and placed by what the core announces (RunStarted) and records (run history).
 import * as vscode from 'vscode';
+import { AirbyteError } from '../core/errors';
+import type { WriteProgress } from '../core/write/progressTracker';
+import type { RunStarted } from '../core/write/runEvents';
+import type { WriteStrategy } from '../core/write/writeStrategy';
+import { formatCount } from '../shared/format';
 import type { RunView } from '../shared/runDetailsProtocol';
-import { formatCount } from '../shared/runDetailsProtocol';
 import { abortSignalFrom } from './cancellation';
-import type { Config, WriteStrategy } from './config';
+import type { Config } from './config';
 import { primaryFolder } from './config';
 import type { CoreServices, WriteOutcome } from './coreServices';
+import type { LiveRun, SyncRequest } from './liveSync';
+import { LiveSync, runSummary } from './liveSync';
 import type { OutputChannels } from './outputChannels';
 import type { RunDetailsPanels } from './runDetailsPanel';
-import { appendLog, applyProgress, finishRunView, labelOfRef, newRunView, runViewFromRecord, summarizeState } from './runViewModel';
+import { applyWriteResult, runViewFromRecord } from './runViewModel';
 import { asAirbyteError, describeError, isCancellation } from './showError';
 import { relativeTime } from './syncHistory';
 import type { SyncPair, SyncsTree } from './syncsTree';
@@ -28,15 +35,6 @@ export interface WriteArgs {
   fullRefresh?: boolean;
 }
 
-interface ActiveRun {
-  view: RunView;
-  args: WriteArgs;
-  controller: AbortController;
-  sourceId?: string;
-  destinationId?: string;
-  done: Promise<unknown>;
-}
-
 export interface SyncRunnerOptions {
   config: Config;
   channels: OutputChannels;
@@ -45,32 +43,36 @@ export interface SyncRunnerOptions {
   syncsTree: SyncsTree;
 }
 
+/** A cached read offered as the source of a write (`cache:<runId>`). */
+export interface CachedReadItem {
+  runId: string;
+  label: string;
+  description: string;
+  detail: string;
+}
+
 const PANEL_UPDATE_MS = 250;
 
 export class SyncRunner implements vscode.Disposable {
-  private active: ActiveRun | undefined;
+  private active: LiveSync | undefined;
   /** Runs of this session (live samples and log tails the store does not keep), by run id. */
   private readonly finished = new Map<string, { view: RunView; args: WriteArgs }>();
   private readonly statusItem = vscode.window.createStatusBarItem('airbyte.sync', vscode.StatusBarAlignment.Left, 10);
   private panelTimer: NodeJS.Timeout | undefined;
-  private attempts = 0;
 
   constructor(private readonly options: SyncRunnerOptions) {
     this.statusItem.name = 'Airbyte Sync';
     this.statusItem.command = { command: 'airbyte.openRunDetails', title: 'Open Run Details' };
   }
 
-  /** The run in progress, for the Syncs view. */
-  get liveRun(): { view: RunView; sourceId?: string; destinationId?: string } | undefined {
-    return this.active;
+  /** True from the moment a sync is asked for until it ended. */
+  get running(): boolean {
+    return this.active !== undefined;
   }
 
-  /** Finished runs of this session that the store never recorded (ended before the run began), newest first. */
-  get unrecordedRuns(): RunView[] {
-    return [...this.finished.values()]
-      .map((f) => f.view)
-      .filter((v) => !/^\d+$/.test(v.runId))
-      .reverse();
+  /** The run in progress, once the core started it (the Syncs view places it by its identities). */
+  get liveRun(): LiveRun | undefined {
+    return this.active?.current;
   }
 
   /** The status bar text while a sync runs (tests). */
@@ -80,95 +82,94 @@ export class SyncRunner implements vscode.Disposable {
 
   /** Writes `args.source` into `args.destination`. Resolves to the result, or undefined when cancelled; throws on failure. */
   async write(args: WriteArgs): Promise<WriteOutcome | undefined> {
-    if (this.active) {
-      throw new Error(
-        `A sync is already running (${this.active.view.source} → ${this.active.view.destination}). Cancel it (Airbyte: Cancel Sync) or wait for it to finish.`,
-      );
-    }
-    if (!args.source || !args.destination) throw new Error('Write to Destination needs a source and a destination.');
-    const folder = primaryFolder(args.source.startsWith('cache:') ? vscode.Uri.file(args.destination) : vscode.Uri.file(args.source));
-    if (!folder) throw new Error('Open a folder first: sync state and run history are kept in the workspace.');
+    const request = this.requestOf(args);
     const services = await this.options.services();
-    const { channels } = this.options;
-    const strategy = args.strategy ?? this.options.config.defaultWriteStrategy;
-    // A run has no store id until the core begins it; until then (and forever if it ends first) it has a session id.
-    const view = newRunView({
-      runId: `attempt-${++this.attempts}`,
-      source: labelOfRef(args.source),
-      destination: labelOfRef(args.destination),
-      strategy,
+    if (this.active) throw busyError(this.active);
+    const folder = this.folderOf(request, services);
+    const sync = new LiveSync(request, `${services.refLabel(request.source)} → ${services.refLabel(request.destination)}`);
+    this.begin(sync, args);
+    try {
+      const outcome = await this.run(sync, services, folder);
+      this.succeeded(sync, outcome);
+      return outcome;
+    } catch (error) {
+      if (!isCancellation(error)) {
+        sync.finish('Failed', asAirbyteError(error) ?? { message: describeError(error) });
+        throw error;
+      }
+      sync.finish('Cancelled');
+      this.options.channels.log.info(`Write ${sync.name} cancelled; state stays at what the destination confirmed.`);
+      void vscode.window.showInformationMessage(`Airbyte: ${sync.name} was cancelled. Nothing past the last confirmed state was recorded.`);
+      return undefined;
+    } finally {
+      this.end(sync, args);
+    }
+  }
+
+  private requestOf(args: WriteArgs): SyncRequest {
+    if (!args.source || !args.destination)
+      throw new AirbyteError('USAGE', {
+        message: 'Write to Destination needs a source and a destination.',
+        guidance: 'Pick a source config (or a cached read) and a destination config.',
+      });
+    return {
+      source: args.source,
+      destination: args.destination,
       streams: args.streams,
-    });
-    const controller = new AbortController();
-    let resolveDone!: () => void;
-    const active: ActiveRun = { view, args, controller, done: new Promise<void>((r) => (resolveDone = r)) };
-    this.active = active;
+      strategy: args.strategy ?? this.options.config.defaultWriteStrategy,
+      fullRefresh: args.fullRefresh === true,
+    };
+  }
+
+  /** The workspace folder whose store keeps the run: the source config's (a cached read has none: the destination's). */
+  private folderOf(request: SyncRequest, services: CoreServices): vscode.WorkspaceFolder {
+    const anchor = services.cachedReadRunId(request.source) === undefined ? request.source : request.destination;
+    const folder = primaryFolder(vscode.Uri.file(anchor));
+    if (!folder)
+      throw new AirbyteError('USAGE', {
+        message: 'Open a folder first: sync state and run history are kept in the workspace.',
+      });
+    return folder;
+  }
+
+  private begin(sync: LiveSync, args: WriteArgs): void {
+    const { channels } = this.options;
+    const { request } = sync;
+    this.active = sync;
     void vscode.commands.executeCommand('setContext', 'airbyte.syncRunning', true);
     this.updateStatusBar();
     this.statusItem.show();
-    channels.connectorHeading(
-      `write ${view.source} → ${view.destination} (${strategy}${args.fullRefresh ? ', full refresh' : ''}) at ${new Date().toLocaleTimeString()}`,
-    );
-    channels.log.info(
-      `Write ${args.source} → ${args.destination}, streams ${args.streams?.join(', ') ?? 'all'}, strategy ${strategy}${args.fullRefresh ? ', full refresh' : ''}`,
-    );
+    const how = `${request.strategy}${request.fullRefresh ? ', full refresh' : ''}`;
+    channels.connectorHeading(`write ${sync.title} (${how}) at ${new Date().toLocaleTimeString()}`);
+    channels.log.info(`Write ${request.source} → ${request.destination}, streams ${args.streams?.join(', ') ?? 'all'}, strategy ${how}`);
     this.options.syncsTree.refresher.refresh();
+  }
+
+  private async run(sync: LiveSync, services: CoreServices, folder: vscode.WorkspaceFolder): Promise<WriteOutcome> {
     // The clock keeps moving while a connector is quiet (a slow source, a destination flushing).
     const ticker = setInterval(() => {
-      view.durationMs = Date.now() - view.startedAt;
+      sync.tick();
       this.schedulePanelUpdate();
       this.options.syncsTree.refresher.refreshSoon(1000);
     }, 1000);
-
+    const title = `Airbyte: ${sync.title}`;
     try {
-      const outcome = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Airbyte: ${view.source} → ${view.destination}`, cancellable: true },
+      return await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title, cancellable: true },
         async (progress, token) => {
-          const { signal, dispose } = abortSignalFrom(token, controller.signal);
-          let reported = 0;
-          const readRuns = new Set<number>();
+          const { signal, dispose } = abortSignalFrom(token, sync.controller.signal);
+          progress.report(sync.progressReport());
           try {
             return await services.runWrite({
-              source: args.source!,
-              destination: args.destination!,
-              streams: args.streams,
-              strategy,
-              fullRefresh: args.fullRefresh === true,
+              ...sync.request,
               folder,
               signal,
-              onIdentities: (sourceId, destinationId) => {
-                active.sourceId = sourceId;
-                active.destinationId = destinationId;
-                const labels = this.options.syncsTree.labels;
-                // A cached read keeps the label and config path of the source config it was read with.
-                if (!args.source!.startsWith('cache:')) {
-                  labels.set(sourceId, view.source);
-                  labels.setPath(sourceId, args.source!);
-                }
-                labels.set(destinationId, view.destination);
-                labels.setPath(destinationId, args.destination!);
-                this.options.syncsTree.refresher.refreshSoon();
-              },
+              onRunStarted: (run) => this.onRunStarted(sync, run, (r) => progress.report(r)),
+              onProgress: (p) => this.onProgress(sync, p, (r) => progress.report(r)),
               onLog: (connector, line) => {
-                channels.connectorLog(connector, line);
-                appendLog(view, [`[${connector}] ${line.text}`]);
+                this.options.channels.connectorLog(connector, line);
+                sync.log(connector, line);
                 this.schedulePanelUpdate();
-              },
-              onProgress: (p) => {
-                if (p.phase === 'reading' && p.runId > 0 && active.destinationId && !readRuns.has(p.runId)) {
-                  readRuns.add(p.runId);
-                  this.options.syncsTree.labels.setReadDestination(p.runId, { id: active.destinationId, name: view.destination });
-                }
-                const previousId = view.runId;
-                applyProgress(view, p);
-                if (previousId !== view.runId) this.options.panels.rekey(previousId, view.runId);
-                const fraction = p.expectedRecords ? Math.min(1, p.recordsSent / p.expectedRecords) : undefined;
-                const increment = fraction !== undefined ? Math.max(0, Math.round(fraction * 100) - reported) : undefined;
-                if (increment) reported += increment;
-                progress.report({ message: progressMessage(view, p.phase), increment });
-                this.updateStatusBar();
-                this.schedulePanelUpdate();
-                this.options.syncsTree.refresher.refreshSoon();
               },
             });
           } finally {
@@ -176,51 +177,70 @@ export class SyncRunner implements vscode.Disposable {
           }
         },
       );
-      finishRunView(view, 'Succeeded');
-      const before = view.runId;
-      applyOutcomeCounts(view, outcome);
-      this.options.panels.rekey(before, view.runId);
-      channels.log.info(`Write ${view.source} → ${view.destination} succeeded: ${summary(view)}`);
-      void vscode.window
-        .showInformationMessage(`Airbyte: ${view.source} → ${view.destination} succeeded — ${summary(view)}.`, 'Open Run Details')
-        .then((choice) => {
-          if (choice) void this.openDetails({ runId: view.runId });
-        });
-      return outcome;
-    } catch (error) {
-      if (isCancellation(error)) {
-        finishRunView(view, 'Cancelled');
-        channels.log.info(`Write ${view.source} → ${view.destination} cancelled; state stays at what the destination confirmed.`);
-        void vscode.window.showInformationMessage(
-          `Airbyte: ${view.source} → ${view.destination} was cancelled. Nothing past the last confirmed state was recorded.`,
-        );
-        return undefined;
-      }
-      const ae = asAirbyteError(error);
-      finishRunView(view, 'Failed', Date.now(), ae ?? { message: describeError(error) });
-      throw error;
     } finally {
       clearInterval(ticker);
-      this.finished.set(view.runId, { view, args });
-      this.active = undefined;
-      resolveDone();
-      this.statusItem.hide();
-      void vscode.commands.executeCommand('setContext', 'airbyte.syncRunning', false);
-      this.flushPanel(view);
-      this.options.syncsTree.reload();
     }
   }
 
-  /** Cancels the running sync (the given run only, when an id is given). Resolves once it stopped. */
+  private onRunStarted(sync: LiveSync, run: RunStarted, report: (r: { message: string }) => void): void {
+    const previous = sync.current?.view;
+    const { view } = sync.runStarted(run);
+    const destination = run.destination ?? run.forDestination;
+    this.options.channels.log.info(
+      `Run ${run.runId} (${run.kind}) started: ${run.source.label} → ${destination?.label ?? 'cache'}${run.parentReadRunId ? `, fed by run ${run.parentReadRunId}` : ''}`,
+    );
+    if (previous) {
+      this.flushPanel(previous);
+      // Whoever watches the read of a write through the cache goes on watching its write.
+      this.options.panels.follow(previous.runId, view);
+    }
+    report(sync.progressReport());
+    this.updateStatusBar();
+    this.options.syncsTree.refresher.refreshSoon();
+  }
+
+  private onProgress(sync: LiveSync, p: WriteProgress, report: (r: { message: string; increment?: number }) => void): void {
+    sync.progress(p);
+    report(sync.progressReport(p));
+    this.updateStatusBar();
+    this.schedulePanelUpdate();
+    this.options.syncsTree.refresher.refreshSoon();
+  }
+
+  private succeeded(sync: LiveSync, outcome: WriteOutcome): void {
+    sync.finish('Succeeded');
+    const view = sync.runs.find((r) => r.view.runId === String(outcome.runId))?.view;
+    if (view) applyWriteResult(view, outcome);
+    const what = sync.name;
+    const summary = view ? runSummary(view) : `${formatCount(outcome.totals.recordsConfirmed)} records confirmed`;
+    this.options.channels.log.info(`Write ${what} succeeded: ${summary}`);
+    void vscode.window.showInformationMessage(`Airbyte: ${what} succeeded — ${summary}.`, 'Open Run Details').then((choice) => {
+      if (choice) void this.openDetails({ runId: String(outcome.runId) });
+    });
+  }
+
+  private end(sync: LiveSync, args: WriteArgs): void {
+    for (const { view } of sync.runs) {
+      this.finished.set(view.runId, { view, args });
+      this.flushPanel(view);
+    }
+    this.active = undefined;
+    sync.end();
+    this.statusItem.hide();
+    void vscode.commands.executeCommand('setContext', 'airbyte.syncRunning', false);
+    this.options.syncsTree.reload();
+  }
+
+  /** Cancels the running sync (the given run's only, when an id is given). Resolves once it stopped. */
   async cancel(runId?: string): Promise<boolean> {
     const active = this.active;
-    if (!active || (runId !== undefined && runId !== active.view.runId)) {
+    if (!active || (runId !== undefined && !active.runs.some((r) => r.view.runId === runId))) {
       if (runId === undefined) void vscode.window.showInformationMessage('No sync is running.');
       return false;
     }
-    this.options.channels.log.info(`Cancelling ${active.view.source} → ${active.view.destination}…`);
+    this.options.channels.log.info(`Cancelling ${active.name}…`);
     active.controller.abort();
-    await active.done;
+    await active.ended;
     return true;
   }
 
@@ -231,30 +251,35 @@ export class SyncRunner implements vscode.Disposable {
 
   /** A run's view: the live one, one from this session, or rebuilt from the store. */
   async runView(runId: string, folderUri?: string): Promise<RunView | undefined> {
-    if (this.active?.view.runId === runId) return this.active.view;
+    const live = this.active?.runs.find((r) => r.view.runId === runId);
+    if (live) return live.view;
     const known = this.finished.get(runId);
     if (known) return known.view;
-    const id = Number(runId);
-    if (!Number.isInteger(id)) return undefined;
+    if (!/^\d+$/.test(runId)) return undefined;
+    // The Syncs view's pairs name the destination a read fed, which its own row does not.
+    const pairs = await this.options.syncsTree.loadPairs();
+    for (const pair of pairs) {
+      if (folderUri && pair.folder.uri.toString() !== folderUri) continue;
+      const run = pair.runs.find((r) => String(r.id) === runId);
+      if (run) return runViewFromRecord(run, run.kind === 'read' && pair.destinationId ? pair.destination : undefined);
+    }
+    return this.runViewFromStore(Number(runId), folderUri);
+  }
+
+  private async runViewFromStore(id: number, folderUri?: string): Promise<RunView | undefined> {
     const services = await this.options.services();
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => !folderUri || f.uri.toString() === folderUri);
     for (const folder of folders) {
       try {
         const store = await services.openStore(folder, false);
         try {
-          const record = store.getRun(id);
-          if (record) {
-            const labels = this.options.syncsTree.labels;
-            return runViewFromRecord(record, {
-              source: labels.get(record.sourceId),
-              destination: record.destinationId ? labels.get(record.destinationId) : undefined,
-            });
-          }
+          const record = store.runs.get(id);
+          if (record) return runViewFromRecord(record);
         } finally {
           await store.close();
         }
       } catch (error) {
-        this.options.channels.log.warn(`Run ${runId}: ${error instanceof Error ? error.message : String(error)}`);
+        this.options.channels.log.warn(`Run ${id}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
     return undefined;
@@ -262,40 +287,41 @@ export class SyncRunner implements vscode.Disposable {
 
   /** "Open Run Details" for a run id, a Syncs tree item, or (no argument) the running or last run. */
   async openDetails(arg?: unknown): Promise<vscode.WebviewPanel | undefined> {
-    let runId: string | undefined;
-    let folder: string | undefined;
-    if (typeof arg === 'string') runId = arg;
-    else if (typeof arg === 'object' && arg !== null) {
-      const o = arg as { runId?: unknown; folder?: unknown; run?: { id?: unknown; runId?: unknown }; pair?: SyncPair; kind?: string };
-      if (typeof o.runId === 'string' || typeof o.runId === 'number') runId = String(o.runId);
-      else if (o.kind === 'live' && o.run && typeof o.run.runId === 'string') runId = o.run.runId;
-      else if (o.run && (typeof o.run.id === 'number' || typeof o.run.id === 'string')) runId = String(o.run.id);
-      else if (o.pair?.runs[0]) runId = String(o.pair.runs[0].id);
-      if (typeof o.folder === 'string') folder = o.folder;
-      else if (o.pair) folder = o.pair.folder.uri.toString();
+    let { runId, folder } = runOfArg(arg);
+    if (!runId && this.active && !this.active.current) {
+      void vscode.window.showInformationMessage('The sync is starting: its run details open once its run has begun.');
+      return undefined;
     }
-    runId ??= this.active?.view.runId ?? [...this.finished.keys()].pop();
+    runId ??= this.active?.current?.view.runId ?? [...this.finished.keys()].pop();
     if (!runId) {
-      const pairs = await this.options.syncsTree.loadPairs();
-      const picked = await vscode.window.showQuickPick(
-        pairs.flatMap((p) =>
-          p.runs.slice(0, 5).map((r) => ({
-            label: `${p.source} → ${p.destination}`,
-            description: `#${r.id} ${r.status}`,
-            detail: new Date(r.startedAt).toLocaleString(),
-            runId: String(r.id),
-            folder: p.folder.uri.toString(),
-          })),
-        ),
-        { title: 'Open Run Details', placeHolder: 'Which run?' },
-      );
+      const picked = await this.pickRun();
       if (!picked) return undefined;
-      runId = picked.runId;
-      folder = picked.folder;
+      ({ runId, folder } = picked);
     }
     const view = await this.runView(runId, folder);
-    if (!view) throw new Error(`Run ${runId} is not in the run history of this workspace.`);
+    if (!view)
+      throw new AirbyteError('USAGE', {
+        message: `Run ${runId} is not in the run history of this workspace.`,
+        guidance: 'Refresh the Syncs view to see the runs there are.',
+        context: { runId },
+      });
     return this.options.panels.open(view);
+  }
+
+  private async pickRun(): Promise<{ runId: string; folder: string } | undefined> {
+    const pairs = await this.options.syncsTree.loadPairs();
+    return vscode.window.showQuickPick(
+      pairs.flatMap((p) =>
+        p.runs.slice(0, 5).map((r) => ({
+          label: `${p.source} → ${p.destination}`,
+          description: `#${r.id} ${r.status}`,
+          detail: new Date(r.startedAt).toLocaleString(),
+          runId: String(r.id),
+          folder: p.folder.uri.toString(),
+        })),
+      ),
+      { title: 'Open Run Details', placeHolder: 'Which run?' },
+    );
   }
 
   /** The arguments a past run was started with (for "Run Again"): this session's, else its pair's config files. */
@@ -304,19 +330,17 @@ export class SyncRunner implements vscode.Disposable {
     if (known) return known;
     const pairs = await this.options.syncsTree.loadPairs();
     const pair = pairs.find((p) => p.runs.some((r) => String(r.id) === runId));
-    if (!pair) return undefined;
-    const run = pair.runs.find((r) => String(r.id) === runId)!;
-    const args = await this.argsOfPair(pair);
+    const run = pair?.runs.find((r) => String(r.id) === runId);
+    if (!pair || !run) return undefined;
     return {
-      ...args,
+      ...(await this.argsOfPair(pair)),
       streams: run.streams.length ? run.streams : undefined,
-      strategy: (run.strategy as WriteStrategy | undefined) ?? undefined,
+      strategy: run.strategy as WriteStrategy | undefined,
     };
   }
 
-  /** The config files a pair was last written from (for "Write to Destination" on a Syncs item). */
+  /** The config files a pair was last run from, as run history recorded them, when they are still there. */
   async argsOfPair(pair: SyncPair): Promise<WriteArgs> {
-    const labels = this.options.syncsTree.labels;
     const exists = async (file: string | undefined) => {
       if (!file) return undefined;
       try {
@@ -326,7 +350,7 @@ export class SyncRunner implements vscode.Disposable {
         return undefined;
       }
     };
-    return { source: await exists(labels.path(pair.sourceId)), destination: await exists(labels.path(pair.destinationId)) };
+    return { source: await exists(pair.sourceConfigPath), destination: await exists(pair.destinationConfigPath) };
   }
 
   /** Streams a source offers (discover, or a cached read's streams) for the streams quick pick. */
@@ -336,50 +360,48 @@ export class SyncRunner implements vscode.Disposable {
   }
 
   /**
-   * Cached reads that can be written again (`cache:<runId>`), labelled with the source config they
-   * were read with (when known), their streams and cached record counts, and their age.
+   * Cached reads that can be written again (`cache:<runId>`), named as run history names their
+   * source config, with their streams and cached record counts, and their age.
    */
-  async cachedReads(): Promise<{ runId: string; label: string; description: string; detail: string }[]> {
+  async cachedReads(): Promise<CachedReadItem[]> {
     const services = await this.options.services();
-    const labels = this.options.syncsTree.labels;
-    const out: { runId: string; label: string; description: string; detail: string }[] = [];
+    const out: CachedReadItem[] = [];
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
-      let reads;
       try {
-        reads = await services.cachedReads(folder);
+        for (const r of await services.cachedReads(folder)) {
+          // Reads recorded before run history kept labels are named by their connector alone.
+          const named = r.sourceLabel !== r.source;
+          out.push({
+            runId: String(r.runId),
+            label: `${r.sourceLabel} (read #${r.runId})`,
+            description: `${formatCount(r.cachedRecords)} records · ${relativeTime(r.endedAt ?? r.startedAt)}`,
+            detail: `${named ? `${r.source} · ` : ''}${r.streams.map((s) => `${s.stream} ${formatCount(s.cachedRecords)}`).join(', ')}`,
+          });
+        }
       } catch (error) {
         // An unreadable store must not hide the source configs in the same quick pick.
         this.options.channels.log.warn(`Cached reads of ${folder.name}: ${error instanceof Error ? error.message : String(error)}`);
-        continue;
-      }
-      for (const r of reads) {
-        const name = labels.get(r.sourceId);
-        out.push({
-          runId: String(r.runId),
-          label: `${name ?? r.source} (read #${r.runId})`,
-          description: `${formatCount(r.cachedRecords)} records · ${relativeTime(r.endedAt ?? r.startedAt)}`,
-          detail: `${name ? `${r.source} · ` : ''}${r.streams.map((s) => `${s.stream} ${formatCount(s.cachedRecords)}`).join(', ')}`,
-        });
       }
     }
     return out;
   }
 
   private updateStatusBar(): void {
-    const a = this.active;
-    if (!a) return;
-    const reading = a.view.phase === undefined || a.view.phase === 'preparing' || a.view.phase === 'reading';
-    const count = a.view.streams.reduce((n, s) => n + (reading ? s.read : s.sent), 0);
-    this.statusItem.text = `$(sync~spin) Airbyte: ${a.view.source} → ${a.view.destination} · ${formatCount(count)} ${reading ? 'read' : 'sent'}`;
-    this.statusItem.tooltip = `Writing ${a.view.source} → ${a.view.destination}. Click for run details; "Airbyte: Cancel Sync" stops it.`;
+    const sync = this.active;
+    if (!sync) return;
+    this.statusItem.text = sync.statusText();
+    const view = sync.current?.view;
+    this.statusItem.tooltip = view
+      ? `Writing ${view.source} → ${view.destination}. Click for run details; "Airbyte: Cancel Sync" stops it.`
+      : `Starting ${sync.title}. "Airbyte: Cancel Sync" stops it.`;
   }
 
   private schedulePanelUpdate(): void {
     if (this.panelTimer || !this.active) return;
-    const view = this.active.view;
+    const sync = this.active;
     this.panelTimer = setTimeout(() => {
       this.panelTimer = undefined;
-      this.flushPanel(view);
+      for (const { view } of sync.runs) this.flushPanel(view);
     }, PANEL_UPDATE_MS);
   }
 
@@ -394,37 +416,23 @@ export class SyncRunner implements vscode.Disposable {
   }
 }
 
-function progressMessage(view: RunView, phase: string): string {
-  const parts = view.streams.filter((s) => s.read > 0 || s.sent > 0).map((s) => `${s.name} ${formatCount(s.sent)}/${formatCount(s.read)}`);
-  return `${phase}${parts.length ? ` — ${parts.join(', ')}` : ''}`;
+function busyError(active: LiveSync): AirbyteError {
+  return new AirbyteError('USAGE', {
+    message: `A sync is already running (${active.name}).`,
+    guidance: 'Cancel it (Airbyte: Cancel Sync) or wait for it to finish.',
+  });
 }
 
-function summary(view: RunView): string {
-  const confirmed = view.streams.reduce((n, s) => n + s.confirmed, 0);
-  const sent = view.streams.reduce((n, s) => n + s.sent, 0);
-  return `${formatCount(confirmed)} records confirmed (${formatCount(sent)} sent) in ${view.streams.length} stream(s)`;
-}
-
-/** Final per-stream counts from the result, which are authoritative over the last progress event. */
-function applyOutcomeCounts(view: RunView, outcome: WriteOutcome | undefined): void {
-  if (!outcome) return;
-  if (outcome.runId) view.runId = String(outcome.runId);
-  for (const s of outcome.streams) {
-    let row = view.streams.find((r) => r.name === s.stream);
-    if (!row) {
-      row = { name: s.stream, read: 0, sent: 0, confirmed: 0, phase: 'complete', strategy: view.strategy };
-      view.streams.push(row);
-    }
-    row.read = s.recordsRead;
-    row.sent = s.recordsSent;
-    row.confirmed = s.recordsConfirmed;
-    row.destinationSyncMode = s.destinationSyncMode ?? row.destinationSyncMode;
-    row.syncMode = s.syncMode;
-    row.phase = s.status;
-  }
-  for (const state of outcome.finalState) {
-    const stream = state.stream?.stream_descriptor.name;
-    const row = stream ? view.streams.find((r) => r.name === stream || r.name.endsWith(`.${stream}`)) : undefined;
-    if (row) row.state = summarizeState(state.stream?.stream_state);
-  }
+/** The run an "Open Run Details" argument names: a run id, a Syncs tree item, or a run details link. */
+function runOfArg(arg: unknown): { runId?: string; folder?: string } {
+  if (typeof arg === 'string') return { runId: arg };
+  if (typeof arg !== 'object' || arg === null) return {};
+  const o = arg as { runId?: unknown; folder?: unknown; run?: { id?: unknown; runId?: unknown }; pair?: SyncPair; kind?: string };
+  let runId: string | undefined;
+  if (typeof o.runId === 'string' || typeof o.runId === 'number') runId = String(o.runId);
+  else if (o.kind === 'live' && o.run && typeof o.run.runId === 'string') runId = o.run.runId;
+  else if (o.run && (typeof o.run.id === 'number' || typeof o.run.id === 'string')) runId = String(o.run.id);
+  else if (o.pair?.runs[0]) runId = String(o.pair.runs[0].id);
+  const folder = typeof o.folder === 'string' ? o.folder : o.pair?.folder.uri.toString();
+  return { runId, folder };
 }

@@ -4,29 +4,26 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { RunView } from '../shared/runDetailsProtocol';
-import { formatCount, formatDuration } from '../shared/runDetailsProtocol';
+import { formatCount, formatDuration } from '../shared/format';
 import type { CoreServices } from './coreServices';
 import type { OutputChannels } from './outputChannels';
 import { RefreshWhileVisible } from './refreshWhileVisible';
-import type { IdentityLabels, SyncPair } from './syncHistory';
+import type { SyncPair } from './syncHistory';
 import { groupRuns, relativeTime, statusLabel } from './syncHistory';
-import type { RunRecord } from '../core/store/stateStore';
+import type { RunRecord } from '../core/store/runHistory';
+import type { LiveRun } from './liveSync';
 
 export type { SyncPair } from './syncHistory';
 
 export type SyncNode =
   | { kind: 'pair'; pair: SyncPair; live?: RunView }
   | { kind: 'live'; run: RunView }
-  /** A run of this session that ended before the store recorded it (cancelled or failed while starting). */
-  | { kind: 'attempt'; run: RunView }
   | { kind: 'run'; pair: SyncPair; run: RunRecord }
   | { kind: 'message'; text: string };
 
-/** What the tree needs from the sync runner (the run in progress). */
+/** What the tree needs from the sync runner: the run in progress, once the core started it. */
 export interface LiveRunSource {
-  readonly liveRun: { view: RunView; sourceId?: string; destinationId?: string } | undefined;
-  /** Runs of this session the store has no record of, newest first. */
-  readonly unrecordedRuns: readonly RunView[];
+  readonly liveRun: LiveRun | undefined;
 }
 
 const STATUS_ICON: Record<string, [string, string | undefined]> = {
@@ -35,10 +32,6 @@ const STATUS_ICON: Record<string, [string, string | undefined]> = {
   cancelled: ['circle-slash', 'disabledForeground'],
   running: ['sync~spin', undefined],
 };
-
-const LABELS_KEY = 'airbyte.identityLabels';
-const READS_KEY = 'airbyte.readRunDestinations';
-const PATHS_KEY = 'airbyte.identityPaths';
 
 export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<SyncNode | undefined>();
@@ -50,32 +43,7 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
   constructor(
     private readonly services: () => Promise<CoreServices>,
     private readonly channels: OutputChannels,
-    private readonly memento?: vscode.Memento,
   ) {}
-
-  /** The label of a state identity (config file name), remembered per workspace. */
-  readonly labels: IdentityLabels & {
-    set(identity: string, label: string): void;
-    setReadDestination(runId: number, destination: { id: string; name: string }): void;
-    /** The config file a state identity was last run from (to run a pair again). */
-    path(identity: string): string | undefined;
-    setPath(identity: string, file: string): void;
-  } = {
-    path: (identity) => this.memento?.get<Record<string, string>>(PATHS_KEY)?.[identity],
-    setPath: (identity, file) => {
-      void this.memento?.update(PATHS_KEY, { ...(this.memento?.get<Record<string, string>>(PATHS_KEY) ?? {}), [identity]: file });
-    },
-    get: (identity) => this.memento?.get<Record<string, string>>(LABELS_KEY)?.[identity],
-    set: (identity, label) => {
-      const all = { ...(this.memento?.get<Record<string, string>>(LABELS_KEY) ?? {}), [identity]: label };
-      void this.memento?.update(LABELS_KEY, all);
-    },
-    destinationOfRead: (runId) => this.memento?.get<Record<string, { id: string; name: string }>>(READS_KEY)?.[String(runId)],
-    setReadDestination: (runId, destination) => {
-      const all = { ...(this.memento?.get<Record<string, { id: string; name: string }>>(READS_KEY) ?? {}), [String(runId)]: destination };
-      void this.memento?.update(READS_KEY, all);
-    },
-  };
 
   /** Reads the run history again and redraws. */
   reload(): void {
@@ -93,7 +61,7 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
       try {
         const store = await services.openStore(folder, false);
         try {
-          pairs.push(...groupRuns(store.listRuns(500), folder, this.labels));
+          pairs.push(...groupRuns(store.runs.list(500), folder));
         } finally {
           await store.close();
         }
@@ -115,73 +83,12 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
         item.contextValue = 'message';
         return item;
       }
-      case 'live': {
-        const item = new vscode.TreeItem(`${node.run.source} → ${node.run.destination}`, vscode.TreeItemCollapsibleState.None);
-        item.id = `live:${node.run.runId}`;
-        item.description = liveDescription(node.run);
-        item.iconPath = new vscode.ThemeIcon('sync~spin');
-        item.contextValue = 'sync.running';
-        item.command = { command: 'airbyte.openRunDetails', title: 'Open Run Details', arguments: [{ runId: node.run.runId }] };
-        return item;
-      }
-      case 'attempt': {
-        const r = node.run;
-        const item = new vscode.TreeItem(`${r.source} → ${r.destination}`, vscode.TreeItemCollapsibleState.None);
-        item.id = `attempt:${r.runId}`;
-        item.description = `${r.status} · before the run started · ${relativeTime(r.endedAt ?? r.startedAt)}`;
-        const [icon, color] = STATUS_ICON[r.status.toLowerCase()] ?? ['circle-outline', undefined];
-        item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-        item.contextValue = `run.${r.status.toLowerCase()}`;
-        item.tooltip = r.error
-          ? `${r.status}: ${r.error.message}`
-          : `${r.status} before anything was read: nothing was recorded in the run history.`;
-        item.command = { command: 'airbyte.openRunDetails', title: 'Open Run Details', arguments: [{ runId: r.runId }] };
-        return item;
-      }
-      case 'pair': {
-        const last = node.pair.runs[0];
-        const item = new vscode.TreeItem(`${node.pair.source} → ${node.pair.destination}`, vscode.TreeItemCollapsibleState.Collapsed);
-        item.id = `pair:${node.pair.folder.uri.toString()}:${node.pair.key}`;
-        if (node.live) {
-          item.description = liveDescription(node.live);
-          item.iconPath = new vscode.ThemeIcon('sync~spin');
-          item.contextValue = 'sync.running';
-        } else {
-          item.description = runDescription(last);
-          const [icon, color] = STATUS_ICON[last.status] ?? ['circle-outline', undefined];
-          item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-          item.contextValue = `sync.${last.status}`;
-        }
-        item.tooltip = pairTooltip(node.pair);
-        return item;
-      }
-      case 'run': {
-        const r = node.run;
-        const item = new vscode.TreeItem(
-          `#${r.id} ${statusLabel(r.status)}${r.kind === 'read' ? ' (read into cache)' : ''}`,
-          vscode.TreeItemCollapsibleState.None,
-        );
-        item.id = `run:${node.pair.folder.uri.toString()}:${r.id}`;
-        item.description = [
-          new Date(r.startedAt).toLocaleString(),
-          `${formatCount(r.recordsConfirmed)} confirmed`,
-          r.endedAt ? formatDuration(r.endedAt - r.startedAt) : undefined,
-        ]
-          .filter(Boolean)
-          .join(' · ');
-        const [icon, color] = STATUS_ICON[r.status] ?? ['circle-outline', undefined];
-        item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-        item.contextValue = `run.${r.status}`;
-        item.tooltip = r.error
-          ? `${statusLabel(r.status)}: ${r.error}`
-          : `${r.streams.join(', ')} — ${formatCount(r.recordsRead)} read, ${formatCount(r.recordsSent)} sent, ${formatCount(r.recordsConfirmed)} confirmed`;
-        item.command = {
-          command: 'airbyte.openRunDetails',
-          title: 'Open Run Details',
-          arguments: [{ runId: String(r.id), folder: node.pair.folder.uri.toString() }],
-        };
-        return item;
-      }
+      case 'live':
+        return liveItem(node.run);
+      case 'pair':
+        return pairItem(node.pair, node.live);
+      case 'run':
+        return runItem(node.pair, node.run);
     }
   }
 
@@ -190,18 +97,11 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
     if (node) return [];
     const pairs = await this.loadPairs();
     const live = this.live?.liveRun;
-    const nodes: SyncNode[] = [];
-    let liveShown = false;
-    for (const pair of pairs) {
-      const isLive = live && live.sourceId === pair.sourceId && live.destinationId === pair.destinationId;
-      if (isLive) liveShown = true;
-      nodes.push({ kind: 'pair', pair, live: isLive ? live.view : undefined });
-    }
-    // Runs that ended before the store recorded them still happened: say how they ended.
-    const attempts = this.live?.unrecordedRuns ?? [];
-    nodes.unshift(...attempts.map((run): SyncNode => ({ kind: 'attempt', run })));
+    const isLive = (pair: SyncPair) =>
+      live !== undefined && live.sourceId === pair.sourceId && (live.destinationId ?? '') === pair.destinationId;
+    const nodes = pairs.map((pair): SyncNode => ({ kind: 'pair', pair, live: isLive(pair) ? live?.view : undefined }));
     // A first run of a pair has no history yet: show it on its own at the top.
-    if (live && !liveShown) nodes.unshift({ kind: 'live', run: live.view });
+    if (live && !pairs.some(isLive)) nodes.unshift({ kind: 'live', run: live.view });
     return nodes;
   }
 
@@ -209,6 +109,59 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
     this.changed.dispose();
     this.refresher.dispose();
   }
+}
+
+function statusIcon(status: string): vscode.ThemeIcon {
+  const [icon, color] = STATUS_ICON[status] ?? ['circle-outline', undefined];
+  return new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+/** The first run of a pair, before run history has the pair. */
+function liveItem(run: RunView): vscode.TreeItem {
+  const item = new vscode.TreeItem(`${run.source} → ${run.destination}`, vscode.TreeItemCollapsibleState.None);
+  item.id = `live:${run.runId}`;
+  item.description = liveDescription(run);
+  item.iconPath = new vscode.ThemeIcon('sync~spin');
+  item.contextValue = 'sync.running';
+  item.command = { command: 'airbyte.openRunDetails', title: 'Open Run Details', arguments: [{ runId: run.runId }] };
+  return item;
+}
+
+function pairItem(pair: SyncPair, live: RunView | undefined): vscode.TreeItem {
+  const last = pair.runs[0];
+  const item = new vscode.TreeItem(`${pair.source} → ${pair.destination}`, vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `pair:${pair.folder.uri.toString()}:${pair.key}`;
+  item.description = live ? liveDescription(live) : runDescription(last);
+  item.iconPath = live ? new vscode.ThemeIcon('sync~spin') : statusIcon(last.status);
+  item.contextValue = live ? 'sync.running' : `sync.${last.status}`;
+  item.tooltip = pairTooltip(pair);
+  return item;
+}
+
+function runItem(pair: SyncPair, r: RunRecord): vscode.TreeItem {
+  const item = new vscode.TreeItem(
+    `#${r.id} ${statusLabel(r.status)}${r.kind === 'read' ? ' (read into cache)' : ''}`,
+    vscode.TreeItemCollapsibleState.None,
+  );
+  item.id = `run:${pair.folder.uri.toString()}:${r.id}`;
+  item.description = [
+    new Date(r.startedAt).toLocaleString(),
+    `${formatCount(r.recordsConfirmed)} confirmed`,
+    r.endedAt ? formatDuration(r.endedAt - r.startedAt) : undefined,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  item.iconPath = statusIcon(r.status);
+  item.contextValue = `run.${r.status}`;
+  item.tooltip = r.error
+    ? `${statusLabel(r.status)}: ${r.error}`
+    : `${r.streams.join(', ')} — ${formatCount(r.recordsRead)} read, ${formatCount(r.recordsSent)} sent, ${formatCount(r.recordsConfirmed)} confirmed`;
+  item.command = {
+    command: 'airbyte.openRunDetails',
+    title: 'Open Run Details',
+    arguments: [{ runId: String(r.id), folder: pair.folder.uri.toString() }],
+  };
+  return item;
 }
 
 function runDescription(r: RunRecord): string {

@@ -114,18 +114,3 @@ export function averageRate(series: readonly ThroughputPoint[], key: 'sent' | 'c
   const dt = (last.t - first.t) / 1000;
   return dt > 0 ? (last[key] - first[key]) / dt : 0;
 }
-
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-/** `850 ms`, `4.2 s`, `3 min 05 s`, `2 h 01 min`. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '–';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(Math.floor(s % 60)).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
-}

@@ -12,7 +12,8 @@ import {
   vsCodeTag,
 } from '@vscode/webview-ui-toolkit';
 import type { HostToWebviewMessage, RunView, StreamRow, WebviewToHostMessage } from '../../src/shared/runDetailsProtocol';
-import { averageRate, formatCount, formatDuration, LOG_TAIL_LINES } from '../../src/shared/runDetailsProtocol';
+import { formatCount, formatDuration } from '../../src/shared/format';
+import { averageRate, LOG_TAIL_LINES } from '../../src/shared/runDetailsProtocol';
 import { renderThroughputChart } from './throughputChart';
 
 provideVSCodeDesignSystem().register(

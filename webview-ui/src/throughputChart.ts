@@ -1,7 +1,7 @@
 // A small SVG chart of records/s over time (sent and confirmed), drawn by hand: two series of at
 // most a few hundred points do not justify a charting library in the webview bundle.
 import type { ThroughputPoint } from '../../src/shared/runDetailsProtocol';
-import { formatCount, formatDuration } from '../../src/shared/runDetailsProtocol';
+import { formatCount, formatDuration } from '../../src/shared/format';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const WIDTH = 640;

@@ -1,11 +1,24 @@
 import path from 'node:path';
 import type { Source } from '../../core/connectors/connector';
-import { StateStore } from '../../core/store/stateStore';
-import type { CliCommand } from '../cliIo';
+import { WorkspaceStore } from '../../core/store/workspaceStore';
+import type { ReadResult } from '../../core/write/writeResult';
+import type { CliCommand, CliIo } from '../cliIo';
 import { parseCommandArgs, UsageError } from '../cliIo';
 import { REF_OPTIONS, REF_USAGE, resolveRef } from '../resolveRef';
 import { installProgressPrinter } from './installProgress';
-import { defaultStorePath, formatBytes, formatCount, formatDuration, parseStreams, progressPrinter, summaryTable } from './runOutput';
+import { formatCount, formatDuration } from '../../shared/format';
+import { defaultStorePath, formatBytes, parseStreams, progressPrinter, summaryTable } from './runOutput';
+
+const READ_OPTIONS = {
+  ...REF_OPTIONS,
+  source: { type: 'string' },
+  streams: { type: 'string' },
+  'full-refresh': { type: 'boolean' },
+  'state-file': { type: 'string' },
+  records: { type: 'boolean' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+} as const;
 
 export const readCommand: CliCommand = {
   summary: 'Read a source into the workspace cache (incremental)',
@@ -25,20 +38,7 @@ the cached records to any destination (only what that destination has not confir
 
 ${REF_USAGE}`,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        ...REF_OPTIONS,
-        source: { type: 'string' },
-        streams: { type: 'string' },
-        'full-refresh': { type: 'boolean' },
-        'state-file': { type: 'string' },
-        records: { type: 'boolean' },
-        json: { type: 'boolean' },
-        verbose: { type: 'boolean', short: 'v' },
-      },
-    });
+    const { values, positionals } = parseCommandArgs({ args, allowPositionals: true, options: READ_OPTIONS });
     io.json = values.json === true;
     if (positionals.length > 1 || (positionals.length === 1 && values.source))
       throw new UsageError('Name one source: --source <ref> or a single <ref>.');
@@ -50,7 +50,7 @@ ${REF_USAGE}`,
       onInstallProgress: installProgressPrinter(io),
     })) as Source;
     const storePath = path.resolve(values['state-file'] ?? defaultStorePath(ref));
-    const store = await StateStore.open({
+    const store = await WorkspaceStore.open({
       path: storePath,
       purpose: `airbyte-write read ${source.name}`,
       onWarning: (w) => io.err(`warning: ${w}`),
@@ -65,28 +65,41 @@ ${REF_USAGE}`,
         onLog: values.verbose ? (name, line) => io.err(`[${name}] ${line.level} ${line.text}`) : undefined,
         onNotice: (text) => io.err(`note: ${text}`),
       });
-      if (values.records) {
-        for (const stream of result.streamNames) {
-          for await (const data of result.records(stream, io.signal)) io.out(JSON.stringify({ stream, data }));
-        }
-        return 0;
-      }
-      if (io.json) {
-        io.outJson({ ok: true, stateFile: storePath, ...result.toJSON() });
-        return 0;
-      }
-      io.out(summaryTable(result.streams, false));
-      const total = result.streams.reduce((n, s) => n + s.recordsRead, 0);
-      const bytes = result.streams.reduce((n, s) => n + s.bytes, 0);
-      io.out(
-        `\nRun ${result.runId} read ${formatCount(total)} new records (${formatBytes(bytes)}) in ${formatDuration(result.durationMs)} into the cache.\nState: ${storePath}`,
-      );
-      io.out(
-        `Write it to a destination with: airbyte-write write --source cache:${result.runId} --destination <ref>${values['state-file'] ? ` --state-file ${storePath}` : ''}`,
-      );
+      await printReadResult(io, result, storePath, {
+        records: values.records === true,
+        stateFileGiven: Boolean(values['state-file']),
+      });
       return 0;
     } finally {
       await store.close();
     }
   },
 };
+
+/** The cached records (`--records`), the result as JSON, or a table and how to write the read. */
+async function printReadResult(
+  io: CliIo,
+  result: ReadResult,
+  storePath: string,
+  options: { records: boolean; stateFileGiven: boolean },
+): Promise<void> {
+  if (options.records) {
+    for (const stream of result.streamNames) {
+      for await (const data of result.records(stream, io.signal)) io.out(JSON.stringify({ stream, data }));
+    }
+    return;
+  }
+  if (io.json) {
+    io.outJson({ ok: true, stateFile: storePath, ...result.toJSON() });
+    return;
+  }
+  io.out(summaryTable(result.streams, false));
+  const total = result.streams.reduce((n, s) => n + s.recordsRead, 0);
+  const bytes = result.streams.reduce((n, s) => n + s.bytes, 0);
+  io.out(
+    `\nRun ${result.runId} read ${formatCount(total)} new records (${formatBytes(bytes)}) in ${formatDuration(result.durationMs)} into the cache.\nState: ${storePath}`,
+  );
+  io.out(
+    `Write it to a destination with: airbyte-write write --source cache:${result.runId} --destination <ref>${options.stateFileGiven ? ` --state-file ${storePath}` : ''}`,
+  );
+}

@@ -2,6 +2,7 @@ import type { BuiltinConnector } from '../../core/builtin/builtinConnector';
 import { findBuiltin, isBuiltinName, listBuiltins } from '../../core/builtin/builtinRegistry';
 import { defaultCacheDir } from '../../core/connectors/getConnector';
 import { AirbyteError } from '../../core/errors';
+import { entryImage } from '../../core/registry/entryImage';
 import type { Registry } from '../../core/registry/registry';
 import { loadRegistry, registryLocation } from '../../core/registry/registry';
 import type { ConnectorType, RegistryEntry } from '../../core/registry/registryTypes';
@@ -55,74 +56,81 @@ ${REGISTRY_OPTION_USAGE}`,
     const [action, ...rest] = positionals;
     if (action === 'list') {
       if (rest.length > 0) throw new UsageError(`"registry list" takes no names; got: ${rest.join(' ')}`);
-      const type = values.type;
-      if (type !== undefined && type !== 'source' && type !== 'destination')
-        throw new UsageError(`--type must be "source" or "destination", not "${type}"`);
-      const registry = await loadRegistryForCli(values, io);
-      const entries = registry.list(type as ConnectorType | undefined);
-      const builtins = listBuiltins().filter((b) => !type || b.type === type);
-      if (io.json) {
-        io.outJson({
-          source: registry.source,
-          location: registry.location,
-          stale: registry.stale,
-          connectors: entries.map(summary),
-          builtins: builtins.map(builtinSummary),
-        });
-        return 0;
-      }
-      io.out(renderList(entries));
-      if (builtins.length > 0) {
-        const width = Math.max(...builtins.map((b) => b.name.length));
-        io.out(
-          [
-            '',
-            'Built-in (in-process, no Docker):',
-            ...builtins.map((b) => `  ${b.name.padEnd(width)}  ${b.type.padEnd(11)}  ${b.displayName}`),
-          ].join('\n'),
-        );
-      }
-      return 0;
+      return listConnectors(values, io);
     }
     if (action === 'show') {
       if (rest.length !== 1) throw new UsageError('"registry show" takes one connector name, e.g. destination-postgres');
-      const builtin = isBuiltinName(rest[0]) ? findBuiltin(rest[0]) : undefined;
-      if (builtin) {
-        if (io.json) io.outJson({ ...builtinSummary(builtin), spec: builtin.spec });
-        else io.out(renderBuiltin(builtin));
-        return 0;
-      }
-      const registry = await loadRegistryForCli(values, io);
-      const entry = registry.find(rest[0]);
-      if (!entry) {
-        const near = registry
-          .list()
-          .map((e) => e.name)
-          .filter((n) => n.includes(rest[0].replace(/^(source|destination)-/, '')))
-          .slice(0, 5);
-        throw new AirbyteError('CONNECTOR_UNKNOWN', {
-          message: `"${rest[0]}" is not in the connector registry (${registry.location}).`,
-          guidance: near.length ? `Did you mean ${near.join(', ')}?` : 'Run "airbyte-write registry list" to see the names.',
-          context: { connector: rest[0] },
-        });
-      }
-      if (io.json) {
-        io.outJson({ ...summary(entry), spec: entry.spec });
-        return 0;
-      }
-      io.out(renderEntry(entry));
-      return 0;
+      return showConnector(rest[0], values, io);
     }
     throw new UsageError(action ? `Unknown registry action "${action}": use "list" or "show".` : 'Missing action: "list" or "show".');
   },
 };
+
+type RegistryValues = Parameters<typeof loadRegistryForCli>[0] & { type?: string };
+
+async function listConnectors(values: RegistryValues, io: CliIo): Promise<number> {
+  const type = values.type;
+  if (type !== undefined && type !== 'source' && type !== 'destination')
+    throw new UsageError(`--type must be "source" or "destination", not "${type}"`);
+  const registry = await loadRegistryForCli(values, io);
+  const entries = registry.list(type as ConnectorType | undefined);
+  const builtins = listBuiltins().filter((b) => !type || b.type === type);
+  if (io.json) {
+    io.outJson({
+      source: registry.source,
+      location: registry.location,
+      stale: registry.stale,
+      connectors: entries.map(summary),
+      builtins: builtins.map(builtinSummary),
+    });
+    return 0;
+  }
+  io.out(renderList(entries));
+  if (builtins.length > 0) {
+    const width = Math.max(...builtins.map((b) => b.name.length));
+    io.out(
+      [
+        '',
+        'Built-in (in-process, no Docker):',
+        ...builtins.map((b) => `  ${b.name.padEnd(width)}  ${b.type.padEnd(11)}  ${b.displayName}`),
+      ].join('\n'),
+    );
+  }
+  return 0;
+}
+
+async function showConnector(name: string, values: RegistryValues, io: CliIo): Promise<number> {
+  const builtin = isBuiltinName(name) ? findBuiltin(name) : undefined;
+  if (builtin) {
+    if (io.json) io.outJson({ ...builtinSummary(builtin), spec: builtin.spec });
+    else io.out(renderBuiltin(builtin));
+    return 0;
+  }
+  const registry = await loadRegistryForCli(values, io);
+  const entry = registry.find(name);
+  if (!entry) {
+    const near = registry
+      .list()
+      .map((e) => e.name)
+      .filter((n) => n.includes(name.replace(/^(source|destination)-/, '')))
+      .slice(0, 5);
+    throw new AirbyteError('CONNECTOR_UNKNOWN', {
+      message: `"${name}" is not in the connector registry (${registry.location}).`,
+      guidance: near.length ? `Did you mean ${near.join(', ')}?` : 'Run "airbyte-write registry list" to see the names.',
+      context: { connector: name },
+    });
+  }
+  if (io.json) io.outJson({ ...summary(entry), spec: entry.spec });
+  else io.out(renderEntry(entry));
+  return 0;
+}
 
 function summary(entry: RegistryEntry): Record<string, unknown> {
   return {
     name: entry.name,
     type: entry.type,
     displayName: entry.displayName,
-    image: `${entry.dockerRepository}:${entry.dockerImageTag}`,
+    image: entryImage(entry),
     dockerRepository: entry.dockerRepository,
     dockerImageTag: entry.dockerImageTag,
     supportLevel: entry.supportLevel,
@@ -169,10 +177,7 @@ function renderList(entries: readonly RegistryEntry[]): string {
 }
 
 function renderEntry(entry: RegistryEntry): string {
-  const lines = [
-    `${entry.displayName} (${entry.name}), ${entry.type}`,
-    `Image:          ${entry.dockerRepository}:${entry.dockerImageTag}`,
-  ];
+  const lines = [`${entry.displayName} (${entry.name}), ${entry.type}`, `Image:          ${entryImage(entry)}`];
   if (entry.supportLevel) lines.push(`Support level:  ${entry.supportLevel}`);
   if (entry.releaseStage) lines.push(`Release stage:  ${entry.releaseStage}`);
   if (entry.supportsRefreshes !== undefined) lines.push(`Refreshes:      ${entry.supportsRefreshes ? 'supported' : 'not supported'}`);

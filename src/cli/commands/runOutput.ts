@@ -1,8 +1,9 @@
 /** Shared by `write`, `read` and `runs`: where the store is, live progress, numbers and tables. */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { resolveStorePath } from '../../core/store/storePath';
 import type { WriteProgress } from '../../core/write/progressTracker';
 import type { StreamResult } from '../../core/write/writeResult';
+import { formatCount, formatDuration } from '../../shared/format';
 import type { CliIo } from '../cliIo';
 import { UsageError } from '../cliIo';
 import { isConfigFileRef } from '../resolveRef';
@@ -14,12 +15,8 @@ import { isConfigFileRef } from '../resolveRef';
  * else the current folder.
  */
 export function defaultStorePath(sourceRef: string | undefined, cwd = process.cwd()): string {
-  const start = sourceRef && isConfigFileRef(sourceRef) ? path.dirname(path.resolve(cwd, sourceRef)) : cwd;
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, '.airbyte'))) return path.join(dir, '.airbyte', 'state.sqlite');
-    if (path.dirname(dir) === dir) break;
-  }
-  return path.join(start, '.airbyte', 'state.sqlite');
+  const from = sourceRef && isConfigFileRef(sourceRef) ? path.dirname(path.resolve(cwd, sourceRef)) : cwd;
+  return resolveStorePath({ from, cwd });
 }
 
 export function parseStreams(value: string | undefined): string[] | undefined {
@@ -30,11 +27,6 @@ export function parseStreams(value: string | undefined): string[] | undefined {
     .filter(Boolean);
   if (list.length === 0) throw new UsageError('--streams takes a comma-separated list of stream names.');
   return list;
-}
-
-/** A count with thousands separators, the same on every machine (`12,345`). */
-export function formatCount(v: number): string {
-  return v.toLocaleString('en-US');
 }
 
 const n = formatCount;
@@ -49,13 +41,6 @@ export function formatBytes(bytes: number): string {
     i++;
   }
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
 function progressLine(p: WriteProgress): string {

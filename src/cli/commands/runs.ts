@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { StateStore } from '../../core/store/stateStore';
-import type { RunRecord } from '../../core/store/stateStore';
+import type { RunRecord } from '../../core/store/runHistory';
+import { WorkspaceStore } from '../../core/store/workspaceStore';
 import type { CachedReadInfo } from '../../core/write/cachedRead';
 import { listCachedReads } from '../../core/write/cachedRead';
 import type { CliCommand } from '../cliIo';
 import { parseCommandArgs, UsageError } from '../cliIo';
-import { defaultStorePath, formatCount, formatTable } from './runOutput';
+import { formatCount } from '../../shared/format';
+import { defaultStorePath, formatTable } from './runOutput';
 
 const n = formatCount;
 
@@ -84,7 +85,7 @@ any destination with "airbyte-write write --source cache:<runId> --destination <
       return 0;
     }
     // Read-only, without the lock: listing works while a run holds the store.
-    const store = await StateStore.open({ path: storePath, lock: false });
+    const store = await WorkspaceStore.open({ path: storePath, lock: false });
     try {
       if (values.cached) {
         const reads = listCachedReads(store, { all: values.all === true }).slice(0, limit);
@@ -93,7 +94,7 @@ any destination with "airbyte-write write --source cache:<runId> --destination <
         else io.out(`${cachedTable(reads)}\n\nWrite one with: airbyte-write write --source cache:<runId> --destination <ref>`);
         return 0;
       }
-      const runs = store.listRuns(limit);
+      const runs = store.runs.list(limit);
       const cached = new Set(listCachedReads(store, { all: true }).map((r) => r.runId));
       if (io.json) io.outJson({ stateFile: storePath, runs: runs.map((r) => ({ ...r, cachedRead: cached.has(r.id) })) });
       else if (runs.length === 0) io.out(`No runs recorded in ${storePath} yet.`);

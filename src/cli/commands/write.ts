@@ -1,14 +1,33 @@
 import path from 'node:path';
 import type { Destination, Source } from '../../core/connectors/connector';
-import { StateStore } from '../../core/store/stateStore';
-import { CACHE_REF_PREFIX, openCachedRead, parseCacheRef } from '../../core/write/cachedRead';
-import type { ReadResult } from '../../core/write/writeResult';
+import { WorkspaceStore } from '../../core/store/workspaceStore';
+import { isCachedReadRef, openCachedRead, parseCachedReadRef } from '../../core/write/cachedRead';
+import type { ReadResult, WriteResult } from '../../core/write/writeResult';
+import type { WriteStrategy } from '../../core/write/writeStrategy';
 import { WRITE_STRATEGIES, isWriteStrategy } from '../../core/write/writeStrategy';
-import type { CliCommand } from '../cliIo';
+import type { CliCommand, CliIo } from '../cliIo';
 import { parseCommandArgs, UsageError } from '../cliIo';
 import { resolveRef } from '../resolveRef';
 import { installProgressPrinter } from './installProgress';
-import { defaultStorePath, formatBytes, formatCount, formatDuration, parseStreams, progressPrinter, summaryTable } from './runOutput';
+import { formatCount, formatDuration } from '../../shared/format';
+import { defaultStorePath, formatBytes, parseStreams, progressPrinter, summaryTable } from './runOutput';
+
+const WRITE_OPTIONS = {
+  source: { type: 'string' },
+  destination: { type: 'string' },
+  'source-config': { type: 'string' },
+  'destination-config': { type: 'string' },
+  streams: { type: 'string' },
+  strategy: { type: 'string' },
+  'no-cache': { type: 'boolean' },
+  'full-refresh': { type: 'boolean' },
+  'state-file': { type: 'string' },
+  install: { type: 'boolean' },
+  registry: { type: 'string' },
+  'docker-host': { type: 'string' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+} as const;
 
 export const writeCommand: CliCommand = {
   summary: 'Write data from a source to a destination (incremental, state kept in the workspace)',
@@ -36,60 +55,13 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
   --json                     print the result as JSON
   -v, --verbose              print the connectors' log lines (secrets masked)`,
   async run(args, io) {
-    const { values } = parseCommandArgs({
-      args,
-      allowPositionals: false,
-      options: {
-        source: { type: 'string' },
-        destination: { type: 'string' },
-        'source-config': { type: 'string' },
-        'destination-config': { type: 'string' },
-        streams: { type: 'string' },
-        strategy: { type: 'string' },
-        'no-cache': { type: 'boolean' },
-        'full-refresh': { type: 'boolean' },
-        'state-file': { type: 'string' },
-        install: { type: 'boolean' },
-        registry: { type: 'string' },
-        'docker-host': { type: 'string' },
-        json: { type: 'boolean' },
-        verbose: { type: 'boolean', short: 'v' },
-      },
-    });
+    const { values } = parseCommandArgs({ args, allowPositionals: false, options: WRITE_OPTIONS });
     io.json = values.json === true;
-    if (!values.source) throw new UsageError('Name the source: --source <file.airbyte.jsonc | name>.');
-    if (!values.destination) throw new UsageError('Name the destination: --destination <file.airbyte.jsonc | name>.');
-    const strategy = values.strategy ?? 'auto';
-    if (!isWriteStrategy(strategy)) throw new UsageError(`--strategy must be one of ${WRITE_STRATEGIES.join(', ')}, not "${strategy}".`);
-    const streams = parseStreams(values.streams);
-
-    const cachedRunId = parseCacheRef(values.source);
-    if (values.source.startsWith(CACHE_REF_PREFIX) && cachedRunId === undefined)
-      throw new UsageError(`"${values.source}" is not a cached read: use cache:<runId> with the run id "airbyte-write read" printed.`);
-    if (cachedRunId !== undefined && values['no-cache'])
-      throw new UsageError('--no-cache streams a source straight through; a cached read is already in the cache.');
-    if (cachedRunId !== undefined && values['source-config'])
-      throw new UsageError('--source-config configures a source given by name; a cached read has no config.');
-
-    const common = { install: values.install, registry: values.registry, 'docker-host': values['docker-host'] };
-    const onInstallProgress = installProgressPrinter(io);
-    const source =
-      cachedRunId === undefined
-        ? ((await resolveRef(
-            values.source,
-            { ...common, config: values['source-config'] },
-            { type: 'source', signal: io.signal, onInstallProgress },
-          )) as Source)
-        : undefined;
-    const destination = (await resolveRef(
-      values.destination,
-      { ...common, config: values['destination-config'] },
-      { type: 'destination', signal: io.signal, onInstallProgress },
-    )) as Destination;
-
+    const { strategy, streams, cachedRunId } = checkWriteArgs(values);
+    const { source, destination } = await resolveSides(values, cachedRunId, io);
     // A cached read has no config file to find the workspace from: the destination's is used.
     const storePath = path.resolve(values['state-file'] ?? defaultStorePath(source ? values.source : values.destination));
-    const store = await StateStore.open({
+    const store = await WorkspaceStore.open({
       path: storePath,
       purpose: `airbyte-write write ${source?.name ?? values.source} → ${destination.name}`,
       onWarning: (w) => io.err(`warning: ${w}`),
@@ -110,20 +82,68 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
           if (!io.json) io.err(`note: ${text}`);
         },
       });
-      if (io.json) {
-        io.outJson({ ok: true, stateFile: storePath, ...result });
-        return 0;
-      }
-      io.out(summaryTable(result.streams, true));
-      const t = result.totals;
-      io.out(
-        `\nRun ${result.runId} (${result.mode === 'cache' ? 'through the cache' : result.mode === 'stream' ? 'streamed' : 'replayed'}) succeeded in ${formatDuration(result.durationMs)}: ` +
-          `${formatCount(t.recordsRead)} read, ${formatCount(t.recordsSent)} sent, ${formatCount(t.recordsConfirmed)} confirmed by ${destination.name} (${formatBytes(t.bytes)}).` +
-          `\nState: ${storePath}`,
-      );
+      printWriteResult(io, result, storePath, destination.name);
       return 0;
     } finally {
       await store.close();
     }
   },
 };
+
+type WriteValues = ReturnType<typeof parseCommandArgs<{ options: typeof WRITE_OPTIONS }>>['values'];
+
+/** The usage errors a write can be told of before anything starts, and what it was asked. */
+function checkWriteArgs(values: WriteValues): { strategy: WriteStrategy; streams?: string[]; cachedRunId?: number } {
+  if (!values.source) throw new UsageError('Name the source: --source <file.airbyte.jsonc | name>.');
+  if (!values.destination) throw new UsageError('Name the destination: --destination <file.airbyte.jsonc | name>.');
+  const strategy = values.strategy ?? 'auto';
+  if (!isWriteStrategy(strategy)) throw new UsageError(`--strategy must be one of ${WRITE_STRATEGIES.join(', ')}, not "${strategy}".`);
+  const streams = parseStreams(values.streams);
+  const cachedRunId = parseCachedReadRef(values.source);
+  if (isCachedReadRef(values.source) && cachedRunId === undefined)
+    throw new UsageError(`"${values.source}" is not a cached read: use cache:<runId> with the run id "airbyte-write read" printed.`);
+  if (cachedRunId !== undefined && values['no-cache'])
+    throw new UsageError('--no-cache streams a source straight through; a cached read is already in the cache.');
+  if (cachedRunId !== undefined && values['source-config'])
+    throw new UsageError('--source-config configures a source given by name; a cached read has no config.');
+  return { strategy, streams, cachedRunId };
+}
+
+/** The source (none for a cached read: its records are in the store) and the destination, ready to run. */
+async function resolveSides(
+  values: WriteValues,
+  cachedRunId: number | undefined,
+  io: CliIo,
+): Promise<{ source?: Source; destination: Destination }> {
+  const common = { install: values.install, registry: values.registry, 'docker-host': values['docker-host'] };
+  const onInstallProgress = installProgressPrinter(io);
+  const source =
+    cachedRunId === undefined
+      ? ((await resolveRef(
+          values.source!,
+          { ...common, config: values['source-config'] },
+          { type: 'source', signal: io.signal, onInstallProgress },
+        )) as Source)
+      : undefined;
+  const destination = (await resolveRef(
+    values.destination!,
+    { ...common, config: values['destination-config'] },
+    { type: 'destination', signal: io.signal, onInstallProgress },
+  )) as Destination;
+  return { source, destination };
+}
+
+function printWriteResult(io: CliIo, result: WriteResult, storePath: string, destinationName: string): void {
+  if (io.json) {
+    io.outJson({ ok: true, stateFile: storePath, ...result });
+    return;
+  }
+  io.out(summaryTable(result.streams, true));
+  const t = result.totals;
+  const how = result.mode === 'cache' ? 'through the cache' : result.mode === 'stream' ? 'streamed' : 'replayed';
+  io.out(
+    `\nRun ${result.runId} (${how}) succeeded in ${formatDuration(result.durationMs)}: ` +
+      `${formatCount(t.recordsRead)} read, ${formatCount(t.recordsSent)} sent, ${formatCount(t.recordsConfirmed)} confirmed by ${destinationName} (${formatBytes(t.bytes)}).` +
+      `\nState: ${storePath}`,
+  );
+}

@@ -8,6 +8,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AirbyteRecordMessage, ConfiguredAirbyteStream, ConnectorSpecification } from '../protocol/messages';
+import { streamKey } from '../protocol/messages';
 import { fsyncDir } from '../store/atomicFile';
 import type { BuiltinConnector } from './builtinConnector';
 import type { DestinationWriter } from './destinationLoop';
@@ -53,7 +54,7 @@ class JsonlWriter implements DestinationWriter {
   constructor(private readonly dir: string) {}
 
   private async open(stream: ConfiguredAirbyteStream): Promise<OpenFile> {
-    const base = stream.stream.namespace ? `${stream.stream.namespace}.${stream.stream.name}` : stream.stream.name;
+    const base = streamKey(stream.stream);
     const final = path.join(this.dir, `${base.replace(/[/\\]/g, '_')}.jsonl`);
     const temp = truncates(stream) ? `${final}.tmp-${process.pid}` : undefined;
     const handle = await fs.open(temp ?? final, temp ? 'w' : 'a', 0o644);

@@ -46,6 +46,8 @@ export const SQLITE_SPEC: ConnectorSpecification = {
 
 const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
 
+// Not streamKey(): a `.` in a table name would need quoting in every query people write, so a
+// namespaced stream's table joins the parts with `_`.
 function tableName(stream: ConfiguredAirbyteStream): string {
   return stream.stream.namespace ? `${stream.stream.namespace}_${stream.stream.name}` : stream.stream.name;
 }

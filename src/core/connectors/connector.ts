@@ -1,21 +1,23 @@
 /**
  * Connectors as objects: a name, a type, an executor, a config (references resolved) and the
  * masker that hides its secrets. `spec`, `check` and `discover` run the connector's command and
- * read its answer; sources and destinations grow `read` / `write` in `src/core/write/`.
+ * read its answer; `Source.read` / `Destination.write` hand the connector to the pipelines in
+ * `src/core/write/`, which know it only as a `PipelineConnector`.
  */
 import { AirbyteError, isAirbyteError } from '../errors';
 import type { ExecuteRequest, Executor, InstallProgress } from '../executors/executor';
 import type { AirbyteCatalog, AirbyteConnectionStatus, ConnectorSpecification, JsonObject, MessageOf } from '../protocol/messages';
 import type { ConnectorType, RegistryEntry } from '../registry/registryTypes';
 import { SecretMasker, collectSecretValues } from '../secrets';
-import { parsePointer } from '../spec/schemaNavigation';
+import { valueAtPointer } from '../spec/schemaNavigation';
 import type { SchemaProblem } from '../spec/specValidator';
 import { assertValidConfig } from '../spec/specValidator';
-import type { ConnectorLogLine, ConnectorRun, RunConnectorOptions } from './connectorProcess';
-import { runConnector } from './connectorProcess';
-import type { PipelineOptions } from '../write/writePipeline';
+import type { PipelineOptions } from '../write/pipelineOptions';
 import { readSource, writeToDestination } from '../write/writePipeline';
 import type { ReadResult, WriteResult } from '../write/writeResult';
+import type { ConnectorRun, RunConnectorOptions } from './connectorProcess';
+import { runConnector } from './connectorProcess';
+import type { CommandOptions, PipelineConnector, PipelineSource } from './pipelineConnector';
 
 /** Default limits for commands that should answer quickly. `read`/`write` have none. */
 export const DEFAULT_TIMEOUTS = {
@@ -49,21 +51,13 @@ export interface ConnectorInit {
   configPath?: string;
 }
 
-/** Options every command takes. */
-export interface CommandOptions {
-  signal?: AbortSignal;
-  onLog?: (line: ConnectorLogLine) => void;
-  /** Overrides the default limit of this command; 0 for none. */
-  timeoutMs?: number;
-}
-
 export interface CheckResult {
   status: 'SUCCEEDED';
   message?: string;
   logTail: string[];
 }
 
-export class Connector {
+export class Connector implements PipelineConnector {
   readonly name: string;
   readonly type: ConnectorType;
   readonly executor: Executor;
@@ -274,7 +268,7 @@ export class Connector {
   }
 }
 
-export class Source extends Connector {
+export class Source extends Connector implements PipelineSource {
   constructor(init: Omit<ConnectorInit, 'type'>) {
     super({ ...init, type: 'source' });
   }
@@ -310,13 +304,4 @@ export class Destination extends Connector {
   write(sourceData: Source | ReadResult, options: PipelineOptions = {}): Promise<WriteResult> {
     return writeToDestination(sourceData, this, options);
   }
-}
-
-function valueAtPointer(root: unknown, pointer: string): unknown {
-  let value = root;
-  for (const key of parsePointer(pointer)) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
 }

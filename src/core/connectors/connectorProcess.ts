@@ -4,6 +4,7 @@
  * ERROR, and maps the end of the process to a result or a typed error. Executors stay protocol-free.
  */
 import type { Readable } from 'node:stream';
+import { formatDuration } from '../../shared/format';
 import { AirbyteError } from '../errors';
 import type { ExecuteRequest, Executor, RunningConnector } from '../executors/executor';
 import type { ExitInfo } from '../process/exitInfo';
@@ -254,7 +255,7 @@ async function outcome(
   const logTail = state.logs.lines();
   if (stop.timedOut()) {
     throw new AirbyteError('CONNECTOR_FAILED', {
-      message: `${name} did not answer "${command}" within ${formatDuration(Math.round(stop.timeoutMs / 1000))}; it was stopped.`,
+      message: `${name} did not answer "${command}" within ${formatDuration(stop.timeoutMs)}; it was stopped.`,
       guidance:
         'Check that the connector can reach what it connects to (host networking for a database on this machine?), or allow more time.',
       context,
@@ -343,9 +344,4 @@ function guidanceFor(trace: AirbyteErrorTraceMessage | undefined): string {
     default:
       return "See the connector's last log lines for the cause. Nothing past the last confirmed state was committed.";
   }
-}
-
-function formatDuration(seconds: number): string {
-  if (seconds < 120) return `${seconds} s`;
-  return `${Math.round(seconds / 60)} min`;
 }

@@ -12,6 +12,7 @@ import { DockerExecutor } from '../executors/dockerExecutor';
 import type { InstallProgress } from '../executors/executor';
 import { LocalExecutor } from '../executors/localExecutor';
 import type { JsonObject } from '../protocol/messages';
+import { entryImage } from '../registry/entryImage';
 import { loadRegistry, registryLocation } from '../registry/registry';
 import type { ConnectorType, RegistryEntry, RegistryLookup } from '../registry/registryTypes';
 import type { ConnectorInit, ConnectorTimeouts } from './connector';
@@ -72,6 +73,11 @@ export function typeFromName(name: string): ConnectorType | undefined {
   return undefined;
 }
 
+/** The type a config's envelope says (its connector name, else its image's name), if it says. */
+export function typeOfConfig(envelope: { connector?: string; image?: string }): ConnectorType | undefined {
+  return (envelope.connector ? typeFromName(envelope.connector) : undefined) ?? (envelope.image ? typeFromName(envelope.image) : undefined);
+}
+
 /** The connector name in an image reference: `airbyte/destination-duckdb:0.4` (or `…@sha256:…`) → `destination-duckdb`. */
 export function nameFromImage(image: string): string {
   const withoutTag = image.replace(/@.*$/, '').replace(/:[^/:]*$/, '');
@@ -87,7 +93,7 @@ export async function getConnectorFromFile(
   options: GetConnectorOptions & { type?: ConnectorType } = {},
 ): Promise<Source | Destination> {
   const file = await loadConfigFile(filePath);
-  const type = options.type ?? typeFromName(file.connector) ?? (file.image ? typeFromName(file.image) : undefined);
+  const type = options.type ?? typeOfConfig(file);
   if (!type) {
     throw new AirbyteError('CONFIG_FILE', {
       message: `${file.filePath}: cannot tell whether "${file.connector}" is a source or a destination.`,
@@ -154,7 +160,7 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
   const entry: RegistryEntry | undefined = registry?.find(name, type) ?? registry?.find(name);
   if (entry && entry.type !== type) throw wrongType(name, entry.type, type);
   if (!image) {
-    if (entry) image = `${entry.dockerRepository}:${options.version ?? entry.dockerImageTag}`;
+    if (entry) image = entryImage(entry, options.version);
     else if (options.version && typeFromName(name) === type && !name.includes(':'))
       image = `${name.includes('/') ? name : `airbyte/${name}`}:${options.version}`;
     else throw unknownConnector(name, type, registry);

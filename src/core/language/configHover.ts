@@ -21,6 +21,7 @@ import {
   schemaAtPath,
   schemaTitle,
   schemaTypes,
+  valueAtPath,
 } from '../spec/schemaNavigation';
 import type { ConfigDocument } from './configDocument';
 import { pathOfNode } from './configDocument';
@@ -170,7 +171,7 @@ function markdownFor(
   const parentPath = fieldPath.slice(0, -1);
   const key = fieldPath[fieldPath.length - 1];
   const parentSchema = schemaAtPath(root, config, parentPath);
-  const parentValue = valueAt(config, parentPath);
+  const parentValue = valueAtPath(config, parentPath);
   let schema = schemaAtPath(root, config, fieldPath);
   let branch: Schema | undefined;
   if (parentSchema && typeof key === 'string') {
@@ -183,19 +184,10 @@ function markdownFor(
     }
   }
   if (!schema) return undefined;
-  if (!branch && isSchema(valueAt(config, fieldPath))) {
-    const choice = chooseBranch(root, schema, valueAt(config, fieldPath));
+  if (!branch && isSchema(valueAtPath(config, fieldPath))) {
+    const choice = chooseBranch(root, schema, valueAtPath(config, fieldPath));
     if (choice.status === 'chosen') branch = choice.branch;
   }
   const required = parentSchema && typeof key === 'string' ? objectShape(root, parentSchema, parentValue).required.includes(key) : false;
   return fieldMarkdown(schema, key, { required, branch });
-}
-
-function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
-  let value = data;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string | number, unknown>)[key];
-  }
-  return value;
 }

@@ -235,8 +235,14 @@ export function globalState(state: AirbyteStateMessage): AirbyteGlobalState | un
   return state.global ?? state.global_;
 }
 
+/** How a stream is keyed everywhere (state rows, the cache, `--streams`): `namespace.name`, or `name` without a namespace. */
 export function streamKey(descriptor: { name: string; namespace?: string | null }): string {
-  return descriptor.namespace ? `${descriptor.namespace}.${descriptor.name}` : descriptor.name;
+  return streamKeyOf(descriptor.name, descriptor.namespace);
+}
+
+/** {@link streamKey} from its parts: for per-record paths that have no descriptor object (a RECORD, a routed line). */
+export function streamKeyOf(name: string, namespace?: string | null): string {
+  return namespace ? `${namespace}.${name}` : name;
 }
 
 /** Builders for the messages the orchestrator itself writes. */

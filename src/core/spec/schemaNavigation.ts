@@ -38,6 +38,21 @@ export function parsePointer(pointer: string): string[] {
   return pointer === '' ? [] : pointer.slice(1).split('/').map(unescapePointer);
 }
 
+/** The value at `path` inside `data` (a config, a JSON document); undefined where the path leaves it. */
+export function valueAtPath(data: unknown, path: readonly (string | number)[]): unknown {
+  let value = data;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string | number, unknown>)[key];
+  }
+  return value;
+}
+
+/** {@link valueAtPath} for a JSON pointer (`/a/0/b`, as validation problems name fields). */
+export function valueAtPointer(data: unknown, pointer: string): unknown {
+  return valueAtPath(data, parsePointer(pointer));
+}
+
 /** True for `airbyte_secret: true` and the `"true"` string one real spec writes. */
 export function isSecretSchema(schema: Schema | undefined): boolean {
   const flag = schema?.airbyte_secret;

@@ -2,7 +2,7 @@
  * The record cache: records per (source identity, stream), kept as the source's raw JSON lines in
  * append-only segment files under `<store folder>/cache/<source>/<stream>/`. The index (segments,
  * stream extents, the source states read with them, and each destination's confirmed position) lives
- * in the state store. Memory stays flat however large the cache grows: records stream from disk in
+ * in the workspace store (`cacheIndex.ts`). Memory stays flat however large the cache grows: records stream from disk in
  * chunks and are never held as a whole, which a sql.js database (all in memory) could not do.
  *
  * Positions: each stream numbers its records 0, 1, 2, … forever. A full-refresh read starts a new
@@ -11,10 +11,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { AirbyteError } from '../errors';
 import type { AirbyteStateMessage } from '../protocol/messages';
+import { streamKey } from '../protocol/messages';
 import { fsyncDir } from './atomicFile';
-import type { CacheSegment, CacheStreamInfo, StateStore } from './stateStore';
-import { CACHE_DESTINATION_ID } from './stateStore';
+import type { CacheIngestCommit, CacheSegment, CacheStreamInfo } from './cacheIndex';
+import { CACHE_DESTINATION_ID } from './committedStates';
+import type { WorkspaceStore } from './workspaceStore';
 
 const NEWLINE = 0x0a;
 /** Records per segment file; small enough to drop a generation quickly, large enough to stay few. */
@@ -67,7 +70,7 @@ export class CacheIngest {
     private readonly segmentRecords: number,
   ) {
     for (const s of streams) {
-      const info = cache.store.getCacheStream(sourceId, s.streamKey);
+      const info = cache.store.cacheIndex.stream(sourceId, s.streamKey);
       const end = info?.endPos ?? 0;
       this.streams.set(s.streamKey, {
         streamKey: s.streamKey,
@@ -96,7 +99,13 @@ export class CacheIngest {
   /** Appends raw record lines (without their newline) to a stream. */
   async append(streamKey: string, lines: string[]): Promise<void> {
     const s = this.streams.get(streamKey);
-    if (!s) throw new Error(`Stream ${streamKey} is not part of this cache ingest.`);
+    if (!s) {
+      throw new AirbyteError('USAGE', {
+        message: `Stream ${streamKey} is not part of this cache ingest.`,
+        guidance: 'Name the stream in beginIngest before appending its records.',
+        context: { stream: streamKey },
+      });
+    }
     let i = 0;
     while (i < lines.length) {
       if (!s.open || s.open.count >= this.segmentRecords) await this.roll(s);
@@ -162,7 +171,12 @@ export class CacheIngest {
   async commit(
     options: { upToLastState?: boolean } = {},
   ): Promise<{ committedStates: AirbyteStateMessage[]; endPositions: Record<string, number> }> {
-    if (this.finished) throw new Error('This cache ingest is already finished.');
+    if (this.finished) {
+      throw new AirbyteError('USAGE', {
+        message: 'This cache ingest is already finished.',
+        guidance: 'Begin a new ingest (RecordCache.beginIngest) for another read.',
+      });
+    }
     this.finished = true;
     for (const s of this.streams.values()) await this.closeSegment(s);
     const dirs = new Set(
@@ -170,37 +184,47 @@ export class CacheIngest {
     );
     for (const d of dirs) await fsyncDir(d);
 
-    let states = this.states;
-    const extents: Array<{ streamKey: string; generationStart: number; endPos: number }> = [];
-    const segments: Array<Omit<CacheSegment, 'sourceId'>> = [];
-    if (options.upToLastState) {
-      const replaced = new Set([...this.streams.values()].filter((s) => s.replace).map((s) => s.streamKey));
-      states = states
-        .filter((st) => (st.state.type === 'STREAM' ? !replaced.has(keyOfStreamState(st.state)) : replaced.size === 0))
-        .map((st) => ({ state: st.state, positions: Object.fromEntries(Object.entries(st.positions).filter(([k]) => !replaced.has(k))) }));
-      const last = states[states.length - 1];
-      for (const s of this.streams.values()) {
-        if (s.replace) continue;
-        const firstNew = s.segments[0]?.firstPos ?? s.nextPos;
-        const end = last?.positions[s.streamKey] ?? firstNew;
-        extents.push({ streamKey: s.streamKey, generationStart: s.generationStart, endPos: end });
-        for (const seg of s.segments) {
-          const count = Math.max(0, Math.min(seg.recordCount, end - seg.firstPos));
-          if (count > 0) segments.push({ ...seg, recordCount: count });
-        }
-      }
-    } else {
-      for (const s of this.streams.values()) {
-        extents.push({ streamKey: s.streamKey, generationStart: s.generationStart, endPos: s.nextPos });
-        segments.push(...s.segments);
-      }
-    }
-    const kept = new Set(segments.map((s) => s.file));
+    const commit = options.upToLastState ? this.upToLastState() : this.everything();
+    const kept = new Set(commit.segments.map((s) => s.file));
     const unused = [...this.streams.values()].flatMap((s) => s.segments.map((seg) => seg.file)).filter((f) => !kept.has(f));
-    const dropped = this.cache.store.commitCacheIngest(this.sourceId, extents, segments, states);
+    const dropped = this.cache.store.cacheIndex.commitIngest(this.sourceId, commit);
     await this.cache.store.save();
     await this.cache.removeFiles([...dropped, ...unused]);
-    return { committedStates: states.map((s) => s.state), endPositions: Object.fromEntries(extents.map((e) => [e.streamKey, e.endPos])) };
+    return {
+      committedStates: commit.states.map((s) => s.state),
+      endPositions: Object.fromEntries(commit.streams.map((e) => [e.streamKey, e.endPos])),
+    };
+  }
+
+  private everything(): CacheIngestCommit {
+    const streams = [...this.streams.values()];
+    return {
+      streams: streams.map((s) => ({ streamKey: s.streamKey, generationStart: s.generationStart, endPos: s.nextPos })),
+      segments: streams.flatMap((s) => s.segments),
+      states: this.states,
+    };
+  }
+
+  // The source failed: only what its last state covers is kept, and streams being replaced keep
+  // their previous generation (their new records and states are dropped).
+  private upToLastState(): CacheIngestCommit {
+    const replaced = new Set([...this.streams.values()].filter((s) => s.replace).map((s) => s.streamKey));
+    const states = this.states
+      .filter((st) => (st.state.type === 'STREAM' ? !replaced.has(keyOfStreamState(st.state)) : replaced.size === 0))
+      .map((st) => ({ state: st.state, positions: Object.fromEntries(Object.entries(st.positions).filter(([k]) => !replaced.has(k))) }));
+    const last = states[states.length - 1];
+    const out: CacheIngestCommit = { streams: [], segments: [], states };
+    for (const s of this.streams.values()) {
+      if (s.replace) continue;
+      const firstNew = s.segments[0]?.firstPos ?? s.nextPos;
+      const end = last?.positions[s.streamKey] ?? firstNew;
+      out.streams.push({ streamKey: s.streamKey, generationStart: s.generationStart, endPos: end });
+      for (const seg of s.segments) {
+        const count = Math.max(0, Math.min(seg.recordCount, end - seg.firstPos));
+        if (count > 0) out.segments.push({ ...seg, recordCount: count });
+      }
+    }
+    return out;
   }
 
   /** Throws the ingest away: its files are deleted and the index is untouched. */
@@ -222,15 +246,15 @@ export class CacheIngest {
 
 function keyOfStreamState(state: AirbyteStateMessage): string {
   const d = state.stream?.stream_descriptor;
-  return d ? (d.namespace ? `${d.namespace}.${d.name}` : d.name) : '';
+  return d ? streamKey(d) : '';
 }
 
-/** Records of a source kept on disk, indexed in the state store. */
+/** Records of a source kept on disk, indexed in the workspace store. */
 export class RecordCache {
   readonly dir: string;
 
   constructor(
-    readonly store: StateStore,
+    readonly store: WorkspaceStore,
     options: { dir?: string; segmentRecords?: number } = {},
   ) {
     this.dir = options.dir ?? store.cacheDir;
@@ -245,7 +269,7 @@ export class RecordCache {
   }
 
   streamInfo(sourceId: string, streamKey: string): CacheStreamInfo | undefined {
-    return this.store.getCacheStream(sourceId, streamKey);
+    return this.store.cacheIndex.stream(sourceId, streamKey);
   }
 
   /** Records currently cached for a stream (its current generation). */
@@ -264,56 +288,61 @@ export class RecordCache {
     const start = Math.max(from, info.generationStart);
     const end = Math.min(to ?? info.endPos, info.endPos);
     if (start >= end) return;
-    for (const seg of this.store.listCacheSegments(sourceId, streamKey)) {
+    for (const seg of this.store.cacheIndex.segments(sourceId, streamKey)) {
       const segEnd = seg.firstPos + seg.recordCount;
       if (segEnd <= start || seg.firstPos >= end) continue;
-      let skip = Math.max(0, start - seg.firstPos);
-      let remaining = Math.min(segEnd, end) - Math.max(seg.firstPos, start);
-      const input = createReadStream(path.join(this.dir, seg.file), { highWaterMark: 1 << 20, signal });
-      let carry: Buffer | undefined;
-      try {
-        for await (const raw of input as AsyncIterable<Buffer>) {
-          let buf = carry ? Buffer.concat([carry, raw]) : raw;
-          carry = undefined;
-          let offset = 0;
-          while (skip > 0) {
-            const nl = buf.indexOf(NEWLINE, offset);
-            if (nl < 0) break;
-            offset = nl + 1;
-            skip--;
-          }
-          if (skip > 0) {
-            carry = buf.subarray(offset);
-            continue;
-          }
-          buf = buf.subarray(offset);
-          let count = 0;
-          let cut = 0;
-          let pos = 0;
-          while (count < remaining) {
-            const nl = buf.indexOf(NEWLINE, pos);
-            if (nl < 0) break;
-            count++;
-            pos = nl + 1;
-            cut = pos;
-          }
-          if (count > 0) {
-            remaining -= count;
-            yield { bytes: buf.subarray(0, cut), count };
-          }
-          if (remaining <= 0) break;
-          carry = buf.subarray(cut);
-          // Chunks are copied only when a line spans two reads, so carry stays small.
-          if (carry.length === 0) carry = undefined;
+      const skip = Math.max(0, start - seg.firstPos);
+      yield* this.segmentChunks(seg, skip, Math.min(segEnd, end) - Math.max(seg.firstPos, start), signal);
+    }
+  }
+
+  /** `count` lines of one segment file after its first `skip`, as chunks of whole lines. */
+  private async *segmentChunks(seg: CacheSegment, skip: number, count: number, signal?: AbortSignal): AsyncGenerator<CacheChunk> {
+    let remaining = count;
+    const input = createReadStream(path.join(this.dir, seg.file), { highWaterMark: 1 << 20, signal });
+    let carry: Buffer | undefined;
+    try {
+      for await (const raw of input as AsyncIterable<Buffer>) {
+        let buf = carry ? Buffer.concat([carry, raw]) : raw;
+        carry = undefined;
+        let offset = 0;
+        while (skip > 0) {
+          const nl = buf.indexOf(NEWLINE, offset);
+          if (nl < 0) break;
+          offset = nl + 1;
+          skip--;
         }
-      } finally {
-        input.destroy();
+        if (skip > 0) {
+          carry = buf.subarray(offset);
+          continue;
+        }
+        buf = buf.subarray(offset);
+        let lines = 0;
+        let cut = 0;
+        while (lines < remaining) {
+          const nl = buf.indexOf(NEWLINE, cut);
+          if (nl < 0) break;
+          lines++;
+          cut = nl + 1;
+        }
+        if (lines > 0) {
+          remaining -= lines;
+          yield { bytes: buf.subarray(0, cut), count: lines };
+        }
+        if (remaining <= 0) break;
+        carry = buf.subarray(cut);
+        // Chunks are copied only when a line spans two reads, so carry stays small.
+        if (carry.length === 0) carry = undefined;
       }
-      if (remaining > 0) {
-        throw new Error(
-          `The cache segment ${seg.file} is shorter than its index says (${remaining} records missing). Clear the cache (delete ${this.dir}) and run again.`,
-        );
-      }
+    } finally {
+      input.destroy();
+    }
+    if (remaining > 0) {
+      throw new AirbyteError('STORE_CORRUPT', {
+        message: `The cache segment ${seg.file} is shorter than its index says (${remaining} records missing).`,
+        guidance: `Clear the cache (delete ${this.dir}) and run again.`,
+        context: { cache: this.dir, segment: seg.file },
+      });
     }
   }
 
@@ -334,7 +363,7 @@ export class RecordCache {
 
   /** Deletes segment files the index does not know (left by a process killed mid-ingest). */
   async removeOrphans(): Promise<number> {
-    const known = this.store.allCacheSegmentFiles();
+    const known = this.store.cacheIndex.segmentFiles();
     let removed = 0;
     const walk = async (rel: string): Promise<void> => {
       const entries = await fs.readdir(path.join(this.dir, rel), { withFileTypes: true }).catch(() => []);
@@ -358,15 +387,15 @@ export class RecordCache {
    * Returns true when it had to do that.
    */
   async dropIfIncomplete(sourceId: string): Promise<boolean> {
-    const segments = this.store.listCacheSegments(sourceId);
+    const segments = this.store.cacheIndex.segments(sourceId);
     const missing = [];
     for (const seg of segments) {
       const stat = await fs.stat(path.join(this.dir, seg.file)).catch(() => undefined);
       if (!stat || stat.size < seg.bytes) missing.push(seg.file);
     }
     if (missing.length === 0) return false;
-    this.store.clearCache(sourceId);
-    this.store.clearStates(sourceId, CACHE_DESTINATION_ID);
+    this.store.cacheIndex.clear(sourceId);
+    this.store.states.clear(sourceId, CACHE_DESTINATION_ID);
     await this.store.save();
     await this.removeFiles(segments.map((s) => s.file));
     return true;
@@ -374,7 +403,7 @@ export class RecordCache {
 
   /** Forgets a source's cached records and their files. */
   async clear(sourceId: string): Promise<void> {
-    const files = this.store.clearCache(sourceId);
+    const files = this.store.cacheIndex.clear(sourceId);
     await this.store.save();
     await this.removeFiles(files);
   }

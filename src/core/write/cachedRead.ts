@@ -10,8 +10,9 @@
  */
 import { AirbyteError } from '../errors';
 import { RecordCache } from '../store/recordCache';
-import type { RunRecord, StateStore } from '../store/stateStore';
-import { CACHE_DESTINATION_ID } from '../store/stateStore';
+import { CACHE_DESTINATION_ID } from '../store/committedStates';
+import type { RunRecord } from '../store/runHistory';
+import type { WorkspaceStore } from '../store/workspaceStore';
 import type { StreamPlan } from './catalogBuilder';
 import type { StreamResult } from './writeResult';
 import { ReadResult } from './writeResult';
@@ -34,6 +35,10 @@ export interface CachedReadInfo {
   source: string;
   /** The source identity the cache is keyed by (name + hash of the config without secrets). */
   sourceId: string;
+  /** What people call the source: its config file's label (reads recorded before labels were kept: the connector name). */
+  sourceLabel: string;
+  /** The source's `*.airbyte.jsonc`, when the read recorded it. */
+  sourceConfigPath?: string;
   startedAt: number;
   endedAt?: number;
   streams: CachedReadStream[];
@@ -43,16 +48,21 @@ export interface CachedReadInfo {
   latestReadRunId: number;
 }
 
-/** `cache:12` → 12; undefined for anything else (a config path, a connector name). */
-export function parseCacheRef(ref: string): number | undefined {
+/** True when `ref` is meant as a cached read (`cache:…`), well formed or not: hosts tell a malformed one apart with {@link parseCachedReadRef}. */
+export function isCachedReadRef(ref: string): boolean {
+  return ref.startsWith(CACHE_REF_PREFIX);
+}
+
+/** `cache:12` (or `cache:#12`) → 12; undefined for anything else (a config path, a connector name, `cache:abc`). */
+export function parseCachedReadRef(ref: string): number | undefined {
   if (!ref.startsWith(CACHE_REF_PREFIX)) return undefined;
   const text = ref.slice(CACHE_REF_PREFIX.length).replace(/^#/, '');
   const id = Number(text);
   return /^\d+$/.test(text) && Number.isSafeInteger(id) && id > 0 ? id : undefined;
 }
 
-function infoOf(store: StateStore, run: RunRecord, latest: Map<string, number>): CachedReadInfo | undefined {
-  const kept = store.getRunCatalog(run.id);
+function infoOf(store: WorkspaceStore, run: RunRecord, latest: Map<string, number>): CachedReadInfo | undefined {
+  const kept = store.runs.catalog(run.id);
   if (!kept) return undefined;
   const plans = kept.plans as StreamPlan[];
   const cache = new RecordCache(store);
@@ -62,11 +72,13 @@ function infoOf(store: StateStore, run: RunRecord, latest: Map<string, number>):
     cachedRecords: cache.recordCount(run.sourceId, p.key),
   }));
   // Nothing of it is cached any more (the cache was cleared or dropped).
-  if (!plans.some((p) => store.getCacheStream(run.sourceId, p.key))) return undefined;
+  if (!plans.some((p) => store.cacheIndex.stream(run.sourceId, p.key))) return undefined;
   return {
     runId: run.id,
     source: run.source,
     sourceId: run.sourceId,
+    sourceLabel: run.sourceLabel ?? run.source,
+    ...(run.sourceConfigPath ? { sourceConfigPath: run.sourceConfigPath } : {}),
     startedAt: run.startedAt,
     endedAt: run.endedAt,
     streams,
@@ -75,18 +87,18 @@ function infoOf(store: StateStore, run: RunRecord, latest: Map<string, number>):
   };
 }
 
-function succeededReads(store: StateStore, limit: number): RunRecord[] {
-  return store.listRuns(limit, { kind: 'read', status: 'succeeded' });
+function succeededReads(store: WorkspaceStore, limit: number): RunRecord[] {
+  return store.runs.list(limit, { kind: 'read', status: 'succeeded' });
 }
 
 /**
  * Cached reads that can be written, newest first: by default the newest read of each source
  * config (older reads of the same config open the same cache); `all` lists every one.
  */
-export function listCachedReads(store: StateStore, options: { all?: boolean; limit?: number } = {}): CachedReadInfo[] {
+export function listCachedReads(store: WorkspaceStore, options: { all?: boolean; limit?: number } = {}): CachedReadInfo[] {
   const runs = succeededReads(store, options.limit ?? 500);
   const latest = new Map<string, number>();
-  for (const r of runs) if (!latest.has(r.sourceId) && store.getRunCatalog(r.id)) latest.set(r.sourceId, r.id);
+  for (const r of runs) if (!latest.has(r.sourceId) && store.runs.catalog(r.id)) latest.set(r.sourceId, r.id);
   const out: CachedReadInfo[] = [];
   for (const run of runs) {
     if (!options.all && latest.get(run.sourceId) !== run.id) continue;
@@ -97,8 +109,8 @@ export function listCachedReads(store: StateStore, options: { all?: boolean; lim
 }
 
 /** What {@link openCachedRead} would open, or an AirbyteError saying why the run cannot be written. */
-export function describeCachedRead(store: StateStore, runId: number): CachedReadInfo {
-  const run = store.getRun(runId);
+export function describeCachedRead(store: WorkspaceStore, runId: number): CachedReadInfo {
+  const run = store.runs.get(runId);
   const hint = (): string => {
     const reads = listCachedReads(store).map((r) => `cache:${r.runId} (${r.source})`);
     return reads.length
@@ -120,14 +132,14 @@ export function describeCachedRead(store: StateStore, runId: number): CachedRead
       `Read the source again. ${hint()}`,
     );
   }
-  if (!store.getRunCatalog(runId)) {
+  if (!store.runs.catalog(runId)) {
     throw fail(
       `Run ${runId} (a read of ${run.source}) was recorded by an older airbyte-write that did not keep the read's stream schemas.`,
       `Read the source again to write it from the cache. ${hint()}`,
     );
   }
   const latest = new Map<string, number>();
-  const newest = succeededReads(store, 500).find((r) => r.sourceId === run.sourceId && store.getRunCatalog(r.id));
+  const newest = succeededReads(store, 500).find((r) => r.sourceId === run.sourceId && store.runs.catalog(r.id));
   if (newest) latest.set(run.sourceId, newest.id);
   const info = infoOf(store, run, latest);
   if (!info)
@@ -145,10 +157,10 @@ export function describeCachedRead(store: StateStore, runId: number): CachedRead
  * closed, then the write opens the same file again). Throws a `USAGE` AirbyteError naming the
  * cached reads there are when the run is not a complete read or its records are gone.
  */
-export function openCachedRead(store: StateStore, runId: number): ReadResult {
+export function openCachedRead(store: WorkspaceStore, runId: number): ReadResult {
   const info = describeCachedRead(store, runId);
-  const run = store.getRun(runId)!;
-  const kept = store.getRunCatalog(runId)!;
+  const run = store.runs.get(runId)!;
+  const kept = store.runs.catalog(runId)!;
   const plans = kept.plans as StreamPlan[];
   const streams: StreamResult[] = plans.map((p) => {
     const stats = run.streamStats.find((s) => s.stream === p.key);
@@ -163,16 +175,18 @@ export function openCachedRead(store: StateStore, runId: number): ReadResult {
       status: 'complete',
     };
   });
-  return new ReadResult(
-    info.runId,
-    info.source,
-    info.sourceId,
-    kept.catalog,
+  return new ReadResult({
+    runId: info.runId,
+    source: info.source,
+    sourceId: info.sourceId,
+    sourceLabel: info.sourceLabel,
+    sourceConfigPath: info.sourceConfigPath,
+    catalog: kept.catalog,
     plans,
     streams,
-    store.getStates(info.sourceId, CACHE_DESTINATION_ID).map((r) => r.state),
-    info.startedAt,
-    (info.endedAt ?? info.startedAt) - info.startedAt,
-    new RecordCache(store),
-  );
+    finalState: store.states.get(info.sourceId, CACHE_DESTINATION_ID).map((r) => r.state),
+    startedAt: info.startedAt,
+    durationMs: (info.endedAt ?? info.startedAt) - info.startedAt,
+    cache: new RecordCache(store),
+  });
 }

@@ -55,6 +55,11 @@ export interface BuiltCatalog {
   plans: StreamPlan[];
 }
 
+/** The same catalog for another run: each stream's `sync_id` set to `syncId`. */
+export function withSyncId(catalog: ConfiguredAirbyteCatalog, syncId: number): ConfiguredAirbyteCatalog {
+  return { ...catalog, streams: catalog.streams.map((s) => ({ ...s, sync_id: syncId })) };
+}
+
 /** Picks the discovered streams named in `names`, failing with the list of real ones when one is unknown. */
 export function selectStreams(discovered: AirbyteCatalog, names: readonly string[] | undefined): AirbyteStream[] {
   const all = discovered.streams ?? [];

@@ -8,6 +8,7 @@ import { applyEdits, modify, parse as parseJsonc } from 'jsonc-parser';
 import type { ParseError } from 'jsonc-parser';
 import { AirbyteError } from '../errors';
 import type { JsonObject } from '../protocol/messages';
+import { valueAtPath } from '../spec/schemaNavigation';
 import { writeFileAtomic } from '../store/atomicFile';
 
 export interface ConfigWriteBackOptions {
@@ -40,12 +41,6 @@ function diff(before: unknown, after: unknown, path: Path, out: Array<{ path: Pa
   const b = before as JsonObject;
   const a = after as JsonObject;
   for (const k of new Set([...Object.keys(b), ...Object.keys(a)])) diff(b[k], a[k], [...path, k], out);
-}
-
-function valueAt(root: unknown, path: Path): unknown {
-  let v = root;
-  for (const p of path) v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[p] : undefined;
-  return v;
 }
 
 /** Applies a connector's config update to its config file. Never logs or returns secret values. */
@@ -85,7 +80,7 @@ export async function writeBackConnectorConfig(
   const result: ConfigWriteBackResult = { file, updated: [], skippedReferences: [] };
   for (const change of changes) {
     // A value held in an environment variable or secret store cannot be updated from here.
-    if (isReference(valueAt(current.config, change.path))) {
+    if (isReference(valueAtPath(current.config, change.path))) {
       result.skippedReferences.push(change.path.join('.'));
       continue;
     }

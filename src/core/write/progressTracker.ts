@@ -1,4 +1,6 @@
 /** Live counts of a run, per stream, turned into throttled progress events for the hosts. */
+import type { AirbyteMessage } from '../protocol/messages';
+import { streamKeyOf } from '../protocol/messages';
 
 export type RunPhase = 'preparing' | 'reading' | 'writing' | 'finishing';
 
@@ -59,9 +61,15 @@ export class ProgressTracker {
     return s;
   }
 
-  setPhase(phase: RunPhase): void {
-    // The old phase's final counts first, so that hosts can report how it ended.
+  /**
+   * Moves to `phase`, which belongs to run `runId` (a write through the cache goes on from its read
+   * run to its write run). Moving to the phase and run it is in already does nothing.
+   */
+  setPhase(phase: RunPhase, runId = this.runId): void {
+    if (phase === this.phase && runId === this.runId) return;
+    // The old phase's final counts first (under its own run), so that hosts can report how it ended.
     if (this.phase !== 'preparing') this.emit(true);
+    this.runId = runId;
     this.phase = phase;
     this.phaseStart = Date.now();
     this.phaseBase = this.total(phase === 'reading' ? 'recordsRead' : 'recordsSent');
@@ -72,6 +80,13 @@ export class ProgressTracker {
     const s = this.stream(key);
     if (typeof rows === 'number') s.expectedRecords = rows;
     if (typeof bytes === 'number') s.expectedBytes = bytes;
+  }
+
+  /** Takes a source's ESTIMATE trace (expected rows and bytes of a stream); other messages are ignored. */
+  noteEstimate(m: AirbyteMessage): void {
+    if (m.type !== 'TRACE' || m.trace.type !== 'ESTIMATE' || !m.trace.estimate) return;
+    const e = m.trace.estimate;
+    if (e.type === 'STREAM' || e.name) this.estimate(streamKeyOf(e.name, e.namespace), e.row_estimate, e.byte_estimate);
   }
 
   private total(k: 'recordsRead' | 'recordsSent' | 'recordsConfirmed' | 'bytesRead' | 'bytesSent'): number {

@@ -6,7 +6,7 @@
  */
 import type { AirbyteStateMessage, AirbyteStateType } from '../protocol/messages';
 import { globalState, stateType, streamKey } from '../protocol/messages';
-import type { StoredState } from '../store/stateStore';
+import type { StoredState } from '../store/committedStates';
 
 export interface StateRow {
   /** The stream's key for STREAM state, '' for GLOBAL and LEGACY. */
@@ -43,6 +43,12 @@ export function stateStreams(state: AirbyteStateMessage): string[] | undefined {
   if (type === 'STREAM') return state.stream ? [streamKey(state.stream.stream_descriptor)] : [];
   if (type === 'GLOBAL') return (globalState(state)?.stream_states ?? []).map((s) => streamKey(s.stream_descriptor));
   return undefined;
+}
+
+/** False for a STREAM state of a stream that is not being written (it is dropped); GLOBAL and LEGACY cover the read. */
+export function coversStreams(state: AirbyteStateMessage, keys: ReadonlySet<string>): boolean {
+  const streams = stateStreams(state);
+  return state.type !== 'STREAM' || (streams ?? []).some((k) => keys.has(k));
 }
 
 /**

@@ -1,7 +1,8 @@
 /** What a read or a write returns: per-stream counts, final state, timing, the run's id. */
+import { AirbyteError } from '../errors';
 import type { AirbyteCatalog, AirbyteStateMessage, DestinationSyncMode, SyncMode } from '../protocol/messages';
 import { RecordCache } from '../store/recordCache';
-import { StateStore } from '../store/stateStore';
+import { WorkspaceStore } from '../store/workspaceStore';
 import type { StreamPlan } from './catalogBuilder';
 
 export type WriteMode = 'cache' | 'stream' | 'replay';
@@ -36,27 +37,65 @@ export interface WriteResult {
   notices: string[];
 }
 
+/** What a {@link ReadResult} is made of. */
+export interface ReadResultInit {
+  runId: number;
+  /** The source connector's name. */
+  source: string;
+  /** Identity of the source config the cache is keyed by. */
+  sourceId: string;
+  /** What people call the source (its config file's label), when known. */
+  sourceLabel?: string;
+  /** The source's `*.airbyte.jsonc`, when it was loaded from one. */
+  sourceConfigPath?: string;
+  /** The discovered catalog (stream schemas) of the streams read. */
+  catalog: AirbyteCatalog;
+  plans: StreamPlan[];
+  streams: StreamResult[];
+  finalState: AirbyteStateMessage[];
+  startedAt: number;
+  durationMs: number;
+  /** The cache holding the records. */
+  cache: RecordCache;
+}
+
 /**
  * The outcome of `Source.read()`: records in the workspace cache, per stream. Iterating reads them
  * back from disk (bounded memory); `Destination.write(readResult)` replays them. A later process
  * reopens one by its run id with `openCachedRead(store, runId)` (see `cachedRead.ts`).
  */
 export class ReadResult {
-  constructor(
-    readonly runId: number,
-    readonly source: string,
-    /** Identity of the source config the cache is keyed by. */
-    readonly sourceId: string,
-    /** The discovered catalog (stream schemas) of the streams read. */
-    readonly catalog: AirbyteCatalog,
-    readonly plans: StreamPlan[],
-    readonly streams: StreamResult[],
-    readonly finalState: AirbyteStateMessage[],
-    readonly startedAt: number,
-    readonly durationMs: number,
-    /** @internal the cache holding the records. */
-    readonly cache: RecordCache,
-  ) {}
+  readonly runId: number;
+  readonly source: string;
+  /** Identity of the source config the cache is keyed by. */
+  readonly sourceId: string;
+  /** What people call the source: its config file's label, else the connector name. */
+  readonly sourceLabel: string;
+  readonly sourceConfigPath?: string;
+  /** The discovered catalog (stream schemas) of the streams read. */
+  readonly catalog: AirbyteCatalog;
+  readonly plans: StreamPlan[];
+  readonly streams: StreamResult[];
+  readonly finalState: AirbyteStateMessage[];
+  readonly startedAt: number;
+  readonly durationMs: number;
+  /** @internal the cache holding the records. */
+  readonly cache: RecordCache;
+
+  constructor(init: ReadResultInit) {
+    this.runId = init.runId;
+    this.source = init.source;
+    this.sourceId = init.sourceId;
+    this.sourceLabel = init.sourceLabel ?? init.source;
+    this.sourceConfigPath = init.sourceConfigPath;
+    this.catalog = init.catalog;
+    this.plans = init.plans;
+    this.streams = init.streams;
+    this.finalState = init.finalState;
+    this.startedAt = init.startedAt;
+    this.durationMs = init.durationMs;
+    this.cache = init.cache;
+  }
 
   get streamNames(): string[] {
     return this.plans.map((p) => p.key);
@@ -73,12 +112,18 @@ export class ReadResult {
    * read used was closed: the index is then read from the file, without taking its lock.
    */
   async *records(stream: string, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>> {
-    if (!this.streamNames.includes(stream)) throw new Error(`The read has no stream "${stream}"; it has ${this.streamNames.join(', ')}.`);
+    if (!this.streamNames.includes(stream)) {
+      throw new AirbyteError('USAGE', {
+        message: `The read has no stream "${stream}".`,
+        guidance: `Its streams are ${this.streamNames.join(', ')}.`,
+        context: { stream, runId: this.runId },
+      });
+    }
     if (!this.cache.store.isClosed) {
       yield* this.cache.records(this.sourceId, stream, signal);
       return;
     }
-    const store = await StateStore.open({ path: this.cache.store.path, lock: false });
+    const store = await WorkspaceStore.open({ path: this.cache.store.path, lock: false });
     try {
       yield* new RecordCache(store, { dir: this.cache.dir }).records(this.sourceId, stream, signal);
     } finally {

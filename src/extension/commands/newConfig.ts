@@ -2,6 +2,7 @@
 // with the required fields as snippet placeholders (secrets as `${env:NAME}` references).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { AirbyteError } from '../../core/errors';
 import type { Schema } from '../../core/spec/schemaNavigation';
 import type { ExtensionHost } from '../host';
 import { primaryFolder } from '../config';
@@ -19,7 +20,8 @@ export async function newConfig(host: ExtensionHost, arg?: unknown): Promise<vsc
   const ref = await connectorRefFromArg(host, typeof args.connector === 'string' ? { connector: args.connector } : arg);
   if (!ref) return undefined;
   const folder = primaryFolder();
-  if (!folder) throw new Error('Open a folder first: connector configs and their sync state live in the workspace.');
+  if (!folder)
+    throw new AirbyteError('USAGE', { message: 'Open a folder first: connector configs and their sync state live in the workspace.' });
   const services = await host.services();
   const resolved = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Reading the spec of ${ref.connector}…` },
@@ -41,7 +43,11 @@ export async function newConfig(host: ExtensionHost, arg?: unknown): Promise<vsc
   const uri = vscode.Uri.file(path.isAbsolute(fileName) ? fileName : path.join(folder.uri.fsPath, fileName));
   try {
     await vscode.workspace.fs.stat(uri);
-    throw new Error(`${vscode.workspace.asRelativePath(uri)} already exists: pick another name.`);
+    throw new AirbyteError('CONFIG_FILE', {
+      message: `${vscode.workspace.asRelativePath(uri)} already exists.`,
+      guidance: 'Pick another name.',
+      context: { file: uri.fsPath },
+    });
   } catch (error) {
     if (!(error instanceof vscode.FileSystemError)) throw error;
   }

@@ -2,12 +2,13 @@
 // the active editor, else a quick pick.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isCachedReadRef } from '../../core/write/cachedRead';
 import type { ExtensionHost } from '../host';
 import { LANGUAGE_ID } from '../languageFeatures';
 
 export function uriFromArg(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
-  if (typeof arg === 'string' && arg.length > 0 && !arg.startsWith('cache:')) return vscode.Uri.file(absolutePath(arg));
+  if (typeof arg === 'string' && arg.length > 0 && !isCachedReadRef(arg)) return vscode.Uri.file(absolutePath(arg));
   if (typeof arg === 'object' && arg !== null) {
     const o = arg as { uri?: unknown; path?: unknown; resourceUri?: unknown };
     if (o.uri instanceof vscode.Uri) return o.uri;

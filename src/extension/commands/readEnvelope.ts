@@ -1,8 +1,9 @@
-// The envelope of a config file (connector, version, image), read leniently for commands that
-// only need to know which connector it names. Full validation is the language service's job.
+// The envelope of a config file (connector, version, image), read by the core's JSONC parse for
+// commands that only need to know which connector it names. Full validation is the language service's job.
 import * as path from 'node:path';
-import { parse, type ParseError } from 'jsonc-parser';
 import * as vscode from 'vscode';
+import { AirbyteError } from '../../core/errors';
+import { parseConfigDocument } from '../../core/language/configDocument';
 
 export interface Envelope {
   connector: string;
@@ -13,14 +14,12 @@ export interface Envelope {
 export async function readEnvelope(uri: vscode.Uri): Promise<Envelope> {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   const text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-  const errors: ParseError[] = [];
-  const value = parse(text, errors, { allowTrailingComma: true }) as Record<string, unknown> | undefined;
-  const connector = typeof value?.connector === 'string' ? value.connector : undefined;
+  const { connector, version, image } = parseConfigDocument(text).envelope;
   if (!connector)
-    throw new Error(`${path.basename(uri.fsPath)} does not name a connector: add "connector": "destination-…" (or "builtin:…").`);
-  return {
-    connector,
-    version: typeof value?.version === 'string' ? value.version : undefined,
-    image: typeof value?.image === 'string' ? value.image : undefined,
-  };
+    throw new AirbyteError('CONFIG_FILE', {
+      message: `${path.basename(uri.fsPath)} does not name a connector.`,
+      guidance: 'Add "connector": "destination-…" (or "builtin:…").',
+      context: { file: uri.fsPath },
+    });
+  return { connector, version, image };
 }

@@ -1,6 +1,7 @@
 // "Reset State…": forgets the committed state of a source → destination pair (all streams, or
 // the picked ones), after a modal confirmation. The next write of the pair reads everything again.
 import * as vscode from 'vscode';
+import { AirbyteError } from '../../core/errors';
 import type { ExtensionHost } from '../host';
 import type { SyncPair } from '../syncsTree';
 
@@ -27,7 +28,11 @@ export async function resetState(host: ExtensionHost, arg?: unknown): Promise<bo
     pair = picked?.pair;
   }
   if (!pair) return false;
-  if (host.runner.liveRun) throw new Error('A sync is running: cancel it or wait for it to finish before resetting state.');
+  if (host.runner.running)
+    throw new AirbyteError('USAGE', {
+      message: 'A sync is running.',
+      guidance: 'Cancel it or wait for it to finish before resetting state.',
+    });
   const streams = args.streams;
   if (args.confirm !== true) {
     const what = streams?.length ? `streams ${streams.join(', ')}` : 'every stream';
@@ -44,12 +49,12 @@ export async function resetState(host: ExtensionHost, arg?: unknown): Promise<bo
   const services = await host.services();
   const store = await services.openStore(pair.folder, true);
   try {
-    store.clearStates(pair.sourceId, pair.destinationId, streams);
+    store.states.clear(pair.sourceId, pair.destinationId, streams);
     // Writes through the record cache resume from how far this destination confirmed the cache:
     // back to the start, so the destination receives every cached record again.
     const positions: Record<string, number> = {};
-    for (const c of store.listCacheStreams(pair.sourceId)) if (!streams || streams.includes(c.streamKey)) positions[c.streamKey] = 0;
-    store.setCacheConfirmed(pair.sourceId, pair.destinationId, positions);
+    for (const c of store.cacheIndex.streams(pair.sourceId)) if (!streams || streams.includes(c.streamKey)) positions[c.streamKey] = 0;
+    store.cacheIndex.setConfirmed(pair.sourceId, pair.destinationId, positions);
     await store.save();
   } finally {
     await store.close();

@@ -3,8 +3,10 @@
 // argument object that skips them. Resolves to the WriteResult (undefined when cancelled).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { WriteStrategy } from '../config';
-import { WRITE_STRATEGIES } from '../config';
+import type { WriteStrategy } from '../../core/write/writeStrategy';
+import { isWriteStrategy, WRITE_STRATEGIES } from '../../core/write/writeStrategy';
+import { AirbyteError } from '../../core/errors';
+import { isCachedReadRef } from '../../core/write/cachedRead';
 import type { ExtensionHost } from '../host';
 import type { SyncPair } from '../syncHistory';
 import type { WriteArgs, WriteOutcome } from '../syncRunner';
@@ -51,15 +53,15 @@ export async function writeToDestination(host: ExtensionHost, arg?: unknown): Pr
 
   args.source ??= interactive ? await pickSource(host, last) : undefined;
   if (!args.source) {
-    if (!interactive) throw new Error('Write to Destination: "source" is required (a *.airbyte.jsonc path or "cache:<runId>").');
+    if (!interactive) throw missingArgument('source', 'a *.airbyte.jsonc path or "cache:<runId>"');
     return undefined;
   }
   args.destination ??= interactive ? await pickDestination(host, last) : undefined;
   if (!args.destination) {
-    if (!interactive) throw new Error('Write to Destination: "destination" is required (a *.airbyte.jsonc path).');
+    if (!interactive) throw missingArgument('destination', 'a *.airbyte.jsonc path');
     return undefined;
   }
-  args.source = args.source.startsWith('cache:') ? args.source : absolutePath(args.source);
+  args.source = isCachedReadRef(args.source) ? args.source : absolutePath(args.source);
   args.destination = absolutePath(args.destination);
   if (interactive && !args.streams) {
     const streams = await pickStreams(host, args.source, last.source === args.source ? last.streams : undefined);
@@ -72,8 +74,12 @@ export async function writeToDestination(host: ExtensionHost, arg?: unknown): Pr
     args.strategy = strategy;
   }
   args.strategy ??= host.config.defaultWriteStrategy;
-  if (!WRITE_STRATEGIES.includes(args.strategy))
-    throw new Error(`Unknown write strategy "${String(args.strategy)}": use one of ${WRITE_STRATEGIES.join(', ')}.`);
+  if (!isWriteStrategy(args.strategy))
+    throw new AirbyteError('USAGE', {
+      message: `Unknown write strategy "${String(args.strategy)}".`,
+      guidance: `Use one of ${WRITE_STRATEGIES.join(', ')}.`,
+      context: { strategy: String(args.strategy) },
+    });
   await host.context.workspaceState.update(LAST_CHOICE_KEY, {
     source: args.source,
     destination: args.destination,
@@ -196,7 +202,8 @@ async function pickStreams(host: ExtensionHost, source: string, lastStreams: str
     // Escape while discovering returns at once (the discover is aborted below).
     const streams = await result;
     if (failure) throw failure;
-    if (streams && streams.length === 0) throw new Error('No stream was selected: pick at least one stream to write.');
+    if (streams && streams.length === 0)
+      throw new AirbyteError('USAGE', { message: 'No stream was selected.', guidance: 'Pick at least one stream to write.' });
     return streams;
   } finally {
     controller.abort();
@@ -217,4 +224,12 @@ async function pickStrategy(preselected: WriteStrategy): Promise<WriteStrategy |
     ignoreFocusOut: true,
   });
   return picked?.label;
+}
+
+function missingArgument(name: 'source' | 'destination', what: string): AirbyteError {
+  return new AirbyteError('USAGE', {
+    message: `Write to Destination: "${name}" is required.`,
+    guidance: `Give ${what}.`,
+    context: { argument: name },
+  });
 }

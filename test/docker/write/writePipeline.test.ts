@@ -11,8 +11,9 @@ import { LABEL_COMMAND, LABEL_OWNER_PID, managedFilter } from '../../../src/core
 import { isAirbyteError } from '../../../src/core/errors';
 import type { JsonObject } from '../../../src/core/protocol/messages';
 import type { RegistryEntry, RegistryLookup } from '../../../src/core/registry/registryTypes';
-import { StateStore } from '../../../src/core/store/stateStore';
+import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
 import type { WriteProgress } from '../../../src/core/write/progressTracker';
+import type { RunStarted } from '../../../src/core/write/runEvents';
 import type { WriteResult } from '../../../src/core/write/writeResult';
 import type { WriteStrategy } from '../../../src/core/write/writeStrategy';
 import { assertNoContainersLeft, testDocker } from '../runtime/dockerHelpers';
@@ -98,10 +99,10 @@ const ids = (list: JsonObject[], key = 'id') => list.map((r) => r[key] as number
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const byStream = (r: WriteResult) => Object.fromEntries(r.streams.map((s) => [s.stream, s]));
 
-async function workspace(name: string): Promise<{ dir: string; localDir: string; store: StateStore }> {
+async function workspace(name: string): Promise<{ dir: string; localDir: string; store: WorkspaceStore }> {
   const dir = await mkdtemp(path.join(tmp, `${name}-`));
   const localDir = path.join(dir, 'local');
-  const store = await StateStore.open({ path: path.join(dir, '.airbyte', 'state.sqlite') });
+  const store = await WorkspaceStore.open({ path: path.join(dir, '.airbyte', 'state.sqlite') });
   return { dir, localDir, store };
 }
 
@@ -111,7 +112,7 @@ async function write(
   mode: Mode,
   src: Source,
   dst: Destination,
-  store: StateStore,
+  store: WorkspaceStore,
   strategy: WriteStrategy,
   streams: string[],
   extra: { onProgress?: (p: WriteProgress) => void; signal?: AbortSignal } = {},
@@ -176,7 +177,7 @@ describe('each mode with each strategy, then an incremental second run', () => {
 
           const third = await write(mode, await source({ count: 45 }), dst, store, strategy, streams);
           if (incremental) assert.equal(third.totals.recordsSent, 0, 'nothing new, nothing sent');
-          const runs = store.listRuns().filter((r) => r.kind === 'write');
+          const runs = store.runs.list().filter((r) => r.kind === 'write');
           assert.equal(runs.length, 3);
           assert.ok(runs.every((r) => r.status === 'succeeded'));
         } finally {
@@ -224,10 +225,10 @@ describe('failures', () => {
         assert.match(error.message, /destination-test/);
         assert.match(error.guidance ?? '', /confirmed/);
         assert.ok(!JSON.stringify(error.toJSON()).includes(SECRET), 'no secret in the error');
-        const failed = store.listRuns()[0];
+        const failed = store.runs.list()[0];
         assert.equal(failed.status, 'failed');
         assert.ok(failed.recordsConfirmed > 0 && failed.recordsConfirmed < 2 * count, `confirmed ${failed.recordsConfirmed}`);
-        const users = store.getStates(failed.sourceId, failed.destinationId!).find((r) => r.streamKey === 'users');
+        const users = store.states.get(failed.sourceId, failed.destinationId!).find((r) => r.streamKey === 'users');
         const cursor = (users?.state.stream?.stream_state as { cursor?: number } | undefined)?.cursor ?? 0;
         assert.ok(cursor < count, 'state stays at the last confirmed point');
 
@@ -273,13 +274,13 @@ describe('failures', () => {
           'the last log lines are attached',
         );
         assert.ok(!JSON.stringify(error.toJSON()).includes(SECRET), 'secrets masked in the error and its log tail');
-        const failed = store.listRuns()[0];
+        const failed = store.runs.list()[0];
         assert.equal(failed.status, 'failed');
         assert.ok(failed.error && !failed.error.includes(SECRET));
         if (mode === 'stream') {
           // Confirmed by the destination before the crash: the records up to the state at 20.
           assert.equal(failed.recordsConfirmed, 20);
-          const users = store.getStates(failed.sourceId, failed.destinationId!)[0];
+          const users = store.states.get(failed.sourceId, failed.destinationId!)[0];
           assert.deepEqual(users.state.stream?.stream_state, { cursor: 20 });
         }
         const rerun = await write(mode, await source({ count: 50, faultAfter: 25 }), dst, store, 'auto', ['users']);
@@ -303,7 +304,7 @@ describe('failures', () => {
         write('stream', await source({ count: 20 }), dst, store, 'auto', ['users']),
         (e: unknown) => isAirbyteError(e, 'CONNECTOR_FAILED') && /quota exceeded/.test(e.traceMessage ?? '') && !e.message.includes(SECRET),
       );
-      assert.equal(store.listRuns()[0].status, 'failed');
+      assert.equal(store.runs.list()[0].status, 'failed');
     } finally {
       await store.close();
     }
@@ -324,7 +325,7 @@ describe('failures', () => {
         (e: unknown) => e,
       );
       assert.ok(isAirbyteError(error, 'ABORTED'), `ABORTED, got ${String(error)}`);
-      assert.equal(store.listRuns()[0].status, 'cancelled');
+      assert.equal(store.runs.list()[0].status, 'cancelled');
     } finally {
       await store.close();
     }
@@ -348,7 +349,7 @@ describe('one read, several destinations', () => {
       assert.equal((await b.write(second, { store })).totals.recordsSent, 35, 'B, new, gets the whole cached stream');
       assert.deepEqual(ids(await rows(dirA, 'events'), 'seq'), range(1, 35));
       assert.deepEqual(ids(await rows(dirB, 'events'), 'seq'), range(1, 35));
-      const runs = store.listRuns().filter((r) => r.kind === 'write');
+      const runs = store.runs.list().filter((r) => r.kind === 'write');
       assert.notEqual(runs[0].destinationId, runs[1].destinationId);
     } finally {
       await store.close();
@@ -363,8 +364,8 @@ describe('state kinds and config updates', () => {
       try {
         const dst = await destination(localDir);
         await write(mode, await source({ count: 30, stateMode: 'GLOBAL' }), dst, store, 'auto', ['users', 'orders']);
-        const run = store.listRuns()[0];
-        const stored = store.getStates(run.sourceId, run.destinationId!);
+        const run = store.runs.list()[0];
+        const stored = store.states.get(run.sourceId, run.destinationId!);
         assert.deepEqual(
           stored.map((r) => r.type),
           ['GLOBAL'],
@@ -424,6 +425,76 @@ describe('state kinds and config updates', () => {
       assert.equal(updated, text.replace(`"${SECRET}"`, `"${SECRET}-rotated"`).replace('"emit_control": true', '"emit_control": false'));
       assert.ok(notices.some((n) => n.includes('api_key') && n.includes(file)));
       assert.ok(![...logs, ...notices].some((l) => l.includes(SECRET)), 'neither secret appears in logs or notices');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('runs announce themselves', () => {
+  it('a write through the cache: a read run for the destination, then a write run fed by it; a failed read begins no write', async () => {
+    const { dir, localDir, store } = await workspace('run-events');
+    const events: RunStarted[] = [];
+    try {
+      const dst = await destination(localDir);
+      const result = await dst.write(await source({ count: 30 }), { store, streams: ['users'], onRunStarted: (e) => events.push(e) });
+      assert.deepEqual(
+        events.map((e) => [e.kind, e.mode]),
+        [
+          ['read', 'cache'],
+          ['write', 'cache'],
+        ],
+      );
+      const [read, write] = events;
+      assert.equal(write.runId, result.runId);
+      assert.equal(write.parentReadRunId, read.runId);
+      assert.deepEqual(read.forDestination, write.destination);
+      assert.deepEqual(
+        [write.source.connector, write.source.label, write.destination?.connector, write.destination?.label],
+        ['source-test', 'source-test', 'destination-test', 'destination-test'],
+        'connectors not loaded from a file are labelled by their name',
+      );
+
+      const crashed: RunStarted[] = [];
+      const error = await dst
+        .write(await source({ count: 50, fault: 'crash', faultAfter: 25 }), {
+          store,
+          streams: ['users'],
+          onRunStarted: (e) => crashed.push(e),
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      assert.ok(isAirbyteError(error, 'CONNECTOR_FAILED'));
+      assert.match(error.guidance ?? '', new RegExp(`Run ${crashed[0]?.runId}, the read into the cache, was recorded as failed`));
+      assert.deepEqual(
+        crashed.map((e) => e.kind),
+        ['read'],
+        'the write run never began',
+      );
+      await store.close();
+
+      // Run history, reopened, holds what the events said.
+      const again = await WorkspaceStore.open({ path: path.join(dir, '.airbyte', 'state.sqlite'), lock: false });
+      try {
+        const rows = again.runs.list();
+        assert.deepEqual(
+          rows.map((r) => [r.id, r.kind, r.status, r.parentRunId, r.forDestinationId]),
+          [
+            [crashed[0].runId, 'read', 'failed', undefined, write.destination!.identity],
+            [write.runId, 'write', 'succeeded', read.runId, undefined],
+            [read.runId, 'read', 'succeeded', undefined, write.destination!.identity],
+          ],
+        );
+        assert.deepEqual(
+          [rows[1].sourceLabel, rows[1].sourceConnector, rows[1].destinationLabel, rows[1].destinationConnector, rows[1].destinationId],
+          [write.source.label, 'source-test', write.destination!.label, 'destination-test', write.destination!.identity],
+        );
+        assert.ok(rows[0].error && !rows[0].error.includes(SECRET), 'the failed read keeps its masked reason');
+      } finally {
+        await again.close();
+      }
     } finally {
       await store.close();
     }

@@ -65,8 +65,10 @@ describe('Write to Destination from a cached read', function () {
     const reads = await api.runner.cachedReads();
     const item = reads.find((r) => r.runId === String(readRunId));
     assert.ok(item, `cache:${readRunId} is offered (got ${reads.map((r) => `${r.runId} ${r.label}`).join('; ') || 'nothing'})`);
-    assert.match(item.label, new RegExp(`builtin:sample \\(read #${readRunId}\\)`));
+    // Named as run history recorded the read: its config file, then its connector.
+    assert.match(item.label, new RegExp(`^cached-source \\(read #${readRunId}\\)$`));
     assert.match(item.description, /^90 records · just now$/);
+    assert.match(item.detail, /^builtin:sample · /);
     for (const stream of ['users 30', 'purchases 30', 'products 30'])
       assert.ok(item.detail.includes(stream), `${stream} in "${item.detail}"`);
     const streams = await api.runner.listStreams(`cache:${readRunId}`, new AbortController().signal);
@@ -99,7 +101,7 @@ describe('Write to Destination from a cached read', function () {
     const services = await api.services();
     const store = await services.openStore(vscode.workspace.workspaceFolders![0], false);
     try {
-      const run = store.getRun(result.runId);
+      const run = store.runs.get(result.runId);
       assert.equal(run?.mode, 'replay');
       assert.equal(run?.recordsConfirmed, 90);
     } finally {
@@ -107,8 +109,9 @@ describe('Write to Destination from a cached read', function () {
     }
     api.trees.syncs.reload();
     const rows = (await api.trees.syncs.getChildren()).map((node) => ({ node, item: api.trees.syncs.getTreeItem(node) }));
-    const pair = rows.find((r) => r.node.kind === 'pair' && labelOf(r.item) === 'builtin:sample → cached-dest');
-    assert.ok(pair, `a "builtin:sample → cached-dest" row (got ${rows.map((r) => labelOf(r.item)).join('; ')})`);
+    // The replay is named after the source config the read was made from, as run history recorded it.
+    const pair = rows.find((r) => r.node.kind === 'pair' && labelOf(r.item) === 'cached-source → cached-dest');
+    assert.ok(pair, `a "cached-source → cached-dest" row (got ${rows.map((r) => labelOf(r.item)).join('; ')})`);
     assert.match(String(pair.item.description), /^Succeeded · 90 records/);
 
     const again = await vscode.commands.executeCommand<WriteResult | undefined>('airbyte.writeToDestination', {

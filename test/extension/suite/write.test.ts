@@ -64,6 +64,14 @@ describe('Write to Destination', function () {
     assert.equal(pair.item.contextValue, 'sync.succeeded');
     const runs = await api.trees.syncs.getChildren(pair.node);
     assert.equal(labelOf(api.trees.syncs.getTreeItem(runs[0])), `#${result.runId} Succeeded`);
+    // Through the cache the write read first: its read run sits under the same pair.
+    assert.match(labelOf(api.trees.syncs.getTreeItem(runs[1])), /^#\d+ Succeeded \(read into cache\)$/);
+    // "Write to Destination" on the pair runs the config files run history recorded.
+    assert.ok(pair.node.kind === 'pair');
+    assert.deepEqual(await api.runner.argsOfPair(pair.node.pair), {
+      source: workspaceUri('source.airbyte.jsonc').fsPath,
+      destination: workspaceUri('destination.airbyte.jsonc').fsPath,
+    });
 
     // The connector logs reached the run (masked): the test destination logs its api_key.
     const view = await api.runner.runView(String(result.runId));

@@ -6,7 +6,7 @@ import { listBuiltins } from '../../../src/core/builtin/builtinRegistry';
 import { getDestination, getSource } from '../../../src/core/connectors/getConnector';
 import { isAirbyteError } from '../../../src/core/errors';
 import { validateConfig } from '../../../src/core/spec/specValidator';
-import { StateStore } from '../../../src/core/store/stateStore';
+import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
 import { sqliteRows } from '../sqliteTestSupport';
 import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
@@ -55,7 +55,7 @@ describe('built-in connectors', () => {
     );
 
     const read = async (sub: string) => {
-      const store = await StateStore.open({ path: path.join(dir, sub, 'state.sqlite') });
+      const store = await WorkspaceStore.open({ path: path.join(dir, sub, 'state.sqlite') });
       try {
         const result = await source.read({ store, streams: ['users'] });
         const out: unknown[] = [];
@@ -72,7 +72,7 @@ describe('built-in connectors', () => {
 
   it('builtin:sqlite replace swaps in a fresh table per run; append adds rows', async () => {
     const work = path.join(dir, 'sqlite-modes');
-    const store = await StateStore.open({ path: path.join(work, '.airbyte', 'state.sqlite') });
+    const store = await WorkspaceStore.open({ path: path.join(work, '.airbyte', 'state.sqlite') });
     try {
       const source = await getSource('builtin:sample', { config: { count: 40 }, baseDir: work });
       const destination = await getDestination('builtin:sqlite', { config: { destination_path: '/local/db.sqlite' }, baseDir: work });
@@ -105,7 +105,7 @@ describe('built-in connectors', () => {
 
   it('builtin:jsonl writes one file per stream with the records as the source sent them', async () => {
     const work = path.join(dir, 'jsonl');
-    const store = await StateStore.open({ path: path.join(work, '.airbyte', 'state.sqlite') });
+    const store = await WorkspaceStore.open({ path: path.join(work, '.airbyte', 'state.sqlite') });
     try {
       const source = await getSource('builtin:sample', { config: { count: 25, seed: 9 }, baseDir: work });
       const destination = await getDestination('builtin:jsonl', { config: { destination_path: 'out' }, baseDir: work });
@@ -133,7 +133,7 @@ describe('built-in connectors', () => {
 
   it('builtin:dev-null confirms everything it is sent', async () => {
     const work = path.join(dir, 'null');
-    const store = await StateStore.open({ path: path.join(work, 'state.sqlite') });
+    const store = await WorkspaceStore.open({ path: path.join(work, 'state.sqlite') });
     try {
       const source = await getSource('builtin:sample', { config: { count: 3000, state_every: 700 }, baseDir: work });
       const destination = await getDestination('builtin:dev-null', { config: {}, baseDir: work });
@@ -152,7 +152,7 @@ describe('built-in connectors', () => {
     it(`a built-in destination failing mid-stream fails the run with its reason and stops the source (${cache ? 'cache' : 'streamed'})`, async () => {
       const work = path.join(dir, `fail-${cache}`);
       await fs.mkdir(path.join(work, 'out', 'purchases.jsonl'), { recursive: true });
-      const store = await StateStore.open({ path: path.join(work, 'state.sqlite') });
+      const store = await WorkspaceStore.open({ path: path.join(work, 'state.sqlite') });
       try {
         const source = await getSource('builtin:sample', { config: { count: 20_000, state_every: 1000 }, baseDir: work });
         const destination = await getDestination('builtin:jsonl', { config: { destination_path: 'out' }, baseDir: work });
@@ -161,7 +161,7 @@ describe('built-in connectors', () => {
           (e: unknown) =>
             isAirbyteError(e, 'CONNECTOR_FAILED') && e.message.includes('builtin:jsonl') && /purchases\.jsonl/.test(e.message),
         );
-        const run = store.listRuns()[0];
+        const run = store.runs.list()[0];
         assert.equal(run.status, 'failed');
         const users = run.streamStats.find((s) => s.stream === 'users')!;
         assert.ok(users.recordsConfirmed > 0 && users.recordsConfirmed <= 20_000, 'what was confirmed before the failure is recorded');

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getDestination, getSource } from '../../../src/core/connectors/getConnector';
-import { StateStore } from '../../../src/core/store/stateStore';
+import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
 import { sqliteRows } from '../sqliteTestSupport';
 import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
@@ -23,7 +23,7 @@ describe('builtin:sample into builtin:sqlite, end to end in process', () => {
       const storePath = path.join(work, '.airbyte', 'state.sqlite');
       const source = await getSource('builtin:sample', { config: { count: 2500, seed: 7, state_every: 1000 }, baseDir: work });
       const destination = await getDestination('builtin:sqlite', { config: { destination_path: 'out/data.sqlite' }, baseDir: work });
-      const store = await StateStore.open({ path: storePath });
+      const store = await WorkspaceStore.open({ path: storePath });
       try {
         const first = await destination.write(source, { store, cache });
         assert.equal(first.mode, cache ? 'cache' : 'stream');
@@ -49,10 +49,18 @@ describe('builtin:sample into builtin:sqlite, end to end in process', () => {
         assert.equal(third.streams[0].recordsSent, 3000);
         assert.deepEqual(await sqliteRows(db, 'SELECT COUNT(*), COUNT(DISTINCT id) FROM users'), [[3000, 3000]]);
 
-        const runs = store.listRuns();
+        const runs = store.runs.list().filter((r) => r.kind === 'write');
         assert.equal(runs.length, 3);
         assert.ok(runs.every((r) => r.status === 'succeeded'));
         assert.equal(runs[2].recordsConfirmed, 7500);
+        // Through the cache, each write is fed by its own read run into the cache, linked both ways.
+        const reads = store.runs.list().filter((r) => r.kind === 'read');
+        assert.equal(reads.length, cache ? 3 : 0);
+        for (const [i, read] of reads.entries()) {
+          assert.equal(runs[i].parentRunId, read.id, 'the write names the read that fed it');
+          assert.equal(read.forDestinationId, runs[i].destinationId, 'the read names the destination it was for');
+          assert.equal(read.status, 'succeeded');
+        }
       } finally {
         await store.close();
       }
@@ -70,10 +78,10 @@ describe('builtin:sample into builtin:sqlite, end to end in process', () => {
     const destination = await getDestination('builtin:dev-null', { config: {}, baseDir: work });
     const result = await destination.write(read);
     assert.equal(result.totals.recordsConfirmed, 50);
-    const store = await StateStore.open({ path: storePath });
+    const store = await WorkspaceStore.open({ path: storePath });
     try {
       assert.deepEqual(
-        store.listRuns().map((r) => [r.kind, r.status]),
+        store.runs.list().map((r) => [r.kind, r.status]),
         [
           ['write', 'succeeded'],
           ['read', 'succeeded'],
@@ -89,16 +97,21 @@ describe('builtin:sample into builtin:sqlite, end to end in process', () => {
     const storePath = path.join(work, '.airbyte', 'state.sqlite');
     const destination = await getDestination('builtin:jsonl', { config: { destination_path: 'out' }, baseDir: work });
     const notices: string[] = [];
-    const run = async (count: number) => {
-      const source = await getSource('builtin:sample', { config: { count: '${env:N}' }, env: { N: String(count) }, baseDir: work });
+    // The same source config both times (its count is part of its identity, so it keeps its state).
+    const run = async () => {
+      const source = await getSource('builtin:sample', { config: { count: 100, state_every: 40 }, baseDir: work });
       return destination.write(source, { storePath, streams: ['users'], writeStrategy: 'append', onNotice: (t) => notices.push(t) });
     };
-    await run(100);
+    assert.equal((await run()).streams[0].recordsSent, 100);
     await fs.rm(path.join(work, '.airbyte', 'cache'), { recursive: true });
-    const second = await run(130);
-    assert.equal(second.streams[0].recordsSent, 30, 'only the records the destination has not got');
-    assert.ok(notices.some((n) => /cache .* missing/.test(n)));
+    const second = await run();
+    assert.ok(
+      notices.some((n) => /cache .* missing/.test(n)),
+      notices.join('\n'),
+    );
+    assert.equal(second.streams[0].recordsRead, 0, 'read again from the state the destination confirmed: nothing new to read');
+    assert.equal(second.streams[0].recordsSent, 0, 'only the records the destination has not got');
     const lines = (await fs.readFile(path.join(work, 'out', 'users.jsonl'), 'utf8')).split('\n').filter(Boolean);
-    assert.equal(lines.length, 130, 'append without duplicates');
+    assert.equal(lines.length, 100, 'append without duplicates');
   });
 });

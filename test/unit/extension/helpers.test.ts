@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { registrySamplePath } from '../../harness/paths';
 import { describe, it } from 'node:test';
 import { parse, type ParseError } from 'jsonc-parser';
-import type { RunRecord } from '../../../src/core/store/stateStore';
+import type { RunRecord } from '../../../src/core/store/runHistory';
 import { connectorInfoFromEntry, matchesFilter } from '../../../src/extension/connectorFilter';
 import { defaultFileName, scaffoldSnippet } from '../../../src/extension/configScaffold';
 import { protocolLevel, shouldLog } from '../../../src/extension/logLevels';
@@ -72,6 +72,7 @@ describe('sync history', () => {
     sourceId: string,
     destinationId: string | undefined,
     status: RunRecord['status'],
+    recorded: Partial<RunRecord> = {},
   ): RunRecord => ({
     id,
     kind,
@@ -87,19 +88,22 @@ describe('sync history', () => {
     recordsConfirmed: 0,
     bytes: 0,
     streamStats: [],
+    ...recorded,
   });
-  it('groups runs (newest first) into pairs, two configs of one connector apart, reads under the pair they fed', () => {
+  const source = { sourceLabel: 'source', sourceConfigPath: '/ws/source.airbyte.jsonc' };
+  it('groups runs (newest first) into pairs named as run history recorded them, two configs of one connector apart, reads under the pair they fed', () => {
     const runs = [
-      run(5, 'write', 's#1', 'd#2', 'succeeded'),
-      run(4, 'read', 's#1', undefined, 'cancelled'),
-      run(3, 'write', 's#1', 'd#1', 'failed'),
+      run(5, 'write', 's#1', 'd#2', 'succeeded', {
+        ...source,
+        destinationLabel: 'dest-b',
+        destinationConfigPath: '/ws/dest-b.airbyte.jsonc',
+      }),
+      run(4, 'read', 's#1', undefined, 'cancelled', { ...source, forDestinationId: 'd#1' }),
+      run(3, 'write', 's#1', 'd#1', 'failed', { ...source, destinationLabel: 'dest-a', destinationConfigPath: '/ws/dest-a.airbyte.jsonc' }),
+      // A row from before run history kept labels: connector names.
       run(2, 'read', 's#9', undefined, 'succeeded'),
     ];
-    const labels = {
-      get: (id: string) => ({ 's#1': 'source', 'd#1': 'dest-a', 'd#2': 'dest-b' })[id],
-      destinationOfRead: (id: number) => (id === 4 ? { id: 'd#1', name: 'destination-test' } : undefined),
-    };
-    const pairs = groupRuns(runs, folder, labels);
+    const pairs = groupRuns(runs, folder);
     assert.deepEqual(
       pairs.map((p) => [p.source, p.destination, p.runs.map((r) => r.id)]),
       [
@@ -107,6 +111,28 @@ describe('sync history', () => {
         ['source', 'dest-a', [4, 3]],
         ['builtin:sample', 'cache', [2]],
       ],
+    );
+    assert.deepEqual(
+      pairs.map((p) => [p.sourceConfigPath, p.destinationConfigPath]),
+      [
+        ['/ws/source.airbyte.jsonc', '/ws/dest-b.airbyte.jsonc'],
+        ['/ws/source.airbyte.jsonc', '/ws/dest-a.airbyte.jsonc'],
+        [undefined, undefined],
+      ],
+    );
+    assert.deepEqual(
+      pairs.map((p) => p.destinationId),
+      ['d#2', 'd#1', ''],
+    );
+  });
+  it('names the destination of a read whose write never started by what the read recorded', () => {
+    const pairs = groupRuns(
+      [run(7, 'read', 's#1', undefined, 'cancelled', { ...source, forDestinationId: 'd#3', destinationLabel: 'sqlite' })],
+      folder,
+    );
+    assert.deepEqual(
+      pairs.map((p) => [p.source, p.destination, p.destinationId]),
+      [['source', 'sqlite', 'd#3']],
     );
   });
   it('says how long ago', () => {

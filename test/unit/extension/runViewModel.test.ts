@@ -1,23 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RunRecord } from '../../../src/core/store/stateStore';
+import type { RunRecord } from '../../../src/core/store/runHistory';
 import type { WriteProgress } from '../../../src/core/write/progressTracker';
+import type { RunStarted } from '../../../src/core/write/runEvents';
+import type { WriteResult } from '../../../src/core/write/writeResult';
 import {
   appendLog,
   applyProgress,
+  applyWriteResult,
   finishRunView,
-  labelOfRef,
   newRunView,
   runViewFromRecord,
+  runViewOfStarted,
   summarizeState,
 } from '../../../src/extension/runViewModel';
-import {
-  appendThroughputPoint,
-  averageRate,
-  formatDuration,
-  isWebviewToHostMessage,
-  LOG_TAIL_LINES,
-} from '../../../src/shared/runDetailsProtocol';
+import { appendThroughputPoint, averageRate, isWebviewToHostMessage, LOG_TAIL_LINES } from '../../../src/shared/runDetailsProtocol';
 
 function progress(partial: Partial<WriteProgress> & Pick<WriteProgress, 'streams'>): WriteProgress {
   return {
@@ -43,14 +40,42 @@ const stream = (name: string, read: number, sent: number, confirmed: number) => 
 });
 
 describe('run view model', () => {
-  it('names runs after their config files', () => {
-    assert.equal(labelOfRef('/ws/postgres.airbyte.jsonc'), 'postgres');
-    assert.equal(labelOfRef('C:\\ws\\s3.airbyte.jsonc'), 's3');
-    assert.equal(labelOfRef('cache:12'), 'cache #12');
+  it("names a run as the core announced it; a read a write started sits with that write's destination", () => {
+    const party = (label: string, identity: string) => ({ label, identity, connector: 'x', configPath: `/ws/${label}.airbyte.jsonc` });
+    const started: RunStarted = {
+      runId: 7,
+      kind: 'write',
+      source: party('postgres-prod', 's#1'),
+      destination: party('warehouse', 'd#1'),
+      streams: ['users', 'orders'],
+      strategy: 'merge',
+      startedAt: 5_000,
+    };
+    const view = runViewOfStarted(started);
+    assert.deepEqual(
+      [view.runId, view.source, view.destination, view.status, view.strategy, view.startedAt],
+      ['7', 'postgres-prod', 'warehouse', 'Running', 'merge', 5_000],
+    );
+    assert.deepEqual(
+      view.streams.map((s) => [s.name, s.phase, s.strategy]),
+      [
+        ['users', 'pending', 'merge'],
+        ['orders', 'pending', 'merge'],
+      ],
+    );
+    const read = runViewOfStarted({
+      ...started,
+      runId: 6,
+      kind: 'read',
+      destination: undefined,
+      forDestination: party('warehouse', 'd#1'),
+    });
+    assert.equal(read.destination, 'warehouse');
+    assert.equal(runViewOfStarted({ ...started, kind: 'read', destination: undefined }).destination, 'cache');
   });
 
-  it('folds progress into per-stream rows and a throughput series, taking the store run id', () => {
-    const view = newRunView({ runId: 'pending', source: 'a', destination: 'b', strategy: 'auto', streams: ['users'] });
+  it('folds progress into per-stream rows and a throughput series, keeping its run id', () => {
+    const view = newRunView({ runId: '7', source: 'a', destination: 'b', strategy: 'auto', streams: ['users'] });
     assert.deepEqual(
       view.streams.map((s) => [s.name, s.phase]),
       [['users', 'pending']],
@@ -77,6 +102,13 @@ describe('run view model', () => {
     // While reading, the chart counts records read.
     applyProgress(view, progress({ phase: 'reading', elapsedMs: 1500, recordsRead: 40, streams: [stream('users', 40, 10, 5)] }));
     assert.equal(view.throughput.at(-1)!.sent, 40);
+  });
+
+  it("puts progress on the run's own clock when told the time (a write through the cache started after its read)", () => {
+    const view = newRunView({ runId: '8', source: 'a', destination: 'b', streams: ['users'], startedAt: 10_000 });
+    applyProgress(view, progress({ runId: 8, elapsedMs: 9_000, recordsSent: 4, streams: [stream('users', 4, 4, 0)] }), 12_500);
+    assert.equal(view.durationMs, 2_500);
+    assert.deepEqual(view.throughput.at(-1), { t: 2_500, sent: 4, confirmed: 0 });
   });
 
   it('finishes a failed run: streams incomplete, the error and its log tail kept', () => {
@@ -130,9 +162,10 @@ describe('run view model', () => {
       bytes: 100,
       streamStats: [{ stream: 'users', recordsRead: 25, recordsSent: 25, recordsConfirmed: 25, bytes: 100 }],
     };
-    const view = runViewFromRecord(record, { source: 'source', destination: 'destination' });
+    const view = runViewFromRecord({ ...record, sourceLabel: 'source', destinationLabel: 'destination' });
     assert.equal(view.status, 'Succeeded');
     assert.equal(view.source, 'source');
+    assert.equal(view.destination, 'destination');
     assert.deepEqual(
       view.streams.map((s) => [s.name, s.confirmed, s.phase]),
       [['users', 25, 'complete']],
@@ -142,10 +175,52 @@ describe('run view model', () => {
       { t: 2_000, sent: 25, confirmed: 25 },
     ]);
     assert.equal(averageRate(view.throughput), 12.5);
+    // A row from before run history kept labels shows connector names.
     const failed = runViewFromRecord({ ...record, status: 'failed', error: 'boom' });
     assert.equal(failed.status, 'Failed');
     assert.deepEqual(failed.error, { message: 'boom' });
     assert.equal(failed.source, 'builtin:sample');
+    assert.equal(failed.destination, 'destination-test');
+    // A read names the cache, or the destination it fed when the caller knows it.
+    const read: RunRecord = { ...record, kind: 'read', destination: undefined, destinationId: undefined };
+    assert.equal(runViewFromRecord(read).destination, 'cache');
+    assert.equal(runViewFromRecord(read, 'warehouse').destination, 'warehouse');
+  });
+
+  it('takes the final counts, sync modes and committed state of the write from its result', () => {
+    const view = newRunView({ runId: '9', source: 'a', destination: 'b', streams: ['public.users'] });
+    const result = {
+      runId: 9,
+      streams: [
+        {
+          stream: 'public.users',
+          syncMode: 'incremental',
+          destinationSyncMode: 'append_dedup',
+          recordsRead: 3,
+          recordsSent: 3,
+          recordsConfirmed: 3,
+          bytes: 9,
+          status: 'complete',
+        },
+      ],
+      finalState: [
+        { type: 'STREAM', stream: { stream_descriptor: { name: 'users', namespace: 'public' }, stream_state: { updated_at: 25 } } },
+      ],
+    } as unknown as WriteResult;
+    applyWriteResult(view, result);
+    assert.deepEqual(view.streams, [
+      {
+        name: 'public.users',
+        strategy: undefined,
+        read: 3,
+        sent: 3,
+        confirmed: 3,
+        phase: 'complete',
+        destinationSyncMode: 'append_dedup',
+        syncMode: 'incremental',
+        state: 'updated_at = 25',
+      },
+    ]);
   });
 
   it('summarizes a stream state in one line', () => {
@@ -168,14 +243,6 @@ describe('run details protocol', () => {
   it('replaces a sample taken at the same time', () => {
     const series = appendThroughputPoint([{ t: 5, sent: 1, confirmed: 0 }], { t: 5, sent: 2, confirmed: 1 });
     assert.deepEqual(series, [{ t: 5, sent: 2, confirmed: 1 }]);
-  });
-
-  it('formats durations for people', () => {
-    assert.equal(formatDuration(850), '850 ms');
-    assert.equal(formatDuration(4_200), '4.2 s');
-    assert.equal(formatDuration(185_000), '3 min 05 s');
-    assert.equal(formatDuration(7_260_000), '2 h 01 min');
-    assert.equal(formatDuration(-1), '–');
   });
 
   it('accepts only well-formed webview messages', () => {

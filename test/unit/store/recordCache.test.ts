@@ -3,7 +3,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RecordCache } from '../../../src/core/store/recordCache';
-import { StateStore } from '../../../src/core/store/stateStore';
+import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
 import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 const line = (stream: string, id: number) =>
@@ -28,11 +28,11 @@ async function collect(cache: RecordCache, source: string, stream: string, from:
 
 describe('RecordCache', () => {
   let dir: string;
-  let store: StateStore;
+  let store: WorkspaceStore;
   let cache: RecordCache;
   before(async () => {
     dir = await makeTempDir('aw-cache-');
-    store = await StateStore.open({ path: path.join(dir, '.airbyte', 'state.sqlite') });
+    store = await WorkspaceStore.open({ path: path.join(dir, '.airbyte', 'state.sqlite') });
     cache = new RecordCache(store, { segmentRecords: 1000 });
   });
   after(async () => {
@@ -48,11 +48,11 @@ describe('RecordCache', () => {
     ingest.addState(state(2500));
     await ingest.commit();
     assert.equal(cache.recordCount('src#a', 'users'), 2500);
-    assert.equal(store.listCacheSegments('src#a', 'users').length, 3, 'rolled every 1000 records');
+    assert.equal(store.cacheIndex.segments('src#a', 'users').length, 3, 'rolled every 1000 records');
     assert.deepEqual(await collect(cache, 'src#a', 'users', 0), lines('users', 0, 2500));
     assert.deepEqual(await collect(cache, 'src#a', 'users', 999, 1001), lines('users', 999, 1001));
     assert.deepEqual(await collect(cache, 'src#a', 'users', 1700), lines('users', 1700, 2500));
-    const states = store.listCacheStates('src#a');
+    const states = store.cacheIndex.states('src#a');
     assert.deepEqual(
       states.map((s) => s.positions.users),
       [1500, 2500],
@@ -79,7 +79,7 @@ describe('RecordCache', () => {
   });
 
   it('a full-refresh ingest starts a new generation and deletes the old files', async () => {
-    const oldFiles = store.listCacheSegments('src#a', 'users').map((s) => path.join(cache.dir, s.file));
+    const oldFiles = store.cacheIndex.segments('src#a', 'users').map((s) => path.join(cache.dir, s.file));
     const ingest = cache.beginIngest('src#a', [{ streamKey: 'users', replace: true }]);
     await ingest.append('users', lines('users', 0, 10));
     await ingest.commit();
@@ -91,15 +91,15 @@ describe('RecordCache', () => {
       oldFiles.every((f) => !existsSync(f)),
       'old segments deleted',
     );
-    assert.deepEqual(store.listCacheStates('src#a'), [], 'states of the old generation dropped');
+    assert.deepEqual(store.cacheIndex.states('src#a'), [], 'states of the old generation dropped');
   });
 
   it('an aborted ingest leaves no files and no index entries; orphans are removed', async () => {
-    const before = store.listCacheSegments('src#c');
+    const before = store.cacheIndex.segments('src#c');
     const ingest = cache.beginIngest('src#c', [{ streamKey: 'users', replace: false }]);
     await ingest.append('users', lines('users', 0, 50));
     await ingest.abort();
-    assert.deepEqual(store.listCacheSegments('src#c'), before);
+    assert.deepEqual(store.cacheIndex.segments('src#c'), before);
     const orphan = path.join(cache.dir, 'leftover', 'x', '000000000000-dead.jsonl');
     await fs.mkdir(path.dirname(orphan), { recursive: true });
     await fs.writeFile(orphan, `${line('x', 1)}\n`);

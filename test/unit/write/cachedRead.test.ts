@@ -3,13 +3,13 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getDestination, getSource } from '../../../src/core/connectors/getConnector';
 import { isAirbyteError } from '../../../src/core/errors';
-import { StateStore } from '../../../src/core/store/stateStore';
-import { describeCachedRead, listCachedReads, openCachedRead, parseCacheRef } from '../../../src/core/write/cachedRead';
+import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
+import { describeCachedRead, listCachedReads, openCachedRead, parseCachedReadRef } from '../../../src/core/write/cachedRead';
 import { sqliteCount } from '../sqliteTestSupport';
 import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
-async function withStore<T>(file: string, fn: (store: StateStore) => Promise<T>): Promise<T> {
-  const store = await StateStore.open({ path: file });
+async function withStore<T>(file: string, fn: (store: WorkspaceStore) => Promise<T>): Promise<T> {
+  const store = await WorkspaceStore.open({ path: file });
   try {
     return await fn(store);
   } finally {
@@ -84,7 +84,7 @@ describe('cached reads reopened by run id', () => {
 
     // The writes are in the run history as replays of the read's source.
     await withStore(storePath, async (store) => {
-      const run = store.getRun(third.runId)!;
+      const run = store.runs.get(third.runId)!;
       assert.equal(run.kind, 'write');
       assert.equal(run.mode, 'replay');
       assert.equal(run.source, 'builtin:sample');
@@ -127,10 +127,10 @@ describe('cached reads reopened by run id', () => {
   });
 
   it('parses cache:<runId> references', () => {
-    assert.equal(parseCacheRef('cache:12'), 12);
-    assert.equal(parseCacheRef('cache:#7'), 7);
-    assert.equal(parseCacheRef('cache:abc'), undefined);
-    assert.equal(parseCacheRef('cache:0'), undefined);
-    assert.equal(parseCacheRef('source.airbyte.jsonc'), undefined);
+    assert.equal(parseCachedReadRef('cache:12'), 12);
+    assert.equal(parseCachedReadRef('cache:#7'), 7);
+    assert.equal(parseCachedReadRef('cache:abc'), undefined);
+    assert.equal(parseCachedReadRef('cache:0'), undefined);
+    assert.equal(parseCachedReadRef('source.airbyte.jsonc'), undefined);
   });
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../../src/cli/main';
 import { defaultStorePath } from '../../../src/cli/commands/runOutput';
-import { StateStore } from '../../../src/core/store/stateStore';
+import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
 import { captureIo } from '../cliTestSupport';
 import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
@@ -75,7 +75,7 @@ describe('airbyte-write write / read', () => {
   });
 
   it('a held store gives an "in use" message', async () => {
-    const held = await StateStore.open({ path: path.join(dir, '.airbyte', 'state.sqlite'), purpose: 'another run' });
+    const held = await WorkspaceStore.open({ path: path.join(dir, '.airbyte', 'state.sqlite'), purpose: 'another run' });
     try {
       const io = captureIo();
       assert.equal(await main(['write', '--source', src, '--destination', dst], io), 1);

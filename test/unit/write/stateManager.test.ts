@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AirbyteStateMessage } from '../../../src/core/protocol/messages';
-import type { StoredState } from '../../../src/core/store/stateStore';
+import type { StoredState } from '../../../src/core/store/committedStates';
 import {
   PendingStates,
   latestRows,

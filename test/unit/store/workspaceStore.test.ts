@@ -6,12 +6,13 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import initSqlJs from 'sql.js';
 import { isAirbyteError } from '../../../src/core/errors';
-import { STORE_SCHEMA_VERSION, StateStore } from '../../../src/core/store/stateStore';
+import { STORE_MIGRATIONS, STORE_SCHEMA_VERSION } from '../../../src/core/store/storeMigrations';
+import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
 import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 
-describe('StateStore', () => {
+describe('WorkspaceStore', () => {
   let dir: string;
   before(async () => {
     dir = await makeTempDir('aw-store-');
@@ -23,9 +24,9 @@ describe('StateStore', () => {
 
   it('creates the file with the current schema and keeps state across reopening', async () => {
     const f = file('fresh');
-    const store = await StateStore.open({ path: f });
+    const store = await WorkspaceStore.open({ path: f });
     assert.equal(store.schemaVersion, STORE_SCHEMA_VERSION);
-    store.putStates('src#1', 'dst#1', [
+    store.states.put('src#1', 'dst#1', [
       {
         streamKey: 'users',
         type: 'STREAM',
@@ -34,35 +35,35 @@ describe('StateStore', () => {
     ]);
     await store.close();
     assert.ok(!existsSync(`${f}.lock`), 'lock released on close');
-    const again = await StateStore.open({ path: f });
+    const again = await WorkspaceStore.open({ path: f });
     assert.deepEqual(
-      again.getStates('src#1', 'dst#1').map((r) => r.state.stream?.stream_state),
+      again.states.get('src#1', 'dst#1').map((r) => r.state.stream?.stream_state),
       [{ c: 1 }],
     );
-    assert.deepEqual(again.getStates('src#1', 'dst#2'), [], 'another destination identity has its own state');
+    assert.deepEqual(again.states.get('src#1', 'dst#2'), [], 'another destination identity has its own state');
     await again.close();
   });
 
   it('a GLOBAL state replaces per-stream rows and a STREAM state replaces a GLOBAL one', async () => {
-    const store = await StateStore.open({ path: file('kinds') });
+    const store = await WorkspaceStore.open({ path: file('kinds') });
     try {
       const stream = (name: string) => ({
         streamKey: name,
         type: 'STREAM' as const,
         state: { type: 'STREAM' as const, stream: { stream_descriptor: { name }, stream_state: { n: name } } },
       });
-      store.putStates('s', 'd', [stream('a'), stream('b')]);
-      assert.equal(store.getStates('s', 'd').length, 2);
-      store.putStates('s', 'd', [
+      store.states.put('s', 'd', [stream('a'), stream('b')]);
+      assert.equal(store.states.get('s', 'd').length, 2);
+      store.states.put('s', 'd', [
         { streamKey: '', type: 'GLOBAL', state: { type: 'GLOBAL', global: { shared_state: { lsn: 5 }, stream_states: [] } } },
       ]);
       assert.deepEqual(
-        store.getStates('s', 'd').map((r) => r.type),
+        store.states.get('s', 'd').map((r) => r.type),
         ['GLOBAL'],
       );
-      store.putStates('s', 'd', [stream('a')]);
+      store.states.put('s', 'd', [stream('a')]);
       assert.deepEqual(
-        store.getStates('s', 'd').map((r) => r.streamKey),
+        store.states.get('s', 'd').map((r) => r.streamKey),
         ['a'],
       );
     } finally {
@@ -71,9 +72,9 @@ describe('StateStore', () => {
   });
 
   it('records run history with per-stream counts', async () => {
-    const store = await StateStore.open({ path: file('runs') });
+    const store = await WorkspaceStore.open({ path: file('runs') });
     try {
-      const id1 = store.beginRun({
+      const id1 = store.runs.begin({
         kind: 'write',
         source: 'builtin:sample',
         sourceId: 's',
@@ -83,14 +84,14 @@ describe('StateStore', () => {
         strategy: 'auto',
         mode: 'cache',
       });
-      const id2 = store.beginRun({ kind: 'write', source: 'builtin:sample', sourceId: 's', streams: [] });
+      const id2 = store.runs.begin({ kind: 'write', source: 'builtin:sample', sourceId: 's', streams: [] });
       assert.ok(id2 > id1);
-      store.finishRun(id1, {
+      store.runs.finish(id1, {
         status: 'failed',
         error: 'boom',
         streams: [{ stream: 'users', recordsRead: 10, recordsSent: 8, recordsConfirmed: 5, bytes: 100, status: 'incomplete' }],
       });
-      const run = store.getRun(id1)!;
+      const run = store.runs.get(id1)!;
       assert.equal(run.status, 'failed');
       assert.equal(run.error, 'boom');
       assert.equal(run.recordsConfirmed, 5);
@@ -98,8 +99,8 @@ describe('StateStore', () => {
         run.streamStats.map((s) => [s.stream, s.recordsSent]),
         [['users', 8]],
       );
-      assert.equal(store.listRuns()[0].id, id2, 'newest first');
-      assert.equal(store.getRun(id2)!.status, 'running');
+      assert.equal(store.runs.list()[0].id, id2, 'newest first');
+      assert.equal(store.runs.get(id2)!.status, 'running');
     } finally {
       await store.close();
     }
@@ -107,25 +108,98 @@ describe('StateStore', () => {
 
   it('migrates a file written with an older schema, keeping its data', async () => {
     const f = file('migrate');
-    const store = await StateStore.open({ path: f });
-    store.putStates('s', 'd', [{ streamKey: '', type: 'LEGACY', state: { data: { cursor: 9 } } }]);
-    await store.close();
-    // Turn it into a version-1 file: the cache tables came with version 2, read catalogs with 3.
+    await fs.mkdir(path.dirname(f), { recursive: true });
+    // A version-1 file as the first release wrote it: states and run history only (the cache tables
+    // came with version 2, read catalogs with 3, run labels and links with 4).
     const SQL = await initSqlJs();
-    const db = new SQL.Database(await fs.readFile(f));
+    const db = new SQL.Database();
+    STORE_MIGRATIONS[0](db);
+    db.run("INSERT INTO states VALUES ('s', 'd', '', 'LEGACY', '{\"data\":{\"cursor\":9}}', 1)");
     db.run(
-      'DROP TABLE cache_streams; DROP TABLE cache_segments; DROP TABLE cache_states; DROP TABLE cache_confirmed; DROP TABLE run_catalogs; PRAGMA user_version = 1;',
+      "INSERT INTO runs (kind, source, source_id, destination, destination_id, streams, started_at, status) VALUES ('write', 'source-x', 's', 'destination-y', 'd', '[]', 5, 'succeeded')",
     );
+    db.run('PRAGMA user_version = 1');
     await fs.writeFile(f, db.export());
     db.close();
-    const migrated = await StateStore.open({ path: f });
+    const migrated = await WorkspaceStore.open({ path: f });
     try {
       assert.equal(migrated.schemaVersion, STORE_SCHEMA_VERSION);
-      assert.deepEqual(migrated.getStates('s', 'd')[0].state, { data: { cursor: 9 } });
-      assert.equal(migrated.getCacheStream('s', 'users'), undefined, 'the new tables exist and are empty');
-      assert.equal(migrated.getRunCatalog(1), undefined);
+      assert.deepEqual(migrated.states.get('s', 'd')[0].state, { data: { cursor: 9 } });
+      assert.equal(migrated.cacheIndex.stream('s', 'users'), undefined, 'the new tables exist and are empty');
+      assert.equal(migrated.runs.catalog(1), undefined);
+      const old = migrated.runs.get(1)!;
+      assert.equal(old.source, 'source-x', 'the old run is kept');
+      assert.equal(old.destination, 'destination-y');
+      for (const field of [
+        'sourceLabel',
+        'sourceConfigPath',
+        'sourceConnector',
+        'destinationLabel',
+        'parentRunId',
+        'forDestinationId',
+      ] as const)
+        assert.equal(old[field], undefined, `${field} is unknown for a run recorded before it existed`);
     } finally {
       await migrated.close();
+    }
+  });
+
+  it('keeps who a run is about (labels, config paths, connectors, parent read) across reopening', async () => {
+    const f = file('run-parties');
+    const store = await WorkspaceStore.open({ path: f });
+    const read = store.runs.begin({
+      kind: 'read',
+      source: 'source-faker',
+      sourceId: 'source-faker#1',
+      sourceLabel: 'faker',
+      sourceConfigPath: '/w/faker.airbyte.jsonc',
+      sourceConnector: 'source-faker',
+      forDestinationId: 'destination-duckdb#2',
+      streams: ['users'],
+      strategy: 'auto',
+      mode: 'cache',
+    });
+    const write = store.runs.begin({
+      kind: 'write',
+      source: 'source-faker',
+      sourceId: 'source-faker#1',
+      sourceLabel: 'faker',
+      sourceConfigPath: '/w/faker.airbyte.jsonc',
+      sourceConnector: 'source-faker',
+      destination: 'destination-duckdb',
+      destinationId: 'destination-duckdb#2',
+      destinationLabel: 'warehouse',
+      destinationConfigPath: '/w/warehouse.airbyte.jsonc',
+      destinationConnector: 'destination-duckdb',
+      parentRunId: read,
+      streams: ['users'],
+      strategy: 'auto',
+      mode: 'cache',
+    });
+    await store.close();
+    const again = await WorkspaceStore.open({ path: f, lock: false });
+    try {
+      const [w, r] = again.runs.list();
+      assert.deepEqual(
+        [
+          w.id,
+          w.sourceLabel,
+          w.sourceConfigPath,
+          w.sourceConnector,
+          w.destinationLabel,
+          w.destinationConfigPath,
+          w.destinationConnector,
+          w.parentRunId,
+        ],
+        [write, 'faker', '/w/faker.airbyte.jsonc', 'source-faker', 'warehouse', '/w/warehouse.airbyte.jsonc', 'destination-duckdb', read],
+      );
+      assert.equal(w.forDestinationId, undefined);
+      assert.deepEqual(
+        [r.id, r.kind, r.sourceLabel, r.forDestinationId, r.destinationLabel, r.parentRunId],
+        [read, 'read', 'faker', 'destination-duckdb#2', undefined, undefined],
+      );
+    } finally {
+      await again.close();
     }
   });
 
@@ -139,7 +213,7 @@ describe('StateStore', () => {
     db.close();
     const before = await fs.readFile(f);
     await assert.rejects(
-      StateStore.open({ path: f }),
+      WorkspaceStore.open({ path: f }),
       (e: unknown) => isAirbyteError(e, 'STORE_CORRUPT') && /newer version/.test(e.message),
     );
     assert.deepEqual(await fs.readFile(f), before, 'file untouched');
@@ -148,11 +222,11 @@ describe('StateStore', () => {
 
   it('serializes and coalesces concurrent saves, leaving no temp files', async () => {
     const f = file('saves');
-    const store = await StateStore.open({ path: f });
+    const store = await WorkspaceStore.open({ path: f });
     try {
       const saves: Promise<void>[] = [];
       for (let i = 0; i < 20; i++) {
-        store.putStates('s', 'd', [
+        store.states.put('s', 'd', [
           {
             streamKey: `s${i}`,
             type: 'STREAM',
@@ -178,13 +252,13 @@ describe('StateStore', () => {
 
   it('tells a second opener that the store is in use, naming the pid', async () => {
     const f = file('lock');
-    const first = await StateStore.open({ path: f, purpose: 'test run' });
+    const first = await WorkspaceStore.open({ path: f, purpose: 'test run' });
     try {
       await assert.rejects(
-        StateStore.open({ path: f }),
+        WorkspaceStore.open({ path: f }),
         (e: unknown) => isAirbyteError(e, 'STORE_IN_USE') && e.message.includes(String(process.pid)) && e.message.includes('test run'),
       );
-      const viewer = await StateStore.open({ path: f, lock: false });
+      const viewer = await WorkspaceStore.open({ path: f, lock: false });
       assert.equal(viewer.schemaVersion, STORE_SCHEMA_VERSION, 'read-only viewers need no lock');
       await viewer.close();
     } finally {
@@ -199,7 +273,7 @@ describe('StateStore', () => {
     const deadPid = child.pid!;
     await new Promise((r) => child.on('exit', r));
     await fs.writeFile(`${f}.lock`, JSON.stringify({ pid: deadPid, hostname: os.hostname(), startedAt: new Date().toISOString() }));
-    const store = await StateStore.open({ path: f });
+    const store = await WorkspaceStore.open({ path: f });
     assert.equal(JSON.parse(await fs.readFile(`${f}.lock`, 'utf8')).pid, process.pid);
     await store.close();
   });
@@ -209,7 +283,7 @@ describe('StateStore', () => {
     await fs.mkdir(path.dirname(f), { recursive: true });
     await fs.writeFile(f, 'this is not a sqlite database at all, just text'.repeat(50));
     const warnings: string[] = [];
-    const store = await StateStore.open({ path: f, onWarning: (w) => warnings.push(w) });
+    const store = await WorkspaceStore.open({ path: f, onWarning: (w) => warnings.push(w) });
     try {
       assert.equal(warnings.length, 1);
       assert.match(warnings[0], /moved to .*state\.sqlite\.corrupt-/);
@@ -217,7 +291,7 @@ describe('StateStore', () => {
       assert.equal(aside.length, 1);
       assert.match(await fs.readFile(path.join(path.dirname(f), aside[0]), 'utf8'), /not a sqlite database/);
       assert.equal(store.schemaVersion, STORE_SCHEMA_VERSION);
-      assert.deepEqual(store.listRuns(), []);
+      assert.deepEqual(store.runs.list(), []);
     } finally {
       await store.close();
     }
@@ -241,10 +315,10 @@ describe('StateStore', () => {
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const warnings: string[] = [];
-    const store = await StateStore.open({ path: f, onWarning: (w) => warnings.push(w) });
+    const store = await WorkspaceStore.open({ path: f, onWarning: (w) => warnings.push(w) });
     try {
       assert.deepEqual(warnings, [], 'not corrupt');
-      const rows = store.getStates('s', 'd');
+      const rows = store.states.get('s', 'd');
       assert.equal(rows.length, 1);
       const n = (rows[0].state.stream?.stream_state as { n: number }).n;
       assert.ok(n >= 15, `the state is the one of a completed save (n=${n})`);

@@ -1,0 +1,40 @@
+/**
+ * What the read and write pipelines (`src/core/write/`) use of a connector. `Connector` implements
+ * it; the pipelines depend on this shape only, so `connector.ts` can call them (`Source.read`,
+ * `Destination.write`) without the pipelines importing it back.
+ */
+import type { ExecuteRequest } from '../executors/executor';
+import type { AirbyteCatalog, ConnectorSpecification, JsonObject } from '../protocol/messages';
+import type { SecretMasker } from '../secrets';
+import type { ConnectorLogLine, ConnectorRun, RunConnectorOptions } from './connectorProcess';
+
+/** Options every command takes. */
+export interface CommandOptions {
+  signal?: AbortSignal;
+  onLog?: (line: ConnectorLogLine) => void;
+  /** Overrides the default limit of this command; 0 for none. */
+  timeoutMs?: number;
+}
+
+export interface PipelineConnector {
+  readonly name: string;
+  /** The config with secret references resolved. */
+  readonly config: JsonObject;
+  /** The `*.airbyte.jsonc` the connector was loaded from, if any. */
+  readonly configPath?: string;
+  /** Hides this connector's secrets. */
+  readonly masker: SecretMasker;
+  /** Refresh-capable destinations take overwrite as generations. */
+  readonly supportsRefreshes: boolean;
+  /** The spec if known without running anything. */
+  specIfKnown(): ConnectorSpecification | undefined;
+  /** The connector's specification, from its `spec` command (cached). */
+  spec(options?: CommandOptions): Promise<ConnectorSpecification>;
+  /** Starts a command with this connector's masker; the caller consumes the run. */
+  start(request: Omit<ExecuteRequest, 'signal'>, options?: Omit<RunConnectorOptions, 'masker' | 'connectorName'>): Promise<ConnectorRun>;
+}
+
+export interface PipelineSource extends PipelineConnector {
+  /** The source's catalog of streams, from its `discover` command. */
+  discover(options?: CommandOptions): Promise<AirbyteCatalog>;
+}

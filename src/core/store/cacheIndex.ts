@@ -1,0 +1,166 @@
+/**
+ * The index of the record cache: per (source identity, stream) the extent of the current
+ * generation, the segment files holding it, the source states read with it (and the positions
+ * they cover), and how far each destination has confirmed. The files are `recordCache.ts`'s.
+ */
+import type { AirbyteStateMessage } from '../protocol/messages';
+import type { StoreDatabase } from './storeDatabase';
+import { num } from './storeDatabase';
+
+export interface CacheStreamInfo {
+  sourceId: string;
+  streamKey: string;
+  /** First position of the current generation (a full-refresh read starts a new one). */
+  generationStart: number;
+  /** One past the last committed position. */
+  endPos: number;
+}
+
+export interface CacheSegment {
+  sourceId: string;
+  streamKey: string;
+  firstPos: number;
+  recordCount: number;
+  bytes: number;
+  /** Relative to the cache folder. */
+  file: string;
+}
+
+export interface CacheStateEntry {
+  seq: number;
+  state: AirbyteStateMessage;
+  /** Per stream: the cache position (one past the last record) the state covers. */
+  positions: Record<string, number>;
+}
+
+/** One ingest as it is committed: new stream extents, new segments, the states read with them. */
+export interface CacheIngestCommit {
+  streams: Array<{ streamKey: string; generationStart: number; endPos: number }>;
+  segments: Array<Omit<CacheSegment, 'sourceId'>>;
+  states: Array<{ state: AirbyteStateMessage; positions: Record<string, number> }>;
+}
+
+export class CacheIndex {
+  constructor(private readonly db: StoreDatabase) {}
+
+  stream(sourceId: string, streamKey: string): CacheStreamInfo | undefined {
+    const r = this.db.rows('SELECT generation_start, end_pos FROM cache_streams WHERE source_id = ? AND stream_key = ?', [
+      sourceId,
+      streamKey,
+    ])[0];
+    return r ? { sourceId, streamKey, generationStart: num(r.generation_start), endPos: num(r.end_pos) } : undefined;
+  }
+
+  streams(sourceId: string): CacheStreamInfo[] {
+    return this.db
+      .rows('SELECT stream_key, generation_start, end_pos FROM cache_streams WHERE source_id = ? ORDER BY stream_key', [sourceId])
+      .map((r) => ({ sourceId, streamKey: String(r.stream_key), generationStart: num(r.generation_start), endPos: num(r.end_pos) }));
+  }
+
+  segments(sourceId: string, streamKey?: string): CacheSegment[] {
+    const sql =
+      streamKey === undefined
+        ? 'SELECT * FROM cache_segments WHERE source_id = ? ORDER BY stream_key, first_pos'
+        : 'SELECT * FROM cache_segments WHERE source_id = ? AND stream_key = ? ORDER BY first_pos';
+    return this.db.rows(sql, streamKey === undefined ? [sourceId] : [sourceId, streamKey]).map((r) => ({
+      sourceId,
+      streamKey: String(r.stream_key),
+      firstPos: num(r.first_pos),
+      recordCount: num(r.record_count),
+      bytes: num(r.bytes),
+      file: String(r.file),
+    }));
+  }
+
+  /** Every segment file the index knows, relative to the cache folder. */
+  segmentFiles(): Set<string> {
+    return new Set(this.db.rows('SELECT file FROM cache_segments').map((r) => String(r.file)));
+  }
+
+  /**
+   * Commits one cache ingest in one transaction: new segments, new stream extents (a stream whose
+   * generation restarted drops its older segments and states), and the states read with them.
+   * Returns the files of dropped segments, for the caller to delete after saving.
+   */
+  commitIngest(sourceId: string, ingest: CacheIngestCommit): string[] {
+    return this.db.transaction(() => {
+      const dropped = ingest.streams.flatMap((s) => this.startExtent(sourceId, s));
+      for (const seg of ingest.segments) {
+        if (seg.recordCount === 0) continue;
+        this.db.run('INSERT OR REPLACE INTO cache_segments VALUES (?, ?, ?, ?, ?, ?)', [
+          sourceId,
+          seg.streamKey,
+          seg.firstPos,
+          seg.recordCount,
+          seg.bytes,
+          seg.file,
+        ]);
+      }
+      for (const st of ingest.states) {
+        this.db.run('INSERT INTO cache_states (source_id, state_json, positions_json) VALUES (?, ?, ?)', [
+          sourceId,
+          JSON.stringify(st.state),
+          JSON.stringify(st.positions),
+        ]);
+      }
+      this.dropStaleStates(sourceId);
+      return dropped;
+    });
+  }
+
+  /** Sets a stream's extent, dropping the segments before its generation start; returns their files. */
+  private startExtent(sourceId: string, s: { streamKey: string; generationStart: number; endPos: number }): string[] {
+    const where = 'source_id = ? AND stream_key = ? AND first_pos < ?';
+    const params = [sourceId, s.streamKey, s.generationStart];
+    const dropped = this.db.rows(`SELECT file FROM cache_segments WHERE ${where}`, params).map((r) => String(r.file));
+    this.db.run(`DELETE FROM cache_segments WHERE ${where}`, params);
+    this.db.run('INSERT OR REPLACE INTO cache_streams VALUES (?, ?, ?, ?)', [sourceId, s.streamKey, s.generationStart, s.endPos]);
+    return dropped;
+  }
+
+  // Only the states a replay can still use are kept: those at or after each stream's generation start.
+  private dropStaleStates(sourceId: string): void {
+    const keepFrom = new Map(this.streams(sourceId).map((s) => [s.streamKey, s.generationStart]));
+    for (const entry of this.states(sourceId)) {
+      const stale = Object.entries(entry.positions).some(([k, p]) => p < (keepFrom.get(k) ?? 0));
+      if (stale) this.db.run('DELETE FROM cache_states WHERE seq = ?', [entry.seq]);
+    }
+  }
+
+  /** The source states stored with the cache, in the order the source emitted them. */
+  states(sourceId: string, afterSeq = 0): CacheStateEntry[] {
+    return this.db
+      .rows('SELECT seq, state_json, positions_json FROM cache_states WHERE source_id = ? AND seq > ? ORDER BY seq', [sourceId, afterSeq])
+      .map((r) => ({
+        seq: num(r.seq),
+        state: JSON.parse(String(r.state_json)) as AirbyteStateMessage,
+        positions: JSON.parse(String(r.positions_json)) as Record<string, number>,
+      }));
+  }
+
+  /** How far into a cached stream a destination has confirmed (one past its last confirmed record). */
+  confirmed(sourceId: string, destinationId: string, streamKey: string): number | undefined {
+    const r = this.db.rows('SELECT confirmed_pos FROM cache_confirmed WHERE source_id = ? AND destination_id = ? AND stream_key = ?', [
+      sourceId,
+      destinationId,
+      streamKey,
+    ])[0];
+    return r ? num(r.confirmed_pos) : undefined;
+  }
+
+  setConfirmed(sourceId: string, destinationId: string, positions: Record<string, number>): void {
+    for (const [streamKey, pos] of Object.entries(positions)) {
+      this.db.run('INSERT OR REPLACE INTO cache_confirmed VALUES (?, ?, ?, ?)', [sourceId, destinationId, streamKey, pos]);
+    }
+  }
+
+  /** Drops a source's cache index; returns its segment files, for the caller to remove. */
+  clear(sourceId: string): string[] {
+    const files = this.segments(sourceId).map((s) => s.file);
+    this.db.transaction(() => {
+      for (const t of ['cache_streams', 'cache_segments', 'cache_states', 'cache_confirmed'])
+        this.db.run(`DELETE FROM ${t} WHERE source_id = ?`, [sourceId]);
+    });
+    return files;
+  }
+}

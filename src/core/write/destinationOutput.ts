@@ -1,0 +1,44 @@
+/** The destination's side of a write: what ends its input, and following what it answers. */
+import type { ConnectorRun } from '../connectors/connectorProcess';
+import type { PipelineConnector } from '../connectors/pipelineConnector';
+import type { AirbyteStateMessage } from '../protocol/messages';
+import { message as build } from '../protocol/messages';
+import type { StreamPlan } from './catalogBuilder';
+import { handleControl } from './connectorControl';
+import type { RunContext } from './runContext';
+
+/**
+ * Follows the destination's stdout until it exits: echoed STATEs go to `onEcho` as they come,
+ * CONTROL messages are applied. Resolves with the error that ended it, if any.
+ */
+export async function followDestination(
+  ctx: RunContext,
+  destination: PipelineConnector,
+  run: ConnectorRun,
+  onEcho: (state: AirbyteStateMessage) => void,
+): Promise<{ error?: unknown }> {
+  try {
+    for await (const batch of run.batches()) {
+      for (const { message: m } of batch) {
+        if (m.type === 'STATE') onEcho(m.state);
+        else if (m.type === 'CONTROL') await handleControl(ctx, destination, m);
+      }
+      ctx.tracker.emit();
+    }
+    await run.done;
+    return {};
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** The TRACE STREAM_STATUS lines that end a destination's input, one per stream. */
+export function statusLines(plans: StreamPlan[], status: 'COMPLETE' | 'INCOMPLETE'): string {
+  const now = Date.now();
+  return plans
+    .map(
+      (p) =>
+        `${JSON.stringify(build.streamStatus(p.namespace ? { name: p.name, namespace: p.namespace } : { name: p.name }, status, now))}\n`,
+    )
+    .join('');
+}

@@ -1,0 +1,33 @@
+/** What a read (`Source.read`) or a write (`Destination.write`) can be told. */
+import type { ConnectorLogLine } from '../connectors/connectorProcess';
+import type { WorkspaceStore } from '../store/workspaceStore';
+import type { WriteProgress } from './progressTracker';
+import type { RunStarted } from './runEvents';
+import type { WriteStrategy } from './writeStrategy';
+
+export interface PipelineOptions {
+  /** Stream names to read (all when omitted). */
+  streams?: readonly string[];
+  /** The workspace store; opened (and closed) from `storePath` when omitted. */
+  store?: WorkspaceStore;
+  /** PyAirbyte's `state_cache`: where state and run history go. Same as `store`. */
+  stateCache?: WorkspaceStore;
+  /** Default `.airbyte/state.sqlite` under the current folder (`resolveStorePath`). */
+  storePath?: string;
+  wasmPath?: string;
+  /** Through the record cache (default) or streamed straight through (`false`). */
+  cache?: boolean;
+  writeStrategy?: WriteStrategy;
+  /** Ignore every stored state: read everything again. */
+  forceFullRefresh?: boolean;
+  signal?: AbortSignal;
+  /**
+   * Told once per run as soon as the store has recorded it, before any record moves. A write
+   * through the cache is two runs: its read into the cache, then its write.
+   */
+  onRunStarted?: (run: RunStarted) => void;
+  onProgress?: (progress: WriteProgress) => void;
+  onLog?: (connector: string, line: ConnectorLogLine) => void;
+  /** Told about things worth showing (config written back, a repaired store). */
+  onNotice?: (text: string) => void;
+}

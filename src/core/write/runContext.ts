@@ -1,0 +1,30 @@
+/** What every part of one read or write shares: the store, the cache, the live counts, the host's options. */
+import type { ConnectorLogLine } from '../connectors/connectorProcess';
+import type { SecretMasker } from '../secrets';
+import type { RecordCache } from '../store/recordCache';
+import type { WorkspaceStore } from '../store/workspaceStore';
+import type { PipelineOptions } from './pipelineOptions';
+import type { ProgressTracker } from './progressTracker';
+
+export interface RunContext {
+  store: WorkspaceStore;
+  cache: RecordCache;
+  tracker: ProgressTracker;
+  options: PipelineOptions;
+  /** Notices of this run so far (a write returns them). */
+  notices: string[];
+  /** Hides the secrets of every connector of the run. */
+  masker: SecretMasker;
+}
+
+/** Keeps a notice for the result and tells the host now. */
+export function notice(ctx: Pick<RunContext, 'notices' | 'options'>, text: string): void {
+  ctx.notices.push(text);
+  ctx.options.onNotice?.(text);
+}
+
+/** The host's log callback bound to one connector's name. */
+export function logTo(options: PipelineOptions, name: string): ((line: ConnectorLogLine) => void) | undefined {
+  const onLog = options.onLog;
+  return onLog ? (line) => onLog(name, line) : undefined;
+}

@@ -1,0 +1,169 @@
+/**
+ * Writing a source straight into a destination (`cache: false`): the source's stdout lines are
+ * forwarded untouched to the destination's stdin, with backpressure end to end. Each source STATE
+ * is held until the destination echoes it, then committed with the counts it covers.
+ */
+import type { ConnectorRun } from '../connectors/connectorProcess';
+import type { PipelineConnector, PipelineSource } from '../connectors/pipelineConnector';
+import type { DecodedMessage, DecodedRecordLine } from '../protocol/lineCodec';
+import { isDecodedRecordLine } from '../protocol/lineCodec';
+import type { AirbyteStateMessage, ConfiguredAirbyteCatalog } from '../protocol/messages';
+import { streamKeyOf } from '../protocol/messages';
+import type { StreamPlan } from './catalogBuilder';
+import { handleControl } from './connectorControl';
+import { followDestination, statusLines } from './destinationOutput';
+import type { StreamProgress } from './progressTracker';
+import type { RunContext } from './runContext';
+import { logTo } from './runContext';
+import { StateCommitter } from './stateCommitter';
+import { PendingStates, coversStreams } from './stateManager';
+
+type Counts = Record<string, number>;
+
+/** The source's output as the destination's input: record and state lines forwarded, counted, states held as pending. */
+class SourceForwarder {
+  private readonly keys: ReadonlySet<string>;
+  readonly pending = new PendingStates<Counts>();
+  /** Set once the destination has started reading. */
+  started = false;
+  /** Why the source ended early, if it did. */
+  error: unknown;
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly source: PipelineSource,
+    private readonly run: ConnectorRun,
+    private readonly plans: StreamPlan[],
+  ) {
+    this.keys = new Set(plans.map((p) => p.key));
+  }
+
+  /** Records sent so far per stream: what an echoed state sent now would confirm. */
+  sentCounts(): Counts {
+    return Object.fromEntries(this.plans.map((p) => [p.key, this.ctx.tracker.stream(p.key).recordsSent]));
+  }
+
+  async *input(): AsyncGenerator<string> {
+    this.started = true;
+    try {
+      // RECORD lines come routed but unparsed (only their stream is needed to count and forward
+      // them); consecutive records of one stream share one lookup of their counters.
+      for await (const batch of this.run.routedBatches()) {
+        const chunk = await this.forward(batch);
+        if (chunk) yield chunk;
+      }
+      await this.run.done;
+    } catch (error) {
+      this.error = error;
+    }
+    yield statusLines(this.plans, this.error ? 'INCOMPLETE' : 'COMPLETE');
+  }
+
+  private async forward(batch: Array<DecodedMessage | DecodedRecordLine>): Promise<string | undefined> {
+    const parts: string[] = [];
+    let lastKey: string | undefined;
+    let counts: StreamProgress | undefined;
+    for (const item of batch) {
+      const raw = item.raw;
+      let k: string;
+      if (isDecodedRecordLine(item)) k = streamKeyOf(item.route.stream, item.route.namespace);
+      else if (item.message.type === 'RECORD') k = streamKeyOf(item.message.record.stream, item.message.record.namespace);
+      else {
+        if (await this.forwardsOther(item.message)) parts.push(raw);
+        continue;
+      }
+      if (k !== lastKey) {
+        lastKey = k;
+        counts = this.keys.has(k) ? this.ctx.tracker.stream(k) : undefined;
+      }
+      if (!counts) continue;
+      parts.push(raw);
+      counts.recordsRead++;
+      counts.recordsSent++;
+      counts.bytesRead += raw.length + 1;
+      counts.bytesSent += raw.length + 1;
+    }
+    return parts.length ? `${parts.join('\n')}\n` : undefined;
+  }
+
+  /** A message other than a record; true when its line goes to the destination. */
+  private async forwardsOther(m: DecodedMessage['message']): Promise<boolean> {
+    if (m.type === 'STATE') {
+      if (!coversStreams(m.state, this.keys)) return false;
+      this.pending.push(m.state, this.sentCounts());
+      return true;
+    }
+    if (m.type === 'CONTROL') await handleControl(this.ctx, this.source, m);
+    else this.ctx.tracker.noteEstimate(m);
+    return false;
+  }
+}
+
+/**
+ * Streams the source's stdout into the destination's stdin. Resolves with the error of each side,
+ * if any; the source is stopped when the destination fails, or when the caller's signal aborts.
+ */
+export async function streamThrough(
+  ctx: RunContext,
+  source: PipelineSource,
+  destination: PipelineConnector,
+  ids: { sourceId: string; destinationId: string },
+  plans: StreamPlan[],
+  catalog: ConfiguredAirbyteCatalog,
+  offered: AirbyteStateMessage[],
+): Promise<{ sourceError?: unknown; destinationError?: unknown }> {
+  const { store, tracker } = ctx;
+  tracker.setPhase('writing');
+  const userSignal = ctx.options.signal;
+  // The source stops with the caller's signal, or on its own when the destination fails.
+  const stopSource = new AbortController();
+  const sourceSignal = userSignal ? AbortSignal.any([userSignal, stopSource.signal]) : stopSource.signal;
+  let sourceRun: ConnectorRun;
+  try {
+    sourceRun = await source.start(
+      { command: 'read', config: source.config, catalog, state: offered },
+      { signal: sourceSignal, onLog: logTo(ctx.options, source.name) },
+    );
+  } catch (error) {
+    // The source did not start (a missing image, a config its spec rejects): the run fails with that.
+    return { sourceError: error };
+  }
+  const forwarder = new SourceForwarder(ctx, source, sourceRun, plans);
+  const stdin = forwarder.input();
+  const confirm = (counts: Counts) => {
+    for (const p of plans) if (counts[p.key] !== undefined) tracker.stream(p.key).recordsConfirmed = counts[p.key];
+  };
+  const commits = new StateCommitter(store, ids.sourceId, ids.destinationId, forwarder.pending, confirm);
+  const destinationError = await writeInto(ctx, destination, catalog, stdin, commits.onEcho);
+  if (destinationError) {
+    // The destination is gone: stop the source (its container is removed) and let its output end.
+    stopSource.abort(destinationError);
+    void stdin.return(undefined).catch(() => undefined);
+    if (!forwarder.started) await sourceRun.drain().catch(() => undefined);
+    else await sourceRun.done.catch(() => undefined);
+  } else if (!forwarder.error) {
+    commits.commitRest();
+    confirm(forwarder.sentCounts());
+  }
+  await commits.settled();
+  return { sourceError: forwarder.error, destinationError };
+}
+
+/** Runs the destination's `write` on `stdin` until it exits; returns its error, if any. */
+async function writeInto(
+  ctx: RunContext,
+  destination: PipelineConnector,
+  catalog: ConfiguredAirbyteCatalog,
+  stdin: AsyncIterable<string>,
+  onEcho: (state: AirbyteStateMessage) => void,
+): Promise<unknown> {
+  try {
+    const run = await destination.start(
+      { command: 'write', config: destination.config, catalog, stdin },
+      { signal: ctx.options.signal, onLog: logTo(ctx.options, destination.name) },
+    );
+    return (await followDestination(ctx, destination, run, onEcho)).error;
+  } catch (error) {
+    return error;
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Numbers and durations as people read them, the same in the CLI, the extension and the run
+ * details webview (and in the core's messages). Pure: no `vscode`, no DOM, no Node APIs, no imports.
+ */
+
+/** A count with thousands separators, the same on every machine: `12,345`. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/**
+ * A duration in the shortest exact form, never rounded up: `850 ms`, `2 s`, `4.2 s`, `3 min 05 s`,
+ * `2 min`, `2 h 01 min`, `2 h`; `–` when unknown or negative.
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–';
+  if (ms < 1000) return `${Math.floor(ms)} ms`;
+  if (ms < 60_000) {
+    const tenths = Math.floor(ms / 100);
+    return tenths % 10 === 0 ? `${tenths / 10} s` : `${(tenths / 10).toFixed(1)} s`;
+  }
+  const seconds = Math.floor(ms / 1000);
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return seconds % 60 === 0 ? `${minutes} min` : `${minutes} min ${pad2(seconds % 60)} s`;
+  const hours = Math.floor(minutes / 60);
+  return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${pad2(minutes % 60)} min`;
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
