@@ -11,8 +11,8 @@
  *
  * A refused path is a config error naming the field, the value and the folder.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { isInsideFolder, realpathOfExisting } from '../config/workspaceRoot';
 import { BuiltinFailure } from './inProcessExecutor';
 
 const LOCAL = '/local';
@@ -36,31 +36,9 @@ export async function confinedLocalPath(baseDir: string, value: string, field = 
   } else {
     target = path.resolve(base, value);
   }
-  if (!isInside(base, target)) refuse(`leaves the destination's folder ${base}`);
+  if (!isInsideFolder(base, target)) refuse(`leaves the destination's folder ${base}`);
   // A symlink inside the folder may point anywhere: compare where both really are.
   const [realBase, realTarget] = await Promise.all([realpathOfExisting(base), realpathOfExisting(target)]);
-  if (!isInside(realBase, realTarget)) refuse(`leads through a symlink to ${realTarget}, outside the destination's folder ${base}`);
+  if (!isInsideFolder(realBase, realTarget)) refuse(`leads through a symlink to ${realTarget}, outside the destination's folder ${base}`);
   return target;
-}
-
-/** True when `p` is `dir` or below it (both absolute and normalised). */
-function isInside(dir: string, p: string): boolean {
-  const rel = path.relative(dir, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-/** `p` with the symlinks of its longest existing prefix resolved; the missing rest is appended as is. */
-async function realpathOfExisting(p: string): Promise<string> {
-  const missing: string[] = [];
-  for (let current = p; ;) {
-    try {
-      return path.join(await fs.realpath(current), ...missing.reverse());
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const parent = path.dirname(current);
-      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === current) return p;
-      missing.push(path.basename(current));
-      current = parent;
-    }
-  }
 }

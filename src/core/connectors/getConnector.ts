@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findBuiltin, isBuiltinName, listBuiltins } from '../builtin/builtinRegistry';
 import { loadConfigFile, resolveSecretReferences } from '../config/configFile';
+import { checkLocalDir } from '../config/workspaceRoot';
 import { AirbyteError } from '../errors';
 import { assertImageReference, imageTagProblem } from '../docker/imageReference';
 import { DockerExecutor } from '../executors/dockerExecutor';
@@ -33,6 +34,15 @@ export interface GetConnectorOptions {
   localExecutable?: string | readonly string[];
   /** Host folder for `/local`. */
   localDir?: string;
+  /**
+   * The user's consent to a config file's `localDir` outside its workspace (the setting
+   * `airbyte.allowLocalDirOutsideWorkspace`, the CLI flag `--allow-local-dir-outside-workspace`).
+   */
+  allowLocalDirOutsideWorkspace?: boolean;
+  /** The workspace folder holding the config file, when the host knows it (see `workspaceRootOf`). */
+  workspaceFolder?: string;
+  /** The `localDir` lies outside the workspace (the user allowed it): never chowned. Set by `getConnectorFromFile`. */
+  localDirOutsideWorkspace?: boolean;
   /** Registry to resolve names with; default `loadRegistry` over the Airbyte OSS registry (cached). */
   registry?: RegistryLookup;
   /** Registry file or URL, when `registry` is not given. */
@@ -101,7 +111,17 @@ export async function getConnectorFromFile(
       context: { file: file.filePath },
     });
   }
+  // A localDir given by the caller (--local-dir, the API) is the caller's own choice; one read from a
+  // file may come from anyone's repository: outside the workspace it needs the user's consent.
+  const fromFile = file.localDir !== undefined && options.localDir === undefined;
+  const { outsideWorkspace } = fromFile
+    ? await checkLocalDir(file.filePath, file.localDir!, {
+        workspaceFolder: options.workspaceFolder,
+        allowOutside: options.allowLocalDirOutsideWorkspace,
+      })
+    : { outsideWorkspace: undefined };
   const merged: GetConnectorOptions = {
+    localDirOutsideWorkspace: outsideWorkspace,
     version: file.version,
     image: file.image,
     useHostNetwork: file.useHostNetwork,
@@ -174,6 +194,7 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
     dockerHost: options.dockerHost,
     useHostNetwork: options.useHostNetwork,
     localDir: options.localDir,
+    localDirOutsideWorkspace: options.localDirOutsideWorkspace,
   });
   return { ...common, name, executor, entry, knownSpec };
 }
