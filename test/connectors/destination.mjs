@@ -30,6 +30,12 @@ const SPEC = {
         order: 4,
       },
       flush_every: { type: 'integer', minimum: 1, default: 1000, description: 'Records buffered per stream before a flush.', order: 5 },
+      echo_state: {
+        type: 'boolean',
+        default: true,
+        description: 'Echo each STATE once durable; false writes everything and exits 0 without echoing any (a faulty destination).',
+        order: 6,
+      },
     },
   },
 };
@@ -180,8 +186,10 @@ async function write() {
         sinceGlobal = 0;
         for (const x of streams.values()) x.sinceState = 0;
       }
-      emit({ type: 'STATE', state: { ...st, destinationStats: { recordCount } } });
-      flush();
+      if (config.echo_state !== false) {
+        emit({ type: 'STATE', state: { ...st, destinationStats: { recordCount } } });
+        flush();
+      }
     } else if (m.type === 'TRACE' && m.trace.type === 'STREAM_STATUS') {
       const s = streams.get(m.trace.stream_status.stream_descriptor.name);
       if (s && (m.trace.stream_status.status === 'COMPLETE' || m.trace.stream_status.status === 'INCOMPLETE'))

@@ -142,8 +142,7 @@ export async function streamThrough(
     if (!forwarder.started) await sourceRun.drain().catch(() => undefined);
     else await sourceRun.done.catch(() => undefined);
   } else if (!forwarder.error) {
-    commits.commitRest();
-    confirm(forwarder.sentCounts());
+    commits.endedCleanly(ctx, destination.name, plans);
   }
   await commits.settled();
   return { sourceError: forwarder.error, destinationError };
