@@ -153,3 +153,23 @@ export function occurrences(values: unknown[]): Map<unknown, number> {
   for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
   return m;
 }
+
+/** Row counts of tables of a SQLite file (0 for a missing file or table). */
+export async function sqliteCounts(file: string, tables: string[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = Object.fromEntries(tables.map((t) => [t, 0]));
+  if (!existsSync(file)) return out;
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database(await readFile(file));
+  try {
+    for (const t of tables) {
+      try {
+        out[t] = Number(db.exec(`SELECT COUNT(*) FROM "${t}"`)[0].values[0][0]);
+      } catch {
+        // The table does not exist yet.
+      }
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
