@@ -17,6 +17,7 @@ import { latestRows } from './stateManager';
  */
 export class StateCommitter<P> {
   private saving: Promise<void> = Promise.resolve();
+  private saveRequested = false;
 
   constructor(
     private readonly store: WorkspaceStore,
@@ -32,8 +33,22 @@ export class StateCommitter<P> {
     if (confirmed.length === 0) return;
     this.applyProgress(confirmed[confirmed.length - 1].payload);
     this.store.states.put(this.sourceId, this.destinationId, latestRows(confirmed.map((c) => c.state)));
-    this.saving = this.saving.then(() => this.store.save());
+    this.requestSave();
   };
+
+  /**
+   * Saves right after the echoes that arrived together are all put (one save covers them; the
+   * store folds requests made during a save into the next one), so a kill -9 just after the
+   * destination committed finds as little as can be written but not confirmed.
+   */
+  private requestSave(): void {
+    if (this.saveRequested) return;
+    this.saveRequested = true;
+    this.saving = Promise.resolve().then(() => {
+      this.saveRequested = false;
+      return this.store.save();
+    });
+  }
 
   /**
    * The destination exited cleanly. Its exit proves nothing (it may have dropped or not yet flushed
