@@ -6,7 +6,7 @@
 // configured stream ends without a STREAM_STATUS COMPLETE. Also a "count" mode for benchmarks.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { emit, exit, flush, hangForever, log, parseArgs, readJson, readLines, traceError } from './protocol.mjs';
+import { emit, exit, flush, hangForever, log, parseArgs, readJson, readLines, traceError, withUpstream } from './protocol.mjs';
 
 const SPEC = {
   documentationUrl: 'https://example.invalid/test-destination',
@@ -41,7 +41,7 @@ const SPEC = {
 };
 
 const { command, opts } = parseArgs(process.argv.slice(2));
-const config = opts.config ? readJson(opts.config) : {};
+const config = withUpstream(opts.config ? readJson(opts.config) : {});
 const localDir = process.env.AIRBYTE_LOCAL_DIR || '/local';
 const fault = config.fault ?? 'none';
 

@@ -2,7 +2,7 @@
 // A test source speaking the real Airbyte protocol: spec / check / discover / read [--state].
 // Streams: users and orders (primary key id, cursor updated_at), events (append-only, cursor seq).
 // Config drives record counts and fault modes (see SPEC below).
-import { emit, emitLine, exit, flush, hangForever, log, parseArgs, readJson, streamStatus, traceError } from './protocol.mjs';
+import { emit, emitLine, exit, flush, hangForever, log, parseArgs, readJson, streamStatus, traceError, withUpstream } from './protocol.mjs';
 
 const SPEC = {
   documentationUrl: 'https://example.invalid/test-source',
@@ -63,7 +63,7 @@ function recordData(stream, i) {
 }
 
 const { command, opts } = parseArgs(process.argv.slice(2));
-const config = opts.config ? readJson(opts.config) : {};
+const config = withUpstream(opts.config ? readJson(opts.config) : {});
 const fault = config.fault ?? 'none';
 const faultCommand = config.fault_command ?? 'read';
 
