@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findBuiltin, isBuiltinName, listBuiltins } from '../builtin/builtinRegistry';
 import { loadConfigFile, resolveSecretReferences } from '../config/configFile';
+import { abbreviate } from '../../shared/format';
 import { checkLocalDir } from '../config/workspaceRoot';
 import { AirbyteError } from '../errors';
 import { assertImageReference, imageTagProblem } from '../docker/imageReference';
@@ -111,7 +112,7 @@ export async function getConnectorFromFile(
   const type = options.type ?? typeOfConfig(file);
   if (!type) {
     throw new AirbyteError('CONFIG_FILE', {
-      message: `${file.filePath}: cannot tell whether "${file.connector}" is a source or a destination.`,
+      message: `${file.filePath}: cannot tell whether "${abbreviate(file.connector)}" is a source or a destination.`,
       guidance: 'Use the registry name ("source-…" / "destination-…") as "connector".',
       context: { file: file.filePath },
     });
