@@ -8,6 +8,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Database, SqlValue, Statement } from 'sql.js';
+import { makeDirectory } from '../makeDirectory';
 import type { AirbyteRecordMessage, ConfiguredAirbyteStream, ConnectorSpecification } from '../protocol/messages';
 import { writeFileAtomic } from '../store/atomicFile';
 import { loadSqlJs } from '../store/sqlJsLoader';
@@ -219,7 +220,7 @@ async function checkConfig(ctx: ProgramContext): Promise<string | undefined> {
   if (typeof p !== 'string' || p.length === 0) return '"destination_path" must name the SQLite file to write, e.g. "out/data.sqlite".';
   const file = resolveLocalPath(ctx.baseDir, p);
   try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
+    await makeDirectory(path.dirname(file));
     await fs.access(path.dirname(file), fs.constants.W_OK);
   } catch (error) {
     return `Cannot write to the folder of ${file}: ${(error as Error).message}`;

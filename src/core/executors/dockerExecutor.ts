@@ -4,7 +4,7 @@
  * catalog and state as read-only files under `/airbyte/io`, the user's folder at `/local`.
  */
 import { randomUUID } from 'node:crypto';
-import { chown, mkdir, readdir, stat } from 'node:fs/promises';
+import { chown, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { connectDocker, dockerEndpoint, dockerUnreachable, isUnreachableError } from '../docker/dockerClient';
@@ -15,6 +15,7 @@ import { pullImage } from '../docker/pullImage';
 import { reapOrphans } from '../docker/reapOrphans';
 import { runContainer } from '../docker/runContainer';
 import { AirbyteError } from '../errors';
+import { makeDirectory } from '../makeDirectory';
 import { connectorFileContents, writeConnectorFiles } from './connectorFiles';
 import type { ExecuteRequest, Executor, InstallProgress, RunningConnector } from './executor';
 
@@ -194,7 +195,7 @@ export function imageUid(user: string): number {
  *   and what it writes stays theirs.
  */
 async function prepareLocalDir(dir: string, facts: ImageFacts): Promise<string | undefined> {
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   if (process.platform !== 'linux' || typeof process.getuid !== 'function') return undefined;
   const uid = imageUid(facts.user);
   if (uid === 0) return undefined;
