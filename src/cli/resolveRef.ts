@@ -5,12 +5,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'jsonc-parser';
-import type { ParseError } from 'jsonc-parser';
 import type { Destination, Source } from '../core/connectors/connector';
 import { getConnectorFromFile, getDestination, getSource, nameFromImage, typeFromName } from '../core/connectors/getConnector';
 import type { GetConnectorOptions } from '../core/connectors/getConnector';
+import { lineCol } from '../core/config/configFile';
 import { CONFIG_FILE_SUFFIX } from '../core/config/configFileTypes';
+import { MAX_NESTING, parseJsoncValue } from '../core/config/jsoncValue';
 import { AirbyteError } from '../core/errors';
 import type { InstallProgress } from '../core/executors/executor';
 import type { JsonObject } from '../core/protocol/messages';
@@ -127,11 +127,17 @@ export function readConfigArgument(file: string): JsonObject {
       context: { file: absolute },
     });
   }
-  const errors: ParseError[] = [];
-  const value: unknown = parse(text, errors, { allowTrailingComma: true });
-  if (errors.length > 0 || typeof value !== 'object' || value === null || Array.isArray(value)) {
+  // The config files' own reader: bounded nesting, "__proto__" kept as a key, a leading BOM allowed.
+  const { value, errors, tooDeepAt } = parseJsoncValue(text);
+  if (tooDeepAt !== undefined || errors.length > 0 || typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const why =
+      tooDeepAt !== undefined
+        ? ` (nested more than ${MAX_NESTING} levels deep at ${lineCol(text, tooDeepAt)})`
+        : errors.length
+          ? ` (invalid JSON at ${lineCol(text, errors[0].offset)})`
+          : '';
     throw new AirbyteError('CONFIG_FILE', {
-      message: `${absolute} is not a JSON object${errors.length ? ' (invalid JSON)' : ''}.`,
+      message: `${absolute} is not a JSON object${why}.`,
       guidance: 'The --config file holds the connector settings as one JSON object.',
       context: { file: absolute },
     });

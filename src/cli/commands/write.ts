@@ -69,10 +69,11 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
       purpose: `airbyte-write write ${source?.name ?? values.source} → ${destination.name}`,
       onWarning: (w) => io.err(`warning: ${w}`),
     });
+    let result: WriteResult;
     try {
       // A wrong run id is a USAGE error (exit 2) whose guidance names the cached reads there are.
       const input: Source | ReadResult = source ?? openCachedRead(store, cachedRunId!);
-      const result = await destination.write(input, {
+      result = await destination.write(input, {
         store,
         streams,
         cache: values['no-cache'] ? false : true,
@@ -85,11 +86,12 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
           if (!io.json) io.err(`note: ${text}`);
         },
       });
-      printWriteResult(io, result, storePath, destination.name);
-      return 0;
     } finally {
       await store.close();
     }
+    // Printed once the store is closed: a store that fails to close fails the command instead.
+    printWriteResult(io, result, storePath, destination.name);
+    return 0;
   },
 };
 

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { printParseErrorCode } from 'jsonc-parser';
+import { abbreviate } from '../../shared/format';
 import { imageTagProblem, parseImageReference } from '../docker/imageReference';
 import { AirbyteError } from '../errors';
 import type { JsonObject } from '../protocol/messages';
@@ -96,7 +97,7 @@ export function parseConfigFileText(text: string, filePath: string): LoadedConfi
     fail('"useHostNetwork" must be true or false.', offsetOf('useHostNetwork'));
   for (const key of Object.keys(doc)) {
     if (!KNOWN_KEYS.has(key) && !IGNORED_KEYS.has(key))
-      fail(`unknown key "${key}" (known keys: ${[...KNOWN_KEYS].join(', ')}).`, offsetOf(key));
+      fail(`unknown key "${abbreviate(key)}" (known keys: ${[...KNOWN_KEYS].join(', ')}).`, offsetOf(key));
   }
   const baseDir = path.dirname(filePath);
   const file: LoadedConfigFile = {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findBuiltin, isBuiltinName, listBuiltins } from '../builtin/builtinRegistry';
 import { loadConfigFile, resolveSecretReferences } from '../config/configFile';
+import { abbreviate } from '../../shared/format';
 import { checkLocalDir } from '../config/workspaceRoot';
 import { AirbyteError } from '../errors';
 import { assertImageReference, imageTagProblem } from '../docker/imageReference';
@@ -52,6 +53,11 @@ export interface GetConnectorOptions {
   baseDir?: string;
   /** Environment for secret references; default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Extra environment variables for the connector's process or container (proxy settings, JVM
+   * options). Not part of the config, so never part of its identity. Built-ins ignore them.
+   */
+  environment?: Record<string, string>;
   timeouts?: ConnectorTimeouts;
   signal?: AbortSignal;
   /** Set by `getConnectorFromFile`. */
@@ -106,7 +112,7 @@ export async function getConnectorFromFile(
   const type = options.type ?? typeOfConfig(file);
   if (!type) {
     throw new AirbyteError('CONFIG_FILE', {
-      message: `${file.filePath}: cannot tell whether "${file.connector}" is a source or a destination.`,
+      message: `${file.filePath}: cannot tell whether "${abbreviate(file.connector)}" is a source or a destination.`,
       guidance: 'Use the registry name ("source-…" / "destination-…") as "connector".',
       context: { file: file.filePath },
     });
@@ -168,7 +174,12 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
     return {
       ...common,
       name,
-      executor: new LocalExecutor({ command: options.localExecutable, localDir: options.localDir, cwd: options.baseDir }),
+      executor: new LocalExecutor({
+        command: options.localExecutable,
+        localDir: options.localDir,
+        cwd: options.baseDir,
+        env: options.environment,
+      }),
     };
   }
 
@@ -194,6 +205,7 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
     dockerHost: options.dockerHost,
     useHostNetwork: options.useHostNetwork,
     localDir: options.localDir,
+    env: options.environment,
     localDirOutsideWorkspace: options.localDirOutsideWorkspace,
   });
   return { ...common, name, executor, entry, knownSpec };
