@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { AirbyteError, isAirbyteError } from '../core/errors';
+import { removeDeadProcessTempDirs } from '../core/executors/tempFolders';
 import { useSqlWasm } from '../core/store/sqlJsLoader';
 import type { CliCommand, CliIo } from './cliIo';
 import { processIo, UsageError } from './cliIo';
@@ -62,6 +63,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     else output.out(command.usage);
     return 0;
   }
+  // What killed runs left (connector configs with their secrets): every start removes it.
+  removeDeadProcessTempDirs();
   try {
     return await command.run(rest, output);
   } catch (error) {

@@ -25,6 +25,7 @@ export const REF_OPTIONS = {
   install: { type: 'boolean' },
   'host-network': { type: 'boolean' },
   'local-dir': { type: 'string' },
+  'allow-local-dir-outside-workspace': { type: 'boolean' },
   registry: { type: 'string' },
   'docker-host': { type: 'string' },
 } as const;
@@ -38,6 +39,8 @@ destination-duckdb) or a built-in (builtin:sample), or --image IMAGE.
   --install            pull the image when it is not on this machine
   --host-network       run the container on the host network
   --local-dir DIR      host folder mounted at /local
+  --allow-local-dir-outside-workspace
+                       use a config file's "localDir" even outside its workspace (never chowned)
   --registry PATH|URL  connector registry to resolve names with
   --docker-host URL    Docker engine (default DOCKER_HOST, then the local socket)`;
 
@@ -48,6 +51,7 @@ export interface RefValues {
   install?: boolean;
   'host-network'?: boolean;
   'local-dir'?: string;
+  'allow-local-dir-outside-workspace'?: boolean;
   registry?: string;
   'docker-host'?: string;
 }
@@ -79,6 +83,7 @@ export async function resolveRef(
     onInstallProgress: options.onInstallProgress,
     useHostNetwork: values['host-network'] || undefined,
     localDir: values['local-dir'] ? path.resolve(values['local-dir']) : undefined,
+    allowLocalDirOutsideWorkspace: values['allow-local-dir-outside-workspace'],
     registryLocation: values.registry,
     dockerHost: values['docker-host'],
     signal: options.signal,
