@@ -21,7 +21,14 @@ const SPEC = {
     properties: {
       api_key: { type: 'string', title: 'API key', airbyte_secret: true, order: 0 },
       mode: { type: 'string', enum: ['write', 'count'], default: 'write', order: 1 },
-      fault: { type: 'string', enum: ['none', 'crash', 'trace_error', 'garbage', 'hang'], default: 'none', order: 2 },
+      fault: {
+        type: 'string',
+        // exit_at_start: fails before reading anything, as Airbyte's destination-sqlite does with a path it cannot open;
+        // hang_at_end: reads and echoes everything, then never exits.
+        enum: ['none', 'crash', 'trace_error', 'garbage', 'hang', 'exit_at_start', 'hang_at_end'],
+        default: 'none',
+        order: 2,
+      },
       fault_after: { type: 'integer', minimum: 0, default: 0, description: 'Records received before the fault.', order: 3 },
       require_stream_status: {
         type: 'boolean',
@@ -109,6 +116,10 @@ async function count() {
 
 async function write() {
   const catalog = readJson(opts.catalog);
+  if (fault === 'exit_at_start') {
+    traceError(`Could not open the database file /etc/x.db: permission denied`, 'config_error');
+    exit(1);
+  }
   mkdirSync(localDir, { recursive: true });
   const flushEvery = config.flush_every ?? 1000;
   const streams = new Map();
@@ -214,6 +225,7 @@ async function write() {
   }
   const incomplete = [...streams.values()].filter((s) => s.status === 'INCOMPLETE').map((s) => s.name);
   if (incomplete.length > 0) log('WARN', `streams marked INCOMPLETE were not finalized: ${incomplete.join(', ')}`);
+  if (fault === 'hang_at_end') await hangForever();
 }
 
 // End of a complete stream: drop old generations, deduplicate by primary key.

@@ -7,6 +7,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { makeDirectory } from '../makeDirectory';
 import type { AirbyteRecordMessage, ConfiguredAirbyteStream, ConnectorSpecification } from '../protocol/messages';
 import { streamKey } from '../protocol/messages';
 import { fsyncDir } from '../store/atomicFile';
@@ -165,7 +166,7 @@ async function outputFolder(ctx: ProgramContext): Promise<{ dir: string } | { pr
     return { problem: (error as Error).message };
   }
   try {
-    await fs.mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
     await fs.access(dir, fs.constants.W_OK);
   } catch (error) {
     return { problem: `Cannot write to ${dir}: ${(error as Error).message}` };

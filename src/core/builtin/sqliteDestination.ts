@@ -8,6 +8,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Database, SqlValue, Statement } from 'sql.js';
+import { makeDirectory } from '../makeDirectory';
 import type { AirbyteRecordMessage, ConfiguredAirbyteStream, ConnectorSpecification } from '../protocol/messages';
 import { isAirbyteError } from '../errors';
 import { removeDeadSaveTemps, writeFileAtomic } from '../store/atomicFile';
@@ -262,7 +263,7 @@ async function databaseFile(ctx: ProgramContext): Promise<{ file: string } | { p
     return { problem: (error as Error).message };
   }
   try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
+    await makeDirectory(path.dirname(file));
     await fs.access(path.dirname(file), fs.constants.W_OK);
   } catch (error) {
     return { problem: `Cannot write to the folder of ${file}: ${(error as Error).message}` };

@@ -4,7 +4,7 @@
  * catalog and state as read-only files under `/airbyte/io`, the user's folder at `/local`.
  */
 import { randomUUID } from 'node:crypto';
-import { chown, mkdir, stat } from 'node:fs/promises';
+import { chown, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { connectDocker, dockerEndpoint, dockerUnreachable, isUnreachableError } from '../docker/dockerClient';
@@ -17,6 +17,7 @@ import { reapOrphans } from '../docker/reapOrphans';
 import { runContainer } from '../docker/runContainer';
 import { AirbyteError } from '../errors';
 import type { ConnectorFiles, FileAccess } from './connectorFiles';
+import { makeDirectory } from '../makeDirectory';
 import { connectorFileContents, writeConnectorFiles } from './connectorFiles';
 import type { ExecuteRequest, Executor, InstallProgress, RunningConnector } from './executor';
 
@@ -232,7 +233,7 @@ async function prepareLocalDir(dir: string, facts: ImageFacts, options: { mayCho
     () => true,
     () => false,
   );
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   if (process.platform !== 'linux' || typeof process.getuid !== 'function') return undefined;
   const uid = imageUid(facts.user);
   if (uid === 0) return undefined;

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AirbyteError } from '../errors';
+import { makeDirectory } from '../makeDirectory';
 import type { AirbyteStateMessage } from '../protocol/messages';
 import { streamKey } from '../protocol/messages';
 import { fsyncDir } from './atomicFile';
@@ -140,7 +141,7 @@ export class CacheIngest {
     if (s.open) await this.closeSegment(s);
     const rel = path.join(safeName(this.sourceId), safeName(s.streamKey), `${String(s.nextPos).padStart(12, '0')}-${this.tag}.jsonl`);
     const abs = path.join(this.cache.dir, rel);
-    await fs.mkdir(path.dirname(abs), { recursive: true });
+    await makeDirectory(path.dirname(abs));
     const handle = await fs.open(abs, 'w', 0o600);
     s.open = { file: rel, handle, firstPos: s.nextPos, count: 0, bytes: 0, pending: [], pendingBytes: 0 };
   }
