@@ -80,3 +80,17 @@ export function jsonOf(outcome: CliOutcome): Record<string, unknown> | undefined
     return undefined;
   }
 }
+
+/** Runs `fn` over `items`, at most `concurrency` at a time (CLI trials mostly wait on the engine or the disk). */
+export async function inPool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
+}

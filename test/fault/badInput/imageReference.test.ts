@@ -12,7 +12,7 @@ import { registrySamplePath } from '../../harness/paths';
 import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 import { testDocker } from '../../docker/runtime/dockerHelpers';
 import type { CliOutcome } from './cliProcess';
-import { cliBundle, jsonOf, runCli } from './cliProcess';
+import { cliBundle, inPool, jsonOf, runCli } from './cliProcess';
 
 const BAD_VERSIONS = ['/', '..', ':', 'a b', '-x', 'x'.repeat(200), 'latest@sha256:xyz', '../../etc', 'v1/../..', '.hidden', 'tag\n'];
 const BAD_IMAGES = [
@@ -58,15 +58,15 @@ function firstLine(text: string): string {
   return text.trim().split('\n')[0].slice(0, 160);
 }
 
-async function trial(field: 'version' | 'image', value: string, via: 'file' | 'flag'): Promise<string | undefined> {
+async function trial(field: 'version' | 'image', value: string, via: 'file' | 'flag', n: number): Promise<string | undefined> {
   const env = { DOCKER_HOST: process.env.DOCKER_HOST, AIRBYTE_LOCAL_REGISTRY: registrySamplePath };
   let outcome: CliOutcome;
   if (via === 'file') {
-    const file = path.join(dir, `${field}.airbyte.jsonc`);
+    const file = path.join(dir, `${field}-${n}.airbyte.jsonc`);
     writeFileSync(file, JSON.stringify({ connector: 'destination-postgres', [field]: value, config: {} }));
     outcome = await runCli(['check', file, '--json'], { cwd: dir, env });
   } else {
-    const config = path.join(dir, 'config.json');
+    const config = path.join(dir, `config-${n}.json`);
     writeFileSync(config, '{}');
     outcome = await runCli(['check', 'destination-postgres', '--config', config, `--${field}=${value}`, '--json'], { cwd: dir, env });
   }
@@ -75,20 +75,14 @@ async function trial(field: 'version' | 'image', value: string, via: 'file' | 'f
 }
 
 test('malformed version and image values end with a clear CONFIG error naming the field, never a crash', async () => {
-  const failures: string[] = [];
-  let trials = 0;
-  for (const via of ['file', 'flag'] as const) {
-    for (const value of BAD_VERSIONS) {
-      trials++;
-      const problem = await trial('version', value, via);
-      if (problem) failures.push(problem);
-    }
-    for (const value of BAD_IMAGES) {
-      trials++;
-      const problem = await trial('image', value, via);
-      if (problem) failures.push(problem);
-    }
-  }
+  const cases = (['file', 'flag'] as const).flatMap((via) => [
+    ...BAD_VERSIONS.map((value) => ({ field: 'version' as const, value, via })),
+    ...BAD_IMAGES.map((value) => ({ field: 'image' as const, value, via })),
+  ]);
+  // Four CLI processes at a time: each mostly waits for the engine.
+  const problems = await inPool(cases, 4, (c, n) => trial(c.field, c.value, c.via, n));
+  const failures = problems.filter((p): p is string => p !== undefined);
+  const trials = cases.length;
   const crashes = failures.filter((f) => f.includes('crashed')).length;
   recordFaultFigure({
     area: 'bad input',

@@ -14,7 +14,7 @@ import type { CliOutcome } from './cliProcess';
 import { cliBundle, jsonOf, runCli, startCli } from './cliProcess';
 
 const TABLES = ['users', 'products', 'purchases'];
-const PER_STREAM = 20_000;
+const PER_STREAM = 10_000;
 // One folder per store: two stores in one folder would share a cache folder (a separate fault).
 const STORES = ['a/state.sqlite', 'b/state.sqlite'];
 
@@ -81,7 +81,7 @@ test('two CLI writes into one SQLite file at once lose no confirmed row', async 
   }
   recordFaultFigure({
     area: 'data loss and duplicates',
-    case: 'two CLI writes into one builtin:sqlite file at once (60,000 records each)',
+    case: 'two CLI writes into one builtin:sqlite file at once (30,000 records each)',
     trials,
     failures,
     worst: failures

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { recordFaultFigure } from '../../harness/faultFigures';
 import { makeTempDir, removeTempDir } from '../../harness/tempDir';
-import { cliBundle, jsonOf, runCli } from '../badInput/cliProcess';
+import { cliBundle, inPool, jsonOf, runCli } from '../badInput/cliProcess';
 
 let root: string;
 let ws: string;
@@ -26,27 +26,41 @@ before(async () => {
 });
 after(() => removeTempDir(root));
 
-/** Everything under `root` outside the workspace, other than the folder the symlink points at. */
-function outsideEntries(): string[] {
+/** Paths under `root` whose name holds `token`, outside `base` (where the trial may write). */
+function entriesOutside(token: string, base: string): string[] {
   const found: string[] = [];
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
-      if (p === ws) continue;
-      if (e.isDirectory()) {
-        if (p !== path.join(root, 'elsewhere')) found.push(path.relative(root, p));
-        walk(p);
-      } else found.push(path.relative(root, p));
+      if (p === base) continue;
+      if (e.name.includes(token)) found.push(path.relative(root, p));
+      if (e.isDirectory()) walk(p);
     }
   };
   walk(root);
   return found;
 }
 
-async function write(connector: string, destinationPath: string, localDir?: string): Promise<{ code: number | null; message: string }> {
-  const file = path.join(ws, 'dest.airbyte.jsonc');
-  writeFileSync(file, JSON.stringify({ connector, ...(localDir ? { localDir } : {}), config: { destination_path: destinationPath } }));
-  const outcome = await runCli(['write', '--source', 'source.airbyte.jsonc', '--destination', file, '--json'], { cwd: ws });
+async function write(
+  connector: string,
+  destinationPath: string,
+  options: { localDir?: string; n?: number } = {},
+): Promise<{ code: number | null; message: string }> {
+  const n = options.n ?? 0;
+  const file = path.join(ws, `dest-${n}.airbyte.jsonc`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      connector,
+      ...(options.localDir ? { localDir: options.localDir } : {}),
+      config: { destination_path: destinationPath },
+    }),
+  );
+  // A store per trial: trials run four at a time.
+  const store = path.join(ws, 'stores', String(n), 'state.sqlite');
+  const outcome = await runCli(['write', '--source', 'source.airbyte.jsonc', '--destination', file, '--state-file', store, '--json'], {
+    cwd: ws,
+  });
   const error = jsonOf(outcome)?.error as { message?: string } | undefined;
   return { code: outcome.code, message: error?.message ?? outcome.stderr.slice(0, 300) };
 }
@@ -61,25 +75,26 @@ test('builtin:sqlite and builtin:jsonl never write outside their folder', async 
     `link/through-symlink-${name}`,
     `/etc/../${path.relative('/', root)}/abs2-${name}`,
   ];
-  const failures: string[] = [];
-  let trials = 0;
-  for (const connector of ['builtin:sqlite', 'builtin:jsonl']) {
-    const name = connector === 'builtin:sqlite' ? 'x.db' : 'jsonl';
-    for (const p of [...escapes(name), ...escapes(`ld-${name}`).map((e) => ({ p: e, localDir: './data' }))]) {
-      trials++;
-      const [dest, localDir] = typeof p === 'string' ? [p, undefined] : [p.p, p.localDir];
-      const before = outsideEntries().length + readdirSync(path.join(root, 'elsewhere')).length;
-      const result = await write(connector, dest, localDir);
-      const after = outsideEntries().length + readdirSync(path.join(root, 'elsewhere')).length;
-      if (after > before) failures.push(`${connector} ${dest}${localDir ? ` (localDir ${localDir})` : ''}: wrote outside`);
-      else if (result.code !== 1 || !/destination_path/.test(result.message))
-        failures.push(`${connector} ${dest}: exit ${result.code}, ${result.message.slice(0, 160)}`);
-    }
-  }
+  const cases = ['builtin:sqlite', 'builtin:jsonl'].flatMap((connector) =>
+    [undefined, './data'].flatMap((localDir) => escapes('TOKEN').map((dest) => ({ connector, dest, localDir }))),
+  );
+  const results = await inPool(cases, 4, async (c, n) => {
+    // Each trial's paths carry its own token, so what it wrote can be told apart.
+    const token = `tk${n}x${c.connector === 'builtin:sqlite' ? '.db' : ''}`;
+    const dest = c.dest.replace('TOKEN', token);
+    const result = await write(c.connector, dest, { localDir: c.localDir, n });
+    const outside = entriesOutside(`tk${n}x`, c.localDir ? path.join(ws, 'data') : ws);
+    const what = `${c.connector} ${dest}${c.localDir ? ` (localDir ${c.localDir})` : ''}`;
+    if (outside.length > 0) return `${what}: wrote ${outside[0]}`;
+    if (result.code !== 1 || !/destination_path/.test(result.message))
+      return `${what}: exit ${result.code}, ${result.message.slice(0, 160)}`;
+    return undefined;
+  });
+  const failures = results.filter((r): r is string => r !== undefined);
   recordFaultFigure({
     area: 'security',
     case: 'builtin:sqlite / builtin:jsonl destination_path outside its folder (absolute, ../, /local/../.., symlink)',
-    trials,
+    trials: cases.length,
     failures: failures.length,
     worst: failures.length
       ? `${failures.length} wrote or were not refused; first: ${failures[0]}`
