@@ -7,7 +7,7 @@ import { parseCommandArgs, UsageError } from '../cliIo';
 import { REF_OPTIONS, REF_USAGE, resolveRef } from '../resolveRef';
 import { installProgressPrinter } from './installProgress';
 import { formatCount, formatDuration } from '../../shared/format';
-import { defaultStorePath, formatBytes, parseStreams, progressPrinter, summaryTable } from './runOutput';
+import { defaultStorePath, formatBytes, parseStreams, progressPrinter, summaryTable, warningLines, withWarnings } from './runOutput';
 
 const READ_OPTIONS = {
   ...REF_OPTIONS,
@@ -66,6 +66,8 @@ ${REF_USAGE}`,
         onProgress: progressPrinter(io),
         onLog: values.verbose ? (name, line) => io.err(`[${name}] ${line.level} ${line.text}`) : undefined,
         onNotice: (text) => io.err(`note: ${text}`),
+        // Warnings are part of the summary (and of the JSON result), not said as they come.
+        onWarning: () => undefined,
       });
     } finally {
       await store.close();
@@ -87,17 +89,19 @@ async function printReadResult(
     for (const stream of result.streamNames) {
       for await (const data of result.records(stream, io.signal)) io.out(JSON.stringify({ stream, data }));
     }
+    // stdout holds the records only: the warnings go to stderr.
+    for (const w of result.warnings) io.err(`warning: ${w.message}`);
     return;
   }
   if (io.json) {
     io.outJson({ ok: true, stateFile: storePath, ...result.toJSON() });
     return;
   }
-  io.out(summaryTable(result.streams, false));
+  io.out(summaryTable(result.streams, false) + warningLines(result.warnings));
   const total = result.streams.reduce((n, s) => n + s.recordsRead, 0);
   const bytes = result.streams.reduce((n, s) => n + s.bytes, 0);
   io.out(
-    `\nRun ${result.runId} read ${formatCount(total)} new records (${formatBytes(bytes)}) in ${formatDuration(result.durationMs)} into the cache.\nState: ${storePath}`,
+    `\nRun ${result.runId}${withWarnings(result.warnings)} read ${formatCount(total)} new records (${formatBytes(bytes)}) in ${formatDuration(result.durationMs)} into the cache.\nState: ${storePath}`,
   );
   io.out(
     `Write it to a destination with: airbyte-write write --source cache:${result.runId} --destination <ref>${options.stateFileGiven ? ` --state-file ${storePath}` : ''}`,

@@ -10,7 +10,7 @@ import { parseCommandArgs, UsageError } from '../cliIo';
 import { resolveRef } from '../resolveRef';
 import { installProgressPrinter } from './installProgress';
 import { formatCount, formatDuration } from '../../shared/format';
-import { defaultStorePath, formatBytes, parseStreams, progressPrinter, summaryTable } from './runOutput';
+import { defaultStorePath, formatBytes, parseStreams, progressPrinter, summaryTable, warningLines, withWarnings } from './runOutput';
 
 const WRITE_OPTIONS = {
   source: { type: 'string' },
@@ -85,6 +85,8 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
         onNotice: (text) => {
           if (!io.json) io.err(`note: ${text}`);
         },
+        // Warnings are part of the summary (and of the JSON result), not said as they come.
+        onWarning: () => undefined,
       });
     } finally {
       await store.close();
@@ -148,11 +150,11 @@ function printWriteResult(io: CliIo, result: WriteResult, storePath: string, des
     io.outJson({ ok: true, stateFile: storePath, ...result });
     return;
   }
-  io.out(summaryTable(result.streams, true));
+  io.out(summaryTable(result.streams, true) + warningLines(result.warnings));
   const t = result.totals;
   const how = result.mode === 'cache' ? 'through the cache' : result.mode === 'stream' ? 'streamed' : 'replayed';
   io.out(
-    `\nRun ${result.runId} (${how}) succeeded in ${formatDuration(result.durationMs)}: ` +
+    `\nRun ${result.runId} (${how}) succeeded${withWarnings(result.warnings)} in ${formatDuration(result.durationMs)}: ` +
       `${formatCount(t.recordsRead)} read, ${formatCount(t.recordsSent)} sent, ${formatCount(t.recordsConfirmed)} confirmed by ${destinationName} (${formatBytes(t.bytes)}).` +
       `\nState: ${storePath}`,
   );

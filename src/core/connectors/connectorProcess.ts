@@ -43,7 +43,19 @@ export interface ConnectorResult {
   logTail: string[];
   /** Protocol messages seen on stdout (LOG messages excluded). */
   messageCount: number;
+  /** ERROR and FATAL log lines (stderr lines and LOG messages): how many, and the first few, masked. */
+  errorLines: ErrorLines;
 }
+
+/** A connector's ERROR and FATAL log lines: a successful run may still have some (see `write/runWarnings.ts`). */
+export interface ErrorLines {
+  count: number;
+  /** The first {@link FIRST_ERROR_LINES}, masked. */
+  first: string[];
+}
+
+/** How many of a run's ERROR lines are kept to be named. */
+export const FIRST_ERROR_LINES = 5;
 
 export interface ConnectorRun {
   /**
@@ -277,12 +289,13 @@ async function outcome(
       logTail,
     });
   }
-  return { exitCode: 0, logTail, messageCount: state.messageCount };
+  return { exitCode: 0, logTail, messageCount: state.messageCount, errorLines: state.logs.errorLines() };
 }
 
 /** The masked log lines of one run: each goes to `onLog`, the last `size` are kept for errors. */
 class LogTail {
   private readonly tail: string[] = [];
+  private readonly errors: ErrorLines = { count: 0, first: [] };
 
   constructor(
     private readonly masker: SecretMasker,
@@ -293,6 +306,10 @@ class LogTail {
   add(level: AirbyteLogLevel, text: string, source: ConnectorLogSource): void {
     // Mask before cutting, so that a secret on the cut is never half shown.
     const masked = truncate(this.masker.mask(text));
+    if (level === 'ERROR' || level === 'FATAL') {
+      this.errors.count++;
+      if (this.errors.first.length < FIRST_ERROR_LINES) this.errors.first.push(masked);
+    }
     this.tail.push(masked);
     if (this.tail.length > this.size) this.tail.shift();
     this.onLog?.({ level, text: masked, source });
@@ -300,6 +317,10 @@ class LogTail {
 
   lines(): string[] {
     return [...this.tail];
+  }
+
+  errorLines(): ErrorLines {
+    return { count: this.errors.count, first: [...this.errors.first] };
   }
 }
 

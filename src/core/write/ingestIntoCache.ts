@@ -17,6 +17,7 @@ import type { RecordedRun } from './recordedRun';
 import type { RunContext } from './runContext';
 import { logTo, notice } from './runContext';
 import { runError, streamStats } from './runOutcome';
+import { warnSourceErrorLogs } from './runWarnings';
 import { coversStreams, latestRows, statesToOffer } from './stateManager';
 
 /** A read run into the cache, once its catalog is built. */
@@ -129,7 +130,7 @@ async function ingestSource(ctx: RunContext, source: PipelineSource, job: CacheR
       { signal: ctx.options.signal, onLog: logTo(ctx.options, source.name) },
     );
     for await (const batch of run.batches()) await sink.take(batch);
-    await run.done;
+    warnSourceErrorLogs(ctx, source.name, await run.done);
   } catch (e) {
     error = e;
   }
@@ -157,7 +158,10 @@ class IngestSink {
     for (const { message: m, raw } of batch) {
       if (m.type === 'RECORD') {
         const k = streamKeyOf(m.record.stream, m.record.namespace);
-        if (!this.ingest.has(k)) continue;
+        if (!this.ingest.has(k)) {
+          tracker.noteOutsideCatalog(k);
+          continue;
+        }
         if (k !== this.key) {
           await this.flush();
           this.key = k;

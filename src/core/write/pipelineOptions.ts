@@ -30,4 +30,21 @@ export interface PipelineOptions {
   onLog?: (connector: string, line: ConnectorLogLine) => void;
   /** Told about things worth showing (config written back, a repaired store). */
   onNotice?: (text: string) => void;
+  /** Told about what went wrong without failing the run (see `runWarnings.ts`); `onNotice` gets its message when absent. */
+  onWarning?: (warning: RunWarning) => void;
+}
+
+/** Something that went wrong without failing a run: counted, named, and said (`runWarnings.ts`). */
+export interface RunWarning {
+  kind: 'records-outside-catalog' | 'source-error-logs';
+  /** In plain words, secrets masked: what happened, how many, and what it means for the data. */
+  message: string;
+  /** The connector concerned. */
+  connector: string;
+  /** `records-outside-catalog`: the stream whose records were dropped. */
+  stream?: string;
+  /** Records dropped, or error lines logged. */
+  count: number;
+  /** `source-error-logs`: the first error lines, masked. */
+  lines?: string[];
 }

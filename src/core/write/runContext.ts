@@ -3,7 +3,7 @@ import type { ConnectorLogLine } from '../connectors/connectorProcess';
 import type { SecretMasker } from '../secrets';
 import type { RecordCache } from '../store/recordCache';
 import type { WorkspaceStore } from '../store/workspaceStore';
-import type { PipelineOptions } from './pipelineOptions';
+import type { PipelineOptions, RunWarning } from './pipelineOptions';
 import type { ProgressTracker } from './progressTracker';
 
 export interface RunContext {
@@ -13,6 +13,8 @@ export interface RunContext {
   options: PipelineOptions;
   /** Notices of this run so far (a write returns them). */
   notices: string[];
+  /** What went wrong without failing the run so far (`runWarnings.ts`); their messages are among the notices. */
+  warnings: RunWarning[];
   /** Hides the secrets of every connector of the run. */
   masker: SecretMasker;
 }

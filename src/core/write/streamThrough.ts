@@ -16,6 +16,7 @@ import { followDestination, statusLines } from './destinationOutput';
 import type { StreamProgress } from './progressTracker';
 import type { RunContext } from './runContext';
 import { logTo } from './runContext';
+import { warnSourceErrorLogs } from './runWarnings';
 import { StateCommitter } from './stateCommitter';
 import { PendingStates, coversStreams } from './stateManager';
 
@@ -74,7 +75,7 @@ class SourceForwarder {
             }
           }
         }
-        await this.run.done;
+        warnSourceErrorLogs(this.ctx, this.source.name, await this.run.done);
       } catch (error) {
         this.error = error;
       }
@@ -103,7 +104,10 @@ class SourceForwarder {
         lastKey = k;
         counts = this.keys.has(k) ? this.ctx.tracker.stream(k) : undefined;
       }
-      if (!counts) continue;
+      if (!counts) {
+        this.ctx.tracker.noteOutsideCatalog(k);
+        continue;
+      }
       parts.push(raw);
       counts.recordsRead++;
       counts.recordsSent++;
