@@ -15,7 +15,7 @@ import type { StreamPlan } from './catalogBuilder';
 import { handleControl } from './connectorControl';
 import type { RecordedRun } from './recordedRun';
 import type { RunContext } from './runContext';
-import { logTo, notice } from './runContext';
+import { idleTimeoutOf, logTo, notice } from './runContext';
 import { runError, streamStats } from './runOutcome';
 import { coversStreams, latestRows, statesToOffer } from './stateManager';
 
@@ -126,7 +126,7 @@ async function ingestSource(ctx: RunContext, source: PipelineSource, job: CacheR
   try {
     const run = await source.start(
       { command: 'read', config: source.config, catalog: job.catalog, state: offered },
-      { signal: ctx.options.signal, onLog: logTo(ctx.options, source.name) },
+      { signal: ctx.options.signal, onLog: logTo(ctx.options, source.name), idleTimeoutMs: idleTimeoutOf(ctx.options) },
     );
     for await (const batch of run.batches()) await sink.take(batch);
     await run.done;
