@@ -6,7 +6,7 @@
 // configured stream ends without a STREAM_STATUS COMPLETE. Also a "count" mode for benchmarks.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { emit, exit, flush, hangForever, log, parseArgs, readJson, readLines, traceError } from './protocol.mjs';
+import { emit, exit, flush, hangForever, log, parseArgs, readJson, readLines, traceError, withUpstream } from './protocol.mjs';
 
 const SPEC = {
   documentationUrl: 'https://example.invalid/test-destination',
@@ -37,13 +37,22 @@ const SPEC = {
         order: 4,
       },
       flush_every: { type: 'integer', minimum: 1, default: 1000, description: 'Records buffered per stream before a flush.', order: 5 },
+      echo_state: {
+        type: 'boolean',
+        default: true,
+        description: 'Echo each STATE once durable; false writes everything and exits 0 without echoing any (a faulty destination).',
+        order: 6,
+      },
     },
   },
 };
 
 const { command, opts } = parseArgs(process.argv.slice(2));
-const config = opts.config ? readJson(opts.config) : {};
+const config = withUpstream(opts.config ? readJson(opts.config) : {});
 const localDir = process.env.AIRBYTE_LOCAL_DIR || '/local';
+// A fault can also come from the connector's environment (a disk that fills up, a crash), leaving
+// the config, hence the destination's identity and state, the same for the rerun.
+if (process.env.TEST_DESTINATION_FAULT) config.fault = process.env.TEST_DESTINATION_FAULT;
 const fault = config.fault ?? 'none';
 
 async function main() {
@@ -191,8 +200,10 @@ async function write() {
         sinceGlobal = 0;
         for (const x of streams.values()) x.sinceState = 0;
       }
-      emit({ type: 'STATE', state: { ...st, destinationStats: { recordCount } } });
-      flush();
+      if (config.echo_state !== false) {
+        emit({ type: 'STATE', state: { ...st, destinationStats: { recordCount } } });
+        flush();
+      }
     } else if (m.type === 'TRACE' && m.trace.type === 'STREAM_STATUS') {
       const s = streams.get(m.trace.stream_status.stream_descriptor.name);
       if (s && (m.trace.stream_status.status === 'COMPLETE' || m.trace.stream_status.status === 'INCOMPLETE'))

@@ -1,8 +1,8 @@
 /**
  * The record cache: records per (source identity, stream), kept as the source's raw JSON lines in
- * append-only segment files under `<store folder>/cache/<source>/<stream>/`. The index (segments,
- * stream extents, the source states read with them, and each destination's confirmed position) lives
- * in the workspace store (`cacheIndex.ts`). Memory stays flat however large the cache grows: records stream from disk in
+ * append-only segment files under `<cache folder>/<source>/<stream>/` (the store's own folder,
+ * `WorkspaceStore.cacheDir`). The index (segments, stream extents, the source states read with them,
+ * and each destination's confirmed position) lives in the workspace store (`cacheIndex.ts`). Memory stays flat however large the cache grows: records stream from disk in
  * chunks and are never held as a whole, which a sql.js database (all in memory) could not do.
  *
  * Positions: each stream numbers its records 0, 1, 2, … forever. A full-refresh read starts a new
@@ -24,6 +24,8 @@ const NEWLINE = 0x0a;
 /** Records per segment file; small enough to drop a generation quickly, large enough to stay few. */
 const DEFAULT_SEGMENT_RECORDS = 500_000;
 const WRITE_BUFFER_BYTES = 1 << 20;
+/** A segment file's name (`<first position>-<ingest tag>.jsonl`, see `CacheIngest.roll`): the only files a store deletes unindexed. */
+const SEGMENT_NAME = /^\d{12,}-[0-9a-z-]+\.jsonl$/;
 
 /** A run of whole raw lines (newline-terminated) and how many records it holds. */
 export interface CacheChunk {
@@ -362,7 +364,10 @@ export class RecordCache {
     }
   }
 
-  /** Deletes segment files the index does not know (left by a process killed mid-ingest). */
+  /**
+   * Deletes segment files the index does not know (left by a process killed mid-ingest): only in
+   * this store's own cache folder, and only files named as this module names segments.
+   */
   async removeOrphans(): Promise<number> {
     const known = this.store.cacheIndex.segmentFiles();
     let removed = 0;
@@ -371,7 +376,7 @@ export class RecordCache {
       for (const e of entries) {
         const child = path.join(rel, e.name);
         if (e.isDirectory()) await walk(child);
-        else if (e.name.endsWith('.jsonl') && !known.has(child)) {
+        else if (SEGMENT_NAME.test(e.name) && !known.has(child)) {
           await fs.rm(path.join(this.dir, child), { force: true });
           removed++;
         }

@@ -69,9 +69,14 @@ export class WorkspaceStore {
     return this.db.isClosed;
   }
 
-  /** The folder holding the record cache's segment files. */
+  /**
+   * The folder holding the record cache's segment files: one per store file, so that two stores in
+   * one folder never share (or delete) each other's files. `state.sqlite` keeps `cache/` beside it;
+   * any other store file `x` has `x.cache/`.
+   */
   get cacheDir(): string {
-    return path.join(path.dirname(this.path), 'cache');
+    const name = path.basename(this.path);
+    return path.join(path.dirname(this.path), name === 'state.sqlite' ? 'cache' : `${name}.cache`);
   }
 
   /** The schema version of the open file. */

@@ -94,10 +94,7 @@ export async function replayFromCache(
     // The destination did not start (a missing image, a config its spec rejects): the run fails with that.
     outcome = { error };
   }
-  if (!outcome.error) {
-    commits.commitRest();
-    confirm(range.to);
-  }
+  if (!outcome.error) commits.endedCleanly(ctx, destination.name, plans);
   await commits.settled();
   return outcome;
 }

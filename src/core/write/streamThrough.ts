@@ -21,6 +21,16 @@ import { PendingStates, coversStreams } from './stateManager';
 
 type Counts = Record<string, number>;
 
+/**
+ * How long the forwarder runs before it lets the event loop turn. In-process connectors (the
+ * built-ins) pass data from source to destination through promises alone, which never reach the
+ * loop's I/O phase: the store's save after an echo then waited for the pipeline to stall, over a
+ * second, and a kill in between left rows written but not confirmed.
+ */
+const LOOP_TURN_MS = 10;
+/** Messages per chunk handed to the destination: an in-process destination handles a chunk without a break. */
+const SLICE_ITEMS = 512;
+
 /** The source's output as the destination's input: record and state lines forwarded, counted, states held as pending. */
 class SourceForwarder {
   private readonly keys: ReadonlySet<string>;
@@ -53,9 +63,16 @@ class SourceForwarder {
       try {
         // RECORD lines come routed but unparsed (only their stream is needed to count and forward
         // them); consecutive records of one stream share one lookup of their counters.
+        let turn = Date.now();
         for await (const batch of this.run.routedBatches()) {
-          const chunk = await this.forward(batch);
-          if (chunk) yield chunk;
+          for (let i = 0; i < batch.length; i += SLICE_ITEMS) {
+            const chunk = await this.forward(i === 0 && batch.length <= SLICE_ITEMS ? batch : batch.slice(i, i + SLICE_ITEMS));
+            if (chunk) yield chunk;
+            if (Date.now() - turn >= LOOP_TURN_MS) {
+              await new Promise((resolve) => setImmediate(resolve));
+              turn = Date.now();
+            }
+          }
         }
         await this.run.done;
       } catch (error) {
@@ -155,8 +172,7 @@ export async function streamThrough(
     if (!forwarder.started) await sourceRun.drain().catch(() => undefined);
     else await sourceRun.done.catch(() => undefined);
   } else if (!forwarder.error) {
-    commits.commitRest();
-    confirm(forwarder.sentCounts());
+    commits.endedCleanly(ctx, destination.name, plans);
   }
   await commits.settled();
   return { sourceError: forwarder.error, destinationError };
