@@ -4,6 +4,7 @@ import { WorkspaceStore } from '../../core/store/workspaceStore';
 import type { ReadResult } from '../../core/write/writeResult';
 import type { CliCommand, CliIo } from '../cliIo';
 import { parseCommandArgs, UsageError } from '../cliIo';
+import { idleTimeoutUsage, parseIdleTimeout } from '../idleTimeout';
 import { REF_OPTIONS, REF_USAGE, resolveRef } from '../resolveRef';
 import { installProgressPrinter } from './installProgress';
 import { formatCount, formatDuration } from '../../shared/format';
@@ -15,6 +16,7 @@ const READ_OPTIONS = {
   streams: { type: 'string' },
   'full-refresh': { type: 'boolean' },
   'state-file': { type: 'string' },
+  'idle-timeout': { type: 'string' },
   records: { type: 'boolean' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
@@ -32,6 +34,7 @@ the cached records to any destination (only what that destination has not confir
   --streams a,b        only these streams (default: all)
   --full-refresh       ignore stored state: read everything again
   --state-file PATH    the workspace store (default: see "airbyte-write write --help")
+  ${idleTimeoutUsage(23)}
   --records            print the cached records of the streams read as JSON lines on stdout
   --json               print the result as JSON
   -v, --verbose        print the source's log lines (secrets masked)
@@ -44,6 +47,7 @@ ${REF_USAGE}`,
     if (positionals.length > 1 || (positionals.length === 1 && values.source))
       throw new UsageError('Name one source: --source <ref> or a single <ref>.');
     const ref = values.source ?? positionals[0];
+    const idleTimeoutMs = parseIdleTimeout(values['idle-timeout']);
     if (!ref) throw new UsageError('Name the source: --source <file.airbyte.jsonc | name>.');
     const source = (await resolveRef(ref, values, {
       type: 'source',
@@ -63,6 +67,7 @@ ${REF_USAGE}`,
         streams: parseStreams(values.streams),
         forceFullRefresh: values['full-refresh'] === true,
         signal: io.signal,
+        idleTimeoutMs,
         onProgress: progressPrinter(io),
         onLog: values.verbose ? (name, line) => io.err(`[${name}] ${line.level} ${line.text}`) : undefined,
         onNotice: (text) => io.err(`note: ${text}`),

@@ -15,7 +15,7 @@ import type { StreamPlan } from './catalogBuilder';
 import { handleControl } from './connectorControl';
 import type { RecordedRun } from './recordedRun';
 import type { RunContext } from './runContext';
-import { logTo, notice } from './runContext';
+import { idleTimeoutOf, logTo, notice } from './runContext';
 import { runError, streamStats } from './runOutcome';
 import { warnSourceErrorLogs } from './runWarnings';
 import { coversStreams, latestRows, statesToOffer } from './stateManager';
@@ -127,7 +127,7 @@ async function ingestSource(ctx: RunContext, source: PipelineSource, job: CacheR
   try {
     const run = await source.start(
       { command: 'read', config: source.config, catalog: job.catalog, state: offered },
-      { signal: ctx.options.signal, onLog: logTo(ctx.options, source.name) },
+      { signal: ctx.options.signal, onLog: logTo(ctx.options, source.name), idleTimeoutMs: idleTimeoutOf(ctx.options) },
     );
     for await (const batch of run.batches()) await sink.take(batch);
     warnSourceErrorLogs(ctx, source.name, await run.done);

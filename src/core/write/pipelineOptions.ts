@@ -5,6 +5,9 @@ import type { WriteProgress } from './progressTracker';
 import type { RunStarted } from './runEvents';
 import type { WriteStrategy } from './writeStrategy';
 
+/** The default idle timeout of a read's or write's connectors: generous, for destinations loading large batches. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
+
 export interface PipelineOptions {
   /** Stream names to read (all when omitted). */
   streams?: readonly string[];
@@ -21,6 +24,11 @@ export interface PipelineOptions {
   /** Ignore every stored state: read everything again. */
   forceFullRefresh?: boolean;
   signal?: AbortSignal;
+  /**
+   * A connector the run has waited on this long with nothing coming (no output, its input not
+   * read, no exit) is stopped and the run fails naming it. Default {@link DEFAULT_IDLE_TIMEOUT_MS}; 0: none.
+   */
+  idleTimeoutMs?: number;
   /**
    * Told once per run as soon as the store has recorded it, before any record moves. A write
    * through the cache is two runs: its read into the cache, then its write.

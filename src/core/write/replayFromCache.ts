@@ -9,7 +9,7 @@ import { message as build } from '../protocol/messages';
 import type { StreamPlan } from './catalogBuilder';
 import { followDestination, statusLines } from './destinationOutput';
 import type { RunContext } from './runContext';
-import { logTo } from './runContext';
+import { idleTimeoutOf, logTo } from './runContext';
 import { StateCommitter } from './stateCommitter';
 import { PendingStates } from './stateManager';
 
@@ -87,7 +87,7 @@ export async function replayFromCache(
   try {
     const run = await destination.start(
       { command: 'write', config: destination.config, catalog, stdin: replayInput(ctx, sourceId, plans, range, pending) },
-      { signal: ctx.options.signal, onLog: logTo(ctx.options, destination.name) },
+      { signal: ctx.options.signal, onLog: logTo(ctx.options, destination.name), idleTimeoutMs: idleTimeoutOf(ctx.options) },
     );
     outcome = await followDestination(ctx, destination, run, commits.onEcho);
   } catch (error) {

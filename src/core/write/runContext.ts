@@ -4,6 +4,7 @@ import type { SecretMasker } from '../secrets';
 import type { RecordCache } from '../store/recordCache';
 import type { WorkspaceStore } from '../store/workspaceStore';
 import type { PipelineOptions, RunWarning } from './pipelineOptions';
+import { DEFAULT_IDLE_TIMEOUT_MS } from './pipelineOptions';
 import type { ProgressTracker } from './progressTracker';
 
 export interface RunContext {
@@ -29,4 +30,9 @@ export function notice(ctx: Pick<RunContext, 'notices' | 'options'>, text: strin
 export function logTo(options: PipelineOptions, name: string): ((line: ConnectorLogLine) => void) | undefined {
   const onLog = options.onLog;
   return onLog ? (line) => onLog(name, line) : undefined;
+}
+
+/** The idle timeout of the run's connectors in ms (0: none). */
+export function idleTimeoutOf(options: PipelineOptions): number {
+  return options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
 }
