@@ -141,11 +141,23 @@ if (require.main === module) {
   useSqlWasm(path.join(__dirname, 'sql-wasm.wasm'));
   const io = processIo();
   io.signal.addEventListener('abort', () => exitIfStillRunning(io), { once: true });
+  let settled = false;
+  // Node exits quietly with code 0 when nothing is left to wait for, even with the command unfinished
+  // (a connection dropped without a word): that must never pass for success.
+  process.once('beforeExit', () => {
+    if (settled) return;
+    io.err(
+      'internal error: the command stopped waiting for the Docker engine or a connector without finishing. Nothing more was confirmed; run it again.',
+    );
+    process.exitCode = 1;
+  });
   main(process.argv.slice(2), io).then(
     (code) => {
+      settled = true;
       process.exitCode = code;
     },
     (error: unknown) => {
+      settled = true;
       io.err(String(error));
       process.exitCode = 1;
     },

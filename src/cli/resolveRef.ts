@@ -42,7 +42,7 @@ destination-duckdb) or a built-in (builtin:sample), or --image IMAGE.
   --allow-local-dir-outside-workspace
                        use a config file's "localDir" even outside its workspace (never chowned)
   --registry PATH|URL  connector registry to resolve names with
-  --docker-host URL    Docker engine (default DOCKER_HOST, then the local socket)`;
+  --docker-host URL    Docker engine (default DOCKER_HOST, then the docker context, then the local socket)`;
 
 export interface RefValues {
   image?: string;
@@ -86,6 +86,7 @@ export async function resolveRef(
     allowLocalDirOutsideWorkspace: values['allow-local-dir-outside-workspace'],
     registryLocation: values.registry,
     dockerHost: values['docker-host'],
+    dockerHostOrigin: values['docker-host'] ? '--docker-host' : undefined,
     signal: options.signal,
     env: options.env,
   };

@@ -211,7 +211,7 @@ export class CoreServices {
   /** Runs `spec` in an image (for configs that name an image or a version the registry does not describe). */
   private async runSpec(image: string, signal?: AbortSignal) {
     this.requireTrust(`Reading the spec from ${image}`);
-    const connector = await getDestination(image, { image, dockerHost: this.options.config.dockerHost, signal });
+    const connector = await getDestination(image, { image, ...this.engineChoice(), signal });
     return connector.spec({ signal, onLog: (l) => this.options.channels.connectorLog(image, l) });
   }
 
@@ -230,11 +230,17 @@ export class CoreServices {
     }
     return getConnectorFromFile(file, {
       registry: registry ?? { find: () => undefined },
-      dockerHost: this.options.config.dockerHost,
+      ...this.engineChoice(),
       allowLocalDirOutsideWorkspace: this.options.config.allowLocalDirOutsideWorkspace,
       workspaceFolder: this.options.config.workspaceFolderOf(file),
       ...options,
     });
+  }
+
+  /** The engine the setting names (with its origin for messages); none: DOCKER_HOST, the docker context, the default socket. */
+  private engineChoice(): { dockerHost?: string; dockerHostOrigin?: string } {
+    const dockerHost = this.options.config.dockerHost;
+    return dockerHost ? { dockerHost, dockerHostOrigin: 'the airbyte.dockerHost setting' } : {};
   }
 
   builtins(): readonly BuiltinConnector[] {
@@ -243,7 +249,7 @@ export class CoreServices {
 
   async docker(): Promise<Docker> {
     this.requireTrust('Using Docker');
-    return connectDocker({ dockerHost: this.options.config.dockerHost });
+    return connectDocker(this.engineChoice());
   }
 
   /** `repository:tag` of every local image; empty (and logged once) when Docker is not reachable. */

@@ -20,7 +20,7 @@ export interface LoadedConfigFile extends ConnectorConfigFile {
   baseDir: string;
 }
 
-const KNOWN_KEYS = new Set(['connector', 'version', 'image', 'useHostNetwork', 'localDir', 'config']);
+const KNOWN_KEYS = new Set(['connector', 'version', 'image', 'useHostNetwork', 'localDir', 'dockerHost', 'config']);
 const IGNORED_KEYS = new Set(['$schema', '$comment']);
 
 /** Reads and checks a config file. Syntax and shape problems are `CONFIG_FILE` errors naming file:line:col. */
@@ -82,7 +82,7 @@ export function parseConfigFileText(text: string, filePath: string): LoadedConfi
   if (typeof doc.config !== 'object' || doc.config === null || Array.isArray(doc.config)) {
     fail('"config" must be an object holding the connector\'s settings.', offsetOf('config'));
   }
-  for (const key of ['version', 'image', 'localDir'] as const) {
+  for (const key of ['version', 'image', 'localDir', 'dockerHost'] as const) {
     if (doc[key] !== undefined && (typeof doc[key] !== 'string' || (doc[key] as string).trim() === ''))
       fail(`"${key}" must be a non-empty string.`, offsetOf(key));
   }
@@ -95,6 +95,8 @@ export function parseConfigFileText(text: string, filePath: string): LoadedConfi
   );
   if (doc.useHostNetwork !== undefined && typeof doc.useHostNetwork !== 'boolean')
     fail('"useHostNetwork" must be true or false.', offsetOf('useHostNetwork'));
+  if (typeof doc.dockerHost === 'string' && !/^(unix|npipe|tcp|ssh|https?):\/\/./.test(doc.dockerHost.trim()))
+    fail('"dockerHost" must be an engine address: unix:///path/docker.sock, tcp://host:port or ssh://user@host.', offsetOf('dockerHost'));
   for (const key of Object.keys(doc)) {
     if (!KNOWN_KEYS.has(key) && !IGNORED_KEYS.has(key))
       fail(`unknown key "${abbreviate(key)}" (known keys: ${[...KNOWN_KEYS].join(', ')}).`, offsetOf(key));
@@ -110,6 +112,7 @@ export function parseConfigFileText(text: string, filePath: string): LoadedConfi
   if (doc.image !== undefined) file.image = doc.image as string;
   if (doc.useHostNetwork !== undefined) file.useHostNetwork = doc.useHostNetwork as boolean;
   if (doc.localDir !== undefined) file.localDir = path.resolve(baseDir, expandHome(doc.localDir as string));
+  if (doc.dockerHost !== undefined) file.dockerHost = (doc.dockerHost as string).trim();
   return file;
 }
 

@@ -11,6 +11,8 @@ export interface ConnectorConfigFile {
   useHostNetwork?: boolean;
   /** Host folder mounted at `/local`; relative paths are relative to the config file. */
   localDir?: string;
+  /** The Docker engine for this connector (`unix://…`, `tcp://host:2376`, `ssh://user@host`); wins over the setting and DOCKER_HOST. */
+  dockerHost?: string;
   /** The connector's config, validated against its spec. May hold `${env:NAME}` / `secret_reference::NAME` references. */
   config: JsonObject;
 }

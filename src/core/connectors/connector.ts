@@ -49,6 +49,8 @@ export interface ConnectorInit {
   timeouts?: ConnectorTimeouts;
   /** Config file this connector came from, if any. */
   configPath?: string;
+  /** The host folder at `/local` (absolute), if any. */
+  localDir?: string;
 }
 
 export interface CheckResult {
@@ -64,6 +66,7 @@ export class Connector implements PipelineConnector {
   readonly config: JsonObject;
   readonly entry?: RegistryEntry;
   readonly configPath?: string;
+  readonly localDir?: string;
   private secretMasker: SecretMasker;
   private readonly referenceSecrets: string[];
   private specCache?: ConnectorSpecification;
@@ -77,6 +80,7 @@ export class Connector implements PipelineConnector {
     this.config = init.config ?? {};
     this.entry = init.entry;
     this.configPath = init.configPath;
+    this.localDir = init.localDir;
     // Not the registry entry's spec by default: that one belongs to its pinned version only (getConnector decides).
     this.knownSpec = init.knownSpec;
     this.referenceSecrets = [...(init.secretValues ?? [])];

@@ -48,7 +48,10 @@ export interface GetConnectorOptions {
   registry?: RegistryLookup;
   /** Registry file or URL, when `registry` is not given. */
   registryLocation?: string;
+  /** The Docker engine (see `docker/engineEndpoint.ts` for the order when absent). */
   dockerHost?: string;
+  /** Where `dockerHost` came from, for messages: "the airbyte.dockerHost setting", "--docker-host"… */
+  dockerHostOrigin?: string;
   /** Where relative paths resolve (built-ins); default the config file's folder or the cwd. */
   baseDir?: string;
   /** Environment for secret references; default `process.env`. */
@@ -139,6 +142,8 @@ export async function getConnectorFromFile(
     localDir: file.localDir,
     baseDir: file.localDir ?? file.baseDir,
     ...stripUndefined(options),
+    // The file names the engine for this one connector: it wins over the run's setting or option.
+    ...(file.dockerHost ? { dockerHost: file.dockerHost, dockerHostOrigin: `"dockerHost" in ${file.filePath}` } : {}),
     config: options.config ?? file.config,
     configPath: file.filePath,
   };
@@ -158,6 +163,7 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
     onInstallProgress: options.onInstallProgress,
     timeouts: options.timeouts,
     configPath: options.configPath,
+    localDir: options.localDir ? path.resolve(options.localDir) : undefined,
   };
 
   if (isBuiltinName(name)) {
@@ -207,6 +213,7 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
   const executor = new DockerExecutor({
     image,
     dockerHost: options.dockerHost,
+    dockerHostOrigin: options.dockerHostOrigin,
     useHostNetwork: options.useHostNetwork,
     localDir: options.localDir,
     env: options.environment,

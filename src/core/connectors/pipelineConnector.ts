@@ -22,6 +22,11 @@ export interface PipelineConnector {
   readonly config: JsonObject;
   /** The `*.airbyte.jsonc` the connector was loaded from, if any. */
   readonly configPath?: string;
+  /**
+   * The host folder at `/local` (absolute), if any: part of the connector's identity, since two
+   * configs that differ only in where their files land are two destinations (or read two inputs).
+   */
+  readonly localDir?: string;
   /** Hides this connector's secrets. */
   readonly masker: SecretMasker;
   /** Refresh-capable destinations take overwrite as generations. */

@@ -1,28 +1,32 @@
 /**
- * Connecting to a Docker engine, and saying plainly when there is none. dockerode (through
- * docker-modem) already understands DOCKER_HOST (unix, npipe, tcp with DOCKER_TLS_VERIFY /
- * DOCKER_CERT_PATH, ssh); an explicit host given here is parsed the same way.
+ * Connecting to a Docker engine, and saying plainly when there is none. Which engine is decided
+ * in `engineEndpoint.ts`; this file builds the dockerode client for it (unix socket, named pipe,
+ * tcp with or without TLS client certificates, ssh) and turns every way of failing to reach it
+ * into one error that names the engine tried, where its address came from and what to do, within
+ * {@link CONNECT_TIMEOUT_MS}.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
-import path from 'node:path';
 import Docker from 'dockerode';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- docker-modem's redirect follower has no typings or ESM entry.
 const modemHttp: unknown = require('docker-modem/lib/http');
 import { AirbyteError } from '../errors';
+import type { EngineChoice, EngineEndpoint } from './engineEndpoint';
+import { resolveEngine } from './engineEndpoint';
+import { sshDialAgent } from './sshAgent';
 
-export interface DockerClientOptions {
-  /** `unix:///path`, `npipe:////./pipe/x`, `tcp://host:2376`, `ssh://user@host`. Defaults to DOCKER_HOST, then the platform socket. */
-  dockerHost?: string;
-}
+export type DockerClientOptions = EngineChoice;
+
+/** How long connecting may take before the engine counts as unreachable. */
+export const CONNECT_TIMEOUT_MS = 15_000;
+
+/** The oldest Engine API this project speaks (Docker 19.03). */
+export const MIN_API_VERSION = '1.40';
 
 /** The engine address that will be tried, as shown in messages. */
 export function dockerEndpoint(options: DockerClientOptions = {}): string {
-  const host = options.dockerHost ?? process.env.DOCKER_HOST;
-  if (host) return host;
-  if (process.platform === 'win32') return 'npipe:////./pipe/docker_engine';
-  const desktop = path.join(os.homedir(), '.docker', 'run', 'docker.sock');
-  return `unix://${existsSync(desktop) ? desktop : '/var/run/docker.sock'}`;
+  return resolveEngine(options).host;
 }
 
 // docker-modem follows HTTP redirects itself, on a request it never listens to for errors: a path the
@@ -33,32 +37,34 @@ export function dockerEndpoint(options: DockerClientOptions = {}): string {
 
 /** A dockerode client for the engine; connects lazily (see {@link connectDocker}). */
 export function createDockerClient(options: DockerClientOptions = {}): Docker {
-  if (!options.dockerHost) return new Docker();
-  const host = options.dockerHost;
+  return dockerFor(resolveEngine(options));
+}
+
+/** A dockerode client for a resolved engine. */
+export function dockerFor(endpoint: EngineEndpoint): Docker {
+  const host = endpoint.host;
   if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
   if (host.startsWith('npipe://')) return new Docker({ socketPath: host.slice('npipe://'.length) });
   const url = new URL(host.includes('//') ? host : `tcp://${host}`);
   if (url.protocol === 'ssh:') {
-    return new Docker({
-      protocol: 'ssh',
+    const agent = sshDialAgent({
       host: url.hostname,
-      port: url.port || 22,
-      username: url.username || undefined,
-      sshOptions: { agent: process.env.SSH_AUTH_SOCK },
-    } as Docker.DockerOptions);
+      port: Number(url.port || 22),
+      username: url.username || os.userInfo().username,
+      // ssh2 offers the key, then the agent's keys; the docker CLI's ssh would do the same.
+      agent: process.env.SSH_AUTH_SOCK || undefined,
+      privateKey: endpoint.sshKeyFile ? readFileSync(endpoint.sshKeyFile) : undefined,
+      readyTimeout: CONNECT_TIMEOUT_MS,
+    });
+    // Plain HTTP over the agent's channels; the host and port only fill the request line.
+    return new Docker({ protocol: 'http', host: url.hostname, port: url.port || 22, agent } as Docker.DockerOptions);
   }
-  const tls = process.env.DOCKER_TLS_VERIFY === '1' || url.port === '2376' || url.protocol === 'https:';
-  const certs = tls && process.env.DOCKER_CERT_PATH ? readCerts(process.env.DOCKER_CERT_PATH) : {};
-  return new Docker({ protocol: tls ? 'https' : 'http', host: url.hostname, port: url.port || (tls ? 2376 : 2375), ...certs });
-}
-
-// The same files docker-modem reads for DOCKER_HOST: ca.pem, cert.pem, key.pem.
-function readCerts(dir: string): { ca: Buffer; cert: Buffer; key: Buffer } {
-  return {
-    ca: readFileSync(path.join(dir, 'ca.pem')),
-    cert: readFileSync(path.join(dir, 'cert.pem')),
-    key: readFileSync(path.join(dir, 'key.pem')),
-  };
+  const tls = endpoint.tls;
+  if (!tls) return new Docker({ protocol: 'http', host: url.hostname, port: url.port || 2375 });
+  // An agent of our own carries the client certificate and whether the engine's certificate is checked
+  // (SkipTLSVerify in a context); docker-modem would otherwise always verify against `ca`.
+  const agent = new https.Agent({ ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify, keepAlive: true });
+  return new Docker({ protocol: 'https', host: url.hostname, port: url.port || 2376, agent } as Docker.DockerOptions);
 }
 
 const UNREACHABLE_CODES = new Set([
@@ -79,44 +85,114 @@ export function isUnreachableError(error: unknown): boolean {
   return typeof code === 'string' && UNREACHABLE_CODES.has(code);
 }
 
-/** The DOCKER_UNREACHABLE error for a failed connection, naming the address tried. */
-export function dockerUnreachable(error: unknown, endpoint: string): AirbyteError {
+/** The DOCKER_UNREACHABLE error for a failed connection, naming the engine tried and where its address came from. */
+export function dockerUnreachable(error: unknown, engine: string | EngineEndpoint): AirbyteError {
+  const endpoint = typeof engine === 'string' ? { host: engine, origin: process.env.DOCKER_HOST === engine ? 'DOCKER_HOST' : '' } : engine;
+  const { problem, guidance } = whyUnreachable(error, endpoint);
   const code = (error as { code?: string } | undefined)?.code;
-  const fromEnv = process.env.DOCKER_HOST === endpoint ? ' (from DOCKER_HOST)' : '';
-  const why =
-    code === 'EACCES' || code === 'EPERM'
-      ? `permission was denied on ${endpoint}${fromEnv}`
-      : code === 'ENOENT'
-        ? `there is no Docker socket at ${endpoint}${fromEnv}`
-        : `nothing answered at ${endpoint}${fromEnv}${code ? ` (${code})` : ''}`;
   return new AirbyteError('DOCKER_UNREACHABLE', {
-    message: `Is Docker running? Could not reach the Docker engine: ${why}.`,
-    guidance:
-      code === 'EACCES' || code === 'EPERM'
-        ? 'Add your user to the "docker" group (then log in again), or point DOCKER_HOST at an engine you may use.'
-        : 'Start Docker Desktop or the Docker service ("sudo systemctl start docker"), or set DOCKER_HOST to the engine to use.',
-    context: { endpoint, errorCode: code },
+    message: `Is Docker running? Could not reach the Docker engine: ${problem}.`,
+    guidance,
+    context: { endpoint: endpoint.host, origin: endpoint.origin || undefined, errorCode: code },
     cause: error,
   });
 }
 
-/** A client that has answered a ping, or DOCKER_UNREACHABLE naming the socket or DOCKER_HOST tried. */
+// Each way of not reaching an engine, and what the user can do about it.
+function whyUnreachable(error: unknown, endpoint: EngineEndpoint): { problem: string; guidance: string } {
+  const at = `${endpoint.host}${endpoint.origin ? ` (from ${endpoint.origin})` : ''}`;
+  const code = (error as { code?: string } | undefined)?.code ?? '';
+  const text = (error as Error | undefined)?.message ?? String(error);
+  const elsewhere = 'or choose another engine (the airbyte.dockerHost setting, --docker-host, DOCKER_HOST or "docker context use").';
+  if (code === 'EACCES' || code === 'EPERM')
+    return { problem: `permission was denied on ${at}`, guidance: `Add your user to the "docker" group (then log in again), ${elsewhere}` };
+  if (code === 'ENOENT')
+    return {
+      problem: `there is no Docker socket at ${at}`,
+      guidance: `Start Docker Desktop or the Docker service ("sudo systemctl start docker"), ${elsewhere}`,
+    };
+  if (isTlsError(code, text))
+    return {
+      problem: `the TLS handshake with ${at} failed (${code || text})`,
+      guidance: `Check the certificates: the engine's CA (ca.pem) and your client certificate and key (cert.pem, key.pem) in ${endpoint.tls?.certDir ?? 'DOCKER_CERT_PATH'} must be the ones the engine trusts; ${elsewhere}`,
+    };
+  if (/HTTP request to an HTTPS server/i.test(text))
+    return {
+      problem: `${at} speaks TLS but no certificates were given`,
+      guidance: `Set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to the folder holding ca.pem, cert.pem and key.pem, ${elsewhere}`,
+    };
+  if ((error as { level?: string } | undefined)?.level === 'client-authentication' || /authentication methods failed/i.test(text))
+    return {
+      problem: `ssh refused the login to ${at}`,
+      guidance: `Load your key into the ssh agent (ssh-add), or put it at ~/.ssh/id_ed25519; check that "ssh ${endpoint.host.slice('ssh://'.length)} docker version" works, ${elsewhere}`,
+    };
+  if (isTimeout(error))
+    return {
+      problem: `${at} did not answer within ${CONNECT_TIMEOUT_MS / 1000} s`,
+      guidance: `Check that the host is up and the port open, ${elsewhere}`,
+    };
+  return {
+    problem: `nothing answered at ${at}${code ? ` (${code})` : ` (${text})`}`,
+    guidance: `Start Docker Desktop or the Docker service ("sudo systemctl start docker"), ${elsewhere}`,
+  };
+}
+
+function isTlsError(code: string, text: string): boolean {
+  return /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)/.test(code) || /certificate|ssl|tls alert/i.test(text);
+}
+
+function isTimeout(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name;
+  return name === 'TimeoutError' || name === 'AbortError' || /timed out/i.test((error as Error | undefined)?.message ?? '');
+}
+
+/** A client that has answered a ping, or DOCKER_UNREACHABLE naming the engine tried, within {@link CONNECT_TIMEOUT_MS}. */
 export async function connectDocker(options: DockerClientOptions = {}): Promise<Docker> {
-  const endpoint = dockerEndpoint(options);
+  return (await connectEngine(options)).docker;
+}
+
+/** {@link connectDocker}, also returning the engine it reached (its address, where that came from, its API version). */
+export async function connectEngine(
+  options: DockerClientOptions = {},
+): Promise<{ docker: Docker; endpoint: EngineEndpoint; apiVersion: string }> {
+  const endpoint = resolveEngine(options);
   let docker: Docker;
   try {
-    docker = createDockerClient(options);
+    docker = dockerFor(endpoint);
   } catch (error) {
     throw new AirbyteError('DOCKER_UNREACHABLE', {
-      message: `The Docker address ${endpoint} is not valid: ${(error as Error).message}`,
+      message: `The Docker address ${endpoint.host}${endpoint.origin ? ` (from ${endpoint.origin})` : ''} is not valid: ${(error as Error).message}`,
       guidance: 'Use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host.',
-      context: { endpoint },
+      context: { endpoint: endpoint.host },
     });
   }
+  let apiVersion: string;
   try {
-    await docker.ping();
+    // dockerode takes an abortSignal on both calls; its typings do not say so.
+    const engine = docker as unknown as EngineCalls;
+    const withSignal = { abortSignal: AbortSignal.timeout(CONNECT_TIMEOUT_MS) };
+    await engine.ping(withSignal);
+    apiVersion = String((await engine.version(withSignal)).ApiVersion ?? '');
   } catch (error) {
     throw dockerUnreachable(error, endpoint);
   }
-  return docker;
+  if (apiVersion && compareVersions(apiVersion, MIN_API_VERSION) < 0)
+    throw new AirbyteError('DOCKER_UNREACHABLE', {
+      message: `The Docker engine at ${endpoint.host}${endpoint.origin ? ` (from ${endpoint.origin})` : ''} speaks Engine API ${apiVersion}; this extension needs ${MIN_API_VERSION} or newer.`,
+      guidance:
+        'Upgrade that engine to Docker 19.03 or newer, or choose another engine (the airbyte.dockerHost setting, --docker-host, DOCKER_HOST).',
+      context: { endpoint: endpoint.host, apiVersion },
+    });
+  return { docker, endpoint, apiVersion };
+}
+
+interface EngineCalls {
+  ping(options: { abortSignal: AbortSignal }): Promise<unknown>;
+  version(options: { abortSignal: AbortSignal }): Promise<{ ApiVersion?: string }>;
+}
+
+function compareVersions(a: string, b: string): number {
+  const [a1 = 0, a2 = 0] = a.split('.').map(Number);
+  const [b1 = 0, b2 = 0] = b.split('.').map(Number);
+  return a1 - b1 || a2 - b2;
 }

@@ -8,7 +8,10 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { ExitInfo } from '../process/exitInfo';
 import { pumpStdin } from '../process/pumpStdin';
+import { AirbyteError } from '../errors';
 import { demuxStream } from './demuxStream';
+import type { SentFiles } from './localDirCopy';
+import { copyDirIn, copyDirOut } from './localDirCopy';
 import { tarArchive } from './tarArchive';
 
 export interface RunContainerOptions {
@@ -31,6 +34,11 @@ export interface RunContainerOptions {
    * folders). Parent folders are created 0755, files are 0644, both owned by root.
    */
   copyIn?: { dir: string; files: Array<{ name: string; content: Buffer }> };
+  /**
+   * A host folder copied into the container before it starts and back after it stops (succeeded,
+   * failed or cancelled), for engines that cannot mount this machine's folders. `uid` owns the copy.
+   */
+  copyDir?: { hostDir: string; containerDir: string; uid: number };
   /** Called once the container is gone (e.g. to delete its temp files). */
   onRemoved?: () => Promise<void>;
 }
@@ -56,7 +64,8 @@ const OUTPUT_HIGH_WATER_MARK = 1024 * 1024;
 export async function runContainer(docker: Docker, options: RunContainerOptions): Promise<RunningContainer> {
   const withStdin = options.stdin !== undefined;
   const container = await docker.createContainer(createOptions(options));
-  const remove = remover(container, options.onRemoved);
+  const copied = copiedDir(container, options.copyDir);
+  const remove = remover(container, copied.back, options.onRemoved);
   let attached: Duplex;
   try {
     // Attach before start, so that not a byte of output is missed.
@@ -88,6 +97,7 @@ export async function runContainer(docker: Docker, options: RunContainerOptions)
   };
   try {
     if (options.copyIn) await copyIn(container, options.copyIn);
+    await copied.in();
     await container.start();
   } catch (error) {
     attached.destroy();
@@ -107,6 +117,8 @@ export async function runContainer(docker: Docker, options: RunContainerOptions)
     attached.destroy();
     options.signal?.removeEventListener('abort', onAbort);
     await remove();
+    const copyFailure = copied.failure();
+    if (copyFailure) throw copyFailure;
     return { exitCode: aborted ? null : exitCode, aborted };
   })();
   return { containerId: container.id, stdout, stderr, exit };
@@ -134,12 +146,45 @@ function createOptions(options: RunContainerOptions): Docker.ContainerCreateOpti
   };
 }
 
-/** Removes the container (once, however often called), then calls `onRemoved`; never rejects. */
-function remover(container: Docker.Container, onRemoved: (() => Promise<void>) | undefined): () => Promise<void> {
+/** Copies `copyDir` in before the start and back before the removal; a failed copy back is kept for `exit` to report. */
+function copiedDir(
+  container: Docker.Container,
+  dir: RunContainerOptions['copyDir'],
+): { in: () => Promise<void>; back: () => Promise<void>; failure: () => AirbyteError | undefined } {
+  let sent: SentFiles | undefined;
+  let failure: AirbyteError | undefined;
+  return {
+    in: async () => {
+      if (dir) sent = await copyDirIn(container, dir.hostDir, dir.containerDir, dir.uid);
+    },
+    back: async () => {
+      if (!dir || !sent) return;
+      try {
+        await copyDirOut(container, dir.containerDir, dir.hostDir, sent);
+      } catch (error) {
+        failure = new AirbyteError('FILE_SYSTEM', {
+          message: `What the connector wrote in ${dir.containerDir} could not be copied back into ${dir.hostDir}: ${(error as Error).message}`,
+          guidance: 'Check that the folder is writable and its disk has space, then run again.',
+          context: { localDir: dir.hostDir },
+          cause: error,
+        });
+      }
+    },
+    failure: () => failure,
+  };
+}
+
+/** Runs `beforeRemove`, removes the container (once, however often called), then calls `onRemoved`; never rejects. */
+function remover(
+  container: Docker.Container,
+  beforeRemove: () => Promise<void>,
+  onRemoved: (() => Promise<void>) | undefined,
+): () => Promise<void> {
   let removed: Promise<void> | undefined;
   return () =>
-    (removed ??= container
-      .remove({ force: true, v: true })
+    (removed ??= beforeRemove()
+      .catch(() => undefined)
+      .then(() => container.remove({ force: true, v: true }))
       .catch((error: { statusCode?: number }) => {
         // 404: already gone; 409: removal already in progress.
         if (error.statusCode !== 404 && error.statusCode !== 409) throw error;

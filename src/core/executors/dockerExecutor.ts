@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { chown, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { connectDocker, dockerEndpoint, dockerUnreachable, isUnreachableError } from '../docker/dockerClient';
+import { connectDocker, dockerUnreachable, isUnreachableError } from '../docker/dockerClient';
+import type { EngineEndpoint } from '../docker/engineEndpoint';
+import { isLocalSocket, resolveEngine } from '../docker/engineEndpoint';
 import { assertImageReference } from '../docker/imageReference';
 import { inspectImage } from '../docker/inspectImage';
 import type { ImageFacts } from '../docker/inspectImage';
@@ -29,13 +31,15 @@ export const CONTAINER_LOCAL_DIR = '/local';
 export interface DockerExecutorOptions {
   /** Full image reference, e.g. `airbyte/destination-duckdb:0.4.0`. */
   image: string;
-  /** Engine address; DOCKER_HOST or the platform default when absent. */
+  /** Engine address; DOCKER_HOST, the docker context, then the platform default when absent (see engineEndpoint.ts). */
   dockerHost?: string;
+  /** Where `dockerHost` came from, for messages: "the airbyte.dockerHost setting", "--docker-host"… */
+  dockerHostOrigin?: string;
   /** A ready client (tests, a host that shares one). */
   docker?: Docker;
   /** Run on the host network, so `localhost` is this machine (databases on the host). */
   useHostNetwork?: boolean;
-  /** Host folder mounted read-write at `/local`; created when missing. */
+  /** Host folder at `/local` (mounted read-write, or copied in and back for engines elsewhere); created when missing. */
   localDir?: string;
   /** `localDir` lies outside the workspace (the user allowed it): never chowned, not even when created here. */
   localDirOutsideWorkspace?: boolean;
@@ -47,7 +51,9 @@ export interface DockerExecutorOptions {
   /**
    * How config, catalog and state reach the container: `mount` a private temp folder read-only,
    * or `copy` them into the container before it starts (engines on another machine, reached
-   * over tcp or ssh, cannot see this machine's folders). Default `auto`: copy for remote engines.
+   * over tcp or ssh, cannot see this machine's folders). Default `auto`: mount on a unix socket or
+   * named pipe, copy otherwise (a tcp port on loopback may still be a tunnel into another machine).
+   * `localDir` follows the same choice.
    */
   fileTransfer?: 'auto' | 'mount' | 'copy';
 }
@@ -71,7 +77,7 @@ export class DockerExecutor implements Executor {
   /** The connected client; DOCKER_UNREACHABLE (naming the address tried) when no engine answers. */
   async docker(): Promise<Docker> {
     if (this.options.docker) return this.options.docker;
-    this.client ??= connectDocker({ dockerHost: this.options.dockerHost });
+    this.client ??= connectDocker({ dockerHost: this.options.dockerHost, dockerHostOrigin: this.options.dockerHostOrigin });
     try {
       return await this.client;
     } catch (error) {
@@ -80,8 +86,9 @@ export class DockerExecutor implements Executor {
     }
   }
 
-  private endpoint(): string {
-    return dockerEndpoint({ dockerHost: this.options.dockerHost });
+  /** The engine this executor runs on, and where its address came from. */
+  endpoint(): EngineEndpoint {
+    return resolveEngine({ dockerHost: this.options.dockerHost, dockerHostOrigin: this.options.dockerHostOrigin });
   }
 
   async ensureReady(
@@ -108,15 +115,18 @@ export class DockerExecutor implements Executor {
       files = copy ? undefined : await writeConnectorFiles(request, CONTAINER_IO_DIR, mountedFileAccess(local?.user ?? facts.user));
       const contents = copy ? connectorFileContents(request, CONTAINER_IO_DIR) : undefined;
       const mounts = files ? [{ source: files.hostDir, target: CONTAINER_IO_DIR, readOnly: true }] : [];
-      if (local) mounts.push(local.mount);
+      if (local && !copy) mounts.push(local.mount);
+      const copyDir =
+        local && copy ? { hostDir: local.mount.source, containerDir: CONTAINER_LOCAL_DIR, uid: imageUid(facts.user) } : undefined;
       return await runContainer(docker, {
         image: this.options.image,
         cmd: files?.args ?? contents?.args ?? [request.command],
         labels: managedLabels(this.runId, request.command),
         mounts,
         copyIn: contents ? { dir: CONTAINER_IO_DIR, files: contents.files } : undefined,
+        copyDir,
         networkMode: this.options.useHostNetwork ? 'host' : undefined,
-        user: local?.user,
+        user: copy ? undefined : local?.user,
         env: this.options.env,
         stdin: request.stdin,
         signal: request.signal,
@@ -128,9 +138,13 @@ export class DockerExecutor implements Executor {
     }
   }
 
-  /** The `/local` mount and the user to run as (see {@link prepareLocalDir}). */
+  /** The `/local` mount and the user to run as (see {@link prepareLocalDir}); a copy needs only the folder to exist. */
   private async localMount(facts: ImageFacts): Promise<{ mount: { source: string; target: string; readOnly: boolean }; user?: string }> {
     const localDir = path.resolve(this.options.localDir!);
+    if (this.copiesFiles()) {
+      await makeDirectory(localDir);
+      return { mount: { source: localDir, target: CONTAINER_LOCAL_DIR, readOnly: false } };
+    }
     const user = await prepareLocalDir(localDir, facts, { mayChownCreated: !this.options.localDirOutsideWorkspace });
     return { mount: { source: localDir, target: CONTAINER_LOCAL_DIR, readOnly: false }, user };
   }
@@ -151,7 +165,7 @@ export class DockerExecutor implements Executor {
   copiesFiles(): boolean {
     const mode = this.options.fileTransfer ?? 'auto';
     if (mode !== 'auto') return mode === 'copy';
-    return isRemoteEngine(this.endpoint());
+    return !isLocalSocket(this.endpoint().host);
   }
 
   private async facts(docker: Docker): Promise<ImageFacts | undefined> {
@@ -165,7 +179,7 @@ export class DockerExecutor implements Executor {
 
   private async reapOnce(docker: Docker): Promise<void> {
     if (this.options.reapOrphans === false) return;
-    const key = this.options.dockerHost ?? process.env.DOCKER_HOST ?? 'default';
+    const key = this.endpoint().host;
     if (reapedEndpoints.has(key)) return;
     reapedEndpoints.add(key);
     await reapOrphans(docker).catch(() => undefined);
@@ -178,18 +192,6 @@ export class DockerExecutor implements Executor {
       guidance: `Get it with "docker pull ${image}" or the command "Airbyte: Pull Connector Image" (or run again with --install / installIfMissing).`,
       context: { image },
     });
-  }
-}
-
-/** An engine on another machine: tcp to a non-loopback host, or ssh. Unix sockets and named pipes are local. */
-export function isRemoteEngine(endpoint: string): boolean {
-  if (endpoint.startsWith('unix://') || endpoint.startsWith('npipe://')) return false;
-  try {
-    const url = new URL(endpoint.includes('//') ? endpoint : `tcp://${endpoint}`);
-    if (url.protocol === 'ssh:') return true;
-    return !['localhost', '127.0.0.1', '[::1]', '::1', 'host.docker.internal'].includes(url.hostname);
-  } catch {
-    return false;
   }
 }
 

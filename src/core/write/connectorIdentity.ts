@@ -23,12 +23,21 @@ function canonical(value: unknown): string {
  * values never shape the identity, so a rotated token keeps its state. Every other value does, also
  * one that came from a reference (`${env:OUT}`): `OUT=a.db` and `OUT=b.db` are two destinations and
  * must not share state. Without a spec the secret fields are unknown, so `masker` (the connector's:
- * the values its references resolved to) keeps every referenced value out instead.
+ * the values its references resolved to) keeps every referenced value out instead. `localDir`, the
+ * host folder at `/local`, shapes it too: the same config writing into two folders is two destinations.
  */
-export function connectorIdentity(name: string, config: JsonObject, connectionSpecification?: unknown, masker?: SecretMasker): string {
+export function connectorIdentity(
+  name: string,
+  config: JsonObject,
+  connectionSpecification?: unknown,
+  masker?: SecretMasker,
+  localDir?: string,
+): string {
   const hidden = connectionSpecification ? new SecretMasker(collectSecretValues(config, connectionSpecification)) : masker;
   // String values only (maskConfig): masking serialized JSON could cut into numbers and keys.
   const cleaned = hidden ? hidden.maskConfig(config) : config;
-  const hash = createHash('sha256').update(canonical(cleaned)).digest('hex').slice(0, 16);
+  // The folder at /local only when there is one, so identities without it stay what they were.
+  const hashed = localDir === undefined ? canonical(cleaned) : `${canonical(cleaned)}\nlocalDir:${localDir}`;
+  const hash = createHash('sha256').update(hashed).digest('hex').slice(0, 16);
   return `${name}#${hash}`;
 }

@@ -19,7 +19,7 @@ export async function specOf(connector: PipelineConnector, options: PipelineOpti
 /** The identity state and cache are keyed by: name + hash of the config without its secrets. */
 export async function identityOf(connector: PipelineConnector, options: PipelineOptions = {}): Promise<string> {
   const spec = await specOf(connector, options);
-  return connectorIdentity(connector.name, connector.config, spec.connectionSpecification, connector.masker);
+  return connectorIdentity(connector.name, connector.config, spec.connectionSpecification, connector.masker, connector.localDir);
 }
 
 /** What people call a config file: `warehouse.airbyte.jsonc` → `warehouse` (other names lose their extension). */
@@ -45,6 +45,6 @@ export async function partyOf(
   options: PipelineOptions,
 ): Promise<{ party: RunParty; spec: ConnectorSpecification }> {
   const spec = await specOf(connector, options);
-  const identity = connectorIdentity(connector.name, connector.config, spec.connectionSpecification, connector.masker);
+  const identity = connectorIdentity(connector.name, connector.config, spec.connectionSpecification, connector.masker, connector.localDir);
   return { party: runPartyOf(connector, identity), spec };
 }

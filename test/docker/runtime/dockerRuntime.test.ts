@@ -1,7 +1,7 @@
 // The runtime against a real Docker engine and real containers of the test connectors.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
@@ -144,12 +144,13 @@ describe('connectors in Docker containers', () => {
     assert.equal((await stat(file)).uid, 1000, 'written by the image user');
   });
 
-  it('copies config, catalog and state into the container when the engine cannot see this machine (uid 1000 reads them)', async () => {
-    const executor = new DockerExecutor({
-      image: TEST_DESTINATION_UID1000_IMAGE,
-      fileTransfer: 'copy',
-      localDir: path.join(tmp, 'copy-local'),
-    });
+  it('copies config, catalog, state and localDir into the container and localDir back when the engine cannot see this machine', async () => {
+    const local = path.join(tmp, 'copy-local');
+    await mkdir(local, { recursive: true });
+    await writeFile(path.join(local, 'users.jsonl'), '{"id":0}\n');
+    await writeFile(path.join(local, 'untouched.txt'), 'kept');
+    const untouchedBefore = (await stat(path.join(local, 'untouched.txt'))).mtimeMs;
+    const executor = new DockerExecutor({ image: TEST_DESTINATION_UID1000_IMAGE, fileTransfer: 'copy', localDir: local });
     assert.equal(executor.copiesFiles(), true);
     const msgs = [
       message.record('users', { id: 1 }, 1),
@@ -168,9 +169,19 @@ describe('connectors in Docker containers', () => {
       out.filter((m) => m.type === 'STATE').map((m) => (m.type === 'STATE' ? m.state.destinationStats?.recordCount : -1)),
       [1],
     );
+    // The destination appended to the file it found in /local; the result is back here, written by this user.
+    const rows = (await readFile(path.join(local, 'users.jsonl'), 'utf8')).trim().split('\n');
+    assert.deepEqual(
+      rows.map((r) => (JSON.parse(r) as { id: number }).id),
+      [0, 1],
+    );
+    assert.equal((await stat(path.join(local, 'users.jsonl'))).uid, process.getuid!(), 'owned by this user, never chowned');
+    assert.equal((await stat(path.join(local, 'untouched.txt'))).mtimeMs, untouchedBefore, 'an unchanged file is not rewritten');
+    assert.deepEqual((await readdir(local)).sort(), ['untouched.txt', 'users.jsonl'], 'no partial files left');
     assert.equal(new DockerExecutor({ image: 'x', dockerHost: 'ssh://me@build-box' }).copiesFiles(), true);
     assert.equal(new DockerExecutor({ image: 'x', dockerHost: 'tcp://10.0.0.5:2376' }).copiesFiles(), true);
-    assert.equal(new DockerExecutor({ image: 'x', dockerHost: 'tcp://localhost:2375' }).copiesFiles(), false);
+    // A loopback port may be a tunnel into another machine (an ssh -L forward, a VM's port): copied too.
+    assert.equal(new DockerExecutor({ image: 'x', dockerHost: 'tcp://localhost:2375' }).copiesFiles(), true);
     assert.equal(new DockerExecutor({ image: 'x', dockerHost: 'unix:///var/run/docker.sock' }).copiesFiles(), false);
   });
 
