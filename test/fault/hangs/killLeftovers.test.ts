@@ -32,7 +32,7 @@ after(async () => {
   await removeTempDir(root);
 });
 
-const TRIALS = 12;
+const TRIALS = 8;
 
 /** Resolves with the time of the first `create` event of a container labelled with `pid`, or undefined after `timeoutMs`. */
 async function createdBy(pid: number, timeoutMs: number): Promise<{ at: Promise<number | undefined>; stop(): void }> {
