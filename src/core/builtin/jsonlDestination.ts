@@ -14,6 +14,7 @@ import { fsyncDir } from '../store/atomicFile';
 import type { BuiltinConnector } from './builtinConnector';
 import type { DestinationWriter } from './destinationLoop';
 import { runDestinationLoop, truncates } from './destinationLoop';
+import { onOutputFile } from './fileFailure';
 import type { ProgramContext } from './inProcessExecutor';
 import { BuiltinFailure, InProcessExecutor } from './inProcessExecutor';
 import { confinedLocalPath } from './localPath';
@@ -47,6 +48,8 @@ interface OpenFile {
   final: string;
   stream: ConfiguredAirbyteStream;
   pending: string[];
+  /** Bytes of whole lines in the file written to: a failed write is cut back to it. */
+  size: number;
 }
 
 class JsonlWriter implements DestinationWriter {
@@ -58,8 +61,8 @@ class JsonlWriter implements DestinationWriter {
     const base = streamKey(stream.stream);
     const final = path.join(this.dir, `${base.replace(/[/\\]/g, '_')}.jsonl`);
     const temp = truncates(stream) ? `${final}.tmp-${process.pid}` : undefined;
-    const handle = await fs.open(temp ?? final, temp ? 'w' : 'a', 0o644);
-    const f: OpenFile = { handle, temp, final, stream, pending: [] };
+    const handle = await onOutputFile(temp ?? final, 'open', () => fs.open(temp ?? final, temp ? 'w' : 'a', 0o644));
+    const f: OpenFile = { handle, temp, final, stream, pending: [], size: temp ? 0 : (await handle.stat()).size };
     this.files.set(stream, f);
     return f;
   }
@@ -72,20 +75,33 @@ class JsonlWriter implements DestinationWriter {
 
   private async flushFile(f: OpenFile): Promise<void> {
     if (f.pending.length === 0) return;
-    const text = f.pending.join('\n') + '\n';
+    const buf = Buffer.from(f.pending.join('\n') + '\n', 'utf8');
     f.pending = [];
-    await f.handle.write(text);
+    await onOutputFile(f.temp ?? f.final, 'write', async () => {
+      try {
+        // A write may be short (the disk filling up): the rest is written until done or refused.
+        for (let at = 0; at < buf.length;) at += (await f.handle.write(buf, at, buf.length - at)).bytesWritten;
+      } catch (error) {
+        // No torn line is left behind: the next run appends after the last whole one.
+        await f.handle.truncate(f.size).catch(() => undefined);
+        throw error;
+      }
+    });
+    f.size += buf.length;
   }
 
   async streamComplete(stream: ConfiguredAirbyteStream): Promise<void> {
     const f = this.files.get(stream) ?? (await this.open(stream));
     await this.flushFile(f);
     if (f.temp) {
-      await f.handle.sync();
-      await f.handle.close();
-      await fs.rename(f.temp, f.final);
+      const temp = f.temp;
+      await onOutputFile(temp, 'write', async () => {
+        await f.handle.sync();
+        await f.handle.close();
+        await fs.rename(temp, f.final);
+      });
       f.temp = undefined;
-      f.handle = await fs.open(f.final, 'a', 0o644);
+      f.handle = await onOutputFile(f.final, 'open', () => fs.open(f.final, 'a', 0o644));
     }
     if (stream.destination_sync_mode === 'append_dedup') await this.dedup(f);
   }
@@ -106,18 +122,26 @@ class JsonlWriter implements DestinationWriter {
       latest.set(key, line);
     }
     const temp = `${f.final}.dedup-${process.pid}`;
-    await fs.writeFile(temp, [...latest.values()].map((l) => `${l}\n`).join(''));
-    const h = await fs.open(temp, 'r+');
-    await h.sync();
-    await h.close();
-    await fs.rename(temp, f.final);
-    f.handle = await fs.open(f.final, 'a', 0o644);
+    await onOutputFile(temp, 'write', async () => {
+      try {
+        await fs.writeFile(temp, [...latest.values()].map((l) => `${l}\n`).join(''));
+        const h = await fs.open(temp, 'r+');
+        await h.sync();
+        await h.close();
+        await fs.rename(temp, f.final);
+      } catch (error) {
+        await fs.rm(temp, { force: true });
+        throw error;
+      }
+    });
+    f.handle = await onOutputFile(f.final, 'open', () => fs.open(f.final, 'a', 0o644));
+    f.size = (await f.handle.stat()).size;
   }
 
   async commit(): Promise<void> {
     for (const f of this.files.values()) {
       await this.flushFile(f);
-      await f.handle.sync();
+      await onOutputFile(f.temp ?? f.final, 'write', () => f.handle.sync());
     }
     await fsyncDir(this.dir);
   }

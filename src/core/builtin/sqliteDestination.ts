@@ -19,6 +19,7 @@ import type { BuiltinConnector } from './builtinConnector';
 import type { DestinationWriter } from './destinationLoop';
 import { runDestinationLoop, truncates } from './destinationLoop';
 import type { ProgramContext } from './inProcessExecutor';
+import { onOutputFile } from './fileFailure';
 import { BuiltinFailure, InProcessExecutor } from './inProcessExecutor';
 import { confinedLocalPath } from './localPath';
 
@@ -177,7 +178,7 @@ class SqliteWriter implements DestinationWriter {
     this.db.run('COMMIT');
     // export() reopens the database; statements were freed above for that reason.
     const bytes = this.db.export();
-    await writeFileAtomic(this.file, bytes, 0o644);
+    await onOutputFile(this.file, 'write', () => writeFileAtomic(this.file, bytes, 0o644));
     this.db.run('BEGIN');
     this.lastSaveMs = Date.now() - started;
   }

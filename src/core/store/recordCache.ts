@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AirbyteError } from '../errors';
+import { fileSystemError } from '../fileSystemError';
 import { makeDirectory } from '../makeDirectory';
 import type { AirbyteStateMessage } from '../protocol/messages';
 import { streamKey } from '../protocol/messages';
@@ -47,6 +48,8 @@ interface OpenSegment {
   bytes: number;
   pending: string[];
   pendingBytes: number;
+  /** A write to it failed: some of its lines may be missing, so it is never indexed. */
+  broken?: unknown;
 }
 
 interface IngestStream {
@@ -141,17 +144,30 @@ export class CacheIngest {
     if (s.open) await this.closeSegment(s);
     const rel = path.join(safeName(this.sourceId), safeName(s.streamKey), `${String(s.nextPos).padStart(12, '0')}-${this.tag}.jsonl`);
     const abs = path.join(this.cache.dir, rel);
-    await makeDirectory(path.dirname(abs));
-    const handle = await fs.open(abs, 'w', 0o600);
+    const handle = await segmentIo(abs, async () => {
+      await makeDirectory(path.dirname(abs));
+      return fs.open(abs, 'w', 0o600);
+    });
     s.open = { file: rel, handle, firstPos: s.nextPos, count: 0, bytes: 0, pending: [], pendingBytes: 0 };
   }
 
   private async flushSegment(seg: OpenSegment): Promise<void> {
+    if (seg.broken) throw seg.broken;
     if (seg.pending.length === 0) return;
     const buf = Buffer.from(seg.pending.join('\n') + '\n', 'utf8');
     seg.pending = [];
     seg.pendingBytes = 0;
-    await seg.handle.write(buf);
+    try {
+      // A write may be short (the disk filling up): the rest is written until done or refused.
+      for (let at = 0; at < buf.length;) at += (await seg.handle.write(buf, at, buf.length - at)).bytesWritten;
+    } catch (error) {
+      seg.broken = fileSystemError(error, {
+        action: 'write the record cache',
+        path: path.join(this.cache.dir, seg.file),
+        guidance: SEGMENT_GUIDANCE,
+      });
+      throw seg.broken;
+    }
     seg.bytes += buf.length;
   }
 
@@ -159,8 +175,16 @@ export class CacheIngest {
     const seg = s.open;
     if (!seg) return;
     s.open = undefined;
-    await this.flushSegment(seg);
-    await seg.handle.sync();
+    const abs = path.join(this.cache.dir, seg.file);
+    try {
+      await this.flushSegment(seg);
+      await segmentIo(abs, () => seg.handle.sync());
+    } catch (error) {
+      // Not indexed, so nothing refers to it: removed now rather than left taking the space a full disk needs.
+      await seg.handle.close().catch(() => undefined);
+      await fs.rm(abs, { force: true }).catch(() => undefined);
+      throw error;
+    }
     await seg.handle.close();
     s.bytes += seg.bytes;
     s.segments.push({ streamKey: s.streamKey, firstPos: seg.firstPos, recordCount: seg.count, bytes: seg.bytes, file: seg.file });
@@ -180,8 +204,14 @@ export class CacheIngest {
         guidance: 'Begin a new ingest (RecordCache.beginIngest) for another read.',
       });
     }
+    try {
+      for (const s of this.streams.values()) await this.closeSegment(s);
+    } catch (error) {
+      // A segment could not be written whole (a full disk): none of this read is kept, its files go.
+      await this.abort();
+      throw error;
+    }
     this.finished = true;
-    for (const s of this.streams.values()) await this.closeSegment(s);
     const dirs = new Set(
       [...this.streams.values()].flatMap((s) => s.segments.map((seg) => path.dirname(path.join(this.cache.dir, seg.file)))),
     );
@@ -253,6 +283,20 @@ function keyOfStreamState(state: AirbyteStateMessage): string {
 }
 
 /** Records of a source kept on disk, indexed in the workspace store. */
+/**
+ * A cache segment's file operation; a failure (a full disk) names the file and says what is kept.
+ * The segment is not indexed, so nothing refers to it: a later run writes it again.
+ */
+async function segmentIo<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw fileSystemError(error, { action: 'write the record cache', path: file, guidance: SEGMENT_GUIDANCE });
+  }
+}
+
+const SEGMENT_GUIDANCE = 'What the cache held before this read is kept, and this read is not: the next read reads it again.';
+
 export class RecordCache {
   readonly dir: string;
 

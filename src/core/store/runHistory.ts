@@ -3,6 +3,8 @@
  * and as people name them), how it went, its per-stream counts, and for reads into the cache the
  * catalog needed to write them again later (`write/cachedRead.ts`).
  */
+import os from 'node:os';
+import { isProcessAlive } from '../isProcessAlive';
 import type { AirbyteCatalog } from '../protocol/messages';
 import type { SqlRow, StoreDatabase } from './storeDatabase';
 import { num, optionalNum, optionalText } from './storeDatabase';
@@ -59,7 +61,12 @@ export interface RunRecord extends Omit<NewRun, 'startedAt'>, RunCounts {
   /** Already secret-masked by the caller. */
   error?: string;
   streamStats: RunStreamStats[];
+  /** The process that ran it (undefined in rows older than this field). */
+  ownerPid?: number;
 }
+
+/** The error of a run whose process ended without finishing it. */
+export const INTERRUPTED_ERROR = 'interrupted: the process ended without finishing';
 
 /** How a run ended. `error` must already be masked. */
 export interface RunOutcome {
@@ -89,6 +96,8 @@ const NEW_RUN_COLUMNS = [
   'mode',
   'started_at',
   'status',
+  'owner_pid',
+  'owner_host',
 ];
 
 function newRunValues(run: NewRun): Array<string | number | null> {
@@ -111,11 +120,34 @@ function newRunValues(run: NewRun): Array<string | number | null> {
     run.mode ?? null,
     run.startedAt ?? Date.now(),
     'running',
+    process.pid,
+    os.hostname(),
   ];
 }
 
 export class RunHistory {
-  constructor(private readonly db: StoreDatabase) {}
+  constructor(
+    private readonly db: StoreDatabase,
+    /** When the store file was last saved (its mtime at open): the last moment an interrupted run was known to be alive. */
+    private readonly lastSavedAt?: number,
+  ) {}
+
+  /**
+   * Records every run still marked running as failed with {@link INTERRUPTED_ERROR}, ended when
+   * the store was last saved. Only for the holder of the store's lock: runs run under it, so no
+   * other process can be running one. Returns how many there were.
+   */
+  markInterrupted(): number {
+    const running = this.db.rows("SELECT id FROM runs WHERE status = 'running'");
+    if (running.length === 0) return 0;
+    this.db.run(
+      `UPDATE runs SET status = 'failed', ended_at = MAX(started_at, ?),
+         error = ? || CASE WHEN owner_pid IS NULL THEN '' ELSE ' (pid ' || owner_pid || ')' END || '.'
+       WHERE status = 'running'`,
+      [this.lastSavedAt ?? Date.now(), INTERRUPTED_ERROR],
+    );
+    return running.length;
+  }
 
   /** Records the start of a run; its id doubles as the protocol's `sync_id` (it grows per run). */
   begin(run: NewRun): number {
@@ -221,6 +253,8 @@ export class RunHistory {
       endedAt: optionalNum(r.ended_at),
       status: String(r.status) as RunStatus,
       error: optionalText(r.error),
+      ...withoutUndefined({ ownerPid: optionalNum(r.owner_pid) }),
+      ...interruptedView(r, this.lastSavedAt),
       recordsRead: num(r.records_read),
       recordsSent: num(r.records_sent),
       recordsConfirmed: num(r.records_confirmed),
@@ -239,6 +273,22 @@ export class RunHistory {
       status: optionalText(s.status),
     }));
   }
+}
+
+/**
+ * For readers without the lock (a view of the store while another process may run): a run still
+ * marked running whose process on this machine is gone is shown as what it is, interrupted. The
+ * row itself is corrected by the next process that takes the lock.
+ */
+function interruptedView(r: SqlRow, lastSavedAt: number | undefined): Partial<RunRecord> {
+  const pid = optionalNum(r.owner_pid);
+  if (String(r.status) !== 'running' || pid === undefined || optionalText(r.owner_host) !== os.hostname()) return {};
+  if (pid === process.pid || isProcessAlive(pid)) return {};
+  return {
+    status: 'failed',
+    error: `${INTERRUPTED_ERROR} (pid ${pid}).`,
+    endedAt: Math.max(num(r.started_at), lastSavedAt ?? Date.now()),
+  };
 }
 
 // The new fields are left out of a record rather than set to undefined, so records of old rows

@@ -65,6 +65,14 @@ export const STORE_MIGRATIONS: readonly StoreMigration[] = [
       ALTER TABLE runs ADD COLUMN for_destination_id TEXT;
     `);
   },
+  (db) => {
+    // The process that runs a run (pid and host), so that a run whose process died without finishing
+    // (kill -9, a crash, a power loss) is told from one still running. Older rows keep NULLs.
+    db.run(`
+      ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+      ALTER TABLE runs ADD COLUMN owner_host TEXT;
+    `);
+  },
 ];
 
 /** The schema version this build writes. */

@@ -7,12 +7,13 @@
  *
  * Saves are atomic (export, temp file, fsync, rename, fsync folder) and serialized (one at a time;
  * requests made while one runs are coalesced into the next). A lock file keeps a second process out
- * while a run holds the store; a corrupt file is moved aside and a fresh store started.
+ * while a run holds the store. Each save keeps the one before as `state.sqlite.bak`; a damaged file
+ * is recovered from it, or repaired, with a warning (see `storeRecovery.ts`).
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Database, SqlJsStatic } from 'sql.js';
-import { AirbyteError } from '../errors';
+import type { Database } from 'sql.js';
+import { AirbyteError, isAirbyteError } from '../errors';
 import { fileSystemError } from '../fileSystemError';
 import { isProcessAlive } from '../isProcessAlive';
 import { makeDirectory } from '../makeDirectory';
@@ -24,7 +25,7 @@ import { loadSqlJs } from './sqlJsLoader';
 import { StoreDatabase, num } from './storeDatabase';
 import type { StoreLock } from './storeLock';
 import { acquireStoreLock } from './storeLock';
-import { STORE_MIGRATIONS } from './storeMigrations';
+import { STORE_ELSEWHERE, keepPreviousSave, openDatabase } from './storeRecovery';
 
 export interface WorkspaceStoreOptions {
   /** The database file. Its folder is created when missing. */
@@ -38,9 +39,6 @@ export interface WorkspaceStoreOptions {
   /** Told about problems that were repaired (a corrupt file moved aside). */
   onWarning?: (message: string) => void;
 }
-
-/** The way out every store problem offers besides fixing it. */
-const STORE_ELSEWHERE = 'Or point the store elsewhere: --state-file PATH on the CLI, the airbyte.stateFile setting in VS Code.';
 
 export class WorkspaceStore {
   /** Problems repaired while opening (e.g. a corrupt file moved aside). */
@@ -58,9 +56,10 @@ export class WorkspaceStore {
     readonly path: string,
     private readonly db: StoreDatabase,
     private readonly lock: StoreLock | undefined,
+    savedAt: number | undefined,
   ) {
     this.states = new CommittedStates(db);
-    this.runs = new RunHistory(db);
+    this.runs = new RunHistory(db, savedAt);
     this.cacheIndex = new CacheIndex(db);
   }
 
@@ -85,8 +84,10 @@ export class WorkspaceStore {
   }
 
   /**
-   * Opens (or creates) the store. Throws `STORE_IN_USE` when another live process holds it; moves a
-   * corrupt file aside (`state.sqlite.corrupt-<timestamp>`) and starts fresh, reporting it.
+   * Opens (or creates) the store. Throws `STORE_IN_USE` when another live process holds it, and
+   * `FILE_SYSTEM` when its folder cannot hold it (a folder at its path, a read-only folder). A
+   * damaged file is recovered (see `storeRecovery.ts`) and reported through `onWarning`; runs left
+   * "running" by a process that died are recorded as interrupted.
    */
   static async open(options: WorkspaceStoreOptions): Promise<WorkspaceStore> {
     const file = path.resolve(options.path);
@@ -94,37 +95,26 @@ export class WorkspaceStore {
       throw fileSystemError(error, { action: 'create the folder of the state store', path: path.dirname(file), guidance: STORE_ELSEWHERE });
     });
     const SQL = await loadSqlJs(options.wasmPath);
-    const lock = options.lock === false ? undefined : await acquireStoreLock(`${file}.lock`, file, options.purpose);
+    const lock = options.lock === false ? undefined : await takeLock(file, options.purpose);
     const warnings: string[] = [];
     if (lock) await removeStaleTempFiles(file);
     let db: Database | undefined;
     try {
-      db = (await readExisting(SQL, file, lock !== undefined, warnings)) ?? new SQL.Database();
-      const store = new WorkspaceStore(file, new StoreDatabase(file, db), lock);
-      store.migrate();
+      const opened = await openDatabase(SQL, file, lock !== undefined, warnings);
+      db = opened.db;
+      const store = new WorkspaceStore(file, new StoreDatabase(file, db), lock, opened.savedAt);
+      if (lock) noteInterruptedRuns(store, warnings);
       for (const w of warnings) {
         store.warnings.push(w);
         options.onWarning?.(w);
       }
-      if (lock && (!existsSync(file) || store.db.dirty)) await store.save();
+      if (lock && (opened.changed || store.db.dirty)) await store.save();
       return store;
     } catch (error) {
       db?.close();
       await lock?.release();
       throw error;
     }
-  }
-
-  private migrate(): void {
-    const version = this.schemaVersion;
-    if (version > STORE_MIGRATIONS.length) {
-      throw new AirbyteError('STORE_CORRUPT', {
-        message: `The state store ${this.path} was written by a newer version of airbyte-write (schema ${version}, this one knows ${STORE_MIGRATIONS.length}).`,
-        guidance: 'Update airbyte-write, or point --state-file at another file.',
-        context: { store: this.path },
-      });
-    }
-    for (let v = version; v < STORE_MIGRATIONS.length; v++) this.db.migrate(STORE_MIGRATIONS[v], v + 1);
   }
 
   /** Runs `fn` in one transaction across the tables: all its changes or none. */
@@ -163,7 +153,15 @@ export class WorkspaceStore {
   }
 
   private async doSave(): Promise<void> {
-    await writeFileAtomic(this.path, this.db.export());
+    const bytes = this.db.export();
+    await keepPreviousSave(this.path);
+    await writeFileAtomic(this.path, bytes).catch((error: unknown) => {
+      throw fileSystemError(error, {
+        action: 'save the state store',
+        path: this.path,
+        guidance: `What was saved before stays as it was. ${STORE_ELSEWHERE}`,
+      });
+    });
   }
 
   /** Saves pending changes, releases the lock and frees the database. */
@@ -179,38 +177,27 @@ export class WorkspaceStore {
   }
 }
 
-/**
- * The database in `file`, or undefined when there is none. A damaged file is moved aside (with a
- * warning) when this process holds the lock; a read-only viewer gets `STORE_CORRUPT` instead.
- */
-async function readExisting(SQL: SqlJsStatic, file: string, locked: boolean, warnings: string[]): Promise<Database | undefined> {
-  if (!existsSync(file)) return undefined;
-  const bytes = await fs.readFile(file);
-  let db: Database | undefined;
-  let reason: string;
+/** The store's lock; a folder that cannot hold it (read-only, full) is a FILE_SYSTEM error naming it. */
+async function takeLock(file: string, purpose: string | undefined): Promise<StoreLock> {
   try {
-    db = new SQL.Database(bytes);
-    // sql.js opens lazily: touching the schema is what reveals a damaged file.
-    const check = db.exec('PRAGMA quick_check');
-    if (String(check[0]?.values[0]?.[0]) === 'ok') return db;
-    reason = `integrity check: ${JSON.stringify(check[0]?.values.slice(0, 3) ?? [])}`;
+    return await acquireStoreLock(`${file}.lock`, file, purpose);
   } catch (error) {
-    reason = (error as Error).message;
-  }
-  db?.close();
-  if (!locked) {
-    throw new AirbyteError('STORE_CORRUPT', {
-      message: `The state store ${file} is unreadable: ${reason}.`,
-      guidance: 'Run a write (which moves it aside and starts a fresh store) or delete the file.',
-      context: { store: file },
+    if (isAirbyteError(error)) throw error;
+    throw fileSystemError(error, {
+      action: 'take the lock of the state store',
+      path: `${file}.lock`,
+      guidance: `Nothing was changed. ${STORE_ELSEWHERE}`,
     });
   }
-  const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  await fs.rename(file, aside);
-  warnings.push(
-    `The state store ${file} was unreadable (${reason}); it was moved to ${aside} and a fresh store was started. Incremental runs start over.`,
-  );
-  return undefined;
+}
+
+/** Runs left "running" by a process that ended without finishing them, recorded as interrupted (the lock says none runs now). */
+function noteInterruptedRuns(store: WorkspaceStore, warnings: string[]): void {
+  const n = store.runs.markInterrupted();
+  if (n > 0)
+    warnings.push(
+      `${n} run(s) in ${store.path} were interrupted (their process ended without finishing them) and are now recorded as failed. What their destinations confirmed is kept; running again continues from there.`,
+    );
 }
 
 /** Temp files of saves whose process died mid-write (`.state.sqlite.tmp-<pid>-<n>`). */

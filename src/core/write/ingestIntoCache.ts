@@ -5,6 +5,7 @@
  * first run of a write through the cache.
  */
 import type { PipelineSource } from '../connectors/pipelineConnector';
+import { isAirbyteError } from '../errors';
 import type { DecodedMessage } from '../protocol/lineCodec';
 import type { AirbyteCatalog, AirbyteStateMessage, ConfiguredAirbyteCatalog } from '../protocol/messages';
 import { streamKey, streamKeyOf } from '../protocol/messages';
@@ -53,7 +54,9 @@ export async function readIntoCache(ctx: RunContext, source: PipelineSource, job
   const error = await ingestSource(ctx, source, job, offered);
   if (error !== undefined) tracker.setPhase('finishing');
   await job.run.finish(error, streamStats(tracker, job.plans, error === undefined));
-  if (error !== undefined) throw runError(error, job.run.id, job.failureGuidance(error), ctx.masker);
+  // A file error (a full disk) says itself what was kept of this read: nothing was.
+  const kept = isAirbyteError(error) && error.code === 'FILE_SYSTEM' ? '' : job.failureGuidance(error);
+  if (error !== undefined) throw runError(error, job.run.id, kept, ctx.masker);
   return { readCatalog };
 }
 
@@ -135,8 +138,14 @@ async function ingestSource(ctx: RunContext, source: PipelineSource, job: CacheR
     error = e;
   }
   // A failed or cancelled read keeps what its last STATE covers, so the next read resumes there.
-  const { committedStates } = await ingest.commit({ upToLastState: error !== undefined });
-  ctx.store.states.put(job.sourceId, CACHE_DESTINATION_ID, latestRows(committedStates));
+  let committed: AirbyteStateMessage[];
+  try {
+    committed = (await ingest.commit({ upToLastState: error !== undefined })).committedStates;
+  } catch (commitError) {
+    // Its segments could not be written whole (a full disk): nothing of it was kept, which that error says.
+    return commitError;
+  }
+  ctx.store.states.put(job.sourceId, CACHE_DESTINATION_ID, latestRows(committed));
   await ctx.store.save();
   return error;
 }

@@ -44,10 +44,14 @@ export class StateCommitter<P> {
   private requestSave(): void {
     if (this.saveRequested) return;
     this.saveRequested = true;
-    this.saving = Promise.resolve().then(() => {
-      this.saveRequested = false;
-      return this.store.save();
-    });
+    this.saving = Promise.resolve()
+      .then(() => {
+        this.saveRequested = false;
+        return this.store.save();
+      })
+      // Handled here, or a failed save (a full disk) would crash the process as an unhandled
+      // rejection; the run's own final save reports it (or makes up for it once there is room).
+      .catch(() => undefined);
   }
 
   /**
@@ -68,6 +72,6 @@ export class StateCommitter<P> {
 
   /** Resolves once the saves queued so far are done; a failed save is the store's to report. */
   settled(): Promise<void> {
-    return this.saving.catch(() => undefined);
+    return this.saving;
   }
 }
