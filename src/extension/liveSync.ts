@@ -10,7 +10,7 @@ import { formatCount } from '../shared/format';
 import type { RunStatus, RunView } from '../shared/runDetailsProtocol';
 import { LOG_TAIL_LINES } from '../shared/runDetailsProtocol';
 import type { ErrorLike } from './runViewModel';
-import { appendLog, applyProgress, finishRunView, runViewOfStarted } from './runViewModel';
+import { appendLog, applyProgress, finishRunView, runsOnText, runViewOfStarted } from './runViewModel';
 
 /** A run of the sync in progress, placed as the core announced it. */
 export interface LiveRun {
@@ -18,6 +18,8 @@ export interface LiveRun {
   sourceId: string;
   /** The destination identity (of a read a write through the cache started: that write's destination). */
   destinationId?: string;
+  /** Where its connectors run (`Ran on: source docker tcp://…, …`). */
+  runsOn?: string;
 }
 
 /** What a sync was asked to do (config paths or `cache:<runId>`, as given to the core). */
@@ -69,7 +71,12 @@ export class LiveSync {
     if (previous?.status === 'Running') finishRunView(previous, 'Succeeded');
     const view = runViewOfStarted(run);
     appendLog(view, this.earlyLog.splice(0));
-    const live = { view, sourceId: run.source.identity, destinationId: (run.destination ?? run.forDestination)?.identity };
+    const live = {
+      view,
+      sourceId: run.source.identity,
+      destinationId: (run.destination ?? run.forDestination)?.identity,
+      runsOn: runsOnText({ sourceRunsOn: run.source.runsOn, destinationRunsOn: run.destination?.runsOn }),
+    };
     this.runs.push(live);
     return live;
   }

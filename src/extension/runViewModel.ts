@@ -199,3 +199,12 @@ export function summarizeState(state: unknown): string | undefined {
     .map(([k, v]) => `${k} = ${String(v)}`)
     .join(', ');
 }
+
+/** Where the run's connectors ran (`Ran on: source docker tcp://…, destination in process`), when recorded. */
+export function runsOnText(r: Pick<RunRecord, 'sourceRunsOn' | 'destinationRunsOn'>): string | undefined {
+  const sides = [
+    r.sourceRunsOn ? `source ${r.sourceRunsOn}` : undefined,
+    r.destinationRunsOn ? `destination ${r.destinationRunsOn}` : undefined,
+  ].filter(Boolean);
+  return sides.length ? `Ran on: ${sides.join(', ')}` : undefined;
+}

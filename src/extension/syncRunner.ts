@@ -390,9 +390,10 @@ export class SyncRunner implements vscode.Disposable {
     const sync = this.active;
     if (!sync) return;
     this.statusItem.text = sync.statusText();
-    const view = sync.current?.view;
+    const current = sync.current;
+    const view = current?.view;
     this.statusItem.tooltip = view
-      ? `Writing ${view.source} → ${view.destination}. Click for run details; "Airbyte: Cancel Sync" stops it.`
+      ? `Writing ${view.source} → ${view.destination}.${current.runsOn ? ` ${current.runsOn}.` : ''} Click for run details; "Airbyte: Cancel Sync" stops it.`
       : `Starting ${sync.title}. "Airbyte: Cancel Sync" stops it.`;
   }
 

@@ -12,6 +12,7 @@ import type { SyncPair } from './syncHistory';
 import { groupRuns, relativeTime, statusLabel } from './syncHistory';
 import type { RunRecord } from '../core/store/runHistory';
 import type { LiveRun } from './liveSync';
+import { runsOnText } from './runViewModel';
 
 export type { SyncPair } from './syncHistory';
 
@@ -153,9 +154,10 @@ function runItem(pair: SyncPair, r: RunRecord): vscode.TreeItem {
     .join(' · ');
   item.iconPath = statusIcon(r.status);
   item.contextValue = `run.${r.status}`;
-  item.tooltip = r.error
+  const summary = r.error
     ? `${statusLabel(r.status)}: ${r.error}`
     : `${r.streams.join(', ')} — ${formatCount(r.recordsRead)} read, ${formatCount(r.recordsSent)} sent, ${formatCount(r.recordsConfirmed)} confirmed`;
+  item.tooltip = [summary, runsOnText(r)].filter(Boolean).join('\n');
   item.command = {
     command: 'airbyte.openRunDetails',
     title: 'Open Run Details',
@@ -193,6 +195,8 @@ function pairTooltip(pair: SyncPair): vscode.MarkdownString {
     `${pair.runs.length} run(s); last: ${statusLabel(last.status)}, ${formatCount(last.recordsConfirmed)} records confirmed`,
   );
   if (last.streams.length) md.appendMarkdown(`, streams ${last.streams.join(', ')}`);
+  const ranOn = runsOnText(last);
+  if (ranOn) md.appendMarkdown(`\n\n${ranOn}`);
   if (last.error) md.appendMarkdown(`\n\nError: ${last.error}`);
   return md;
 }

@@ -97,7 +97,8 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
       await store.close();
     }
     // Printed once the store is closed: a store that fails to close fails the command instead.
-    printWriteResult(io, result, storePath, destination.name);
+    const runsOn = { source: source?.runsOn() ?? 'the cache', destination: destination.runsOn() };
+    printWriteResult(io, result, storePath, destination.name, runsOn);
     return 0;
   },
 };
@@ -150,9 +151,15 @@ async function resolveSides(
   return { source, destination };
 }
 
-function printWriteResult(io: CliIo, result: WriteResult, storePath: string, destinationName: string): void {
+function printWriteResult(
+  io: CliIo,
+  result: WriteResult,
+  storePath: string,
+  destinationName: string,
+  runsOn: { source: string; destination: string },
+): void {
   if (io.json) {
-    io.outJson({ ok: true, stateFile: storePath, ...result });
+    io.outJson({ ok: true, stateFile: storePath, ...result, runsOn });
     return;
   }
   io.out(summaryTable(result.streams, true) + warningLines(result.warnings));
@@ -161,6 +168,7 @@ function printWriteResult(io: CliIo, result: WriteResult, storePath: string, des
   io.out(
     `\nRun ${result.runId} (${how}) succeeded${withWarnings(result.warnings)} in ${formatDuration(result.durationMs)}: ` +
       `${formatCount(t.recordsRead)} read, ${formatCount(t.recordsSent)} sent, ${formatCount(t.recordsConfirmed)} confirmed by ${destinationName} (${formatBytes(t.bytes)}).` +
+      `\nRan on: source ${runsOn.source}, destination ${runsOn.destination}.` +
       `\nState: ${storePath}`,
   );
 }

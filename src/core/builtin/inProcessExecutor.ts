@@ -60,6 +60,10 @@ async function letEventLoopRun(): Promise<void> {
 export class InProcessExecutor implements Executor {
   readonly kind = 'builtin' as const;
 
+  runsOn(): string {
+    return 'in process';
+  }
+
   constructor(
     readonly displayName: string,
     private readonly program: BuiltinProgram,

@@ -102,6 +102,10 @@ export class Connector implements PipelineConnector {
   }
 
   /** The config as safe to show: secrets replaced by the mask. */
+  runsOn(): string {
+    return this.executor.runsOn();
+  }
+
   maskedConfig(): JsonObject {
     return this.secretMasker.maskConfig(this.config);
   }

@@ -27,6 +27,8 @@ export interface PipelineConnector {
    * configs that differ only in where their files land are two destinations (or read two inputs).
    */
   readonly localDir?: string;
+  /** Where it runs: `docker <engine address>`, `this machine`, `in process` (its executor's `runsOn`). */
+  runsOn(): string;
   /** Hides this connector's secrets. */
   readonly masker: SecretMasker;
   /** Refresh-capable destinations take overwrite as generations. */

@@ -86,6 +86,10 @@ export class DockerExecutor implements Executor {
     }
   }
 
+  runsOn(): string {
+    return `docker ${this.endpoint().host}`;
+  }
+
   /** The engine this executor runs on, and where its address came from. */
   endpoint(): EngineEndpoint {
     return resolveEngine({ dockerHost: this.options.dockerHost, dockerHostOrigin: this.options.dockerHostOrigin });

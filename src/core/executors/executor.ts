@@ -46,6 +46,8 @@ export interface Executor {
   readonly kind: 'docker' | 'local' | 'builtin';
   /** Image reference, program path, or `builtin:<name>`: shown to users. */
   readonly displayName: string;
+  /** Where its containers or processes run, for run history and messages: `docker tcp://host:2376`, `this machine`, `in process`. */
+  runsOn(): string;
   /** Makes sure the connector can start (image present, or pulled when allowed); a typed error otherwise. */
   ensureReady(options?: { installIfMissing?: boolean; onProgress?: (p: InstallProgress) => void; signal?: AbortSignal }): Promise<void>;
   execute(request: ExecuteRequest): Promise<RunningConnector>;

@@ -31,6 +31,10 @@ export interface LocalExecutorOptions {
 
 export class LocalExecutor implements Executor {
   readonly kind = 'local' as const;
+
+  runsOn(): string {
+    return 'this machine';
+  }
   readonly displayName: string;
   private readonly argv: string[];
 

@@ -42,6 +42,9 @@ export interface NewRun {
   destinationLabel?: string;
   destinationConfigPath?: string;
   destinationConnector?: string;
+  /** Where each side ran: `docker tcp://host:2376`, `this machine`, `in process`. */
+  sourceRunsOn?: string;
+  destinationRunsOn?: string;
   /** A write: the read run that fed it (through the cache, or a written `cache:N`). */
   parentRunId?: number;
   /** A read a write through the cache started: that write's destination identity. */
@@ -98,6 +101,8 @@ const NEW_RUN_COLUMNS = [
   'status',
   'owner_pid',
   'owner_host',
+  'source_runs_on',
+  'destination_runs_on',
 ];
 
 function newRunValues(run: NewRun): Array<string | number | null> {
@@ -122,6 +127,8 @@ function newRunValues(run: NewRun): Array<string | number | null> {
     'running',
     process.pid,
     os.hostname(),
+    run.sourceRunsOn ?? null,
+    run.destinationRunsOn ?? null,
   ];
 }
 
@@ -245,6 +252,8 @@ export class RunHistory {
         destinationConnector: optionalText(r.destination_connector),
         parentRunId: optionalNum(r.parent_run_id),
         forDestinationId: optionalText(r.for_destination_id),
+        sourceRunsOn: optionalText(r.source_runs_on),
+        destinationRunsOn: optionalText(r.destination_runs_on),
       }),
       streams: JSON.parse(String(r.streams)) as string[],
       strategy: optionalText(r.strategy),

@@ -73,6 +73,13 @@ export const STORE_MIGRATIONS: readonly StoreMigration[] = [
       ALTER TABLE runs ADD COLUMN owner_host TEXT;
     `);
   },
+  (db) => {
+    // Where each side ran (`docker tcp://host:2376`, `in process`…): runs may go to remote engines.
+    db.run(`
+      ALTER TABLE runs ADD COLUMN source_runs_on TEXT;
+      ALTER TABLE runs ADD COLUMN destination_runs_on TEXT;
+    `);
+  },
 ];
 
 /** The schema version this build writes. */

@@ -28,6 +28,8 @@ function newRunOf(start: RunStart, startedAt: number): NewRun {
     destinationLabel: named?.label,
     destinationConfigPath: named?.configPath,
     destinationConnector: named?.connector,
+    sourceRunsOn: source.runsOn,
+    destinationRunsOn: destination?.runsOn,
     parentRunId: start.parentReadRunId,
     forDestinationId: start.forDestination?.identity,
     streams: start.streams,

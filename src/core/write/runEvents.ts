@@ -15,6 +15,8 @@ export interface RunParty {
   configPath?: string;
   /** Connector name (`source-faker`, `builtin:sqlite`). */
   connector: string;
+  /** Where it ran: `docker tcp://host:2376`, `this machine`, `in process`. */
+  runsOn?: string;
 }
 
 /** Emitted once per run, as soon as the store has recorded it and before any record moves. */

@@ -29,13 +29,17 @@ export function configLabel(configPath: string): string {
 }
 
 /** A side of a run from its connector and identity. */
-export function runPartyOf(connector: Pick<PipelineConnector, 'name' | 'configPath'>, identity: string): RunParty {
+export function runPartyOf(
+  connector: Pick<PipelineConnector, 'name' | 'configPath'> & Partial<Pick<PipelineConnector, 'runsOn'>>,
+  identity: string,
+): RunParty {
   const configPath = connector.configPath ? path.resolve(connector.configPath) : undefined;
   return {
     identity,
     label: configPath ? configLabel(configPath) : connector.name,
     ...(configPath ? { configPath } : {}),
     connector: connector.name,
+    ...(connector.runsOn ? { runsOn: connector.runsOn() } : {}),
   };
 }
 

@@ -93,7 +93,7 @@ async function rows(localDir: string, stream: string): Promise<number> {
 }
 
 /** spec, check, a streamed write, then a write through the cache; output lands in localDir here. */
-async function fullRound(name: string, env: NodeJS.ProcessEnv, extra: string[] = []): Promise<void> {
+async function fullRound(name: string, engine: string, env: NodeJS.ProcessEnv, extra: string[] = []): Promise<void> {
   const spec = await cli(['spec', '--image', TEST_SOURCE_IMAGE, '--json', ...extra], env);
   assert.equal(spec.code, 0, spec.stderr);
   assert.equal((jsonOf(spec).connectionSpecification as { title?: string }).title, 'Test Source Spec');
@@ -106,6 +106,7 @@ async function fullRound(name: string, env: NodeJS.ProcessEnv, extra: string[] =
   );
   assert.equal(streamed.code, 0, streamed.stdout + streamed.stderr);
   assert.equal(await rows(localDir, 'users'), 120, `the streamed write landed in localDir on this machine: ${streamed.stdout}`);
+  assert.deepEqual(jsonOf(streamed).runsOn, { source: `docker ${engine}`, destination: `docker ${engine}` }, 'the result names the engine');
   const cached = await cli(
     ['write', '--source', source, '--destination', cachedDestination, '--strategy', 'append', '--json', ...extra],
     env,
@@ -122,7 +123,7 @@ async function fullRound(name: string, env: NodeJS.ProcessEnv, extra: string[] =
 
 describe('a Docker engine on tcp with TLS and client certificates', () => {
   it('spec, check, a streamed write and a write through the cache; localDir comes back here', async () => {
-    await fullRound('tls', tls.env);
+    await fullRound('tls', tls.host, tls.env);
   });
 
   it('Ctrl-C during a write removes the remote containers', async () => {
@@ -207,7 +208,7 @@ describe('a Docker engine on tcp with TLS and client certificates', () => {
 
 describe('a Docker engine reached over ssh', () => {
   it('spec, check, a streamed write and a write through the cache; localDir comes back here', async () => {
-    await fullRound('ssh', { HOME: ssh.home, SSH_AUTH_SOCK: '' }, ['--docker-host', ssh.host]);
+    await fullRound('ssh', ssh.host, { HOME: ssh.home, SSH_AUTH_SOCK: '' }, ['--docker-host', ssh.host]);
   });
 
   it('a key sshd refuses: a clear error naming the engine, within 15 s', async () => {

@@ -131,6 +131,8 @@ describe('runs announce themselves', () => {
         [write.destination!.configPath, 'builtin:sqlite', 'shop'],
       );
       assert.equal(writeRow.recordsConfirmed, 180, 'the write run keeps the counts of the whole write');
+      assert.deepEqual([write.source.runsOn, write.destination!.runsOn], ['in process', 'in process'], 'where each side ran');
+      assert.deepEqual([writeRow.sourceRunsOn, writeRow.destinationRunsOn], ['in process', 'in process'], 'recorded in run history');
     } finally {
       await store.close();
     }
