@@ -7,6 +7,7 @@ import path from 'node:path';
 import { printParseErrorCode } from 'jsonc-parser';
 import { abbreviate } from '../../shared/format';
 import { imageTagProblem, parseImageReference } from '../docker/imageReference';
+import { engineAddressProblem } from '../docker/engineEndpoint';
 import { AirbyteError } from '../errors';
 import type { JsonObject } from '../protocol/messages';
 import type { ConnectorConfigFile } from './configFileTypes';
@@ -95,8 +96,9 @@ export function parseConfigFileText(text: string, filePath: string): LoadedConfi
   );
   if (doc.useHostNetwork !== undefined && typeof doc.useHostNetwork !== 'boolean')
     fail('"useHostNetwork" must be true or false.', offsetOf('useHostNetwork'));
-  if (typeof doc.dockerHost === 'string' && !/^(unix|npipe|tcp|ssh|https?):\/\/./.test(doc.dockerHost.trim()))
-    fail('"dockerHost" must be an engine address: unix:///path/docker.sock, tcp://host:port or ssh://user@host.', offsetOf('dockerHost'));
+  const engineProblem = typeof doc.dockerHost === 'string' && doc.dockerHost.trim() ? engineAddressProblem(doc.dockerHost) : undefined;
+  if (engineProblem)
+    fail(`"dockerHost" ${JSON.stringify(abbreviate(doc.dockerHost as string))} is not valid: ${engineProblem}.`, offsetOf('dockerHost'));
   for (const key of Object.keys(doc)) {
     if (!KNOWN_KEYS.has(key) && !IGNORED_KEYS.has(key))
       fail(`unknown key "${abbreviate(key)}" (known keys: ${[...KNOWN_KEYS].join(', ')}).`, offsetOf(key));

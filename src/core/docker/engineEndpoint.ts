@@ -72,6 +72,13 @@ function withSshKey(endpoint: EngineEndpoint, homeDir: string): EngineEndpoint {
   return keyFile ? { ...endpoint, sshKeyFile: keyFile } : endpoint;
 }
 
+/** Why `address` is not an engine address (`unix://`, `npipe://`, `tcp://`, `ssh://`, `http(s)://`), or undefined when it is. */
+export function engineAddressProblem(address: string): string | undefined {
+  return /^(unix|npipe|tcp|ssh|https?):\/\/./.test(address.trim())
+    ? undefined
+    : 'an engine address is unix:///path/docker.sock, tcp://host:port or ssh://user@host';
+}
+
 /** True for a unix socket or named pipe: an engine on this machine that sees its folders. */
 export function isLocalSocket(host: string): boolean {
   return host.startsWith('unix://') || host.startsWith('npipe://');

@@ -27,6 +27,7 @@ import { envVarNameFor, isSecretReference } from '../spec/secretReferences';
 import type { SchemaProblem, SchemaProblemKind } from '../spec/specValidator';
 import { closest, validateConfig } from '../spec/specValidator';
 import type { ConfigDocument } from './configDocument';
+import { engineAddressProblem } from '../docker/engineEndpoint';
 import { findNodeAt, keyNodeOf, parseConfigDocument, pathOfNode } from './configDocument';
 import type { SnippetContext } from './configSnippets';
 import { branchText, detectIndentUnit, valueText } from './configSnippets';
@@ -63,6 +64,11 @@ export const ENVELOPE_KEYS: Record<string, { type: 'string' | 'boolean' | 'objec
     type: 'string',
     description:
       'Host folder mounted at `/local` in the container (relative paths are relative to this file). File destinations write under `/local`.',
+  },
+  dockerHost: {
+    type: 'string',
+    description:
+      'The Docker engine for this connector: `unix:///path/docker.sock`, `tcp://host:2376` or `ssh://user@host`. Default: the `airbyte.dockerHost` setting, `DOCKER_HOST`, the docker context, the default socket.',
   },
   config: {
     type: 'object',
@@ -187,6 +193,9 @@ function checkEnvelopeProperty(sink: DiagnosticSink, key: string, keyNode: Node,
     const problem = key === 'version' ? imageTagProblem(String(valueNode.value)) : referenceProblem(String(valueNode.value));
     const what = key === 'version' ? 'a valid image tag' : 'a valid Docker image reference';
     if (problem) sink.add('image-reference', 'error', sink.node(valueNode), `“${key}” is not ${what}: ${problem}`, pointerOf([key]));
+  } else if (key === 'dockerHost') {
+    const problem = engineAddressProblem(String(valueNode.value));
+    if (problem) sink.add('envelope-type', 'error', sink.node(valueNode), `“dockerHost” is not valid: ${problem}`, pointerOf([key]));
   }
 }
 

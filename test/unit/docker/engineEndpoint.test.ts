@@ -7,7 +7,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dockerUnreachable } from '../../../src/core/docker/dockerClient';
 import { resolveEngine } from '../../../src/core/docker/engineEndpoint';
+import { parseConfigFileText } from '../../../src/core/config/configFile';
 import { isAirbyteError } from '../../../src/core/errors';
+import { validateConfigText } from '../../../src/core/language/configValidation';
 import { makeEngineCertificates } from '../../harness/tlsCertificates';
 
 describe('the engine a run talks to', () => {
@@ -133,5 +135,23 @@ describe('the engine a run talks to', () => {
     );
     assert.match(tls.message, /TLS handshake with tcp:\/\/h:2376 \(from DOCKER_HOST\) failed/);
     assert.match(tls.guidance ?? '', /\/certs/);
+  });
+
+  it('a config file\'s "dockerHost": the loader and the editor accept and refuse the same addresses', () => {
+    const file = (dockerHost: string) => JSON.stringify({ connector: 'builtin:dev-null', dockerHost, config: {} });
+    for (const good of ['ssh://me@big-box', 'tcp://10.0.0.5:2376', 'unix:///var/run/docker.sock']) {
+      assert.equal(parseConfigFileText(file(good), '/w/d.airbyte.jsonc').dockerHost, good);
+      assert.deepEqual(
+        validateConfigText(file(good)).filter((d) => d.severity === 'error'),
+        [],
+        good,
+      );
+    }
+    for (const bad of ['big-box:2376', 'docker.sock']) {
+      assert.throws(() => parseConfigFileText(file(bad), '/w/d.airbyte.jsonc'), /"dockerHost" .* is not valid: an engine address is/);
+      const errors = validateConfigText(file(bad)).filter((d) => d.severity === 'error');
+      assert.equal(errors.length, 1, bad);
+      assert.match(errors[0].message, /“dockerHost” is not valid/);
+    }
   });
 });
