@@ -27,21 +27,40 @@ const SPEC = {
       fault_after: { type: 'integer', minimum: 0, default: 0, description: 'Records emitted before the fault.', order: 5 },
       fault_command: { type: 'string', enum: ['read', 'check', 'discover', 'spec'], default: 'read', order: 6 },
       emit_control: { type: 'boolean', default: false, description: 'Emit a CONTROL CONNECTOR_CONFIG with a rotated api_key.', order: 7 },
+      stream_count: {
+        type: 'integer',
+        minimum: 1,
+        description: 'Instead of users/orders/events: this many streams s0001, s0002, … shaped like users (benchmarks).',
+        order: 8,
+      },
     },
   },
 };
 
-const STREAMS = [
-  { name: 'users', pk: [['id']], cursor: ['updated_at'] },
-  { name: 'orders', pk: [['id']], cursor: ['updated_at'] },
-  { name: 'events', pk: undefined, cursor: ['seq'] },
-];
+const { command, opts } = parseArgs(process.argv.slice(2));
+const config = opts.config ? readJson(opts.config) : {};
+const fault = config.fault ?? 'none';
+const faultCommand = config.fault_command ?? 'read';
+
+const STREAMS = config.stream_count
+  ? Array.from({ length: config.stream_count }, (_, i) => ({
+      name: `s${String(i + 1).padStart(4, '0')}`,
+      pk: [['id']],
+      cursor: ['updated_at'],
+    }))
+  : [
+      { name: 'users', pk: [['id']], cursor: ['updated_at'] },
+      { name: 'orders', pk: [['id']], cursor: ['updated_at'] },
+      { name: 'events', pk: undefined, cursor: ['seq'] },
+    ];
+// Generated streams (stream_count) have the users shape.
+const shapeOf = (name) => (name === 'orders' || name === 'events' ? name : 'users');
 
 function airbyteStream(s) {
   const props =
-    s.name === 'events'
+    shapeOf(s.name) === 'events'
       ? { seq: { type: 'integer' }, kind: { type: 'string' }, payload: { type: 'object' } }
-      : s.name === 'users'
+      : shapeOf(s.name) === 'users'
         ? { id: { type: 'integer' }, name: { type: 'string' }, email: { type: 'string' }, updated_at: { type: 'integer' } }
         : { id: { type: 'integer' }, user_id: { type: 'integer' }, amount: { type: 'number' }, updated_at: { type: 'integer' } };
   const stream = {
@@ -57,15 +76,10 @@ function airbyteStream(s) {
 }
 
 function recordData(stream, i) {
-  if (stream === 'users') return { id: i, name: `user ${i}`, email: `user${i}@example.com`, updated_at: i };
-  if (stream === 'orders') return { id: i, user_id: ((i - 1) % 7) + 1, amount: Math.round(i * 1.5 * 100) / 100, updated_at: i };
+  if (shapeOf(stream) === 'users') return { id: i, name: `user ${i}`, email: `user${i}@example.com`, updated_at: i };
+  if (shapeOf(stream) === 'orders') return { id: i, user_id: ((i - 1) % 7) + 1, amount: Math.round(i * 1.5 * 100) / 100, updated_at: i };
   return { seq: i, kind: i % 2 ? 'click' : 'view', payload: { n: i } };
 }
-
-const { command, opts } = parseArgs(process.argv.slice(2));
-const config = opts.config ? readJson(opts.config) : {};
-const fault = config.fault ?? 'none';
-const faultCommand = config.fault_command ?? 'read';
 
 async function faultNow() {
   if (fault === 'crash') {
