@@ -9,26 +9,25 @@
  * generation at the current end; older segments are dropped once the new one is committed.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { AirbyteError } from '../errors';
 import type { AirbyteStateMessage } from '../protocol/messages';
 import { streamKey } from '../protocol/messages';
 import { fsyncDir } from './atomicFile';
-import type { CacheIngestCommit, CacheSegment, CacheStreamInfo } from './cacheIndex';
+import type { CacheIngestCommit, CacheSegment, CacheStreamInfo, SegmentBlock } from './cacheIndex';
+import type { CacheChunk } from './cacheReader';
+import { CacheStreamReader } from './cacheReader';
 import { CACHE_DESTINATION_ID } from './committedStates';
 import type { WorkspaceStore } from './workspaceStore';
 
-const NEWLINE = 0x0a;
 /** Records per segment file; small enough to drop a generation quickly, large enough to stay few. */
 const DEFAULT_SEGMENT_RECORDS = 500_000;
-const WRITE_BUFFER_BYTES = 1 << 20;
+/** Bytes buffered before a write: each write is one block, checked on replay (see `cacheReader.ts`). */
+const DEFAULT_BLOCK_BYTES = 1 << 20;
 
-/** A run of whole raw lines (newline-terminated) and how many records it holds. */
-export interface CacheChunk {
-  bytes: Buffer;
-  count: number;
-}
+export type { CacheChunk } from './cacheReader';
 
 function safeName(name: string): string {
   const clean = name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60);
@@ -44,6 +43,8 @@ interface OpenSegment {
   bytes: number;
   pending: string[];
   pendingBytes: number;
+  /** The blocks written so far: one per flush, checked on replay. */
+  blocks: SegmentBlock[];
 }
 
 interface IngestStream {
@@ -119,7 +120,7 @@ export class CacheIngest {
       seg.count += take;
       s.nextPos += take;
       i += take;
-      if (seg.pendingBytes >= WRITE_BUFFER_BYTES) await this.flushSegment(seg);
+      if (seg.pendingBytes >= this.cache.blockBytes) await this.flushSegment(seg);
     }
   }
 
@@ -140,15 +141,16 @@ export class CacheIngest {
     const abs = path.join(this.cache.dir, rel);
     await fs.mkdir(path.dirname(abs), { recursive: true });
     const handle = await fs.open(abs, 'w', 0o600);
-    s.open = { file: rel, handle, firstPos: s.nextPos, count: 0, bytes: 0, pending: [], pendingBytes: 0 };
+    s.open = { file: rel, handle, firstPos: s.nextPos, count: 0, bytes: 0, pending: [], pendingBytes: 0, blocks: [] };
   }
 
   private async flushSegment(seg: OpenSegment): Promise<void> {
     if (seg.pending.length === 0) return;
     const buf = Buffer.from(seg.pending.join('\n') + '\n', 'utf8');
+    seg.blocks.push({ bytes: buf.length, lines: seg.pending.length, crc: crc32(buf) >>> 0 });
     seg.pending = [];
     seg.pendingBytes = 0;
-    await seg.handle.write(buf);
+    await writeAll(seg.handle, buf);
     seg.bytes += buf.length;
   }
 
@@ -160,7 +162,14 @@ export class CacheIngest {
     await seg.handle.sync();
     await seg.handle.close();
     s.bytes += seg.bytes;
-    s.segments.push({ streamKey: s.streamKey, firstPos: seg.firstPos, recordCount: seg.count, bytes: seg.bytes, file: seg.file });
+    s.segments.push({
+      streamKey: s.streamKey,
+      firstPos: seg.firstPos,
+      recordCount: seg.count,
+      bytes: seg.bytes,
+      file: seg.file,
+      blocks: seg.blocks,
+    });
   }
 
   /**
@@ -253,12 +262,16 @@ function keyOfStreamState(state: AirbyteStateMessage): string {
 export class RecordCache {
   readonly dir: string;
 
+  /** About how many bytes each block of a segment holds (a block is written, and checked, as one). */
+  readonly blockBytes: number;
+
   constructor(
     readonly store: WorkspaceStore,
-    options: { dir?: string; segmentRecords?: number } = {},
+    options: { dir?: string; segmentRecords?: number; blockBytes?: number } = {},
   ) {
     this.dir = options.dir ?? store.cacheDir;
     this.segmentRecords = options.segmentRecords ?? DEFAULT_SEGMENT_RECORDS;
+    this.blockBytes = options.blockBytes ?? DEFAULT_BLOCK_BYTES;
   }
 
   private readonly segmentRecords: number;
@@ -279,70 +292,29 @@ export class RecordCache {
   }
 
   /**
-   * Raw record lines of a stream from position `from` (inclusive) to `to` (exclusive, default the
-   * end), as chunks of whole lines read from disk: memory is bounded by the chunk size.
+   * A reader of a stream's raw record lines from position `from` (inclusive) to `to` (exclusive,
+   * default the end) that reads each segment once, front to back, checking every block against what
+   * was recorded when it was written; `until(target)` calls carry on where the last one stopped.
+   * Close it when done.
    */
-  async *chunks(sourceId: string, streamKey: string, from: number, to?: number, signal?: AbortSignal): AsyncGenerator<CacheChunk> {
+  reader(sourceId: string, streamKey: string, from: number, to?: number, signal?: AbortSignal): CacheStreamReader {
     const info = this.streamInfo(sourceId, streamKey);
-    if (!info) return;
-    const start = Math.max(from, info.generationStart);
-    const end = Math.min(to ?? info.endPos, info.endPos);
-    if (start >= end) return;
-    for (const seg of this.store.cacheIndex.segments(sourceId, streamKey)) {
-      const segEnd = seg.firstPos + seg.recordCount;
-      if (segEnd <= start || seg.firstPos >= end) continue;
-      const skip = Math.max(0, start - seg.firstPos);
-      yield* this.segmentChunks(seg, skip, Math.min(segEnd, end) - Math.max(seg.firstPos, start), signal);
-    }
+    const start = Math.max(from, info?.generationStart ?? 0);
+    const end = info ? Math.min(to ?? info.endPos, info.endPos) : start;
+    const segments = info ? this.store.cacheIndex.segments(sourceId, streamKey) : [];
+    return new CacheStreamReader(this.dir, segments, start, Math.max(start, end), signal);
   }
 
-  /** `count` lines of one segment file after its first `skip`, as chunks of whole lines. */
-  private async *segmentChunks(seg: CacheSegment, skip: number, count: number, signal?: AbortSignal): AsyncGenerator<CacheChunk> {
-    let remaining = count;
-    const input = createReadStream(path.join(this.dir, seg.file), { highWaterMark: 1 << 20, signal });
-    let carry: Buffer | undefined;
+  /**
+   * Raw record lines of a stream from position `from` (inclusive) to `to` (exclusive, default the
+   * end), as chunks of whole lines read from disk: memory is bounded by the block size.
+   */
+  async *chunks(sourceId: string, streamKey: string, from: number, to?: number, signal?: AbortSignal): AsyncGenerator<CacheChunk> {
+    const reader = this.reader(sourceId, streamKey, from, to, signal);
     try {
-      for await (const raw of input as AsyncIterable<Buffer>) {
-        let buf = carry ? Buffer.concat([carry, raw]) : raw;
-        carry = undefined;
-        let offset = 0;
-        while (skip > 0) {
-          const nl = buf.indexOf(NEWLINE, offset);
-          if (nl < 0) break;
-          offset = nl + 1;
-          skip--;
-        }
-        if (skip > 0) {
-          carry = buf.subarray(offset);
-          continue;
-        }
-        buf = buf.subarray(offset);
-        let lines = 0;
-        let cut = 0;
-        while (lines < remaining) {
-          const nl = buf.indexOf(NEWLINE, cut);
-          if (nl < 0) break;
-          lines++;
-          cut = nl + 1;
-        }
-        if (lines > 0) {
-          remaining -= lines;
-          yield { bytes: buf.subarray(0, cut), count: lines };
-        }
-        if (remaining <= 0) break;
-        carry = buf.subarray(cut);
-        // Chunks are copied only when a line spans two reads, so carry stays small.
-        if (carry.length === 0) carry = undefined;
-      }
+      yield* reader.until(Number.MAX_SAFE_INTEGER);
     } finally {
-      input.destroy();
-    }
-    if (remaining > 0) {
-      throw new AirbyteError('STORE_CORRUPT', {
-        message: `The cache segment ${seg.file} is shorter than its index says (${remaining} records missing).`,
-        guidance: `Clear the cache (delete ${this.dir}) and run again.`,
-        context: { cache: this.dir, segment: seg.file },
-      });
+      await reader.close();
     }
   }
 
@@ -394,11 +366,20 @@ export class RecordCache {
       if (!stat || stat.size < seg.bytes) missing.push(seg.file);
     }
     if (missing.length === 0) return false;
-    this.store.cacheIndex.clear(sourceId);
+    await this.drop(sourceId);
+    return true;
+  }
+
+  /**
+   * Forgets a source's cache, its files and the cache's own state (what the source was read up to),
+   * so that its next read starts from each destination's confirmed state: the way out of a cache
+   * whose files are missing or damaged.
+   */
+  async drop(sourceId: string): Promise<void> {
+    const files = this.store.cacheIndex.clear(sourceId);
     this.store.states.clear(sourceId, CACHE_DESTINATION_ID);
     await this.store.save();
-    await this.removeFiles(segments.map((s) => s.file));
-    return true;
+    await this.removeFiles(files);
   }
 
   /** Forgets a source's cached records and their files. */
@@ -412,4 +393,10 @@ export class RecordCache {
   async removeFiles(files: string[]): Promise<void> {
     for (const f of files) await fs.rm(path.join(this.dir, f), { force: true });
   }
+}
+
+/** Writes the whole buffer (a file write may take less than asked). */
+async function writeAll(handle: fs.FileHandle, buf: Buffer): Promise<void> {
+  let off = 0;
+  while (off < buf.length) off += (await handle.write(buf, off, buf.length - off)).bytesWritten;
 }
