@@ -7,6 +7,7 @@ import path from 'node:path';
 import { findBuiltin, isBuiltinName, listBuiltins } from '../builtin/builtinRegistry';
 import { loadConfigFile, resolveSecretReferences } from '../config/configFile';
 import { AirbyteError } from '../errors';
+import { inspectImage } from '../docker/inspectImage';
 import { DockerExecutor } from '../executors/dockerExecutor';
 import type { InstallProgress } from '../executors/executor';
 import { LocalExecutor } from '../executors/localExecutor';
@@ -45,6 +46,8 @@ export interface GetConnectorOptions {
   signal?: AbortSignal;
   /** Set by `getConnectorFromFile`. */
   configPath?: string;
+  /** Where specs read from images are kept per image id; default `<defaultCacheDir>/specs`. */
+  specCacheDir?: string;
 }
 
 /** The cache folder for the registry copy: `$XDG_CACHE_HOME/airbyte-write` or `~/.cache/airbyte-write`. */
@@ -171,7 +174,13 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
     useHostNetwork: options.useHostNetwork,
     localDir: options.localDir,
   });
-  return { ...common, name, executor, entry, knownSpec };
+  const ref = image;
+  const imageSpecs = {
+    image: ref,
+    cacheDir: options.specCacheDir ?? path.join(defaultCacheDir(options.env), 'specs'),
+    imageId: async () => (await inspectImage(await executor.docker(), ref))?.id,
+  };
+  return { ...common, name, executor, entry, knownSpec, imageSpecs };
 }
 
 async function defaultRegistry(options: GetConnectorOptions): Promise<RegistryLookup> {
