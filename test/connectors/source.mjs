@@ -190,6 +190,7 @@ async function read() {
     const name = c.stream.name;
     if (!selected.includes(name)) continue;
     const incremental = c.sync_mode === 'incremental';
+    log('INFO', `reading ${name} as ${c.sync_mode}`);
     const start = incremental ? position[name] + 1 : 1;
     position[name] = start - 1;
     streamStatus(name, 'STARTED');

@@ -24,7 +24,9 @@ function replayRange(ctx: RunContext, sourceId: string, destinationId: string, p
   for (const p of plans) {
     const info = ctx.cache.streamInfo(sourceId, p.key) ?? { generationStart: 0, endPos: 0 };
     const confirmed = ctx.store.cacheIndex.confirmed(sourceId, destinationId, p.key);
-    from[p.key] = p.truncate ? info.generationStart : Math.max(info.generationStart, confirmed ?? info.generationStart);
+    // A full refresh (an overwrite, or --full-refresh) sends the whole cached read, whatever was confirmed.
+    const whole = p.truncate || ctx.options.forceFullRefresh === true;
+    from[p.key] = whole ? info.generationStart : Math.max(info.generationStart, confirmed ?? info.generationStart);
     to[p.key] = info.endPos;
   }
   return { from, to };
