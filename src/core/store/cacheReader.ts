@@ -225,6 +225,10 @@ export class CacheStreamReader {
       const bytes = b.buf.subarray(b.offset, cut);
       b.offset = cut;
       this.pos = stop;
+      // Let go of a block handed out whole, and of the file at the reader's end: a replay of many
+      // streams keeps no buffer or handle of the streams it is done with.
+      if (stop === b.endPos) this.block = undefined;
+      if (stop === this.to) await this.closeFile();
       yield { bytes, count };
     }
   }

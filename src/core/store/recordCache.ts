@@ -55,13 +55,22 @@ interface IngestStream {
   segments: Array<Omit<CacheSegment, 'sourceId'>>;
   open?: OpenSegment;
   bytes: number;
+  /** When records were last appended (an ingest-wide counter), to close the segment idle longest. */
+  lastAppend: number;
 }
+
+/**
+ * Segment files an ingest keeps open at once. A source with many streams closes the one idle
+ * longest (its next records roll a new file): file handles and write buffers stay bounded.
+ */
+const MAX_OPEN_SEGMENTS = 32;
 
 /** One read of a source into the cache. Nothing is visible to readers before `commit`. */
 export class CacheIngest {
   private readonly streams = new Map<string, IngestStream>();
   private readonly states: Array<{ state: AirbyteStateMessage; positions: Record<string, number> }> = [];
   private finished = false;
+  private appends = 0;
   private readonly tag = `${Date.now().toString(36)}-${process.pid}`;
 
   constructor(
@@ -80,6 +89,7 @@ export class CacheIngest {
         nextPos: end,
         segments: [],
         bytes: 0,
+        lastAppend: 0,
       });
     }
   }
@@ -107,6 +117,7 @@ export class CacheIngest {
         context: { stream: streamKey },
       });
     }
+    s.lastAppend = ++this.appends;
     let i = 0;
     while (i < lines.length) {
       if (!s.open || s.open.count >= this.segmentRecords) await this.roll(s);
@@ -124,10 +135,14 @@ export class CacheIngest {
     }
   }
 
-  /** Notes a source state at the current positions of every stream (it covers all records before it). */
+  /**
+   * Notes a source state at the current position of what it covers: a STREAM state its own stream
+   * (the records of other streams before it are not its to vouch for), a GLOBAL or LEGACY state every stream.
+   */
   addState(state: AirbyteStateMessage): void {
+    const own = state.type === 'STREAM' ? keyOfStreamState(state) : undefined;
     const positions: Record<string, number> = {};
-    for (const s of this.streams.values()) positions[s.streamKey] = s.nextPos;
+    for (const s of this.streams.values()) if (own === undefined || s.streamKey === own) positions[s.streamKey] = s.nextPos;
     this.states.push({ state, positions });
   }
 
@@ -137,11 +152,18 @@ export class CacheIngest {
 
   private async roll(s: IngestStream): Promise<void> {
     if (s.open) await this.closeSegment(s);
+    else await this.closeIdlest();
     const rel = path.join(safeName(this.sourceId), safeName(s.streamKey), `${String(s.nextPos).padStart(12, '0')}-${this.tag}.jsonl`);
     const abs = path.join(this.cache.dir, rel);
     await fs.mkdir(path.dirname(abs), { recursive: true });
     const handle = await fs.open(abs, 'w', 0o600);
     s.open = { file: rel, handle, firstPos: s.nextPos, count: 0, bytes: 0, pending: [], pendingBytes: 0, blocks: [] };
+  }
+
+  private async closeIdlest(): Promise<void> {
+    const open = [...this.streams.values()].filter((x) => x.open);
+    if (open.length < MAX_OPEN_SEGMENTS) return;
+    await this.closeSegment(open.reduce((a, b) => (b.lastAppend < a.lastAppend ? b : a)));
   }
 
   private async flushSegment(seg: OpenSegment): Promise<void> {
@@ -221,12 +243,14 @@ export class CacheIngest {
     const states = this.states
       .filter((st) => (st.state.type === 'STREAM' ? !replaced.has(keyOfStreamState(st.state)) : replaced.size === 0))
       .map((st) => ({ state: st.state, positions: Object.fromEntries(Object.entries(st.positions).filter(([k]) => !replaced.has(k))) }));
-    const last = states[states.length - 1];
+    // Per stream, the position of the last state that covers it.
+    const covered = new Map<string, number>();
+    for (const st of states) for (const [k, pos] of Object.entries(st.positions)) covered.set(k, pos);
     const out: CacheIngestCommit = { streams: [], segments: [], states };
     for (const s of this.streams.values()) {
       if (s.replace) continue;
       const firstNew = s.segments[0]?.firstPos ?? s.nextPos;
-      const end = last?.positions[s.streamKey] ?? firstNew;
+      const end = covered.get(s.streamKey) ?? firstNew;
       out.streams.push({ streamKey: s.streamKey, generationStart: s.generationStart, endPos: end });
       for (const seg of s.segments) {
         const count = Math.max(0, Math.min(seg.recordCount, end - seg.firstPos));

@@ -63,8 +63,9 @@ async function* replayInput(
       for (const p of plans) if (entry.positions[p.key] !== undefined) yield* recordsUpTo(p.key, entry.positions[p.key]);
       const coversNew = plans.some((p) => (entry.positions[p.key] ?? -1) > from[p.key]);
       if (!coversNew) continue;
+      // What the state covers (a STREAM state: its stream) is confirmed when it is echoed.
       const positions: Positions = {};
-      for (const p of plans) positions[p.key] = readers.get(p.key)!.position;
+      for (const p of plans) if (entry.positions[p.key] !== undefined) positions[p.key] = readers.get(p.key)!.position;
       pending.push(entry.state, positions);
       yield `${JSON.stringify(build.state(entry.state))}\n`;
     }
