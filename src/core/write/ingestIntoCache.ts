@@ -5,7 +5,8 @@
  * first run of a write through the cache.
  */
 import type { PipelineSource } from '../connectors/pipelineConnector';
-import type { DecodedMessage } from '../protocol/lineCodec';
+import type { DecodedMessage, DecodedRecordLine } from '../protocol/lineCodec';
+import { isDecodedRecordLine } from '../protocol/lineCodec';
 import type { AirbyteCatalog, AirbyteStateMessage, ConfiguredAirbyteCatalog } from '../protocol/messages';
 import { streamKey, streamKeyOf } from '../protocol/messages';
 import { CACHE_DESTINATION_ID } from '../store/committedStates';
@@ -128,7 +129,7 @@ async function ingestSource(ctx: RunContext, source: PipelineSource, job: CacheR
       { command: 'read', config: source.config, catalog: job.catalog, state: offered },
       { signal: ctx.options.signal, onLog: logTo(ctx.options, source.name) },
     );
-    for await (const batch of run.batches()) await sink.take(batch);
+    for await (const batch of run.routedBatches()) await sink.take(batch);
     await run.done;
   } catch (e) {
     error = e;
@@ -152,11 +153,15 @@ class IngestSink {
     private readonly planKeys: ReadonlySet<string>,
   ) {}
 
-  async take(batch: readonly DecodedMessage[]): Promise<void> {
+  async take(batch: ReadonlyArray<DecodedMessage | DecodedRecordLine>): Promise<void> {
     const { tracker } = this.ctx;
-    for (const { message: m, raw } of batch) {
-      if (m.type === 'RECORD') {
-        const k = streamKeyOf(m.record.stream, m.record.namespace);
+    for (const item of batch) {
+      const { raw } = item;
+      // RECORD lines come routed but unparsed (the cache keeps the raw line; only its stream is needed).
+      const m = isDecodedRecordLine(item) ? undefined : item.message;
+      if (!m || m.type === 'RECORD') {
+        const route = m?.type === 'RECORD' ? m.record : (item as DecodedRecordLine).route;
+        const k = streamKeyOf(route.stream, route.namespace);
         if (!this.ingest.has(k)) continue;
         if (k !== this.key) {
           await this.flush();
