@@ -9,7 +9,7 @@ art="$root/.test-artifacts"
 rm -rf "$art/counts"; mkdir -p "$art/counts"
 
 # Every tier, in order. A tier that cannot run is a failure with its reason, never a silent skip.
-TIERS=(unit docker extension ui)
+TIERS=(unit docker extension ui fault)
 
 record() { # tier passed failed reason
   node -e 'const [f,p,n,r]=process.argv.slice(1);require("fs").writeFileSync(f,JSON.stringify({passed:+p,failed:+n,skipped:0,failures:r?[r]:[]}))' \
@@ -65,7 +65,7 @@ for tier in "${TIERS[@]}"; do
   echo "=== tier $tier"
   if [ $setup_ok = 0 ]; then record "$tier" 0 1 "tier $tier not run: setup failed"; continue; fi
   case "$tier" in
-    docker|extension|ui) if [ $engine_started = 0 ]; then record "$tier" 0 1 "tier $tier needs the Docker engine, which did not start"; continue; fi ;;
+    docker|extension|ui|fault) if [ $engine_started = 0 ]; then record "$tier" 0 1 "tier $tier needs the Docker engine, which did not start"; continue; fi ;;
   esac
   if [ -f "scripts/tier-$tier.sh" ]; then bash "scripts/tier-$tier.sh"; else node scripts/runTier.mjs "$tier"; fi
   [ -f "$art/counts/$tier.json" ] || record "$tier" 0 1 "tier $tier exited without reporting its counts"

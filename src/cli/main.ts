@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { AirbyteError, isAirbyteError } from '../core/errors';
+import { removeDeadProcessTempDirs } from '../core/executors/tempFolders';
 import { useSqlWasm } from '../core/store/sqlJsLoader';
 import type { CliCommand, CliIo } from './cliIo';
 import { processIo, UsageError } from './cliIo';
@@ -34,32 +35,76 @@ ${Object.entries(COMMANDS)
 
 Run "airbyte-write <command> --help" for a command's options.`;
 
+/**
+ * Runs one command line and returns its exit code (0 ok, 1 failure, 2 usage error). Never throws:
+ * every error becomes words on stderr, and with `--json` also exactly one JSON document on stdout.
+ */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [verb, ...rest] = argv;
-  if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
-    io.out(USAGE);
-    return verb ? 0 : 2;
+  // Known before any parsing, so that a command line that does not parse still answers in JSON.
+  io.json = wantsJson(argv);
+  const output = oneJsonDocument(io);
+  if (!verb || verb === '--help' || verb === '-h' || verb === 'help' || verb === '--json') {
+    const asked = verb !== undefined && verb !== '--json';
+    if (output.json) output.outJson(asked ? { ok: true, usage: USAGE } : usageFailure('Name a command.'));
+    else if (asked) output.out(USAGE);
+    else output.err(USAGE);
+    return asked ? 0 : 2;
   }
   const command = COMMANDS[verb];
   if (!command) {
-    io.err(`Unknown command "${verb}".\n\n${USAGE}`);
+    const message = `Unknown command "${verb}".`;
+    if (output.json) output.outJson(usageFailure(message, `Commands: ${Object.keys(COMMANDS).join(', ')}.`));
+    output.err(`${message}\n\n${USAGE}`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(command.usage);
+    if (output.json) output.outJson({ ok: true, command: verb, usage: command.usage });
+    else output.out(command.usage);
     return 0;
   }
+  // What killed runs left (connector configs with their secrets): every start removes it.
+  removeDeadProcessTempDirs();
   try {
-    return await command.run(rest, io);
+    return await command.run(rest, output);
   } catch (error) {
-    return reportError(error, command, io);
+    return reportError(error, command, output);
   }
+}
+
+/** True when the command line asks for JSON: a `--json` (or `--json=…`) before any `--`. */
+function wantsJson(argv: string[]): boolean {
+  for (const arg of argv) {
+    if (arg === '--') return false;
+    if (arg === '--json' || arg.startsWith('--json=')) return true;
+  }
+  return false;
+}
+
+function usageFailure(message: string, guidance?: string): Record<string, unknown> {
+  return { ok: false, error: { code: 'USAGE', message, guidance } };
+}
+
+/**
+ * The command's io, printing at most one JSON document: an error after a command already printed
+ * its result (a store that fails to close) is then told on stderr only.
+ */
+function oneJsonDocument(io: CliIo): CliIo & { jsonPrinted: boolean } {
+  const wrapped = Object.create(io) as CliIo & { jsonPrinted: boolean };
+  wrapped.jsonPrinted = false;
+  wrapped.outJson = (value: unknown) => {
+    if (wrapped.jsonPrinted) return;
+    wrapped.jsonPrinted = true;
+    io.outJson(value);
+  };
+  return wrapped;
 }
 
 function reportError(error: unknown, command: CliCommand, io: CliIo): number {
   if (error instanceof UsageError || isAirbyteError(error, 'USAGE')) {
     // A core USAGE error's guidance says what to give instead (e.g. the cached reads there are).
     const guidance = error instanceof AirbyteError ? error.guidance : undefined;
+    if (io.json) io.outJson(usageFailure(error.message, guidance ?? 'See "airbyte-write <command> --help".'));
     io.err(`${error.message}${guidance ? ` ${guidance}` : ''}\n\n${command.usage}`);
     return 2;
   }
@@ -69,7 +114,12 @@ function reportError(error: unknown, command: CliCommand, io: CliIo): number {
     if (error.logTail.length > 0 && !io.json) io.err(`\nLast connector log lines:\n${error.logTail.map((l) => `  ${l}`).join('\n')}`);
     return 1;
   }
-  io.err(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  // Anything else is a bug: said plainly, with the stack trace only when asked for.
+  const message = error instanceof Error ? error.message : String(error);
+  const guidance = 'This is a bug in airbyte-write: please report it, with the output of the same command run with AIRBYTE_WRITE_DEBUG=1.';
+  if (io.json) io.outJson({ ok: false, error: { code: 'INTERNAL', message, guidance } });
+  io.err(`error: internal error: ${message}\n${guidance}`);
+  if (process.env.AIRBYTE_WRITE_DEBUG && error instanceof Error && error.stack) io.err(error.stack);
   return 1;
 }
 

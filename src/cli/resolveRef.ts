@@ -5,12 +5,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'jsonc-parser';
-import type { ParseError } from 'jsonc-parser';
 import type { Destination, Source } from '../core/connectors/connector';
 import { getConnectorFromFile, getDestination, getSource, nameFromImage, typeFromName } from '../core/connectors/getConnector';
 import type { GetConnectorOptions } from '../core/connectors/getConnector';
+import { lineCol } from '../core/config/configFile';
 import { CONFIG_FILE_SUFFIX } from '../core/config/configFileTypes';
+import { MAX_NESTING, parseJsoncValue } from '../core/config/jsoncValue';
 import { AirbyteError } from '../core/errors';
 import type { InstallProgress } from '../core/executors/executor';
 import type { JsonObject } from '../core/protocol/messages';
@@ -25,6 +25,7 @@ export const REF_OPTIONS = {
   install: { type: 'boolean' },
   'host-network': { type: 'boolean' },
   'local-dir': { type: 'string' },
+  'allow-local-dir-outside-workspace': { type: 'boolean' },
   registry: { type: 'string' },
   'docker-host': { type: 'string' },
 } as const;
@@ -38,6 +39,8 @@ destination-duckdb) or a built-in (builtin:sample), or --image IMAGE.
   --install            pull the image when it is not on this machine
   --host-network       run the container on the host network
   --local-dir DIR      host folder mounted at /local
+  --allow-local-dir-outside-workspace
+                       use a config file's "localDir" even outside its workspace (never chowned)
   --registry PATH|URL  connector registry to resolve names with
   --docker-host URL    Docker engine (default DOCKER_HOST, then the local socket)`;
 
@@ -48,6 +51,7 @@ export interface RefValues {
   install?: boolean;
   'host-network'?: boolean;
   'local-dir'?: string;
+  'allow-local-dir-outside-workspace'?: boolean;
   registry?: string;
   'docker-host'?: string;
 }
@@ -79,6 +83,7 @@ export async function resolveRef(
     onInstallProgress: options.onInstallProgress,
     useHostNetwork: values['host-network'] || undefined,
     localDir: values['local-dir'] ? path.resolve(values['local-dir']) : undefined,
+    allowLocalDirOutsideWorkspace: values['allow-local-dir-outside-workspace'],
     registryLocation: values.registry,
     dockerHost: values['docker-host'],
     signal: options.signal,
@@ -122,11 +127,17 @@ export function readConfigArgument(file: string): JsonObject {
       context: { file: absolute },
     });
   }
-  const errors: ParseError[] = [];
-  const value: unknown = parse(text, errors, { allowTrailingComma: true });
-  if (errors.length > 0 || typeof value !== 'object' || value === null || Array.isArray(value)) {
+  // The config files' own reader: bounded nesting, "__proto__" kept as a key, a leading BOM allowed.
+  const { value, errors, tooDeepAt } = parseJsoncValue(text);
+  if (tooDeepAt !== undefined || errors.length > 0 || typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const why =
+      tooDeepAt !== undefined
+        ? ` (nested more than ${MAX_NESTING} levels deep at ${lineCol(text, tooDeepAt)})`
+        : errors.length
+          ? ` (invalid JSON at ${lineCol(text, errors[0].offset)})`
+          : '';
     throw new AirbyteError('CONFIG_FILE', {
-      message: `${absolute} is not a JSON object${errors.length ? ' (invalid JSON)' : ''}.`,
+      message: `${absolute} is not a JSON object${why}.`,
       guidance: 'The --config file holds the connector settings as one JSON object.',
       context: { file: absolute },
     });

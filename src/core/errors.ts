@@ -17,6 +17,8 @@ export type AirbyteErrorCode =
   | 'STRATEGY_INVALID'
   | 'STORE_IN_USE'
   | 'STORE_CORRUPT'
+  /** A file or folder could not be written or created (a full disk, read-only, a folder where a file belongs). */
+  | 'FILE_SYSTEM'
   | 'ABORTED'
   | 'USAGE';
 

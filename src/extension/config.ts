@@ -43,6 +43,16 @@ export class Config {
     return value !== undefined && isWriteStrategy(value) ? value : 'auto';
   }
 
+  /** The user's consent to a config's `localDir` outside the workspace (user settings only: a workspace cannot grant it). */
+  get allowLocalDirOutsideWorkspace(): boolean {
+    return this.section().get<boolean>('allowLocalDirOutsideWorkspace') === true;
+  }
+
+  /** The workspace folder holding `file`, if one does (a config's workspace: see the core's workspaceRootOf). */
+  workspaceFolderOf(file: string): string | undefined {
+    return vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath;
+  }
+
   get logLevel(): LogLevel {
     const value = this.section().get<string>('logLevel');
     return LOG_LEVELS.includes(value as LogLevel) ? (value as LogLevel) : 'info';

@@ -12,6 +12,7 @@ import { getConnectorFromFile, getDestination, typeOfConfig } from '../core/conn
 import type { GetConnectorOptions } from '../core/connectors/getConnector';
 import { isBuiltinName } from '../core/builtin/builtinRegistry';
 import { AirbyteError } from '../core/errors';
+import { removeDeadProcessTempDirs } from '../core/executors/tempFolders';
 import { parseConfigDocument } from '../core/language/configDocument';
 import { streamKey } from '../core/protocol/messages';
 import { entryImage } from '../core/registry/entryImage';
@@ -83,6 +84,8 @@ export class CoreServices {
   constructor(private readonly options: CoreServicesOptions) {
     // The core's stores and the built-in SQLite destination load the engine from the extension's install folder.
     useSqlWasm(this.wasmPath);
+    // What killed runs left (connector configs with their secrets) goes when the core loads.
+    removeDeadProcessTempDirs();
   }
 
   get wasmPath(): string {
@@ -228,6 +231,8 @@ export class CoreServices {
     return getConnectorFromFile(file, {
       registry: registry ?? { find: () => undefined },
       dockerHost: this.options.config.dockerHost,
+      allowLocalDirOutsideWorkspace: this.options.config.allowLocalDirOutsideWorkspace,
+      workspaceFolder: this.options.config.workspaceFolderOf(file),
       ...options,
     });
   }

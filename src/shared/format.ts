@@ -29,3 +29,15 @@ export function formatDuration(ms: number): string {
 function pad2(n: number): string {
   return String(n).padStart(2, '0');
 }
+
+/**
+ * Text from a config or a connector as a message quotes it: at most `max` characters (a 1 MB key
+ * in a file must not make a 1 MB error), cut on a whole character, saying how long it was.
+ */
+export function abbreviate(text: string, max = 80): string {
+  if (text.length <= max) return text;
+  let end = max;
+  // Not between the two halves of a surrogate pair.
+  if (end > 0 && text.charCodeAt(end - 1) >= 0xd800 && text.charCodeAt(end - 1) <= 0xdbff) end--;
+  return `${text.slice(0, end)}… (${formatCount(text.length)} characters)`;
+}

@@ -6,7 +6,7 @@
 // configured stream ends without a STREAM_STATUS COMPLETE. Also a "count" mode for benchmarks.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { emit, exit, flush, hangForever, log, parseArgs, readJson, readLines, traceError } from './protocol.mjs';
+import { emit, exit, flush, hangForever, log, parseArgs, readJson, readLines, traceError, withUpstream } from './protocol.mjs';
 
 const SPEC = {
   documentationUrl: 'https://example.invalid/test-destination',
@@ -21,7 +21,14 @@ const SPEC = {
     properties: {
       api_key: { type: 'string', title: 'API key', airbyte_secret: true, order: 0 },
       mode: { type: 'string', enum: ['write', 'count'], default: 'write', order: 1 },
-      fault: { type: 'string', enum: ['none', 'crash', 'trace_error', 'garbage', 'hang'], default: 'none', order: 2 },
+      fault: {
+        type: 'string',
+        // exit_at_start: fails before reading anything, as Airbyte's destination-sqlite does with a path it cannot open;
+        // hang_at_end: reads and echoes everything, then never exits.
+        enum: ['none', 'crash', 'trace_error', 'garbage', 'hang', 'exit_at_start', 'hang_at_end'],
+        default: 'none',
+        order: 2,
+      },
       fault_after: { type: 'integer', minimum: 0, default: 0, description: 'Records received before the fault.', order: 3 },
       require_stream_status: {
         type: 'boolean',
@@ -30,13 +37,22 @@ const SPEC = {
         order: 4,
       },
       flush_every: { type: 'integer', minimum: 1, default: 1000, description: 'Records buffered per stream before a flush.', order: 5 },
+      echo_state: {
+        type: 'boolean',
+        default: true,
+        description: 'Echo each STATE once durable; false writes everything and exits 0 without echoing any (a faulty destination).',
+        order: 6,
+      },
     },
   },
 };
 
 const { command, opts } = parseArgs(process.argv.slice(2));
-const config = opts.config ? readJson(opts.config) : {};
+const config = withUpstream(opts.config ? readJson(opts.config) : {});
 const localDir = process.env.AIRBYTE_LOCAL_DIR || '/local';
+// A fault can also come from the connector's environment (a disk that fills up, a crash), leaving
+// the config, hence the destination's identity and state, the same for the rerun.
+if (process.env.TEST_DESTINATION_FAULT) config.fault = process.env.TEST_DESTINATION_FAULT;
 const fault = config.fault ?? 'none';
 
 async function main() {
@@ -111,6 +127,10 @@ async function count() {
 
 async function write() {
   const catalog = readJson(opts.catalog);
+  if (fault === 'exit_at_start') {
+    traceError(`Could not open the database file /etc/x.db: permission denied`, 'config_error');
+    exit(1);
+  }
   mkdirSync(localDir, { recursive: true });
   const flushEvery = config.flush_every ?? 1000;
   const streams = new Map();
@@ -191,8 +211,10 @@ async function write() {
         sinceGlobal = 0;
         for (const x of streams.values()) x.sinceState = 0;
       }
-      emit({ type: 'STATE', state: { ...st, destinationStats: { recordCount } } });
-      flush();
+      if (config.echo_state !== false) {
+        emit({ type: 'STATE', state: { ...st, destinationStats: { recordCount } } });
+        flush();
+      }
     } else if (m.type === 'TRACE' && m.trace.type === 'STREAM_STATUS') {
       const s = streams.get(m.trace.stream_status.stream_descriptor.name);
       if (s && (m.trace.stream_status.status === 'COMPLETE' || m.trace.stream_status.status === 'INCOMPLETE'))
@@ -214,6 +236,7 @@ async function write() {
   }
   const incomplete = [...streams.values()].filter((s) => s.status === 'INCOMPLETE').map((s) => s.name);
   if (incomplete.length > 0) log('WARN', `streams marked INCOMPLETE were not finalized: ${incomplete.join(', ')}`);
+  if (fault === 'hang_at_end') await hangForever();
 }
 
 // End of a complete stream: drop old generations, deduplicate by primary key.

@@ -1,6 +1,7 @@
 // Shared helpers of the test connectors: argument parsing, message output with backpressure,
 // and a line reader for stdin. Plain Node, no dependencies (they run in a FROM-scratch image).
-import { readFileSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
 
 export function parseArgs(argv) {
   const [command, ...rest] = argv;
@@ -12,8 +13,18 @@ export function parseArgs(argv) {
   return { command, opts };
 }
 
-export function readJson(path) {
-  return JSON.parse(readFileSync(path, 'utf8'));
+export function readJson(file) {
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+/**
+ * The config with `upstream.json` of the local folder ($AIRBYTE_LOCAL_DIR or /local) laid over it:
+ * the data and faults of the system a connector talks to, which change without its config changing
+ * (so its identity, hence its state, stays the same between runs).
+ */
+export function withUpstream(config) {
+  const file = path.join(process.env.AIRBYTE_LOCAL_DIR || '/local', 'upstream.json');
+  return existsSync(file) ? { ...config, ...readJson(file) } : config;
 }
 
 let pending = [];

@@ -2,7 +2,7 @@
 // A test source speaking the real Airbyte protocol: spec / check / discover / read [--state].
 // Streams: users and orders (primary key id, cursor updated_at), events (append-only, cursor seq).
 // Config drives record counts and fault modes (see SPEC below).
-import { emit, emitLine, exit, flush, hangForever, log, parseArgs, readJson, streamStatus, traceError } from './protocol.mjs';
+import { emit, emitLine, exit, flush, hangForever, log, parseArgs, readJson, streamStatus, traceError, withUpstream } from './protocol.mjs';
 
 const SPEC = {
   documentationUrl: 'https://example.invalid/test-source',
@@ -38,7 +38,12 @@ const SPEC = {
 };
 
 const { command, opts } = parseArgs(process.argv.slice(2));
-const config = opts.config ? readJson(opts.config) : {};
+// Upstream data growing and an upstream outage happen outside the config (which is the source's
+// identity): tests set them in upstream.json under /local or in the connector's environment, as a
+// real API's data would change.
+const config = withUpstream(opts.config ? readJson(opts.config) : {});
+if (process.env.TEST_SOURCE_RECORD_COUNT) config.record_count = Number(process.env.TEST_SOURCE_RECORD_COUNT);
+if (process.env.TEST_SOURCE_FAULT) config.fault = process.env.TEST_SOURCE_FAULT;
 const fault = config.fault ?? 'none';
 const faultCommand = config.fault_command ?? 'read';
 

@@ -40,6 +40,7 @@ ${REF_USAGE}`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs({ args, allowPositionals: true, options: READ_OPTIONS });
     io.json = values.json === true;
+    if (io.json && values.records) throw new UsageError('--records prints JSON lines, --json one JSON document: give one of them.');
     if (positionals.length > 1 || (positionals.length === 1 && values.source))
       throw new UsageError('Name one source: --source <ref> or a single <ref>.');
     const ref = values.source ?? positionals[0];
@@ -55,8 +56,9 @@ ${REF_USAGE}`,
       purpose: `airbyte-write read ${source.name}`,
       onWarning: (w) => io.err(`warning: ${w}`),
     });
+    let result: ReadResult;
     try {
-      const result = await source.read({
+      result = await source.read({
         store,
         streams: parseStreams(values.streams),
         forceFullRefresh: values['full-refresh'] === true,
@@ -65,14 +67,12 @@ ${REF_USAGE}`,
         onLog: values.verbose ? (name, line) => io.err(`[${name}] ${line.level} ${line.text}`) : undefined,
         onNotice: (text) => io.err(`note: ${text}`),
       });
-      await printReadResult(io, result, storePath, {
-        records: values.records === true,
-        stateFileGiven: Boolean(values['state-file']),
-      });
-      return 0;
     } finally {
       await store.close();
     }
+    // Printed once the store is closed (a closed read result reopens it to stream its records).
+    await printReadResult(io, result, storePath, { records: values.records === true, stateFileGiven: Boolean(values['state-file']) });
+    return 0;
   },
 };
 

@@ -25,6 +25,7 @@ const WRITE_OPTIONS = {
   install: { type: 'boolean' },
   registry: { type: 'string' },
   'docker-host': { type: 'string' },
+  'allow-local-dir-outside-workspace': { type: 'boolean' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
 } as const;
@@ -52,6 +53,8 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
                              the nearest folder up from the source config file, else from here,
                              that has .airbyte/; else the config file's folder or this folder)
   --install                  pull missing images
+  --allow-local-dir-outside-workspace
+                             use a config file's "localDir" even outside its workspace (never chowned)
   --json                     print the result as JSON
   -v, --verbose              print the connectors' log lines (secrets masked)`,
   async run(args, io) {
@@ -66,10 +69,11 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
       purpose: `airbyte-write write ${source?.name ?? values.source} → ${destination.name}`,
       onWarning: (w) => io.err(`warning: ${w}`),
     });
+    let result: WriteResult;
     try {
       // A wrong run id is a USAGE error (exit 2) whose guidance names the cached reads there are.
       const input: Source | ReadResult = source ?? openCachedRead(store, cachedRunId!);
-      const result = await destination.write(input, {
+      result = await destination.write(input, {
         store,
         streams,
         cache: values['no-cache'] ? false : true,
@@ -82,11 +86,12 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
           if (!io.json) io.err(`note: ${text}`);
         },
       });
-      printWriteResult(io, result, storePath, destination.name);
-      return 0;
     } finally {
       await store.close();
     }
+    // Printed once the store is closed: a store that fails to close fails the command instead.
+    printWriteResult(io, result, storePath, destination.name);
+    return 0;
   },
 };
 
@@ -115,7 +120,12 @@ async function resolveSides(
   cachedRunId: number | undefined,
   io: CliIo,
 ): Promise<{ source?: Source; destination: Destination }> {
-  const common = { install: values.install, registry: values.registry, 'docker-host': values['docker-host'] };
+  const common = {
+    install: values.install,
+    registry: values.registry,
+    'docker-host': values['docker-host'],
+    'allow-local-dir-outside-workspace': values['allow-local-dir-outside-workspace'],
+  };
   const onInstallProgress = installProgressPrinter(io);
   const source =
     cachedRunId === undefined

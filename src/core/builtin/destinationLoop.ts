@@ -3,7 +3,6 @@
  * hand records to a writer, and echo each STATE only after the writer has made every record before
  * it durable (the protocol's one proof of commit).
  */
-import path from 'node:path';
 import type { DecodedMessage } from '../protocol/lineCodec';
 import type { AirbyteRecordMessage, ConfiguredAirbyteStream } from '../protocol/messages';
 import { streamKey } from '../protocol/messages';
@@ -33,12 +32,6 @@ export function truncates(stream: ConfiguredAirbyteStream): boolean {
   const gen = stream.generation_id ?? 0;
   const min = stream.minimum_generation_id ?? 0;
   return min > 0 && min === gen;
-}
-
-/** Resolves a configured path: `/local/x` (the Docker convention) and relative paths land under baseDir. */
-export function resolveLocalPath(baseDir: string, p: string): string {
-  if (p === '/local' || p.startsWith('/local/')) return path.join(baseDir, p.slice('/local'.length));
-  return path.resolve(baseDir, p);
 }
 
 export async function runDestinationLoop(ctx: ProgramContext, writer: DestinationWriter, options: LoopOptions = {}): Promise<void> {

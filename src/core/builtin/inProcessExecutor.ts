@@ -41,6 +41,8 @@ export interface ProgramContext {
 export type BuiltinProgram = (ctx: ProgramContext) => Promise<void>;
 
 const CHUNK_CHARS = 64 * 1024;
+/** How long a built-in writes output before it lets the event loop turn (see `ProgramOutput.flush`). */
+const LOOP_TURN_MS = 10;
 
 export class InProcessExecutor implements Executor {
   readonly kind = 'builtin' as const;
@@ -140,7 +142,15 @@ class ProgramOutput {
       await once(this.stdout, 'drain', { signal }).catch(() => {
         throw new BuiltinAborted();
       });
+    // A built-in's output flows through promises alone, which never let the event loop reach its
+    // I/O phase: without a turn now and then, the store's saves and signals wait for the run to stall.
+    if (Date.now() - this.turn >= LOOP_TURN_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      this.turn = Date.now();
+    }
   }
+
+  private turn = Date.now();
 
   log(text: string): void {
     this.stderr.write(`${text}\n`);

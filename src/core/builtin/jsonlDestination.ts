@@ -7,14 +7,16 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { makeDirectory } from '../makeDirectory';
 import type { AirbyteRecordMessage, ConfiguredAirbyteStream, ConnectorSpecification } from '../protocol/messages';
 import { streamKey } from '../protocol/messages';
 import { fsyncDir } from '../store/atomicFile';
 import type { BuiltinConnector } from './builtinConnector';
 import type { DestinationWriter } from './destinationLoop';
-import { resolveLocalPath, runDestinationLoop, truncates } from './destinationLoop';
+import { runDestinationLoop, truncates } from './destinationLoop';
 import type { ProgramContext } from './inProcessExecutor';
 import { BuiltinFailure, InProcessExecutor } from './inProcessExecutor';
+import { confinedLocalPath } from './localPath';
 
 export const JSONL_SPEC: ConnectorSpecification = {
   documentationUrl: 'https://github.com/airbyte-write/airbyte-write#built-in-connectors',
@@ -29,7 +31,7 @@ export const JSONL_SPEC: ConnectorSpecification = {
         type: 'string',
         title: 'Folder',
         description:
-          "Folder that receives one <stream>.jsonl file per stream; relative paths (and /local/…) resolve against the config file's folder.",
+          "Folder that receives one <stream>.jsonl file per stream: relative, or starting with /local/; both resolve against the config file's localDir, else its folder, and must stay inside it.",
         examples: ['out/jsonl'],
         order: 0,
       },
@@ -157,9 +159,14 @@ async function run(ctx: ProgramContext): Promise<void> {
 async function outputFolder(ctx: ProgramContext): Promise<{ dir: string } | { problem: string }> {
   const p = ctx.config.destination_path;
   if (typeof p !== 'string' || p.length === 0) return { problem: '"destination_path" must name the folder to write, e.g. "out/jsonl".' };
-  const dir = resolveLocalPath(ctx.baseDir, p);
+  let dir: string;
   try {
-    await fs.mkdir(dir, { recursive: true });
+    dir = await confinedLocalPath(ctx.baseDir, p);
+  } catch (error) {
+    return { problem: (error as Error).message };
+  }
+  try {
+    await makeDirectory(dir);
     await fs.access(dir, fs.constants.W_OK);
   } catch (error) {
     return { problem: `Cannot write to ${dir}: ${(error as Error).message}` };

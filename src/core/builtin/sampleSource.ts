@@ -21,7 +21,7 @@ export const SAMPLE_SPEC: ConnectorSpecification = {
         type: 'integer',
         title: 'Records per stream',
         description:
-          'How many records each stream (users, products, purchases) holds. Raise it to see the next run read only the new ones.',
+          'How many records each stream (users, products, purchases) holds. A different count is a different source config, with its own state.',
         minimum: 0,
         default: 1000,
         order: 0,

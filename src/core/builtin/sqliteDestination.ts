@@ -8,14 +8,19 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Database, SqlValue, Statement } from 'sql.js';
+import { makeDirectory } from '../makeDirectory';
 import type { AirbyteRecordMessage, ConfiguredAirbyteStream, ConnectorSpecification } from '../protocol/messages';
-import { writeFileAtomic } from '../store/atomicFile';
+import { isAirbyteError } from '../errors';
+import { removeDeadSaveTemps, writeFileAtomic } from '../store/atomicFile';
 import { loadSqlJs } from '../store/sqlJsLoader';
+import type { StoreLock } from '../store/storeLock';
+import { acquireStoreLock } from '../store/storeLock';
 import type { BuiltinConnector } from './builtinConnector';
 import type { DestinationWriter } from './destinationLoop';
-import { resolveLocalPath, runDestinationLoop, truncates } from './destinationLoop';
+import { runDestinationLoop, truncates } from './destinationLoop';
 import type { ProgramContext } from './inProcessExecutor';
 import { BuiltinFailure, InProcessExecutor } from './inProcessExecutor';
+import { confinedLocalPath } from './localPath';
 
 export const SQLITE_SPEC: ConnectorSpecification = {
   documentationUrl: 'https://github.com/airbyte-write/airbyte-write#built-in-connectors',
@@ -29,7 +34,8 @@ export const SQLITE_SPEC: ConnectorSpecification = {
       destination_path: {
         type: 'string',
         title: 'Database file',
-        description: "Path of the SQLite file; relative paths (and /local/…) resolve against the config file's folder (or its localDir).",
+        description:
+          "Path of the SQLite file: relative, or starting with /local/; both resolve against the config file's localDir, else its folder, and must stay inside it.",
         examples: ['out/data.sqlite'],
         order: 0,
       },
@@ -188,25 +194,17 @@ async function run(ctx: ProgramContext): Promise<void> {
       await ctx.emit({ type: 'SPEC', spec: SQLITE_SPEC });
       return;
     case 'check': {
-      const problem = await checkConfig(ctx);
+      const target = await databaseFile(ctx);
       await ctx.emit({
         type: 'CONNECTION_STATUS',
-        connectionStatus: problem ? { status: 'FAILED', message: problem } : { status: 'SUCCEEDED' },
+        connectionStatus: 'problem' in target ? { status: 'FAILED', message: target.problem } : { status: 'SUCCEEDED' },
       });
       return;
     }
     case 'write': {
-      const problem = await checkConfig(ctx);
-      if (problem) throw new BuiltinFailure(problem, 'config_error');
-      const file = resolveLocalPath(ctx.baseDir, String(ctx.config.destination_path));
-      const SQL = await loadSqlJs();
-      const db = existsSync(file) ? new SQL.Database(await fs.readFile(file)) : new SQL.Database();
-      const writer = new SqliteWriter(db, file);
-      // At most ~20% of the time goes into saving the file, however large it grows.
-      await runDestinationLoop(ctx, writer, {
-        commitEveryMs: () => Math.max(1000, writer.lastSaveMs * 5),
-        commitEveryRecords: Number.MAX_SAFE_INTEGER,
-      });
+      const target = await databaseFile(ctx);
+      if ('problem' in target) throw new BuiltinFailure(target.problem, 'config_error');
+      await writeDatabase(ctx, target.file);
       return;
     }
     default:
@@ -214,17 +212,63 @@ async function run(ctx: ProgramContext): Promise<void> {
   }
 }
 
-async function checkConfig(ctx: ProgramContext): Promise<string | undefined> {
-  const p = ctx.config.destination_path;
-  if (typeof p !== 'string' || p.length === 0) return '"destination_path" must name the SQLite file to write, e.g. "out/data.sqlite".';
-  const file = resolveLocalPath(ctx.baseDir, p);
+/**
+ * One write into `file`, holding the file's lock from before it is read until its last save: each
+ * run loads the whole file and saves it whole, so two at once would drop each other's rows. A
+ * second run is refused at once rather than made to wait: a wait has no natural bound (the first
+ * run may take hours, or be a stuck process) and a refused run loses nothing, as it confirms
+ * nothing and its next run sends the same records again.
+ */
+async function writeDatabase(ctx: ProgramContext, file: string): Promise<void> {
+  const lock = await lockDatabase(file);
   try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
+    // What a run killed mid-save left beside the file (a partial copy, up to the file's size).
+    await removeDeadSaveTemps(file);
+    const SQL = await loadSqlJs();
+    const db = existsSync(file) ? new SQL.Database(await fs.readFile(file)) : new SQL.Database();
+    const writer = new SqliteWriter(db, file);
+    // At most ~20% of the time goes into saving the file, however large it grows.
+    await runDestinationLoop(ctx, writer, {
+      commitEveryMs: () => Math.max(1000, writer.lastSaveMs * 5),
+      commitEveryRecords: Number.MAX_SAFE_INTEGER,
+    });
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The lock beside `file` (`.<name>.lock`), or a failure naming the run that holds it. */
+async function lockDatabase(file: string): Promise<StoreLock> {
+  try {
+    return await acquireStoreLock(path.join(path.dirname(file), `.${path.basename(file)}.lock`), file, 'builtin:sqlite write');
+  } catch (error) {
+    if (!isAirbyteError(error, 'STORE_IN_USE')) throw error;
+    const pid = error.context.pid;
+    throw new BuiltinFailure(
+      `The SQLite file ${file} is being written by another run${pid ? ` (pid ${pid})` : ''}; two runs saving one file would drop each other's rows, so this run wrote nothing. Run it again once that run has finished: what it did not write is sent then.`,
+      'transient_error',
+    );
+  }
+}
+
+/** The database file (its folder created), or why it cannot be used: the check's answer, a write's failure. */
+async function databaseFile(ctx: ProgramContext): Promise<{ file: string } | { problem: string }> {
+  const p = ctx.config.destination_path;
+  if (typeof p !== 'string' || p.length === 0)
+    return { problem: '"destination_path" must name the SQLite file to write, e.g. "out/data.sqlite".' };
+  let file: string;
+  try {
+    file = await confinedLocalPath(ctx.baseDir, p);
+  } catch (error) {
+    return { problem: (error as Error).message };
+  }
+  try {
+    await makeDirectory(path.dirname(file));
     await fs.access(path.dirname(file), fs.constants.W_OK);
   } catch (error) {
-    return `Cannot write to the folder of ${file}: ${(error as Error).message}`;
+    return { problem: `Cannot write to the folder of ${file}: ${(error as Error).message}` };
   }
-  return undefined;
+  return { file };
 }
 
 export const sqliteDestination: BuiltinConnector = {

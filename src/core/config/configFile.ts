@@ -5,6 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { printParseErrorCode } from 'jsonc-parser';
+import { abbreviate } from '../../shared/format';
+import { imageTagProblem, parseImageReference } from '../docker/imageReference';
 import { AirbyteError } from '../errors';
 import type { JsonObject } from '../protocol/messages';
 import type { ConnectorConfigFile } from './configFileTypes';
@@ -84,11 +86,18 @@ export function parseConfigFileText(text: string, filePath: string): LoadedConfi
     if (doc[key] !== undefined && (typeof doc[key] !== 'string' || (doc[key] as string).trim() === ''))
       fail(`"${key}" must be a non-empty string.`, offsetOf(key));
   }
+  checkImageFields(doc, (message, key) =>
+    fail(
+      message,
+      offsetOf(key),
+      `Give "${key}" ${key === 'version' ? 'an image tag such as "1.2.3"' : 'an image reference such as "airbyte/destination-duckdb:0.4.0"'}.`,
+    ),
+  );
   if (doc.useHostNetwork !== undefined && typeof doc.useHostNetwork !== 'boolean')
     fail('"useHostNetwork" must be true or false.', offsetOf('useHostNetwork'));
   for (const key of Object.keys(doc)) {
     if (!KNOWN_KEYS.has(key) && !IGNORED_KEYS.has(key))
-      fail(`unknown key "${key}" (known keys: ${[...KNOWN_KEYS].join(', ')}).`, offsetOf(key));
+      fail(`unknown key "${abbreviate(key)}" (known keys: ${[...KNOWN_KEYS].join(', ')}).`, offsetOf(key));
   }
   const baseDir = path.dirname(filePath);
   const file: LoadedConfigFile = {
@@ -102,6 +111,19 @@ export function parseConfigFileText(text: string, filePath: string): LoadedConfi
   if (doc.useHostNetwork !== undefined) file.useHostNetwork = doc.useHostNetwork as boolean;
   if (doc.localDir !== undefined) file.localDir = path.resolve(baseDir, expandHome(doc.localDir as string));
   return file;
+}
+
+/** `version` must be an image tag and `image` an image reference: Docker is never asked with anything else. */
+function checkImageFields(doc: Record<string, unknown>, fail: (message: string, key: string) => void): void {
+  if (typeof doc.version === 'string') {
+    const problem = imageTagProblem(doc.version);
+    if (problem) fail(`"version" ${JSON.stringify(doc.version)} is not a valid image tag: ${problem}.`, 'version');
+  }
+  if (typeof doc.image === 'string') {
+    const parsed = parseImageReference(doc.image);
+    if ('problem' in parsed)
+      fail(`"image" ${JSON.stringify(doc.image)} is not a valid Docker image reference: ${parsed.problem}.`, 'image');
+  }
 }
 
 function expandHome(p: string): string {

@@ -71,8 +71,17 @@ export function nodeValue(node: Node, duplicates: JsoncValue['duplicates'] = [])
   }
 }
 
-/** Parses JSONC (comments and trailing commas allowed) into a plain value; see the module doc. */
-export function parseJsoncValue(text: string): JsoncValue {
+/**
+ * The text with a leading byte order mark blanked (one space: offsets stay). Editors on Windows write
+ * one, and VS Code hides it, so a file the editor found valid must not fail at 1:1 in the CLI.
+ */
+export function blankBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
+}
+
+/** Parses JSONC (comments and trailing commas allowed, a leading BOM ignored) into a plain value; see the module doc. */
+export function parseJsoncValue(bomText: string): JsoncValue {
+  const text = blankBom(bomText);
   const tooDeepAt = nestingTooDeepAt(text);
   if (tooDeepAt !== undefined) return { value: undefined, errors: [], tooDeepAt, duplicates: [] };
   const errors: ParseError[] = [];

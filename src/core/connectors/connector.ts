@@ -96,7 +96,8 @@ export class Connector implements PipelineConnector {
     this.config = init.config ?? {};
     this.entry = init.entry;
     this.configPath = init.configPath;
-    this.knownSpec = init.knownSpec ?? init.entry?.spec;
+    // Not the registry entry's spec by default: that one belongs to its pinned version only (getConnector decides).
+    this.knownSpec = init.knownSpec;
     this.referenceSecrets = [...(init.secretValues ?? [])];
     this.secretMasker = this.buildMasker(this.knownSpec);
   }
@@ -229,8 +230,12 @@ export class Connector implements PipelineConnector {
     request: Omit<ExecuteRequest, 'signal'>,
     options: Omit<RunConnectorOptions, 'masker' | 'connectorName'> = {},
   ): Promise<ConnectorRun> {
+    // A config that fails a spec known without running anything is refused before the image is
+    // needed: fixing the config comes first, whether or not Docker is up.
+    const specKnown = this.specIfKnown() !== undefined;
+    if (request.config !== undefined && specKnown) this.assertConfigMatchesSpec();
     await this.ensureReady(options.signal);
-    if (request.config !== undefined) {
+    if (request.config !== undefined && !specKnown) {
       await this.secretsKnown({ signal: options.signal });
       this.assertConfigMatchesSpec();
     }

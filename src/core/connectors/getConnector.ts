@@ -6,7 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { findBuiltin, isBuiltinName, listBuiltins } from '../builtin/builtinRegistry';
 import { loadConfigFile, resolveSecretReferences } from '../config/configFile';
+import { abbreviate } from '../../shared/format';
+import { checkLocalDir } from '../config/workspaceRoot';
 import { AirbyteError } from '../errors';
+import { assertImageReference, imageTagProblem } from '../docker/imageReference';
 import { inspectImage } from '../docker/inspectImage';
 import { DockerExecutor } from '../executors/dockerExecutor';
 import type { InstallProgress } from '../executors/executor';
@@ -33,6 +36,15 @@ export interface GetConnectorOptions {
   localExecutable?: string | readonly string[];
   /** Host folder for `/local`. */
   localDir?: string;
+  /**
+   * The user's consent to a config file's `localDir` outside its workspace (the setting
+   * `airbyte.allowLocalDirOutsideWorkspace`, the CLI flag `--allow-local-dir-outside-workspace`).
+   */
+  allowLocalDirOutsideWorkspace?: boolean;
+  /** The workspace folder holding the config file, when the host knows it (see `workspaceRootOf`). */
+  workspaceFolder?: string;
+  /** The `localDir` lies outside the workspace (the user allowed it): never chowned. Set by `getConnectorFromFile`. */
+  localDirOutsideWorkspace?: boolean;
   /** Registry to resolve names with; default `loadRegistry` over the Airbyte OSS registry (cached). */
   registry?: RegistryLookup;
   /** Registry file or URL, when `registry` is not given. */
@@ -42,6 +54,11 @@ export interface GetConnectorOptions {
   baseDir?: string;
   /** Environment for secret references; default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Extra environment variables for the connector's process or container (proxy settings, JVM
+   * options). Not part of the config, so never part of its identity. Built-ins ignore them.
+   */
+  environment?: Record<string, string>;
   timeouts?: ConnectorTimeouts;
   signal?: AbortSignal;
   /** Set by `getConnectorFromFile`. */
@@ -98,12 +115,22 @@ export async function getConnectorFromFile(
   const type = options.type ?? typeOfConfig(file);
   if (!type) {
     throw new AirbyteError('CONFIG_FILE', {
-      message: `${file.filePath}: cannot tell whether "${file.connector}" is a source or a destination.`,
+      message: `${file.filePath}: cannot tell whether "${abbreviate(file.connector)}" is a source or a destination.`,
       guidance: 'Use the registry name ("source-…" / "destination-…") as "connector".',
       context: { file: file.filePath },
     });
   }
+  // A localDir given by the caller (--local-dir, the API) is the caller's own choice; one read from a
+  // file may come from anyone's repository: outside the workspace it needs the user's consent.
+  const fromFile = file.localDir !== undefined && options.localDir === undefined;
+  const { outsideWorkspace } = fromFile
+    ? await checkLocalDir(file.filePath, file.localDir!, {
+        workspaceFolder: options.workspaceFolder,
+        allowOutside: options.allowLocalDirOutsideWorkspace,
+      })
+    : { outsideWorkspace: undefined };
   const merged: GetConnectorOptions = {
+    localDirOutsideWorkspace: outsideWorkspace,
     version: file.version,
     image: file.image,
     useHostNetwork: file.useHostNetwork,
@@ -150,10 +177,16 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
     return {
       ...common,
       name,
-      executor: new LocalExecutor({ command: options.localExecutable, localDir: options.localDir, cwd: options.baseDir }),
+      executor: new LocalExecutor({
+        command: options.localExecutable,
+        localDir: options.localDir,
+        cwd: options.baseDir,
+        env: options.environment,
+      }),
     };
   }
 
+  checkImageOptions(options);
   let image = options.image;
   let registry = options.registry;
   // With an explicit image the registry is optional: used when given, never downloaded for it.
@@ -166,6 +199,8 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
       image = `${name.includes('/') ? name : `airbyte/${name}`}:${options.version}`;
     else throw unknownConnector(name, type, registry);
   }
+  // Checked whole as well: a connector name (or a registry entry) may also make a reference Docker cannot take.
+  if (!options.image) assertImageReference(image, 'connector', name);
   // The registry's spec belongs to its pinned version; for another tag the connector is asked (spec()).
   const knownSpec = entry && !options.image && (!options.version || options.version === entry.dockerImageTag) ? entry.spec : undefined;
   const executor = new DockerExecutor({
@@ -173,6 +208,8 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
     dockerHost: options.dockerHost,
     useHostNetwork: options.useHostNetwork,
     localDir: options.localDir,
+    env: options.environment,
+    localDirOutsideWorkspace: options.localDirOutsideWorkspace,
   });
   const ref = image;
   const imageSpecs = {
@@ -181,6 +218,21 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
     imageId: async () => (await inspectImage(await executor.docker(), ref))?.id,
   };
   return { ...common, name, executor, entry, knownSpec, imageSpecs };
+}
+
+/** A `version` that is not an image tag, or an `image` that is not a reference, is a CONFIG_INVALID error naming it. */
+function checkImageOptions(options: GetConnectorOptions): void {
+  if (options.version !== undefined) {
+    const problem = imageTagProblem(options.version);
+    if (problem) {
+      throw new AirbyteError('CONFIG_INVALID', {
+        message: `"version" ${JSON.stringify(options.version)} is not a valid image tag: ${problem}.`,
+        guidance: 'Give "version" an image tag such as "1.2.3" or "dev", or leave it out for the registry\'s pinned version.',
+        context: { field: 'version', value: options.version },
+      });
+    }
+  }
+  if (options.image !== undefined) assertImageReference(options.image, 'image');
 }
 
 async function defaultRegistry(options: GetConnectorOptions): Promise<RegistryLookup> {

@@ -82,6 +82,7 @@ export function demuxStream(source: Readable, stdout: Writable, stderr: Writable
     source.on('data', onData);
     source.once('end', finish);
     source.once('close', finish);
-    source.once('error', finish);
+    // `on`, not `once`: a second error from the connection must not go unhandled (it would crash the process).
+    source.on('error', finish);
   });
 }

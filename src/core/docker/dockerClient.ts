@@ -7,6 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- docker-modem's redirect follower has no typings or ESM entry.
+const modemHttp: unknown = require('docker-modem/lib/http');
 import { AirbyteError } from '../errors';
 
 export interface DockerClientOptions {
@@ -22,6 +24,12 @@ export function dockerEndpoint(options: DockerClientOptions = {}): string {
   const desktop = path.join(os.homedir(), '.docker', 'run', 'docker.sock');
   return `unix://${existsSync(desktop) ? desktop : '/var/run/docker.sock'}`;
 }
+
+// docker-modem follows HTTP redirects itself, on a request it never listens to for errors: a path the
+// engine answers with a redirect (an image named "../../etc/passwd") sent a request to a host named
+// "etc" and crashed the process. The Engine API never redirects a valid request, so none is followed:
+// a redirect becomes an error on the original request, which docker-modem does handle.
+(modemHttp as { maxRedirects: number }).maxRedirects = 0;
 
 /** A dockerode client for the engine; connects lazily (see {@link connectDocker}). */
 export function createDockerClient(options: DockerClientOptions = {}): Docker {

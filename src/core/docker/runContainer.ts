@@ -102,6 +102,9 @@ export async function runContainer(docker: Docker, options: RunContainerOptions)
     const exitCode = await exitCodeOf(container);
     // The attach stream may still hold the last output after the process exited.
     await demuxed;
+    // Its write side (stdin) stays open on a hijacked connection: close it, or a write blocked on
+    // the dead container's full pipe keeps the socket, and this process, alive forever.
+    attached.destroy();
     options.signal?.removeEventListener('abort', onAbort);
     await remove();
     return { exitCode: aborted ? null : exitCode, aborted };

@@ -4,10 +4,11 @@
  * catalog and state as read-only files under `/airbyte/io`, the user's folder at `/local`.
  */
 import { randomUUID } from 'node:crypto';
-import { chown, mkdir, readdir, stat } from 'node:fs/promises';
+import { chown, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { connectDocker, dockerEndpoint, dockerUnreachable, isUnreachableError } from '../docker/dockerClient';
+import { assertImageReference } from '../docker/imageReference';
 import { inspectImage } from '../docker/inspectImage';
 import type { ImageFacts } from '../docker/inspectImage';
 import { managedLabels } from '../docker/labels';
@@ -15,6 +16,8 @@ import { pullImage } from '../docker/pullImage';
 import { reapOrphans } from '../docker/reapOrphans';
 import { runContainer } from '../docker/runContainer';
 import { AirbyteError } from '../errors';
+import type { ConnectorFiles, FileAccess } from './connectorFiles';
+import { makeDirectory } from '../makeDirectory';
 import { connectorFileContents, writeConnectorFiles } from './connectorFiles';
 import type { ExecuteRequest, Executor, InstallProgress, RunningConnector } from './executor';
 
@@ -34,6 +37,8 @@ export interface DockerExecutorOptions {
   useHostNetwork?: boolean;
   /** Host folder mounted read-write at `/local`; created when missing. */
   localDir?: string;
+  /** `localDir` lies outside the workspace (the user allowed it): never chowned, not even when created here. */
+  localDirOutsideWorkspace?: boolean;
   env?: Record<string, string>;
   /** Labels every container of this executor; one per executor by default. */
   runId?: string;
@@ -57,6 +62,8 @@ export class DockerExecutor implements Executor {
   private client?: Promise<Docker>;
 
   constructor(private readonly options: DockerExecutorOptions) {
+    // Docker is never asked with a malformed reference (see imageReference.ts for why).
+    assertImageReference(options.image, 'image');
     this.displayName = options.image;
     this.runId = options.runId ?? randomUUID();
   }
@@ -95,16 +102,13 @@ export class DockerExecutor implements Executor {
     if (!facts) throw this.imageMissing();
 
     const copy = this.copiesFiles();
-    const files = copy ? undefined : await writeConnectorFiles(request, CONTAINER_IO_DIR);
-    const contents = copy ? connectorFileContents(request, CONTAINER_IO_DIR) : undefined;
+    let files: ConnectorFiles | undefined;
     try {
+      const local = this.options.localDir ? await this.localMount(facts) : undefined;
+      files = copy ? undefined : await writeConnectorFiles(request, CONTAINER_IO_DIR, mountedFileAccess(local?.user ?? facts.user));
+      const contents = copy ? connectorFileContents(request, CONTAINER_IO_DIR) : undefined;
       const mounts = files ? [{ source: files.hostDir, target: CONTAINER_IO_DIR, readOnly: true }] : [];
-      let user: string | undefined;
-      if (this.options.localDir) {
-        const localDir = path.resolve(this.options.localDir);
-        user = await prepareLocalDir(localDir, facts);
-        mounts.push({ source: localDir, target: CONTAINER_LOCAL_DIR, readOnly: false });
-      }
+      if (local) mounts.push(local.mount);
       return await runContainer(docker, {
         image: this.options.image,
         cmd: files?.args ?? contents?.args ?? [request.command],
@@ -112,7 +116,7 @@ export class DockerExecutor implements Executor {
         mounts,
         copyIn: contents ? { dir: CONTAINER_IO_DIR, files: contents.files } : undefined,
         networkMode: this.options.useHostNetwork ? 'host' : undefined,
-        user,
+        user: local?.user,
         env: this.options.env,
         stdin: request.stdin,
         signal: request.signal,
@@ -120,15 +124,27 @@ export class DockerExecutor implements Executor {
       });
     } catch (error) {
       await files?.cleanup();
-      if (isUnreachableError(error)) throw dockerUnreachable(error, this.endpoint());
-      if ((error as { statusCode?: number }).statusCode === 404) throw this.imageMissing();
-      throw new AirbyteError('CONNECTOR_FAILED', {
-        message: `Docker could not start ${this.displayName}: ${(error as Error).message}`,
-        guidance: 'Check the image and the Docker engine (docker info); the error above comes from the engine.',
-        context: { connector: this.displayName, command: request.command },
-        cause: error,
-      });
+      throw this.startFailed(error, request.command);
     }
+  }
+
+  /** The `/local` mount and the user to run as (see {@link prepareLocalDir}). */
+  private async localMount(facts: ImageFacts): Promise<{ mount: { source: string; target: string; readOnly: boolean }; user?: string }> {
+    const localDir = path.resolve(this.options.localDir!);
+    const user = await prepareLocalDir(localDir, facts, { mayChownCreated: !this.options.localDirOutsideWorkspace });
+    return { mount: { source: localDir, target: CONTAINER_LOCAL_DIR, readOnly: false }, user };
+  }
+
+  private startFailed(error: unknown, command: string): Error {
+    if (error instanceof AirbyteError) return error;
+    if (isUnreachableError(error)) return dockerUnreachable(error, this.endpoint());
+    if ((error as { statusCode?: number }).statusCode === 404) return this.imageMissing();
+    return new AirbyteError('CONNECTOR_FAILED', {
+      message: `Docker could not start ${this.displayName}: ${(error as Error).message}`,
+      guidance: 'Check the image and the Docker engine (docker info); the error above comes from the engine.',
+      context: { connector: this.displayName, command },
+      cause: error,
+    });
   }
 
   /** True when files are copied into containers rather than mounted (see `fileTransfer`). */
@@ -185,35 +201,50 @@ export function imageUid(user: string): number {
 }
 
 /**
- * Makes `dir` writable for the container's user on Linux, where bind mounts keep host ownership
- * (Docker Desktop maps ownership itself). Returns a user to run the container as, if any.
- * - image runs as root, or the folder already belongs to its uid: nothing to do;
- * - this process is root: the folder (and what is in it) is given to the image's uid; root keeps
- *   full access, and the connector runs as the user it was built for;
- * - otherwise the container runs as this process's uid:gid, so it can write the user's own folder
- *   and what it writes stays theirs.
+ * Who must read the config files a container gets through a mount (see `writeConnectorFiles`): on
+ * Linux, a container running as this uid or as root reads 0600 files of this user; for another
+ * numeric uid, this process (when root) hands the files to that uid. A named USER (its uid is known
+ * only inside the image), a non-root process facing another uid, and Docker Desktop's file sharing
+ * get readable files inside the private temp folders instead.
  */
-async function prepareLocalDir(dir: string, facts: ImageFacts): Promise<string | undefined> {
-  await mkdir(dir, { recursive: true });
+export function mountedFileAccess(user: string): FileAccess {
+  if (process.platform !== 'linux' || typeof process.getuid !== 'function') return { shared: true };
+  const name = user.split(':')[0];
+  if (name === '' || name === 'root' || name === '0') return {};
+  if (!/^\d+$/.test(name)) return { shared: true };
+  const uid = Number(name);
+  const me = process.getuid();
+  if (uid === me) return {};
+  return me === 0 ? { owner: uid } : { shared: true };
+}
+
+/**
+ * Makes `dir` writable for the container's user on Linux, where bind mounts keep host ownership
+ * (Docker Desktop maps ownership itself), without changing the owner of anything the user made.
+ * Returns a user to run the container as, if any.
+ * - image runs as root, the folder already belongs to its uid, or is writable by all: nothing to do;
+ * - the folder did not exist, this process (root) created it just now, and it may be chowned (it is
+ *   inside the workspace): that one empty folder is given to the image's uid, which runs as built;
+ * - otherwise the container runs as the folder's owner (this process is root) or as this process's
+ *   uid:gid, so it can write the folder and what it writes belongs to whoever owns the folder.
+ */
+async function prepareLocalDir(dir: string, facts: ImageFacts, options: { mayChownCreated: boolean }): Promise<string | undefined> {
+  const existed = await stat(dir).then(
+    () => true,
+    () => false,
+  );
+  await makeDirectory(dir);
   if (process.platform !== 'linux' || typeof process.getuid !== 'function') return undefined;
   const uid = imageUid(facts.user);
   if (uid === 0) return undefined;
   const info = await stat(dir);
   if (info.uid === uid || (info.mode & 0o002) !== 0) return undefined;
   const me = process.getuid();
-  if (me === 0) {
-    await chownTree(dir, uid);
+  if (me !== 0) return `${me}:${process.getgid?.() ?? me}`;
+  if (!existed && options.mayChownCreated) {
+    // Not recursive, and only this folder: it is empty, and this process made it.
+    await chown(dir, uid, info.gid);
     return undefined;
   }
-  return `${me}:${process.getgid?.() ?? me}`;
-}
-
-async function chownTree(dir: string, uid: number): Promise<void> {
-  const info = await stat(dir);
-  await chown(dir, uid, info.gid);
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) await chownTree(p, uid);
-    else if (entry.isFile()) await chown(p, uid, (await stat(p)).gid);
-  }
+  return `${info.uid}:${info.gid}`;
 }

@@ -3,11 +3,12 @@
  * the same files and arguments as in Docker, with host paths, and the same stop-on-abort.
  */
 import { spawn } from 'node:child_process';
-import { access, constants, mkdir } from 'node:fs/promises';
+import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import { AirbyteError } from '../errors';
+import { makeDirectory } from '../makeDirectory';
 import { writeConnectorFiles } from './connectorFiles';
 import type { ExitInfo } from '../process/exitInfo';
 import { pumpStdin } from '../process/pumpStdin';
@@ -60,7 +61,7 @@ export class LocalExecutor implements Executor {
     if (signal?.aborted)
       throw new AirbyteError('ABORTED', { message: `${this.displayName} ${request.command} was cancelled before it started.` });
     const files = await writeConnectorFiles(request);
-    if (this.options.localDir) await mkdir(this.options.localDir, { recursive: true });
+    if (this.options.localDir) await makeDirectory(this.options.localDir);
     const env: NodeJS.ProcessEnv = { ...process.env, ...this.options.env };
     if (this.options.localDir) env.AIRBYTE_LOCAL_DIR = path.resolve(this.options.localDir);
     const [program, ...pre] = this.argv;
@@ -87,6 +88,8 @@ export class LocalExecutor implements Executor {
         spawnError = error;
       });
       child.once('close', (code) => {
+        // A program that left a child holding its stdin would keep a blocked write waiting forever.
+        child.stdin?.destroy();
         signal?.removeEventListener('abort', onAbort);
         if (killTimer) clearTimeout(killTimer);
         const finish = () => resolve({ exitCode: spawnError ? 127 : code, aborted });

@@ -3,8 +3,8 @@
  * text), its syntax errors, a line index for offset ↔ line/character, and the envelope fields.
  */
 import type { Node, ParseError } from 'jsonc-parser';
-import { findNodeAtLocation, parseTree, printParseErrorCode } from 'jsonc-parser';
-import { MAX_NESTING, nestingTooDeepAt, nodeValue } from '../config/jsoncValue';
+import { parseTree, printParseErrorCode } from 'jsonc-parser';
+import { MAX_NESTING, blankBom, nestingTooDeepAt, nodeValue } from '../config/jsoncValue';
 import type { Position, Range } from './languageTypes';
 
 /** Offsets of line starts, for 0-based line/character ↔ offset conversion (UTF-16 code units, as in JS strings and LSP). */
@@ -108,14 +108,16 @@ const SYNTAX_MESSAGES: Record<string, string> = {
 
 /** Parses JSONC (comments and trailing commas allowed). Never throws. */
 export function parseConfigDocument(text: string): ConfigDocument {
+  // Parsed as the loader parses it (a leading BOM blanked); positions refer to the text as given.
+  const parsed = blankBom(text);
   // Deeper text would overflow the parser's stack on every keystroke: one clear problem instead.
-  const tooDeepAt = nestingTooDeepAt(text);
+  const tooDeepAt = nestingTooDeepAt(parsed);
   if (tooDeepAt !== undefined) {
     const message = `Values are nested more than ${MAX_NESTING} levels deep; a connector config is a few levels deep`;
     return { text, lines: new LineIndex(text), root: undefined, syntaxErrors: [{ offset: tooDeepAt, length: 1, message }], envelope: {} };
   }
   const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+  const root = parseTree(parsed, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
   const syntaxErrors = errors.map((e) => ({
     offset: e.offset,
     length: e.length,
@@ -124,19 +126,42 @@ export function parseConfigDocument(text: string): ConfigDocument {
   const envelope: ConfigEnvelope = {};
   if (root?.type === 'object') {
     const str = (key: string) => {
-      const node = findNodeAtLocation(root, [key]);
+      const node = findNodeAt(root, [key]);
       return node?.type === 'string' ? (node.value as string) : undefined;
     };
     envelope.connector = str('connector');
     envelope.version = str('version');
     envelope.image = str('image');
-    const configNode = findNodeAtLocation(root, ['config']);
+    const configNode = findNodeAt(root, ['config']);
     if (configNode?.type === 'object') {
       envelope.configNode = configNode;
       envelope.config = nodeValue(configNode);
     }
   }
   return { text, lines: new LineIndex(text), root, syntaxErrors, envelope };
+}
+
+/**
+ * The node at a path, as jsonc-parser's `findNodeAtLocation` finds it, except that a duplicated key
+ * finds its last occurrence: the one whose value counts, for the runtime loader as for connectors.
+ */
+export function findNodeAt(root: Node | undefined, path: readonly (string | number)[]): Node | undefined {
+  let node = root;
+  for (const segment of path) {
+    if (!node?.children) return undefined;
+    if (typeof segment === 'number') {
+      node = node.type === 'array' ? node.children[segment] : undefined;
+      continue;
+    }
+    if (node.type !== 'object') return undefined;
+    let found: Node | undefined;
+    for (const property of node.children) {
+      const [key, value] = property.children ?? [];
+      if (key?.value === segment && value) found = value;
+    }
+    node = found;
+  }
+  return node;
 }
 
 /** The property node (`"key": value`) holding a value node, if the value is a property value. */

@@ -4,8 +4,8 @@
  * or value concerned, with quick-fix data. Never throws on bad text.
  */
 import type { Node } from 'jsonc-parser';
-import { findNodeAtLocation } from 'jsonc-parser';
 import { BUILTIN_PREFIX, findBuiltin, isBuiltinName, listBuiltins } from '../builtin/builtinRegistry';
+import { typeOfConfig } from '../connectors/getConnector';
 import { isAirbyteError } from '../errors';
 import type { ConnectorSpecification } from '../protocol/messages';
 import type { ConnectorCatalog } from '../registry/registryTypes';
@@ -26,9 +26,10 @@ import { envVarNameFor, isSecretReference } from '../spec/secretReferences';
 import type { SchemaProblem, SchemaProblemKind } from '../spec/specValidator';
 import { closest, validateConfig } from '../spec/specValidator';
 import type { ConfigDocument } from './configDocument';
-import { keyNodeOf, parseConfigDocument, pathOfNode } from './configDocument';
+import { findNodeAt, keyNodeOf, parseConfigDocument, pathOfNode } from './configDocument';
 import type { SnippetContext } from './configSnippets';
 import { branchText, detectIndentUnit, valueText } from './configSnippets';
+import { abbreviate } from '../../shared/format';
 import type { ConfigDiagnostic, DiagnosticCode, DiagnosticData, DiagnosticSeverity, OneOfChoice, Range, TextEdit } from './languageTypes';
 
 export interface ValidationContext {
@@ -122,7 +123,7 @@ function checkDuplicateKeys(node: Node, sink: DiagnosticSink): void {
           'duplicate-key',
           'warning',
           sink.node(key),
-          `Duplicate key “${name}”: only the last one counts`,
+          `Duplicate key “${abbreviate(name)}”: only the last one counts`,
           pointerOf([...pathOfNode(node), name]),
         );
       seen.add(name);
@@ -137,39 +138,53 @@ function rootBrace(doc: ConfigDocument, root: Node): Range {
 
 function checkEnvelope(doc: ConfigDocument, root: Node, sink: DiagnosticSink, context: ValidationContext): void {
   const present = new Set<string>();
-  const allKeys = new Set((root.children ?? []).map((p) => String(p.children?.[0]?.value)));
-  for (const property of root.children ?? []) {
+  const properties = root.children ?? [];
+  const allKeys = new Set(properties.map((p) => String(p.children?.[0]?.value)));
+  properties.forEach((property, index) => {
     const [keyNode, valueNode] = property.children ?? [];
-    if (!keyNode) continue;
+    if (!keyNode) return;
     const key = String(keyNode.value);
     present.add(key);
-    const known = ENVELOPE_KEYS[key];
-    if (!known) {
-      if (IGNORED_KEYS.has(key)) continue;
-      const near = closest(
-        key,
-        Object.keys(ENVELOPE_KEYS).filter((k) => !allKeys.has(k)),
-      );
-      const range = sink.node(keyNode);
-      sink.add(
-        'envelope-unknown-key',
-        'warning',
-        range,
-        `Unknown key “${key}”${near ? `; did you mean “${near}”?` : `: a config file holds ${Object.keys(ENVELOPE_KEYS).join(', ')}`}`,
-        pointerOf([key]),
-        near ? { kind: 'rename-key', from: key, to: near, replaceEdit: { range, newText: JSON.stringify(near) } } : undefined,
-      );
-      continue;
-    }
-    if (!valueNode) continue;
-    const actual = valueNode.type;
-    if (actual !== known.type) {
-      const words = { string: 'text in double quotes', boolean: 'true or false', object: 'an object { … }' }[known.type];
-      sink.add('envelope-type', 'error', sink.node(valueNode), `“${key}” must be ${words}`, pointerOf([key]));
-    } else if (known.type === 'string' && String(valueNode.value).trim() === '') {
-      sink.add('envelope-type', 'error', sink.node(valueNode), `“${key}” must not be empty`, pointerOf([key]));
-    }
+    // A key given again later counts only there (as for the loader): this one has its duplicate-key warning.
+    if (valueNode && properties.slice(index + 1).some((p) => p.children?.[0]?.value === key && p.children[1])) return;
+    checkEnvelopeProperty(sink, key, keyNode, valueNode, allKeys);
+  });
+  checkEnvelopeMissing(doc, root, sink, present);
+  checkConnectorName(doc, root, sink, context);
+}
+
+/** One key of the file: known (with the type it needs), ignored (`$schema`), or unknown (the loader refuses it). */
+function checkEnvelopeProperty(sink: DiagnosticSink, key: string, keyNode: Node, valueNode: Node | undefined, allKeys: Set<string>): void {
+  const known = ENVELOPE_KEYS[key];
+  if (!known) {
+    if (IGNORED_KEYS.has(key)) return;
+    const near = closest(
+      key,
+      Object.keys(ENVELOPE_KEYS).filter((k) => !allKeys.has(k)),
+    );
+    const range = sink.node(keyNode);
+    // An error, not a warning: the loader refuses the file (a misspelt "localDir" must not be ignored).
+    sink.add(
+      'envelope-unknown-key',
+      'error',
+      range,
+      `Unknown key “${abbreviate(key)}”${near ? `; did you mean “${near}”?` : `: a config file holds ${Object.keys(ENVELOPE_KEYS).join(', ')}`}`,
+      pointerOf([key]),
+      near ? { kind: 'rename-key', from: key, to: near, replaceEdit: { range, newText: JSON.stringify(near) } } : undefined,
+    );
+    return;
   }
+  if (!valueNode) return;
+  const actual = valueNode.type;
+  if (actual !== known.type) {
+    const words = { string: 'text in double quotes', boolean: 'true or false', object: 'an object { … }' }[known.type];
+    sink.add('envelope-type', 'error', sink.node(valueNode), `“${key}” must be ${words}`, pointerOf([key]));
+  } else if (known.type === 'string' && String(valueNode.value).trim() === '') {
+    sink.add('envelope-type', 'error', sink.node(valueNode), `“${key}” must not be empty`, pointerOf([key]));
+  }
+}
+
+function checkEnvelopeMissing(doc: ConfigDocument, root: Node, sink: DiagnosticSink, present: Set<string>): void {
   const unclosed = doc.syntaxErrors.length > 0;
   if (!present.has('connector') && !unclosed) {
     sink.add(
@@ -183,56 +198,35 @@ function checkEnvelope(doc: ConfigDocument, root: Node, sink: DiagnosticSink, co
   if (!present.has('config') && !unclosed) {
     sink.add('envelope-missing-config', 'error', rootBrace(doc, root), 'Missing “config”: the connector\'s settings, "config": { … }', '');
   }
+}
 
+/** The connector's name (and version): a built-in, a registry name, or one the runtime cannot place. */
+function checkConnectorName(doc: ConfigDocument, root: Node, sink: DiagnosticSink, context: ValidationContext): void {
   const connector = doc.envelope.connector;
-  const connectorNode = findNodeAtLocation(root, ['connector']);
+  const connectorNode = findNodeAt(root, ['connector']);
   if (connector && connectorNode && connector.trim()) {
-    if (isBuiltinName(connector)) {
-      if (!findBuiltin(connector)) {
-        const names = listBuiltins().map((b) => b.name);
-        const near = closest(connector, names);
-        const range = sink.node(connectorNode);
-        sink.add(
-          'connector-unknown',
-          'error',
-          range,
-          `Unknown built-in connector “${connector}”${near ? `; did you mean “${near}”?` : names.length ? `; built-ins: ${names.join(', ')}` : `; names starting with ${BUILTIN_PREFIX} are reserved for built-ins`}`,
-          '/connector',
-          near ? replaceValue(near, 'closest built-in', range) : undefined,
-        );
-      }
-    } else if (context.registry && !doc.envelope.image) {
-      const entry = context.registry.find(connector);
-      if (!entry) {
-        const names = context.registry.list().map((e) => e.name);
-        const near = closest(connector, names);
-        const range = sink.node(connectorNode);
-        sink.add(
-          'connector-unknown',
-          'warning',
-          range,
-          `“${connector}” is not in the connector registry${near ? `; did you mean “${near}”?` : ''}`,
-          '/connector',
-          near ? replaceValue(near, 'closest registry name', range) : undefined,
-        );
-      } else if (doc.envelope.version && doc.envelope.version !== entry.dockerImageTag) {
-        const versionNode = findNodeAtLocation(root, ['version']);
-        if (versionNode) {
-          const range = sink.node(versionNode);
-          sink.add(
-            'version-unknown',
-            'warning',
-            range,
-            `The registry only knows ${connector} at its pinned version ${entry.dockerImageTag}; version ${doc.envelope.version} is not in the registry, so its spec is read from the image ${entry.dockerRepository}:${doc.envelope.version}`,
-            '/version',
-            replaceValue(entry.dockerImageTag, "registry's pinned version", range),
-          );
-        }
-      }
-    }
+    if (isBuiltinName(connector)) checkBuiltinName(sink, connector, connectorNode);
+    else if (!typeOfConfig(doc.envelope)) {
+      // `check` and `spec` refuse such a file: the runtime cannot tell which kind of connector to run.
+      const near = context.registry
+        ? closest(
+            connector,
+            context.registry.list().map((e) => e.name),
+          )
+        : undefined;
+      const range = sink.node(connectorNode);
+      sink.add(
+        'connector-unknown',
+        'error',
+        range,
+        `Cannot tell whether “${abbreviate(connector)}” is a source or a destination: use its registry name (source-… or destination-…)${near ? `; did you mean “${near}”?` : ''}`,
+        '/connector',
+        near ? replaceValue(near, 'closest registry name', range) : undefined,
+      );
+    } else if (context.registry && !doc.envelope.image) checkRegistryName(doc, root, sink, context.registry, connectorNode);
   }
   if (context.specProblem && connectorNode) {
-    const imageNode = doc.envelope.image ? findNodeAtLocation(root, ['image']) : undefined;
+    const imageNode = doc.envelope.image ? findNodeAt(root, ['image']) : undefined;
     sink.add(
       'spec-unavailable',
       'warning',
@@ -241,6 +235,53 @@ function checkEnvelope(doc: ConfigDocument, root: Node, sink: DiagnosticSink, co
       imageNode ? '/image' : '/connector',
     );
   }
+}
+
+function checkBuiltinName(sink: DiagnosticSink, connector: string, connectorNode: Node): void {
+  if (findBuiltin(connector)) return;
+  const names = listBuiltins().map((b) => b.name);
+  const near = closest(connector, names);
+  const range = sink.node(connectorNode);
+  sink.add(
+    'connector-unknown',
+    'error',
+    range,
+    `Unknown built-in connector “${abbreviate(connector)}”${near ? `; did you mean “${near}”?` : names.length ? `; built-ins: ${names.join(', ')}` : `; names starting with ${BUILTIN_PREFIX} are reserved for built-ins`}`,
+    '/connector',
+    near ? replaceValue(near, 'closest built-in', range) : undefined,
+  );
+}
+
+function checkRegistryName(doc: ConfigDocument, root: Node, sink: DiagnosticSink, registry: ConnectorCatalog, connectorNode: Node): void {
+  const connector = doc.envelope.connector ?? '';
+  const entry = registry.find(connector);
+  if (!entry) {
+    const near = closest(
+      connector,
+      registry.list().map((e) => e.name),
+    );
+    const range = sink.node(connectorNode);
+    sink.add(
+      'connector-unknown',
+      'warning',
+      range,
+      `“${abbreviate(connector)}” is not in the connector registry${near ? `; did you mean “${near}”?` : ''}`,
+      '/connector',
+      near ? replaceValue(near, 'closest registry name', range) : undefined,
+    );
+    return;
+  }
+  const versionNode = findNodeAt(root, ['version']);
+  if (!doc.envelope.version || doc.envelope.version === entry.dockerImageTag || !versionNode) return;
+  const range = sink.node(versionNode);
+  sink.add(
+    'version-unknown',
+    'warning',
+    range,
+    `The registry only knows ${connector} at its pinned version ${entry.dockerImageTag}; version ${abbreviate(doc.envelope.version)} is not in the registry, so its spec is read from the image ${entry.dockerRepository}:${abbreviate(doc.envelope.version)}`,
+    '/version',
+    replaceValue(entry.dockerImageTag, "registry's pinned version", range),
+  );
 }
 
 function replaceValue(to: string, reason: string, range: Range): DiagnosticData {
@@ -329,7 +370,7 @@ function nodeAt(configNode: Node, path: string[]): { node: Node; exact: boolean 
   let node = configNode;
   for (let i = 0; i < path.length; i++) {
     const segment = node.type === 'array' ? Number(path[i]) : path[i];
-    const next = findNodeAtLocation(node, [segment]);
+    const next = findNodeAt(node, [segment]);
     if (!next) return { node, exact: false };
     node = next;
   }

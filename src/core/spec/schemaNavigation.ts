@@ -175,7 +175,8 @@ export function chooseBranch(root: Schema, schema: Schema, data: unknown): Branc
 
 /** `properties` of a schema and of its `allOf` parts. */
 export function propertiesOf(root: Schema, schema: Schema): Record<string, Schema> {
-  const out: Record<string, Schema> = {};
+  // No prototype: a config key such as "constructor" or "toString" must not find Object's own members.
+  const out = Object.create(null) as Record<string, Schema>;
   const add = (s: Schema) => {
     const props = s.properties;
     if (isSchema(props)) for (const [k, v] of Object.entries(props)) if (isSchema(v)) out[k] = deref(root, v);

@@ -8,6 +8,7 @@ import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { distance } from 'fastest-levenshtein';
+import { abbreviate } from '../../shared/format';
 import { AirbyteError } from '../errors';
 import type { ConnectorSpecification } from '../protocol/messages';
 import type { Schema } from './schemaNavigation';
@@ -389,13 +390,14 @@ function labelAt(root: Schema, config: unknown, pointer: string, schema?: Schema
   return fieldLabel(schemaAtPath(root, config, path), last);
 }
 
+// Values and names from the config are abbreviated: a megabyte of text must not make a megabyte of message.
 function display(value: unknown): string {
-  if (typeof value === 'string') return value === '' || value.trim() !== value ? JSON.stringify(value) : value;
-  return JSON.stringify(value);
+  if (typeof value === 'string') return abbreviate(value === '' || value.trim() !== value ? JSON.stringify(value) : value);
+  return abbreviate(JSON.stringify(value) ?? String(value));
 }
 
 function quoted(value: unknown): string {
-  return typeof value === 'string' ? `“${value}”` : JSON.stringify(value);
+  return typeof value === 'string' ? `“${abbreviate(value)}”` : abbreviate(JSON.stringify(value) ?? String(value));
 }
 
 function jsonTypeOf(value: unknown): string {
@@ -466,7 +468,7 @@ function errorProblem(error: ErrorObject, root: Schema, config: unknown): Schema
         pointer: `${pointer}/${escapePointer(name)}`,
         schema: parent,
         suggestion: near,
-        message: `Unknown field “${name}”${hint}`,
+        message: `Unknown field “${abbreviate(name)}”${hint}`,
       };
     }
     case 'type': {

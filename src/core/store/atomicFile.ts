@@ -1,6 +1,7 @@
 /** Crash-safe file replacement: a reader sees the old file or the new one, never a mix. */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { isProcessAlive } from '../isProcessAlive';
 
 let counter = 0;
 
@@ -41,4 +42,23 @@ export async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await handle?.close();
   }
+}
+
+/**
+ * Removes the temp files {@link writeFileAtomic} left beside `target` when its process was killed
+ * mid-save (`.<name>.tmp-<pid>-<n>`, possibly as large as the file). Only those of processes that
+ * no longer exist: a live process may be saving right now. Returns the names removed.
+ */
+export async function removeDeadSaveTemps(target: string): Promise<string[]> {
+  const dir = path.dirname(target);
+  const prefix = `.${path.basename(target)}.tmp-`;
+  const removed: string[] = [];
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)-\d+$/.exec(name.slice(prefix.length))?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0 || isProcessAlive(pid)) continue;
+    await fs.rm(path.join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
 }

@@ -1,8 +1,8 @@
 /**
  * The record cache: records per (source identity, stream), kept as the source's raw JSON lines in
- * append-only segment files under `<store folder>/cache/<source>/<stream>/`. The index (segments,
- * stream extents, the source states read with them, and each destination's confirmed position) lives
- * in the workspace store (`cacheIndex.ts`). Memory stays flat however large the cache grows: records stream from disk in
+ * append-only segment files under `<cache folder>/<source>/<stream>/` (the store's own folder,
+ * `WorkspaceStore.cacheDir`). The index (segments, stream extents, the source states read with them,
+ * and each destination's confirmed position) lives in the workspace store (`cacheIndex.ts`). Memory stays flat however large the cache grows: records stream from disk in
  * chunks and are never held as a whole, which a sql.js database (all in memory) could not do.
  *
  * Positions: each stream numbers its records 0, 1, 2, … forever. A full-refresh read starts a new
@@ -13,6 +13,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { AirbyteError } from '../errors';
+import { makeDirectory } from '../makeDirectory';
 import type { AirbyteStateMessage } from '../protocol/messages';
 import { streamKey } from '../protocol/messages';
 import { fsyncDir } from './atomicFile';
@@ -26,6 +27,8 @@ import type { WorkspaceStore } from './workspaceStore';
 const DEFAULT_SEGMENT_RECORDS = 500_000;
 /** Bytes buffered before a write: each write is one block, checked on replay (see `cacheReader.ts`). */
 const DEFAULT_BLOCK_BYTES = 1 << 20;
+/** A segment file's name (`<first position>-<ingest tag>.jsonl`, see `CacheIngest.roll`): the only files a store deletes unindexed. */
+const SEGMENT_NAME = /^\d{12,}-[0-9a-z-]+\.jsonl$/;
 
 export type { CacheChunk } from './cacheReader';
 
@@ -155,7 +158,7 @@ export class CacheIngest {
     else await this.closeIdlest();
     const rel = path.join(safeName(this.sourceId), safeName(s.streamKey), `${String(s.nextPos).padStart(12, '0')}-${this.tag}.jsonl`);
     const abs = path.join(this.cache.dir, rel);
-    await fs.mkdir(path.dirname(abs), { recursive: true });
+    await makeDirectory(path.dirname(abs));
     const handle = await fs.open(abs, 'w', 0o600);
     s.open = { file: rel, handle, firstPos: s.nextPos, count: 0, bytes: 0, pending: [], pendingBytes: 0, blocks: [] };
   }
@@ -358,7 +361,10 @@ export class RecordCache {
     }
   }
 
-  /** Deletes segment files the index does not know (left by a process killed mid-ingest). */
+  /**
+   * Deletes segment files the index does not know (left by a process killed mid-ingest): only in
+   * this store's own cache folder, and only files named as this module names segments.
+   */
   async removeOrphans(): Promise<number> {
     const known = this.store.cacheIndex.segmentFiles();
     let removed = 0;
@@ -367,7 +373,7 @@ export class RecordCache {
       for (const e of entries) {
         const child = path.join(rel, e.name);
         if (e.isDirectory()) await walk(child);
-        else if (e.name.endsWith('.jsonl') && !known.has(child)) {
+        else if (SEGMENT_NAME.test(e.name) && !known.has(child)) {
           await fs.rm(path.join(this.dir, child), { force: true });
           removed++;
         }

@@ -13,7 +13,9 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Database, SqlJsStatic } from 'sql.js';
 import { AirbyteError } from '../errors';
+import { fileSystemError } from '../fileSystemError';
 import { isProcessAlive } from '../isProcessAlive';
+import { makeDirectory } from '../makeDirectory';
 import { writeFileAtomic } from './atomicFile';
 import { CacheIndex } from './cacheIndex';
 import { CommittedStates } from './committedStates';
@@ -36,6 +38,9 @@ export interface WorkspaceStoreOptions {
   /** Told about problems that were repaired (a corrupt file moved aside). */
   onWarning?: (message: string) => void;
 }
+
+/** The way out every store problem offers besides fixing it. */
+const STORE_ELSEWHERE = 'Or point the store elsewhere: --state-file PATH on the CLI, the airbyte.stateFile setting in VS Code.';
 
 export class WorkspaceStore {
   /** Problems repaired while opening (e.g. a corrupt file moved aside). */
@@ -64,9 +69,14 @@ export class WorkspaceStore {
     return this.db.isClosed;
   }
 
-  /** The folder holding the record cache's segment files. */
+  /**
+   * The folder holding the record cache's segment files: one per store file, so that two stores in
+   * one folder never share (or delete) each other's files. `state.sqlite` keeps `cache/` beside it;
+   * any other store file `x` has `x.cache/`.
+   */
   get cacheDir(): string {
-    return path.join(path.dirname(this.path), 'cache');
+    const name = path.basename(this.path);
+    return path.join(path.dirname(this.path), name === 'state.sqlite' ? 'cache' : `${name}.cache`);
   }
 
   /** The schema version of the open file. */
@@ -80,7 +90,9 @@ export class WorkspaceStore {
    */
   static async open(options: WorkspaceStoreOptions): Promise<WorkspaceStore> {
     const file = path.resolve(options.path);
-    await fs.mkdir(path.dirname(file), { recursive: true });
+    await makeDirectory(path.dirname(file)).catch((error: unknown) => {
+      throw fileSystemError(error, { action: 'create the folder of the state store', path: path.dirname(file), guidance: STORE_ELSEWHERE });
+    });
     const SQL = await loadSqlJs(options.wasmPath);
     const lock = options.lock === false ? undefined : await acquireStoreLock(`${file}.lock`, file, options.purpose);
     const warnings: string[] = [];

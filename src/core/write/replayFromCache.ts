@@ -115,10 +115,7 @@ export async function replayFromCache(
   }
   // A damaged cache is the cause even when the destination then failed on its INCOMPLETE input.
   const error = failure.error ?? outcome.error;
-  if (!error) {
-    commits.commitRest();
-    confirm(range.to);
-  }
+  if (!error) commits.endedCleanly(ctx, destination.name, plans);
   await commits.settled();
   if (isCacheDamage(error)) return { error: await dropDamagedCache(ctx, sourceId, destination.name, error) };
   return { error };

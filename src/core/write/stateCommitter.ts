@@ -1,10 +1,13 @@
 /**
  * Commits source states as the destination confirms them. Only a STATE the destination echoed
- * proves that every record sent before it is durable, so only echoed states (and, after the
- * destination exited cleanly at the end of its input, every state it was sent) reach the store.
+ * proves that every record sent before it is durable, so only echoed states reach the store: a
+ * destination that exits cleanly without echoing confirms nothing more than it echoed.
  */
 import type { AirbyteStateMessage } from '../protocol/messages';
 import type { WorkspaceStore } from '../store/workspaceStore';
+import type { StreamPlan } from './catalogBuilder';
+import type { RunContext } from './runContext';
+import { notice } from './runContext';
 import type { PendingStates } from './stateManager';
 import { latestRows } from './stateManager';
 
@@ -14,6 +17,7 @@ import { latestRows } from './stateManager';
  */
 export class StateCommitter<P> {
   private saving: Promise<void> = Promise.resolve();
+  private saveRequested = false;
 
   constructor(
     private readonly store: WorkspaceStore,
@@ -29,13 +33,37 @@ export class StateCommitter<P> {
     if (confirmed.length === 0) return;
     this.applyProgress(confirmed[confirmed.length - 1].payload);
     this.store.states.put(this.sourceId, this.destinationId, latestRows(confirmed.map((c) => c.state)));
-    this.saving = this.saving.then(() => this.store.save());
+    this.requestSave();
   };
 
-  /** The destination exited cleanly after the end of its input: every state it was sent is committed. */
-  commitRest(): void {
-    const rest = this.pending.drain();
-    if (rest.length) this.store.states.put(this.sourceId, this.destinationId, latestRows(rest.map((c) => c.state)));
+  /**
+   * Saves right after the echoes that arrived together are all put (one save covers them; the
+   * store folds requests made during a save into the next one), so a kill -9 just after the
+   * destination committed finds as little as can be written but not confirmed.
+   */
+  private requestSave(): void {
+    if (this.saveRequested) return;
+    this.saveRequested = true;
+    this.saving = Promise.resolve().then(() => {
+      this.saveRequested = false;
+      return this.store.save();
+    });
+  }
+
+  /**
+   * The destination exited cleanly. Its exit proves nothing (it may have dropped or not yet flushed
+   * what it was sent), so what it did not echo stays unconfirmed, to be sent again; the run says so.
+   */
+  endedCleanly(ctx: RunContext, destinationName: string, plans: StreamPlan[]): void {
+    const unconfirmed = plans.reduce((n, p) => {
+      const s = ctx.tracker.stream(p.key);
+      return n + Math.max(0, s.recordsSent - s.recordsConfirmed);
+    }, 0);
+    if (unconfirmed === 0 && this.pending.size === 0) return;
+    notice(
+      ctx,
+      `${destinationName} exited without echoing the STATE after ${unconfirmed} record(s) it was sent; only an echoed STATE confirms records, so they count as unconfirmed and the next run sends them again.`,
+    );
   }
 
   /** Resolves once the saves queued so far are done; a failed save is the store's to report. */

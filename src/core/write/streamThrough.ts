@@ -5,6 +5,7 @@
  */
 import type { ConnectorRun } from '../connectors/connectorProcess';
 import type { PipelineConnector, PipelineSource } from '../connectors/pipelineConnector';
+import { AirbyteError } from '../errors';
 import type { DecodedMessage, DecodedRecordLine } from '../protocol/lineCodec';
 import { isDecodedRecordLine } from '../protocol/lineCodec';
 import type { AirbyteStateMessage, ConfiguredAirbyteCatalog } from '../protocol/messages';
@@ -20,12 +21,24 @@ import { PendingStates, coversStreams } from './stateManager';
 
 type Counts = Record<string, number>;
 
+/**
+ * How long the forwarder runs before it lets the event loop turn. In-process connectors (the
+ * built-ins) pass data from source to destination through promises alone, which never reach the
+ * loop's I/O phase: the store's save after an echo then waited for the pipeline to stall, over a
+ * second, and a kill in between left rows written but not confirmed.
+ */
+const LOOP_TURN_MS = 10;
+/** Messages per chunk handed to the destination: an in-process destination handles a chunk without a break. */
+const SLICE_ITEMS = 512;
+
 /** The source's output as the destination's input: record and state lines forwarded, counted, states held as pending. */
 class SourceForwarder {
   private readonly keys: ReadonlySet<string>;
   readonly pending = new PendingStates<Counts>();
   /** Set once the destination has started reading. */
   started = false;
+  /** Set once the destination has read all of it (the source ended and its status lines were taken). */
+  finished = false;
   /** Why the source ended early, if it did. */
   error: unknown;
 
@@ -43,20 +56,34 @@ class SourceForwarder {
     return Object.fromEntries(this.plans.map((p) => [p.key, this.ctx.tracker.stream(p.key).recordsSent]));
   }
 
-  async *input(): AsyncGenerator<string> {
+  /** `onCut` is called when the destination stops taking input before its end (it exited or failed). */
+  async *input(onCut: () => void): AsyncGenerator<string> {
     this.started = true;
     try {
-      // RECORD lines come routed but unparsed (only their stream is needed to count and forward
-      // them); consecutive records of one stream share one lookup of their counters.
-      for await (const batch of this.run.routedBatches()) {
-        const chunk = await this.forward(batch);
-        if (chunk) yield chunk;
+      try {
+        // RECORD lines come routed but unparsed (only their stream is needed to count and forward
+        // them); consecutive records of one stream share one lookup of their counters.
+        let turn = Date.now();
+        for await (const batch of this.run.routedBatches()) {
+          for (let i = 0; i < batch.length; i += SLICE_ITEMS) {
+            const chunk = await this.forward(i === 0 && batch.length <= SLICE_ITEMS ? batch : batch.slice(i, i + SLICE_ITEMS));
+            if (chunk) yield chunk;
+            if (Date.now() - turn >= LOOP_TURN_MS) {
+              await new Promise((resolve) => setImmediate(resolve));
+              turn = Date.now();
+            }
+          }
+        }
+        await this.run.done;
+      } catch (error) {
+        this.error = error;
       }
-      await this.run.done;
-    } catch (error) {
-      this.error = error;
+      yield statusLines(this.plans, this.error ? 'INCOMPLETE' : 'COMPLETE');
+      this.finished = true;
+    } finally {
+      // Closed before its end: the source has nobody to write to any more.
+      if (!this.finished) onCut();
     }
-    yield statusLines(this.plans, this.error ? 'INCOMPLETE' : 'COMPLETE');
   }
 
   private async forward(batch: Array<DecodedMessage | DecodedRecordLine>): Promise<string | undefined> {
@@ -129,24 +156,34 @@ export async function streamThrough(
     return { sourceError: error };
   }
   const forwarder = new SourceForwarder(ctx, source, sourceRun, plans);
-  const stdin = forwarder.input();
+  // The moment the destination stops reading, the source is stopped: it would write into the void.
+  const stdin = forwarder.input(() => stopSource.abort(endedEarly(destination.name)));
   const confirm = (counts: Counts) => {
     for (const p of plans) if (counts[p.key] !== undefined) tracker.stream(p.key).recordsConfirmed = counts[p.key];
   };
   const commits = new StateCommitter(store, ids.sourceId, ids.destinationId, forwarder.pending, confirm);
-  const destinationError = await writeInto(ctx, destination, catalog, stdin, commits.onEcho);
+  let destinationError = await writeInto(ctx, destination, catalog, stdin, commits.onEcho);
+  // A destination that exits, even with 0, before it read all of its input did not write the rest.
+  if (!destinationError && !forwarder.finished) destinationError = endedEarly(destination.name);
   if (destinationError) {
     // The destination is gone: stop the source (its container is removed) and let its output end.
-    stopSource.abort(destinationError);
+    if (!stopSource.signal.aborted) stopSource.abort(destinationError);
     void stdin.return(undefined).catch(() => undefined);
     if (!forwarder.started) await sourceRun.drain().catch(() => undefined);
     else await sourceRun.done.catch(() => undefined);
   } else if (!forwarder.error) {
-    commits.commitRest();
-    confirm(forwarder.sentCounts());
+    commits.endedCleanly(ctx, destination.name, plans);
   }
   await commits.settled();
   return { sourceError: forwarder.error, destinationError };
+}
+
+function endedEarly(name: string): AirbyteError {
+  return new AirbyteError('CONNECTOR_FAILED', {
+    message: `${name} exited before it had read all of its input.`,
+    guidance: "See the destination's last log lines. Nothing past the last state it confirmed was committed.",
+    context: { connector: name, command: 'write' },
+  });
 }
 
 /** Runs the destination's `write` on `stdin` until it exits; returns its error, if any. */

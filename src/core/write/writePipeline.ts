@@ -21,6 +21,7 @@ import { resolveStorePath } from '../store/storePath';
 import { WorkspaceStore } from '../store/workspaceStore';
 import type { BuiltCatalog, CatalogDestinationFacts, StreamPlan } from './catalogBuilder';
 import { buildConfiguredCatalog, withSyncId } from './catalogBuilder';
+import { confirmFromCommittedState } from './confirmedFromState';
 import { offerForDestination, offerFromCache, readIntoCache } from './ingestIntoCache';
 import type { PipelineOptions } from './pipelineOptions';
 import { ProgressTracker } from './progressTracker';
@@ -28,7 +29,7 @@ import type { RunStart } from './recordedRun';
 import { RecordedRun } from './recordedRun';
 import { replayFromCache } from './replayFromCache';
 import type { RunContext } from './runContext';
-import { logTo } from './runContext';
+import { logTo, notice } from './runContext';
 import type { RunParty } from './runEvents';
 import { runError, statusOf, streamResults, streamStats } from './runOutcome';
 import { partyOf } from './runParties';
@@ -335,6 +336,13 @@ async function moveRecords(
   for (const p of plans) if (p.truncate) store.states.setGeneration(ids.sourceId, ids.destinationId, p.key, p.generationId);
   await store.save();
   if (job.mode !== 'stream') {
+    const unmatched = confirmFromCommittedState(store, ids, plans);
+    if (unmatched.length) {
+      notice(
+        ctx,
+        `The state ${job.destination.name} confirmed for ${unmatched.join(', ')} matches no checkpoint in the cache, so every cached record of ${unmatched.length === 1 ? 'that stream' : 'those streams'} is sent (an append may duplicate some).`,
+      );
+    }
     const { error } = await replayFromCache(ctx, job.destination, ids, plans, catalog);
     return { destinationError: error };
   }

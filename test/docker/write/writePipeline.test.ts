@@ -1,7 +1,7 @@
 // Destination.write / Source.read through real containers of the test connectors.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
@@ -23,9 +23,13 @@ const SECRET = 'sk-write-test-5e6f7a8b9c';
 let docker: Docker;
 let tmp: string;
 
+// The test source's upstream (see `upstream`): one at a time, as the tests run one after another.
+let sourceUpstream: string;
+
 before(async () => {
   docker = await testDocker();
   tmp = await makeTempDir('docker-write-');
+  sourceUpstream = path.join(tmp, 'source-upstream');
 });
 afterEach(async () => assertNoContainersLeft());
 after(async () => removeTempDir(tmp));
@@ -65,20 +69,28 @@ interface SourceEnv {
   stateMode?: 'STREAM' | 'GLOBAL';
 }
 
-// Upstream data and faults come from the environment, as a real source's would change outside its
-// config: the config (hence the source identity, and its state) stays the same between runs.
-function source(env: SourceEnv): Promise<Source> {
+/**
+ * Says what the system behind a test connector holds and does now (`upstream.json` in its local
+ * folder, read by the connector): data and faults change outside the config, as a real source's
+ * would, so the config (hence the identity, and the state) stays the same between runs.
+ */
+async function upstream(localDir: string, facts: JsonObject): Promise<void> {
+  await mkdir(localDir, { recursive: true });
+  await writeFile(path.join(localDir, 'upstream.json'), JSON.stringify(facts));
+}
+
+async function source(env: SourceEnv): Promise<Source> {
+  await upstream(sourceUpstream, { record_count: env.count, fault: env.fault ?? 'none' });
   return getSource('source-test', {
     registry: registry(),
     config: {
-      record_count: '${env:TEST_COUNT}',
-      fault: '${env:TEST_FAULT}',
+      record_count: 0,
       fault_after: env.faultAfter ?? 0,
       state_every: env.stateEvery ?? 10,
       state_mode: env.stateMode ?? 'STREAM',
       api_key: SECRET,
     },
-    env: { TEST_COUNT: String(env.count), TEST_FAULT: env.fault ?? 'none' },
+    localDir: sourceUpstream,
   });
 }
 
@@ -204,11 +216,12 @@ describe('failures', () => {
       const count = 20_000;
       // The destination stops reading after `fault_after` records and hangs until it is killed, so
       // it can never finish before the kill lands (the cache mode replays fast). The fault comes
-      // from the environment: the config, hence the destination's identity and state, is the same
-      // for the rerun, which gets no fault.
-      const config = { flush_every: 200, fault: '${env:TEST_FAULT}', fault_after: 5_000 };
+      // from upstream: the config, hence the destination's identity and state, is the same for the
+      // rerun, which gets no fault.
+      const config = { flush_every: 200, fault_after: 5_000 };
       try {
-        const dst = await destination(localDir, config, false, { TEST_FAULT: 'hang' });
+        await upstream(localDir, { fault: 'hang' });
+        const dst = await destination(localDir, config);
         const killState = { killed: false };
         let killing: Promise<void> | undefined;
         const error = await write(mode, await source({ count, stateEvery: 500 }), dst, store, 'auto', ['users', 'orders'], {
@@ -240,7 +253,7 @@ describe('failures', () => {
         const rerun = await write(
           mode,
           await source({ count, stateEvery: 500 }),
-          await destination(localDir, config, false, { TEST_FAULT: 'none' }),
+          await upstream(localDir, { fault: 'none' }).then(() => destination(localDir, config)),
           store,
           'auto',
           ['users', 'orders'],

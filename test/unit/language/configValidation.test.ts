@@ -345,7 +345,7 @@ describe('envelope, connector and syntax', () => {
         ['envelope-missing-config', 'error'],
         ['envelope-type', 'error'],
         ['envelope-type', 'error'],
-        ['envelope-unknown-key', 'warning'],
+        ['envelope-unknown-key', 'error'],
       ],
       show(d),
     );

@@ -51,8 +51,12 @@ async function readAll(src: Source, cat: ConfiguredAirbyteCatalog, state?: Airby
   return { messages, result };
 }
 
+/** The run folders left under the project's temp root (the root itself stays). */
 async function leftoverTempDirs(): Promise<string[]> {
-  return (await readdir(privateTmp)).filter((n) => n.startsWith('airbyte-write-'));
+  const left: string[] = [];
+  for (const root of (await readdir(privateTmp)).filter((n) => n.startsWith('airbyte-write-')))
+    for (const name of await readdir(path.join(privateTmp, root))) left.push(`${root}/${name}`);
+  return left;
 }
 
 describe('connectors through the local executor', () => {

@@ -82,7 +82,8 @@ describe('ProgressTracker', () => {
         signal: controller.signal,
         onProgress: (p) => events.push(p),
       });
-      const deadline = Date.now() + 5_000;
+      // Generous: spec, discover and read each start a process, which a loaded machine makes slow.
+      const deadline = Date.now() + 20_000;
       while (Date.now() < deadline && !events.some((e) => e.phase === 'reading' && e.recordsRead === 300)) await sleep(50);
       // Only events sent while the source is still running count (the end of the run reports anyway).
       const live = events.filter((e) => e.phase === 'reading').map((e) => e.recordsRead);

@@ -1,0 +1,100 @@
+// Feeding stdin: a write blocked on a full pipe is released when the reader goes away or the run is
+// stopped, and folders are made without Node's recursive mkdir (which loops forever on /proc).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { makeDirectory } from '../../../src/core/makeDirectory';
+import { pumpStdin } from '../../../src/core/process/pumpStdin';
+import { makeTempDir, removeTempDir } from '../../harness/tempDir';
+
+/** An endless input that notes when it was closed. */
+function endless(): { input: AsyncGenerator<string>; closed: () => boolean } {
+  let closed = false;
+  const line = `${'x'.repeat(1023)}\n`;
+  async function* gen(): AsyncGenerator<string> {
+    try {
+      for (;;) yield line;
+    } finally {
+      closed = true;
+    }
+  }
+  return { input: gen(), closed: () => closed };
+}
+
+/** A process that never reads its stdin, so that writes to it block once the pipe is full. */
+function nonReader() {
+  return spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: ['pipe', 'ignore', 'ignore'] });
+}
+
+describe('pumpStdin', () => {
+  it('a write blocked on a full pipe is released when the reader exits', async () => {
+    const child = nonReader();
+    const { input, closed } = endless();
+    const pumping = pumpStdin(input, child.stdin);
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGKILL');
+    const outcome = await pumping;
+    assert.equal(outcome.ended, 'closed');
+    assert.ok('error' in outcome && outcome.error instanceof Error);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(closed(), 'the input was closed');
+  });
+
+  it('a write blocked on a full pipe is released when the run is stopped', async () => {
+    const child = nonReader();
+    const { input } = endless();
+    const stop = new AbortController();
+    const pumping = pumpStdin(input, child.stdin, stop.signal);
+    await new Promise((r) => setTimeout(r, 300));
+    stop.abort();
+    const outcome = await pumping;
+    assert.equal(outcome.ended, 'aborted');
+    child.kill('SIGKILL');
+  });
+
+  it('all input written ends stdin', async () => {
+    const child = spawn(
+      process.execPath,
+      ['-e', 'let n=0;process.stdin.on("data",(c)=>n+=c.length).on("end",()=>process.stdout.write(String(n)))'],
+      {
+        stdio: ['pipe', 'pipe', 'ignore'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    async function* three(): AsyncGenerator<string> {
+      yield 'a';
+      yield 'bb';
+      yield 'ccc';
+    }
+    assert.deepEqual(await pumpStdin(three(), child.stdin), { ended: 'complete' });
+    await new Promise((r) => child.once('close', r));
+    assert.equal(out, '6');
+  });
+});
+
+describe('makeDirectory', () => {
+  let dir: string;
+  before(async () => (dir = await makeTempDir('aw-mkdir-')));
+  after(() => removeTempDir(dir));
+
+  it('makes missing parents and accepts an existing folder', async () => {
+    const deep = path.join(dir, 'a', 'b', 'c');
+    await makeDirectory(deep);
+    await makeDirectory(deep);
+    assert.ok(existsSync(deep));
+  });
+
+  it('fails at once under /proc, where a recursive mkdir never returns', { skip: process.platform !== 'linux' }, async () => {
+    const started = Date.now();
+    await assert.rejects(makeDirectory('/proc/self/aw-test/x'), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
+    assert.ok(Date.now() - started < 1000);
+  });
+
+  it('a file in the way is ENOTDIR naming it', async () => {
+    writeFileSync(path.join(dir, 'file'), '');
+    await assert.rejects(makeDirectory(path.join(dir, 'file', 'sub')), (e: NodeJS.ErrnoException) => e.code === 'ENOTDIR');
+  });
+});
