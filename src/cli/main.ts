@@ -123,10 +123,24 @@ function reportError(error: unknown, command: CliCommand, io: CliIo): number {
   return 1;
 }
 
+/** After Ctrl-C or SIGTERM the run gets this long to stop cleanly (containers removed, run recorded). */
+const STOP_GRACE_MS = 9000;
+
+// The promise to whoever sent the signal: the process is gone within 10 s. A run that could not stop
+// in time (an engine that does not answer) is left behind: the next run reaps its containers and
+// marks its run record as interrupted.
+function exitIfStillRunning(io: CliIo): void {
+  setTimeout(() => {
+    io.err(`Still stopping after ${STOP_GRACE_MS / 1000} s: exiting now. The next run removes what this one left.`);
+    process.exit(130);
+  }, STOP_GRACE_MS).unref();
+}
+
 if (require.main === module) {
   // The bundle is shipped with the SQLite engine beside it (scripts/build.mjs copies it there).
   useSqlWasm(path.join(__dirname, 'sql-wasm.wasm'));
   const io = processIo();
+  io.signal.addEventListener('abort', () => exitIfStillRunning(io), { once: true });
   main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;

@@ -43,6 +43,12 @@ export class Config {
     return value !== undefined && isWriteStrategy(value) ? value : 'auto';
   }
 
+  /** `airbyte.idleTimeoutSeconds` in ms (0: none); the core's default when unset or not a number ≥ 0. */
+  get idleTimeoutMs(): number | undefined {
+    const value = this.section().get<number>('idleTimeoutSeconds');
+    return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
+  }
+
   /** The user's consent to a config's `localDir` outside the workspace (user settings only: a workspace cannot grant it). */
   get allowLocalDirOutsideWorkspace(): boolean {
     return this.section().get<boolean>('allowLocalDirOutsideWorkspace') === true;

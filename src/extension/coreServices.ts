@@ -313,6 +313,7 @@ export class CoreServices {
         writeStrategy: job.strategy,
         forceFullRefresh: job.fullRefresh,
         signal: job.signal,
+        idleTimeoutMs: this.options.config.idleTimeoutMs,
         onRunStarted: job.onRunStarted,
         onProgress: job.onProgress,
         onLog: job.onLog,

@@ -23,15 +23,29 @@ const SPEC = {
       api_key: { type: 'string', title: 'API key', airbyte_secret: true, order: 1 },
       state_every: { type: 'integer', minimum: 1, default: 100, title: 'Emit a STATE every N records of a stream', order: 2 },
       state_mode: { type: 'string', enum: ['STREAM', 'GLOBAL'], default: 'STREAM', order: 3 },
-      fault: { type: 'string', enum: ['none', 'crash', 'trace_error', 'garbage', 'hang'], default: 'none', order: 4 },
+      fault: {
+        type: 'string',
+        enum: ['none', 'crash', 'trace_error', 'garbage', 'hang', 'error_logs_exit_0'],
+        default: 'none',
+        description: 'error_logs_exit_0: three ERROR lines on stderr (one naming the api_key), then exit 0 with no TRACE ERROR.',
+        order: 4,
+      },
       fault_after: { type: 'integer', minimum: 0, default: 0, description: 'Records emitted before the fault.', order: 5 },
       fault_command: { type: 'string', enum: ['read', 'check', 'discover', 'spec'], default: 'read', order: 6 },
       emit_control: { type: 'boolean', default: false, description: 'Emit a CONTROL CONNECTOR_CONFIG with a rotated api_key.', order: 7 },
+      unknown_stream_records: {
+        type: 'integer',
+        minimum: 0,
+        default: 0,
+        description: 'Records of a stream "ghost" (never discovered) emitted after the first selected stream.',
+        order: 8,
+      },
+      ignore_catalog: { type: 'boolean', default: false, description: 'Emit every stream, selected or not.', order: 9 },
       stream_count: {
         type: 'integer',
         minimum: 1,
         description: 'Instead of users/orders/events: this many streams s0001, s0002, … shaped like users (benchmarks).',
-        order: 8,
+        order: 10,
       },
     },
   },
@@ -97,6 +111,13 @@ async function faultNow() {
     exit(1);
   }
   if (fault === 'hang') await hangForever();
+  if (fault === 'error_logs_exit_0') {
+    flush();
+    process.stderr.write(`ERROR Request to https://api.example.invalid failed: 401 Unauthorized (api_key=${config.api_key ?? '(none)'})\n`);
+    process.stderr.write('ERROR Giving up on stream users after 3 attempts\n');
+    process.stderr.write('Traceback (most recent call last): RuntimeError: no records read\n');
+    exit(0);
+  }
 }
 
 async function main() {
@@ -150,7 +171,12 @@ async function read() {
   const count = config.record_count ?? 10;
   const every = config.state_every ?? 100;
   const global = config.state_mode === 'GLOBAL';
-  const selected = catalog.streams.map((c) => c.stream.name).filter((n) => STREAMS.some((s) => s.name === n));
+  const selected = config.ignore_catalog
+    ? STREAMS.map((s) => s.name)
+    : catalog.streams.map((c) => c.stream.name).filter((n) => STREAMS.some((s) => s.name === n));
+  const configured = config.ignore_catalog
+    ? STREAMS.map((s) => catalog.streams.find((c) => c.stream.name === s.name) ?? { stream: { name: s.name }, sync_mode: 'full_refresh' })
+    : catalog.streams;
   const position = {};
   for (const n of selected) position[n] = cursorOf[n] ?? 0;
   let emitted = 0;
@@ -191,7 +217,8 @@ async function read() {
     });
   }
   const emittedAt = Date.now();
-  for (const c of catalog.streams) {
+  let ghostsSent = false;
+  for (const c of configured) {
     const name = c.stream.name;
     if (!selected.includes(name)) continue;
     const incremental = c.sync_mode === 'incremental';
@@ -222,6 +249,12 @@ async function read() {
     }
     if (sinceLast > 0 || start > count || incremental) emitState(name, sinceLast);
     streamStatus(name, 'COMPLETE');
+    if (!ghostsSent) {
+      // A stream the source never discovered: a misbehaving source, or one whose catalog changed.
+      for (let i = 1; i <= (config.unknown_stream_records ?? 0); i++)
+        emit({ type: 'RECORD', record: { stream: 'ghost', data: { id: i }, emitted_at: emittedAt } });
+      ghostsSent = true;
+    }
   }
   if (fault !== 'none' && fault !== 'garbage' && faultCommand === 'read' && emitted <= (config.fault_after ?? 0)) await faultNow();
   log('INFO', `Read ${emitted} records`);

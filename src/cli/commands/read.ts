@@ -4,10 +4,11 @@ import { WorkspaceStore } from '../../core/store/workspaceStore';
 import type { ReadResult } from '../../core/write/writeResult';
 import type { CliCommand, CliIo } from '../cliIo';
 import { parseCommandArgs, UsageError } from '../cliIo';
+import { idleTimeoutUsage, parseIdleTimeout } from '../idleTimeout';
 import { REF_OPTIONS, REF_USAGE, resolveRef } from '../resolveRef';
 import { installProgressPrinter } from './installProgress';
 import { formatCount, formatDuration } from '../../shared/format';
-import { defaultStorePath, formatBytes, parseStreams, progressPrinter, summaryTable } from './runOutput';
+import { defaultStorePath, formatBytes, parseStreams, progressPrinter, summaryTable, warningLines, withWarnings } from './runOutput';
 
 const READ_OPTIONS = {
   ...REF_OPTIONS,
@@ -15,6 +16,7 @@ const READ_OPTIONS = {
   streams: { type: 'string' },
   'full-refresh': { type: 'boolean' },
   'state-file': { type: 'string' },
+  'idle-timeout': { type: 'string' },
   records: { type: 'boolean' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
@@ -32,6 +34,7 @@ the cached records to any destination (only what that destination has not confir
   --streams a,b        only these streams (default: all)
   --full-refresh       ignore stored state: read everything again
   --state-file PATH    the workspace store (default: see "airbyte-write write --help")
+  ${idleTimeoutUsage(23)}
   --records            print the cached records of the streams read as JSON lines on stdout
   --json               print the result as JSON
   -v, --verbose        print the source's log lines (secrets masked)
@@ -44,6 +47,7 @@ ${REF_USAGE}`,
     if (positionals.length > 1 || (positionals.length === 1 && values.source))
       throw new UsageError('Name one source: --source <ref> or a single <ref>.');
     const ref = values.source ?? positionals[0];
+    const idleTimeoutMs = parseIdleTimeout(values['idle-timeout']);
     if (!ref) throw new UsageError('Name the source: --source <file.airbyte.jsonc | name>.');
     const source = (await resolveRef(ref, values, {
       type: 'source',
@@ -63,9 +67,12 @@ ${REF_USAGE}`,
         streams: parseStreams(values.streams),
         forceFullRefresh: values['full-refresh'] === true,
         signal: io.signal,
+        idleTimeoutMs,
         onProgress: progressPrinter(io),
         onLog: values.verbose ? (name, line) => io.err(`[${name}] ${line.level} ${line.text}`) : undefined,
         onNotice: (text) => io.err(`note: ${text}`),
+        // Warnings are part of the summary (and of the JSON result), not said as they come.
+        onWarning: () => undefined,
       });
     } finally {
       await store.close();
@@ -87,17 +94,19 @@ async function printReadResult(
     for (const stream of result.streamNames) {
       for await (const data of result.records(stream, io.signal)) io.out(JSON.stringify({ stream, data }));
     }
+    // stdout holds the records only: the warnings go to stderr.
+    for (const w of result.warnings) io.err(`warning: ${w.message}`);
     return;
   }
   if (io.json) {
     io.outJson({ ok: true, stateFile: storePath, ...result.toJSON() });
     return;
   }
-  io.out(summaryTable(result.streams, false));
+  io.out(summaryTable(result.streams, false) + warningLines(result.warnings));
   const total = result.streams.reduce((n, s) => n + s.recordsRead, 0);
   const bytes = result.streams.reduce((n, s) => n + s.bytes, 0);
   io.out(
-    `\nRun ${result.runId} read ${formatCount(total)} new records (${formatBytes(bytes)}) in ${formatDuration(result.durationMs)} into the cache.\nState: ${storePath}`,
+    `\nRun ${result.runId}${withWarnings(result.warnings)} read ${formatCount(total)} new records (${formatBytes(bytes)}) in ${formatDuration(result.durationMs)} into the cache.\nState: ${storePath}`,
   );
   io.out(
     `Write it to a destination with: airbyte-write write --source cache:${result.runId} --destination <ref>${options.stateFileGiven ? ` --state-file ${storePath}` : ''}`,

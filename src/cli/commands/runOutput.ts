@@ -1,6 +1,7 @@
 /** Shared by `write`, `read` and `runs`: where the store is, live progress, numbers and tables. */
 import path from 'node:path';
 import { resolveStorePath } from '../../core/store/storePath';
+import type { RunWarning } from '../../core/write/pipelineOptions';
 import type { WriteProgress } from '../../core/write/progressTracker';
 import type { StreamResult } from '../../core/write/writeResult';
 import { formatCount, formatDuration } from '../../shared/format';
@@ -104,4 +105,15 @@ export function formatTable(header: string[], rows: string[][], numeric: (column
       .join('  ')
       .trimEnd();
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
+}
+
+/** The warnings of a run (dropped records, a source's error logs) as the summary shows them; empty when none. */
+export function warningLines(warnings: readonly RunWarning[]): string {
+  if (warnings.length === 0) return '';
+  return `\n${warnings.map((w) => `warning: ${w.message.replace(/\n/g, '\n  ')}`).join('\n')}`;
+}
+
+/** ", with N warnings" for the run's closing line. */
+export function withWarnings(warnings: readonly RunWarning[]): string {
+  return warnings.length === 0 ? '' : `, with ${warnings.length} warning${warnings.length === 1 ? '' : 's'} (above),`;
 }

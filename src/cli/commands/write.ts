@@ -7,10 +7,11 @@ import type { WriteStrategy } from '../../core/write/writeStrategy';
 import { WRITE_STRATEGIES, isWriteStrategy } from '../../core/write/writeStrategy';
 import type { CliCommand, CliIo } from '../cliIo';
 import { parseCommandArgs, UsageError } from '../cliIo';
+import { idleTimeoutUsage, parseIdleTimeout } from '../idleTimeout';
 import { resolveRef } from '../resolveRef';
 import { installProgressPrinter } from './installProgress';
 import { formatCount, formatDuration } from '../../shared/format';
-import { defaultStorePath, formatBytes, parseStreams, progressPrinter, summaryTable } from './runOutput';
+import { defaultStorePath, formatBytes, parseStreams, progressPrinter, summaryTable, warningLines, withWarnings } from './runOutput';
 
 const WRITE_OPTIONS = {
   source: { type: 'string' },
@@ -22,6 +23,7 @@ const WRITE_OPTIONS = {
   'no-cache': { type: 'boolean' },
   'full-refresh': { type: 'boolean' },
   'state-file': { type: 'string' },
+  'idle-timeout': { type: 'string' },
   install: { type: 'boolean' },
   registry: { type: 'string' },
   'docker-host': { type: 'string' },
@@ -52,6 +54,7 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
   --state-file PATH          the workspace store (default .airbyte/state.sqlite in the workspace:
                              the nearest folder up from the source config file, else from here,
                              that has .airbyte/; else the config file's folder or this folder)
+  ${idleTimeoutUsage(29)}
   --install                  pull missing images
   --allow-local-dir-outside-workspace
                              use a config file's "localDir" even outside its workspace (never chowned)
@@ -61,6 +64,7 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
     const { values } = parseCommandArgs({ args, allowPositionals: false, options: WRITE_OPTIONS });
     io.json = values.json === true;
     const { strategy, streams, cachedRunId } = checkWriteArgs(values);
+    const idleTimeoutMs = parseIdleTimeout(values['idle-timeout']);
     const { source, destination } = await resolveSides(values, cachedRunId, io);
     // A cached read has no config file to find the workspace from: the destination's is used.
     const storePath = path.resolve(values['state-file'] ?? defaultStorePath(source ? values.source : values.destination));
@@ -80,11 +84,14 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
         writeStrategy: strategy,
         forceFullRefresh: values['full-refresh'] === true,
         signal: io.signal,
+        idleTimeoutMs,
         onProgress: progressPrinter(io),
         onLog: values.verbose ? (name, line) => io.err(`[${name}] ${line.level} ${line.text}`) : undefined,
         onNotice: (text) => {
           if (!io.json) io.err(`note: ${text}`);
         },
+        // Warnings are part of the summary (and of the JSON result), not said as they come.
+        onWarning: () => undefined,
       });
     } finally {
       await store.close();
@@ -148,11 +155,11 @@ function printWriteResult(io: CliIo, result: WriteResult, storePath: string, des
     io.outJson({ ok: true, stateFile: storePath, ...result });
     return;
   }
-  io.out(summaryTable(result.streams, true));
+  io.out(summaryTable(result.streams, true) + warningLines(result.warnings));
   const t = result.totals;
   const how = result.mode === 'cache' ? 'through the cache' : result.mode === 'stream' ? 'streamed' : 'replayed';
   io.out(
-    `\nRun ${result.runId} (${how}) succeeded in ${formatDuration(result.durationMs)}: ` +
+    `\nRun ${result.runId} (${how}) succeeded${withWarnings(result.warnings)} in ${formatDuration(result.durationMs)}: ` +
       `${formatCount(t.recordsRead)} read, ${formatCount(t.recordsSent)} sent, ${formatCount(t.recordsConfirmed)} confirmed by ${destinationName} (${formatBytes(t.bytes)}).` +
       `\nState: ${storePath}`,
   );

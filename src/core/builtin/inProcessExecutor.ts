@@ -44,6 +44,19 @@ const CHUNK_CHARS = 64 * 1024;
 /** How long a built-in writes output before it lets the event loop turn (see `ProgramOutput.flush`). */
 const LOOP_TURN_MS = 10;
 
+// In-process streams hand data on in microtasks and nextTicks: a built-in source feeding a built-in
+// destination never returns to the event loop by itself, so timers, I/O and signal handlers
+// (Ctrl-C, SIGTERM) would wait until the run ends. Programs give the loop a turn this often.
+const YIELD_EVERY_MS = 20;
+let lastYield = Date.now();
+
+/** Lets the event loop run (a `setImmediate` turn) when the last turn is more than YIELD_EVERY_MS ago. */
+async function letEventLoopRun(): Promise<void> {
+  if (Date.now() - lastYield < YIELD_EVERY_MS) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  lastYield = Date.now();
+}
+
 export class InProcessExecutor implements Executor {
   readonly kind = 'builtin' as const;
 
@@ -112,6 +125,7 @@ async function* readInput(
   if (!stdinIterator) return;
   const chunks: AsyncIterable<Uint8Array | string> = { [Symbol.asyncIterator]: () => stdinIterator };
   for await (const items of decodeBatches(chunks)) {
+    await letEventLoopRun();
     if (signal.aborted) throw new BuiltinAborted();
     const batch = items.filter(isDecodedMessage);
     if (batch.length > 0) yield batch;
@@ -137,6 +151,7 @@ class ProgramOutput {
     const text = this.parts.join('');
     this.parts = [];
     this.size = 0;
+    await letEventLoopRun();
     if (signal.aborted) throw new BuiltinAborted();
     if (!this.stdout.write(text))
       await once(this.stdout, 'drain', { signal }).catch(() => {

@@ -12,6 +12,7 @@ import type { DecodedMessage, DecodedRecordLine, RoutedItem } from '../protocol/
 import { LineDecoder, decodeBatches, decodeRoutedBatches, isDecodedMessage, isDecodedRecordLine } from '../protocol/lineCodec';
 import type { AirbyteErrorTraceMessage, AirbyteLogLevel } from '../protocol/messages';
 import { SecretMasker } from '../secrets';
+import { IdleWatch, idleWords } from './idleWatch';
 
 export type ConnectorLogSource = 'stdout' | 'stderr' | 'protocol';
 
@@ -31,6 +32,11 @@ export interface RunConnectorOptions {
   signal?: AbortSignal;
   /** Fails the run with "did not answer within …" after this many ms. No limit by default. */
   timeoutMs?: number;
+  /**
+   * Stops the connector and fails the run when the run has waited this many ms on it with nothing
+   * coming (see `idleWatch.ts`: no output awaited, input not read, no exit). No limit by default.
+   */
+  idleTimeoutMs?: number;
   /** How many masked log lines to keep for errors. Default 50. */
   logTailSize?: number;
   /** Name shown in errors; defaults to the executor's display name. */
@@ -43,7 +49,19 @@ export interface ConnectorResult {
   logTail: string[];
   /** Protocol messages seen on stdout (LOG messages excluded). */
   messageCount: number;
+  /** ERROR and FATAL log lines (stderr lines and LOG messages): how many, and the first few, masked. */
+  errorLines: ErrorLines;
 }
+
+/** A connector's ERROR and FATAL log lines: a successful run may still have some (see `write/runWarnings.ts`). */
+export interface ErrorLines {
+  count: number;
+  /** The first {@link FIRST_ERROR_LINES}, masked. */
+  first: string[];
+}
+
+/** How many of a run's ERROR lines are kept to be named. */
+export const FIRST_ERROR_LINES = 5;
 
 export interface ConnectorRun {
   /**
@@ -89,10 +107,12 @@ interface RunState {
 /** Starts `request` on `executor` and follows it. Never throws: failures reject `done`. */
 export function runConnector(executor: Executor, request: ExecuteRequest, options: RunConnectorOptions = {}): ConnectorRun {
   const state = newRunState(executor, request, options);
-  const stop = stopSignal(options.signal, options.timeoutMs);
-  const started: Promise<RunningConnector> = executor.execute({ ...request, signal: stop.signal });
+  const idle = options.idleTimeoutMs ? new IdleWatch(options.idleTimeoutMs, request.stdin !== undefined) : undefined;
+  const stop = stopSignal(options.signal, options.timeoutMs, idle);
+  const stdin = idle && request.stdin ? idle.watchInput(request.stdin) : request.stdin;
+  const started: Promise<RunningConnector> = executor.execute({ ...request, stdin, signal: stop.signal });
   // `done` may be awaited before anything else; avoid an unhandled rejection on the start promise.
-  started.catch(() => undefined);
+  started.then(() => idle?.start()).catch(() => undefined);
   const stderrRead = started.then((running) => readStderr(running.stderr, state.logs)).catch(() => undefined);
 
   let settle!: { resolve: (r: ConnectorResult) => void; reject: (e: unknown) => void };
@@ -118,7 +138,7 @@ export function runConnector(executor: Executor, request: ExecuteRequest, option
       return;
     }
     try {
-      yield* readStdout(running, decode, state, stop.signal);
+      yield* readStdout(running, decode, state, stop);
     } finally {
       outcome(running.exit, stderrRead, state, stop).then(settle.resolve, settle.reject);
     }
@@ -162,16 +182,21 @@ interface StopSignal {
   timeoutMs: number;
   /** True when the time limit, not the caller, stopped the run. */
   timedOut(): boolean;
+  /** The idle watch, if the run has an idle timeout. */
+  idle?: IdleWatch;
+  /** True when the idle timeout, not the caller, stopped the run. */
+  idled(): boolean;
 }
 
 /**
- * The signal the executor gets: the caller's or the time limit's, whichever fires first, so that a
- * timeout stops the process exactly like a cancel.
+ * The signal the executor gets: the caller's, the time limit's or the idle timeout's, whichever
+ * fires first, so that a timeout stops the process exactly like a cancel.
  */
-function stopSignal(signal: AbortSignal | undefined, timeoutMs = 0): StopSignal {
+function stopSignal(signal: AbortSignal | undefined, timeoutMs = 0, idle?: IdleWatch): StopSignal {
   const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
-  const stop = AbortSignal.any([signal, timeout].filter((s): s is AbortSignal => s !== undefined));
-  return { signal: stop, timeoutMs, timedOut: () => timeout !== undefined && stop.aborted && stop.reason === timeout.reason };
+  const stop = AbortSignal.any([signal, timeout, idle?.signal].filter((s): s is AbortSignal => s !== undefined));
+  const firedBy = (s: AbortSignal | undefined) => s !== undefined && stop.aborted && stop.reason === s.reason;
+  return { signal: stop, timeoutMs, timedOut: () => firedBy(timeout), idle, idled: () => firedBy(idle?.signal) };
 }
 
 /** Yields the protocol messages of stdout in batches; everything else becomes log lines. */
@@ -179,12 +204,14 @@ async function* readStdout(
   running: RunningConnector,
   decode: Decode,
   state: RunState,
-  signal: AbortSignal,
+  stop: StopSignal,
 ): AsyncGenerator<Array<DecodedMessage | DecodedRecordLine>> {
+  const signal = stop.signal;
   let stopped = false;
+  // Not destroying stdout on an early break: the process must be able to finish writing.
+  const stdout: AsyncIterable<Uint8Array | string> = running.stdout.iterator({ destroyOnReturn: false });
   try {
-    // Not destroying stdout on an early break: the process must be able to finish writing.
-    for await (const items of decode(running.stdout.iterator({ destroyOnReturn: false }))) {
+    for await (const items of decode(stop.idle ? stop.idle.watchOutput(stdout) : stdout)) {
       const out = routeItems(items, state);
       if (out.length > 0) {
         stopped = true;
@@ -249,10 +276,12 @@ async function outcome(
   stop: StopSignal,
 ): Promise<ConnectorResult> {
   const exit = await exitPromise;
+  stop.idle?.stop();
   await stderrRead;
   const { name, command, trace } = state;
   const context = { connector: name, command };
   const logTail = state.logs.lines();
+  if (stop.idled()) throw idleError(state, stop.idle!, exit, logTail);
   if (stop.timedOut()) {
     throw new AirbyteError('CONNECTOR_FAILED', {
       message: `${name} did not answer "${command}" within ${formatDuration(stop.timeoutMs)}; it was stopped.`,
@@ -277,12 +306,26 @@ async function outcome(
       logTail,
     });
   }
-  return { exitCode: 0, logTail, messageCount: state.messageCount };
+  return { exitCode: 0, logTail, messageCount: state.messageCount, errorLines: state.logs.errorLines() };
+}
+
+/** The error of a connector stopped by its idle timeout: which side, what it was not doing, for how long. */
+function idleError(state: RunState, idle: IdleWatch, exit: ExitInfo, logTail: string[]): AirbyteError {
+  const side = state.command === 'write' ? 'the destination' : state.command === 'read' ? 'the source' : `"${state.command}"`;
+  return new AirbyteError('CONNECTOR_FAILED', {
+    message: `${state.name} (${side}) ${idleWords(idle.reason ?? 'no-output')} for ${formatDuration(idle.timeoutMs)}; it was stopped (idle timeout).`,
+    guidance:
+      'See its last log lines for what it was waiting for. If it is only slow, allow it more time: --idle-timeout SECONDS on the CLI, the airbyte.idleTimeoutSeconds setting in VS Code (0 turns the timeout off). Nothing past the last confirmed state was committed.',
+    context: { connector: state.name, command: state.command, idleTimeoutMs: idle.timeoutMs },
+    exitCode: exit.exitCode ?? undefined,
+    logTail,
+  });
 }
 
 /** The masked log lines of one run: each goes to `onLog`, the last `size` are kept for errors. */
 class LogTail {
   private readonly tail: string[] = [];
+  private readonly errors: ErrorLines = { count: 0, first: [] };
 
   constructor(
     private readonly masker: SecretMasker,
@@ -293,6 +336,10 @@ class LogTail {
   add(level: AirbyteLogLevel, text: string, source: ConnectorLogSource): void {
     // Mask before cutting, so that a secret on the cut is never half shown.
     const masked = truncate(this.masker.mask(text));
+    if (level === 'ERROR' || level === 'FATAL') {
+      this.errors.count++;
+      if (this.errors.first.length < FIRST_ERROR_LINES) this.errors.first.push(masked);
+    }
     this.tail.push(masked);
     if (this.tail.length > this.size) this.tail.shift();
     this.onLog?.({ level, text: masked, source });
@@ -300,6 +347,10 @@ class LogTail {
 
   lines(): string[] {
     return [...this.tail];
+  }
+
+  errorLines(): ErrorLines {
+    return { count: this.errors.count, first: [...this.errors.first] };
   }
 }
 

@@ -92,6 +92,11 @@ export function typeFromName(name: string): ConnectorType | undefined {
   return undefined;
 }
 
+/** The image a connector the registry does not list runs at a version: `airbyte/<name>:<version>` (`<name>:<version>` when the name has a "/"). */
+export function imageOfUnlistedName(name: string, version: string): string {
+  return `${name.includes('/') ? name : `airbyte/${name}`}:${version}`;
+}
+
 /** The type a config's envelope says (its connector name, else its image's name), if it says. */
 export function typeOfConfig(envelope: { connector?: string; image?: string }): ConnectorType | undefined {
   return (envelope.connector ? typeFromName(envelope.connector) : undefined) ?? (envelope.image ? typeFromName(envelope.image) : undefined);
@@ -195,8 +200,7 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
   if (entry && entry.type !== type) throw wrongType(name, entry.type, type);
   if (!image) {
     if (entry) image = entryImage(entry, options.version);
-    else if (options.version && typeFromName(name) === type && !name.includes(':'))
-      image = `${name.includes('/') ? name : `airbyte/${name}`}:${options.version}`;
+    else if (options.version && typeFromName(name) === type && !name.includes(':')) image = imageOfUnlistedName(name, options.version);
     else throw unknownConnector(name, type, registry);
   }
   // Checked whole as well: a connector name (or a registry entry) may also make a reference Docker cannot take.

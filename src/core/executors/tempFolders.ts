@@ -1,13 +1,15 @@
 /**
  * The project's temp folders, all under one known root so that what a killed process left behind
- * can be found and removed: `<system temp>/airbyte-write-<uid>/<pid>-XXXXXX/`. The root is private
- * to this user (0700, checked to be a real folder of ours, not a symlink or another user's folder
- * planted in a shared /tmp); each folder is named after the process that owns it, and every start
- * (CLI command, extension's core, first temp folder of a process) removes the folders of processes
- * that no longer exist. They hold connector configs with their secrets resolved.
+ * can be found and removed: `<system temp>/airbyte-write-<uid>/<pid>-<host>-XXXXXX/`. The root is
+ * private to this user (0700, checked to be a real folder of ours, not a symlink or another user's
+ * folder planted in a shared /tmp); each folder is named after the process that owns it and its
+ * machine (a container sharing /tmp has other pids), and every start (CLI command, extension's core,
+ * first temp folder of a process) removes the folders of processes of this machine that no longer
+ * exist. They hold connector configs with their secrets resolved.
  */
 import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { AirbyteError } from '../errors';
@@ -19,6 +21,11 @@ export function projectTempRoot(): string {
   return path.join(os.tmpdir(), `airbyte-write-${who}`);
 }
 
+/** Eight hex characters naming this machine in folder names. */
+function hostTag(): string {
+  return createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
+}
+
 let swept = false;
 
 /** A new private folder (0700) for this process under the project's temp root; removed by its owner, or by the next start after a crash. */
@@ -28,28 +35,65 @@ export async function makeProcessTempDir(): Promise<string> {
     swept = true;
     removeDeadProcessTempDirs();
   }
-  return mkdtemp(path.join(root, `${process.pid}-`));
+  return mkdtemp(path.join(root, `${process.pid}-${hostTag()}-`));
 }
 
 /**
- * Removes the temp folders of processes that no longer exist (killed with kill -9, crashed, power
- * lost mid-run). Never throws; returns the folders removed. Synchronous, as it runs at start-up
- * before anything else and lists one small folder.
+ * Removes the temp folders of processes of this machine that no longer exist (killed with kill -9,
+ * crashed, power lost mid-run), and those earlier versions left. Never throws; returns the folders
+ * removed. Synchronous, as it runs at start-up before anything else and lists two folders.
  */
 export function removeDeadProcessTempDirs(): string[] {
+  return [...removeDeadInRoot(), ...removeLegacyTempDirs()];
+}
+
+function removeDeadInRoot(): string[] {
   const root = projectTempRoot();
   const removed: string[] = [];
   try {
     const info = lstatSync(root);
     if (!info.isDirectory() || !ownedByMe(info.uid)) return removed;
+    const host = hostTag();
     for (const name of readdirSync(root)) {
-      const pid = Number(/^(\d+)-/.exec(name)?.[1]);
-      if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isProcessAlive(pid)) continue;
+      const [, pidText, tag] = /^(\d+)-([0-9a-f]{8})-/.exec(name) ?? [];
+      const pid = Number(pidText);
+      if (tag !== host || !Number.isInteger(pid) || pid <= 0 || pid === process.pid || isProcessAlive(pid)) continue;
       rmSync(path.join(root, name), { recursive: true, force: true });
       removed.push(path.join(root, name));
     }
   } catch {
     // No root yet, or unreadable: nothing of ours to remove.
+  }
+  return removed;
+}
+
+// Earlier versions wrote `<system temp>/airbyte-write-XXXXXX/io/config.json` (mkdtemp, no pid), and a
+// killed run left it for good. Such a folder of this user, holding nothing but `io/`, a day old, is
+// removed: no run of those versions lasts that long.
+const LEGACY_MAX_AGE_MS = 24 * 3600 * 1000;
+
+function removeLegacyTempDirs(): string[] {
+  const removed: string[] = [];
+  const tmp = os.tmpdir();
+  let names: string[] = [];
+  try {
+    names = readdirSync(tmp);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!/^airbyte-write-[A-Za-z0-9]{6}$/.test(name)) continue;
+    const dir = path.join(tmp, name);
+    try {
+      const info = lstatSync(dir);
+      if (!info.isDirectory() || !ownedByMe(info.uid) || Date.now() - info.mtimeMs < LEGACY_MAX_AGE_MS) continue;
+      const entries = readdirSync(dir);
+      if (entries.length !== 1 || entries[0] !== 'io') continue;
+      rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
   }
   return removed;
 }

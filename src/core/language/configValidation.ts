@@ -5,7 +5,8 @@
  */
 import type { Node } from 'jsonc-parser';
 import { BUILTIN_PREFIX, findBuiltin, isBuiltinName, listBuiltins } from '../builtin/builtinRegistry';
-import { typeOfConfig } from '../connectors/getConnector';
+import { imageOfUnlistedName, typeOfConfig } from '../connectors/getConnector';
+import { imageTagProblem, parseImageReference } from '../docker/imageReference';
 import { isAirbyteError } from '../errors';
 import type { ConnectorSpecification } from '../protocol/messages';
 import type { ConnectorCatalog } from '../registry/registryTypes';
@@ -181,7 +182,17 @@ function checkEnvelopeProperty(sink: DiagnosticSink, key: string, keyNode: Node,
     sink.add('envelope-type', 'error', sink.node(valueNode), `“${key}” must be ${words}`, pointerOf([key]));
   } else if (known.type === 'string' && String(valueNode.value).trim() === '') {
     sink.add('envelope-type', 'error', sink.node(valueNode), `“${key}” must not be empty`, pointerOf([key]));
+  } else if (key === 'version' || key === 'image') {
+    // As the loader checks them: Docker is never asked with anything but a tag and a reference.
+    const problem = key === 'version' ? imageTagProblem(String(valueNode.value)) : referenceProblem(String(valueNode.value));
+    const what = key === 'version' ? 'a valid image tag' : 'a valid Docker image reference';
+    if (problem) sink.add('image-reference', 'error', sink.node(valueNode), `“${key}” is not ${what}: ${problem}`, pointerOf([key]));
   }
+}
+
+function referenceProblem(reference: string): string | undefined {
+  const parsed = parseImageReference(reference);
+  return 'problem' in parsed ? parsed.problem : undefined;
 }
 
 function checkEnvelopeMissing(doc: ConfigDocument, root: Node, sink: DiagnosticSink, present: Set<string>): void {
@@ -255,6 +266,21 @@ function checkBuiltinName(sink: DiagnosticSink, connector: string, connectorNode
 function checkRegistryName(doc: ConfigDocument, root: Node, sink: DiagnosticSink, registry: ConnectorCatalog, connectorNode: Node): void {
   const connector = doc.envelope.connector ?? '';
   const entry = registry.find(connector);
+  const version = doc.envelope.version;
+  if (!entry && version && !imageTagProblem(version) && !connector.includes(':')) {
+    // Run as airbyte/<name>:<version>: a name that cannot make that reference is refused at run time.
+    const problem = referenceProblem(imageOfUnlistedName(connector, version));
+    if (problem) {
+      sink.add(
+        'image-reference',
+        'error',
+        sink.node(connectorNode),
+        `“${abbreviate(connector)}” does not make a valid Docker image reference: ${problem}`,
+        '/connector',
+      );
+      return;
+    }
+  }
   if (!entry) {
     const near = closest(
       connector,

@@ -25,6 +25,7 @@ export type DiagnosticSeverity = 'error' | 'warning' | 'info';
  * Machine-readable reason of a diagnostic, stable across releases (hosts key quick fixes on it).
  * - `syntax`: the text is not valid JSONC.
  * - `envelope-*`: the file's own keys (`connector`, `version`, `image`, `useHostNetwork`, `localDir`, `config`).
+ * - `image-reference`: a `version` that is not an image tag, an `image` (or a connector name) that makes no image reference.
  * - `config-*`: the connector config against the connector's `connectionSpecification`.
  */
 export type DiagnosticCode =
@@ -35,6 +36,7 @@ export type DiagnosticCode =
   | 'envelope-missing-config'
   | 'envelope-type'
   | 'envelope-unknown-key'
+  | 'image-reference'
   | 'connector-unknown'
   | 'version-unknown'
   | 'spec-unavailable'

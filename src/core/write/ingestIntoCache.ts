@@ -16,8 +16,9 @@ import type { StreamPlan } from './catalogBuilder';
 import { handleControl } from './connectorControl';
 import type { RecordedRun } from './recordedRun';
 import type { RunContext } from './runContext';
-import { logTo, notice } from './runContext';
+import { idleTimeoutOf, logTo, notice } from './runContext';
 import { runError, streamStats } from './runOutcome';
+import { warnSourceErrorLogs } from './runWarnings';
 import { coversStreams, latestRows, statesToOffer } from './stateManager';
 
 /** A read run into the cache, once its catalog is built. */
@@ -127,10 +128,10 @@ async function ingestSource(ctx: RunContext, source: PipelineSource, job: CacheR
   try {
     const run = await source.start(
       { command: 'read', config: source.config, catalog: job.catalog, state: offered },
-      { signal: ctx.options.signal, onLog: logTo(ctx.options, source.name) },
+      { signal: ctx.options.signal, onLog: logTo(ctx.options, source.name), idleTimeoutMs: idleTimeoutOf(ctx.options) },
     );
     for await (const batch of run.routedBatches()) await sink.take(batch);
-    await run.done;
+    warnSourceErrorLogs(ctx, source.name, await run.done);
   } catch (e) {
     error = e;
   }
@@ -162,7 +163,10 @@ class IngestSink {
       if (!m || m.type === 'RECORD') {
         const route = m?.type === 'RECORD' ? m.record : (item as DecodedRecordLine).route;
         const k = streamKeyOf(route.stream, route.namespace);
-        if (!this.ingest.has(k)) continue;
+        if (!this.ingest.has(k)) {
+          tracker.noteOutsideCatalog(k);
+          continue;
+        }
         if (k !== this.key) {
           await this.flush();
           this.key = k;

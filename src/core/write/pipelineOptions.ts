@@ -5,6 +5,9 @@ import type { WriteProgress } from './progressTracker';
 import type { RunStarted } from './runEvents';
 import type { WriteStrategy } from './writeStrategy';
 
+/** The default idle timeout of a read's or write's connectors: generous, for destinations loading large batches. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
+
 export interface PipelineOptions {
   /** Stream names to read (all when omitted). */
   streams?: readonly string[];
@@ -22,6 +25,11 @@ export interface PipelineOptions {
   forceFullRefresh?: boolean;
   signal?: AbortSignal;
   /**
+   * A connector the run has waited on this long with nothing coming (no output, its input not
+   * read, no exit) is stopped and the run fails naming it. Default {@link DEFAULT_IDLE_TIMEOUT_MS}; 0: none.
+   */
+  idleTimeoutMs?: number;
+  /**
    * Told once per run as soon as the store has recorded it, before any record moves. A write
    * through the cache is two runs: its read into the cache, then its write.
    */
@@ -30,4 +38,21 @@ export interface PipelineOptions {
   onLog?: (connector: string, line: ConnectorLogLine) => void;
   /** Told about things worth showing (config written back, a repaired store). */
   onNotice?: (text: string) => void;
+  /** Told about what went wrong without failing the run (see `runWarnings.ts`); `onNotice` gets its message when absent. */
+  onWarning?: (warning: RunWarning) => void;
+}
+
+/** Something that went wrong without failing a run: counted, named, and said (`runWarnings.ts`). */
+export interface RunWarning {
+  kind: 'records-outside-catalog' | 'source-error-logs';
+  /** In plain words, secrets masked: what happened, how many, and what it means for the data. */
+  message: string;
+  /** The connector concerned. */
+  connector: string;
+  /** `records-outside-catalog`: the stream whose records were dropped. */
+  stream?: string;
+  /** Records dropped, or error lines logged. */
+  count: number;
+  /** `source-error-logs`: the first error lines, masked. */
+  lines?: string[];
 }

@@ -43,6 +43,8 @@ export class ProgressTracker {
   private ended = false;
   readonly startedAt = Date.now();
   runId = 0;
+  /** Records of streams the catalog did not select, per stream: dropped, and said so (`runWarnings.ts`). */
+  readonly outsideCatalog = new Map<string, number>();
 
   constructor(
     streamKeys: readonly string[],
@@ -74,6 +76,11 @@ export class ProgressTracker {
     this.phaseStart = Date.now();
     this.phaseBase = this.total(phase === 'reading' ? 'recordsRead' : 'recordsSent');
     this.emit(true);
+  }
+
+  /** Counts a record of a stream the catalog did not select (it is dropped). */
+  noteOutsideCatalog(key: string): void {
+    this.outsideCatalog.set(key, (this.outsideCatalog.get(key) ?? 0) + 1);
   }
 
   estimate(key: string, rows?: number, bytes?: number): void {

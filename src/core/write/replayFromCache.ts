@@ -11,7 +11,7 @@ import { isCacheDamage } from '../store/cacheReader';
 import type { StreamPlan } from './catalogBuilder';
 import { followDestination, statusLines } from './destinationOutput';
 import type { RunContext } from './runContext';
-import { logTo } from './runContext';
+import { idleTimeoutOf, logTo } from './runContext';
 import { StateCommitter } from './stateCommitter';
 import { PendingStates } from './stateManager';
 
@@ -106,7 +106,7 @@ export async function replayFromCache(
     const stdin = replayInput(ctx, sourceId, plans, range, pending, failure);
     const run = await destination.start(
       { command: 'write', config: destination.config, catalog, stdin },
-      { signal: ctx.options.signal, onLog: logTo(ctx.options, destination.name) },
+      { signal: ctx.options.signal, onLog: logTo(ctx.options, destination.name), idleTimeoutMs: idleTimeoutOf(ctx.options) },
     );
     outcome = await followDestination(ctx, destination, run, commits.onEcho);
   } catch (error) {

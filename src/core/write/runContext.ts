@@ -3,7 +3,8 @@ import type { ConnectorLogLine } from '../connectors/connectorProcess';
 import type { SecretMasker } from '../secrets';
 import type { RecordCache } from '../store/recordCache';
 import type { WorkspaceStore } from '../store/workspaceStore';
-import type { PipelineOptions } from './pipelineOptions';
+import type { PipelineOptions, RunWarning } from './pipelineOptions';
+import { DEFAULT_IDLE_TIMEOUT_MS } from './pipelineOptions';
 import type { ProgressTracker } from './progressTracker';
 
 export interface RunContext {
@@ -13,6 +14,8 @@ export interface RunContext {
   options: PipelineOptions;
   /** Notices of this run so far (a write returns them). */
   notices: string[];
+  /** What went wrong without failing the run so far (`runWarnings.ts`); their messages are among the notices. */
+  warnings: RunWarning[];
   /** Hides the secrets of every connector of the run. */
   masker: SecretMasker;
 }
@@ -27,4 +30,9 @@ export function notice(ctx: Pick<RunContext, 'notices' | 'options'>, text: strin
 export function logTo(options: PipelineOptions, name: string): ((line: ConnectorLogLine) => void) | undefined {
   const onLog = options.onLog;
   return onLog ? (line) => onLog(name, line) : undefined;
+}
+
+/** The idle timeout of the run's connectors in ms (0: none). */
+export function idleTimeoutOf(options: PipelineOptions): number {
+  return options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
 }

@@ -105,11 +105,6 @@ export class PendingStates<T> {
     if (index < 0) index = 0;
     return this.queue.splice(0, index + 1).map(({ state, payload }) => ({ state, payload }));
   }
-
-  /** Everything still pending (the destination finished cleanly, so it is all committed). */
-  drain(): Array<{ state: AirbyteStateMessage; payload: T }> {
-    return this.queue.splice(0).map(({ state, payload }) => ({ state, payload }));
-  }
 }
 
 /** Folds confirmed states into the rows to store: the last state per row key wins. */

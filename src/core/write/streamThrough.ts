@@ -15,7 +15,8 @@ import { handleControl } from './connectorControl';
 import { followDestination, statusLines } from './destinationOutput';
 import type { StreamProgress } from './progressTracker';
 import type { RunContext } from './runContext';
-import { logTo } from './runContext';
+import { idleTimeoutOf, logTo } from './runContext';
+import { warnSourceErrorLogs } from './runWarnings';
 import { StateCommitter } from './stateCommitter';
 import { PendingStates, coversStreams } from './stateManager';
 
@@ -74,7 +75,7 @@ class SourceForwarder {
             }
           }
         }
-        await this.run.done;
+        warnSourceErrorLogs(this.ctx, this.source.name, await this.run.done);
       } catch (error) {
         this.error = error;
       }
@@ -103,7 +104,10 @@ class SourceForwarder {
         lastKey = k;
         counts = this.keys.has(k) ? this.ctx.tracker.stream(k) : undefined;
       }
-      if (!counts) continue;
+      if (!counts) {
+        this.ctx.tracker.noteOutsideCatalog(k);
+        continue;
+      }
       parts.push(raw);
       counts.recordsRead++;
       counts.recordsSent++;
@@ -149,7 +153,7 @@ export async function streamThrough(
   try {
     sourceRun = await source.start(
       { command: 'read', config: source.config, catalog, state: offered },
-      { signal: sourceSignal, onLog: logTo(ctx.options, source.name) },
+      { signal: sourceSignal, onLog: logTo(ctx.options, source.name), idleTimeoutMs: idleTimeoutOf(ctx.options) },
     );
   } catch (error) {
     // The source did not start (a missing image, a config its spec rejects): the run fails with that.
@@ -197,7 +201,7 @@ async function writeInto(
   try {
     const run = await destination.start(
       { command: 'write', config: destination.config, catalog, stdin },
-      { signal: ctx.options.signal, onLog: logTo(ctx.options, destination.name) },
+      { signal: ctx.options.signal, onLog: logTo(ctx.options, destination.name), idleTimeoutMs: idleTimeoutOf(ctx.options) },
     );
     return (await followDestination(ctx, destination, run, onEcho)).error;
   } catch (error) {

@@ -32,6 +32,7 @@ import type { RunContext } from './runContext';
 import { logTo, notice } from './runContext';
 import type { RunParty } from './runEvents';
 import { runError, statusOf, streamResults, streamStats } from './runOutcome';
+import { warnRecordsOutsideCatalog } from './runWarnings';
 import { partyOf } from './runParties';
 import { statesToOffer } from './stateManager';
 import { streamThrough } from './streamThrough';
@@ -71,7 +72,7 @@ function runContext(
     options.onProgress,
   );
   tracker.runId = run.id;
-  return { store, cache, tracker, options, notices: [], masker };
+  return { store, cache, tracker, options, notices: [], warnings: [], masker };
 }
 
 /**
@@ -104,6 +105,7 @@ export async function readSource(source: PipelineSource, options: PipelineOption
         droppedNotice: `Files of the record cache of ${source.name} were missing; that cache was dropped and the source is read from scratch.`,
         failureGuidance: () => 'What the source checkpointed before the failure is kept in the cache; the next read resumes there.',
       });
+      warnRecordsOutsideCatalog(ctx, source.name);
       ctx.tracker.setPhase('finishing');
       for (const p of plans) ctx.tracker.stream(p.key).recordsConfirmed = ctx.tracker.stream(p.key).recordsRead;
       return new ReadResult({
@@ -119,6 +121,7 @@ export async function readSource(source: PipelineSource, options: PipelineOption
         startedAt: run.started.startedAt,
         durationMs: Date.now() - run.started.startedAt,
         cache: ctx.cache,
+        warnings: ctx.warnings,
       });
     } finally {
       ctx.tracker.end();
@@ -211,6 +214,7 @@ export async function writeToDestination(
       const run = job.mode === 'cache' ? await readThenBeginWrite(ctx, job, first, planned) : first;
       const catalog = run === first ? planned.catalog : withSyncId(planned.catalog, run.id);
       const outcome = await moveRecords(ctx, job, planned.plans, catalog);
+      warnRecordsOutsideCatalog(ctx, job.sourceParty.connector);
       return await finishWrite(ctx, job, run, planned.plans, outcome.destinationError ?? outcome.sourceError);
     } finally {
       ctx.tracker.end();
@@ -385,5 +389,6 @@ async function finishWrite(ctx: RunContext, job: WriteJob, run: RecordedRun, pla
     },
     finalState: store.states.get(job.sourceParty.identity, job.destinationParty.identity).map((r) => r.state),
     notices: ctx.notices,
+    warnings: ctx.warnings,
   };
 }

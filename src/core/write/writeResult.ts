@@ -4,6 +4,7 @@ import type { AirbyteCatalog, AirbyteStateMessage, DestinationSyncMode, SyncMode
 import { RecordCache } from '../store/recordCache';
 import { WorkspaceStore } from '../store/workspaceStore';
 import type { StreamPlan } from './catalogBuilder';
+import type { RunWarning } from './pipelineOptions';
 
 export type WriteMode = 'cache' | 'stream' | 'replay';
 
@@ -33,8 +34,10 @@ export interface WriteResult {
   totals: { recordsRead: number; recordsSent: number; recordsConfirmed: number; bytes: number };
   /** The state committed for (source, destination) after this run. */
   finalState: AirbyteStateMessage[];
-  /** Notes worth showing (config written back, references skipped, …). */
+  /** Notes worth showing (config written back, references skipped, …), the warnings' messages included. */
   notices: string[];
+  /** What went wrong without failing the run: records dropped as outside the catalog, a source's error logs. */
+  warnings: RunWarning[];
 }
 
 /** What a {@link ReadResult} is made of. */
@@ -57,6 +60,8 @@ export interface ReadResultInit {
   durationMs: number;
   /** The cache holding the records. */
   cache: RecordCache;
+  /** What went wrong without failing the read (records outside the catalog, the source's error logs). */
+  warnings?: RunWarning[];
 }
 
 /**
@@ -81,6 +86,8 @@ export class ReadResult {
   readonly durationMs: number;
   /** @internal the cache holding the records. */
   readonly cache: RecordCache;
+  /** What went wrong without failing the read: records dropped as outside the catalog, the source's error logs. */
+  readonly warnings: RunWarning[];
 
   constructor(init: ReadResultInit) {
     this.runId = init.runId;
@@ -95,6 +102,7 @@ export class ReadResult {
     this.startedAt = init.startedAt;
     this.durationMs = init.durationMs;
     this.cache = init.cache;
+    this.warnings = init.warnings ?? [];
   }
 
   get streamNames(): string[] {
@@ -139,6 +147,7 @@ export class ReadResult {
       durationMs: this.durationMs,
       streams: this.streams.map((s) => ({ ...s, cachedRecords: this.recordCount(s.stream) })),
       finalState: this.finalState,
+      warnings: this.warnings,
     };
   }
 }

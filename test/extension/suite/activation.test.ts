@@ -74,18 +74,19 @@ describe('activation', () => {
     assert.deepEqual(names, ['broken.airbyte.jsonc', 'destination.airbyte.jsonc', 'source.airbyte.jsonc', 'sqlite.airbyte.jsonc']);
   });
 
-  it('declares every setting the Config class reads', () => {
-    const props = Object.keys(manifest().contributes.configuration.properties).sort();
-    assert.deepEqual(props, [
-      'airbyte.defaultWriteStrategy',
-      'airbyte.dockerHost',
-      'airbyte.logLevel',
-      'airbyte.registryUrl',
-      'airbyte.stateFile',
-    ]);
+  it('declares every setting the Config class reads, and nothing else', () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, 'extension present');
+    const source = fs.readFileSync(path.join(ext.extensionPath, 'src', 'extension', 'config.ts'), 'utf8');
+    const read = [...source.matchAll(/\.get<[^>]+>\('([A-Za-z]+)'\)/g)].map((m) => `airbyte.${m[1]}`);
+    const declared = Object.keys(manifest().contributes.configuration.properties);
+    assert.ok(read.length >= 7, `found the settings Config reads (${read.join(', ')})`);
+    assert.deepEqual([...new Set(read)].sort(), [...declared].sort());
     const cfg = vscode.workspace.getConfiguration('airbyte');
     assert.equal(cfg.get('stateFile'), '.airbyte/state.sqlite');
     assert.equal(cfg.get('defaultWriteStrategy'), 'auto');
+    assert.equal(cfg.get('idleTimeoutSeconds'), 600);
+    assert.equal(cfg.get('allowLocalDirOutsideWorkspace'), false);
   });
 
   it('opens *.airbyte.jsonc files in the airbyte-jsonc language', async () => {

@@ -21,7 +21,7 @@ import { loadSeeds, mutate } from './fuzzConfigMutations';
 const CONFIGS = Number(process.env.FUZZ_CONFIGS ?? 1_122);
 const SEED = 15;
 /** Every n-th config also runs as a real process. */
-const CHILD_EVERY = 60;
+const CHILD_EVERY = 100;
 /** A Docker endpoint that is not there: `check` of a registry connector must fail cleanly without one. */
 const NO_DOCKER = 'unix:///nonexistent/airbyte-write-fuzz/docker.sock';
 const STACK_LINE = /^\s+at .+(:\d+:\d+\)?|\(native\))$/m;
@@ -92,12 +92,25 @@ function checkRejects(doc: JsonDoc | undefined): boolean {
   return code === 'CONNECTOR_UNKNOWN' && String(doc?.error?.context?.connector ?? '').startsWith('builtin:');
 }
 
+/** Where validate (docs[0]), check (docs[1]) and a write (docs[2]) disagree on whether the config is acceptable. */
+function disagreements(docs: Array<JsonDoc | undefined>): string[] {
+  const errors = validateErrors(docs[0]);
+  const rejected = checkRejects(docs[1]);
+  const out: string[] = [];
+  if (errors.length > 0 && !rejected)
+    out.push(`validate found errors (${errors[0]}) but check ${docs[1]?.ok ? 'succeeded' : `failed with ${docs[1]?.error?.code}`}`);
+  if (errors.length === 0 && rejected) out.push(`check refused the config (${docs[1]?.error?.message}) but validate found no error`);
+  if (errors.length > 0 && docs[2]?.ok === true) out.push(`validate found errors (${errors[0]}) but write succeeded`);
+  return out;
+}
+
 const shorten = (s: string) => (s.length > 160 ? `${s.slice(0, 160)}… (${s.length} chars)` : s);
 
 describe('fuzzing 1,122 configs through the CLI', () => {
   let dir: string;
   let sampleConfig: string;
   let devNullConfig: string;
+  const savedCacheHome = process.env.XDG_CACHE_HOME;
   before(async () => {
     dir = await makeTempDir('fuzz-configs-');
     sampleConfig = path.join(dir, 'good-sample.airbyte.jsonc');
@@ -105,77 +118,72 @@ describe('fuzzing 1,122 configs through the CLI', () => {
     writeFileSync(sampleConfig, '{ "connector": "builtin:sample", "config": { "count": 2 } }');
     writeFileSync(devNullConfig, '{ "connector": "builtin:dev-null", "config": {} }');
     process.on('unhandledRejection', onUnhandled);
+    // Nothing outside the temp folder: no spec or registry cache in the user's home.
+    process.env.XDG_CACHE_HOME = path.join(dir, 'cache');
   });
   after(async () => {
     process.off('unhandledRejection', onUnhandled);
+    if (savedCacheHome === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = savedCacheHome;
     await removeTempDir(dir);
   });
+
+  /** The runs of one fuzzed config (validate, check, and for every other built-in a write) and what went wrong with them. */
+  async function fuzzOne(i: number, config: FuzzedConfig): Promise<{ runs: Run[]; problems: string[] }> {
+    const file = path.join(dir, `c${i}.airbyte.jsonc`);
+    writeFileSync(file, config.text);
+    unhandled = [];
+    const runs = [
+      await runInProcess(['validate', file, '--json', '--no-docker', '--registry', registrySamplePath]),
+      await runInProcess(['check', file, '--json', '--registry', registrySamplePath, '--docker-host', NO_DOCKER]),
+    ];
+    const builtin = config.connector.startsWith('builtin:');
+    // Every other built-in config is also written (a write costs what a validate and a check do, and more).
+    if (builtin && i % 2 === 0) {
+      const sides = config.connector === 'builtin:sample' ? [file, devNullConfig] : [sampleConfig, file];
+      const state = path.join(dir, `state-${i % 7}.sqlite`);
+      runs.push(await runInProcess(['write', '--source', sides[0], '--destination', sides[1], '--json', '--state-file', state]));
+    }
+    const problems: string[] = [];
+    const docs = runs.map((run) => {
+      const { problems: found, doc } = runProblems(run, run.stdout);
+      for (const p of found) problems.push(`${run.args[0]}: ${p}: ${run.stderr.split('\n')[0]}`);
+      return doc;
+    });
+    for (const reason of unhandled) problems.push(`unhandled rejection: ${String(reason)}`);
+    problems.push(...disagreements(docs));
+    if (i % CHILD_EVERY === 0) {
+      const child = await runChildCli(['check', file, '--json', '--registry', registrySamplePath, '--docker-host', NO_DOCKER], dir);
+      for (const p of runProblems(child, child.stdout).problems) problems.push(`check as a process: ${p}: ${child.stderr.split('\n')[0]}`);
+    }
+    return { runs, problems };
+  }
 
   it('every run exits 0/1/2 without a crash, --json prints one JSON document, validate and check agree', async () => {
     const random = prng(SEED);
     const seeds = loadSeeds();
     const failures: string[] = [];
-    const failedConfigs = new Set<number>();
+    let failed = 0;
     let runs = 0;
-    let childRuns = 0;
-    const times: Record<string, number> = {};
     let slowest = { ms: 0, what: '' };
-    const fail = (i: number, config: FuzzedConfig, what: string) => {
-      failedConfigs.add(i);
-      failures.push(`#${i} ${config.seed} [${config.mutations.join(', ')}] ${shorten(what)}`);
-    };
     for (let i = 0; i < CONFIGS; i++) {
       const config = mutate(random, seeds[i % seeds.length]);
-      const file = path.join(dir, `c${i}.airbyte.jsonc`);
-      writeFileSync(file, config.text);
-      unhandled = [];
-      const validate = await runInProcess(['validate', file, '--json', '--no-docker', '--registry', registrySamplePath]);
-      const check = await runInProcess(['check', file, '--json', '--registry', registrySamplePath, '--docker-host', NO_DOCKER]);
-      const all = [validate, check];
-      const builtin = config.connector.startsWith('builtin:');
-      // Every other built-in config is also written (a write costs what a validate and a check do, and more).
-      if (builtin && i % 2 === 0) {
-        const sides = config.connector === 'builtin:sample' ? [file, devNullConfig] : [sampleConfig, file];
-        const state = path.join(dir, `state-${i % 7}.sqlite`);
-        all.push(await runInProcess(['write', '--source', sides[0], '--destination', sides[1], '--json', '--state-file', state]));
-      }
-      runs += all.length;
-      const docs: Array<JsonDoc | undefined> = [];
-      for (const run of all) {
-        const { problems, doc } = runProblems(run, run.stdout);
-        docs.push(doc);
-        for (const p of problems) fail(i, config, `${run.args[0]}: ${p}: ${run.stderr.split('\n')[0]}`);
-        times[run.args[0]] = (times[run.args[0]] ?? 0) + run.ms;
+      const outcome = await fuzzOne(i, config);
+      runs += outcome.runs.length + (i % CHILD_EVERY === 0 ? 1 : 0);
+      if (outcome.problems.length) failed++;
+      for (const p of outcome.problems) failures.push(`#${i} ${config.seed} [${config.mutations.join(', ')}] ${shorten(p)}`);
+      for (const run of outcome.runs)
         if (run.ms > slowest.ms) slowest = { ms: run.ms, what: `${run.args[0]} of #${i} (${config.seed}, ${config.mutations.join(', ')})` };
-      }
-      for (const reason of unhandled) fail(i, config, `unhandled rejection: ${String(reason)}`);
-      const errors = validateErrors(docs[0]);
-      const rejected = checkRejects(docs[1]);
-      if (errors.length > 0 && !rejected)
-        fail(
-          i,
-          config,
-          `validate found errors (${errors[0]}) but check ${docs[1]?.ok ? 'succeeded' : `failed with ${docs[1]?.error?.code}`}`,
-        );
-      if (errors.length === 0 && rejected)
-        fail(i, config, `check refused the config (${docs[1]?.error?.message}) but validate found no error`);
-      if (builtin && errors.length > 0 && docs[2]?.ok === true) fail(i, config, `validate found errors (${errors[0]}) but write succeeded`);
-      if (i % CHILD_EVERY === 0) {
-        childRuns++;
-        const child = await runChildCli(['check', file, '--json', '--registry', registrySamplePath, '--docker-host', NO_DOCKER], dir);
-        for (const p of runProblems(child, child.stdout).problems)
-          fail(i, config, `check as a process: ${p}: ${child.stderr.split('\n')[0]}`);
-      }
     }
-    if (process.env.FUZZ_TIMES) console.log(JSON.stringify(times));
+    const childRuns = Math.ceil(CONFIGS / CHILD_EVERY);
     recordFaultFigure({
       area: 'bad input',
-      case: `fuzzed configs through validate, check --json, write --json (${runs + childRuns} runs, ${childRuns} as processes)`,
+      case: `fuzzed configs through validate, check --json, write --json (${runs} runs, ${childRuns} as processes)`,
       trials: CONFIGS,
-      failures: failedConfigs.size,
+      failures: failed,
       worst: failures[0] ?? `no crash, every --json run printed one JSON document; slowest run ${slowest.ms} ms (${slowest.what})`,
     });
     if (process.env.FUZZ_DUMP) writeFileSync(process.env.FUZZ_DUMP, failures.join('\n'));
-    assert.deepEqual(failures.slice(0, 40), [], `${failedConfigs.size} of ${CONFIGS} configs went wrong`);
+    assert.deepEqual(failures.slice(0, 40), [], `${failed} of ${CONFIGS} configs went wrong`);
   });
 });

@@ -14,6 +14,8 @@ let bundle: Promise<string> | undefined;
 
 /** Path of a CLI bundle built from this checkout's sources (built on first use in this process). */
 export function cliBundle(): Promise<string> {
+  // Another build (e.g. one made from an older commit, for "before" figures) when named.
+  if (process.env.AIRBYTE_WRITE_FAULT_CLI) return Promise.resolve(process.env.AIRBYTE_WRITE_FAULT_CLI);
   bundle ??= (async () => {
     const outdir = path.join(artifactsDir, 'fault', 'cli-hangs', String(process.pid));
     mkdirSync(outdir, { recursive: true });

@@ -97,6 +97,25 @@ describe('validate and check agree on what a config file says', () => {
     assert.ok(pinned.specIfKnown());
   });
 
+  it('a version that is not an image tag, an image that is no reference: errors for both', async () => {
+    const version = await both('{ "connector": "destination-sqlite", "version": "/", "config": { "destination_path": "/local/x.db" } }');
+    assert.deepEqual(
+      version.errors.map((e) => e.split(':')[0]),
+      ['image-reference'],
+    );
+    assert.equal(version.check.doc.error?.code, 'CONFIG_FILE');
+    const image = await both('{ "connector": "builtin:sample", "image": "x@sha256:zz", "config": { "count": 2 } }');
+    assert.deepEqual(
+      image.errors.map((e) => e.split(':')[0]),
+      ['image-reference'],
+    );
+    assert.equal(image.check.doc.error?.code, 'CONFIG_FILE');
+    // Not in the registry, so run as airbyte/source-:1.0.0, which is no reference.
+    const name = await both('{ "connector": "source-", "version": "1.0.0", "config": {} }');
+    assert.match(name.errors.join('\n'), /image-reference: “source-” does not make a valid Docker image reference/);
+    assert.equal(name.check.doc.error?.code, 'CONFIG_INVALID', JSON.stringify(name.check.doc));
+  });
+
   it('a leading byte order mark is accepted by both (editors write one, VS Code hides it)', async () => {
     const r = await both('\ufeff{ "connector": "builtin:sample", "config": { "count": 2 } }');
     assert.deepEqual(r.errors, []);

@@ -2,7 +2,9 @@
 // folders of dead processes removed at start; connector files 0600 unless a container needs more.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isAirbyteError } from '../../../src/core/errors';
@@ -33,21 +35,41 @@ describe('project temp folders', () => {
   it('live under <tmp>/airbyte-write-<uid>, 0700, named after this process', async () => {
     const dir = await makeProcessTempDir();
     assert.equal(path.dirname(dir), projectTempRoot());
-    assert.ok(path.basename(dir).startsWith(`${process.pid}-`));
+    assert.match(path.basename(dir), new RegExp(`^${process.pid}-[0-9a-f]{8}-`));
     assert.equal(statSync(projectTempRoot()).mode & 0o777, 0o700);
     assert.equal(statSync(dir).mode & 0o777, 0o700);
   });
 
   it('the folders of dead processes are removed at start; live ones stay', async () => {
     const root = projectTempRoot();
-    const dead = path.join(root, `${deadPid()}-abcdef`);
-    mkdirSync(path.join(dead, 'io'), { recursive: true });
-    writeFileSync(path.join(dead, 'io', 'config.json'), '{"password":"x"}');
+    const host = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
+    const pid = deadPid();
+    const dead = path.join(root, `${pid}-${host}-abcdef`);
+    // Same pid on another machine sharing this temp folder (a container): not ours to judge.
+    const otherHost = path.join(root, `${pid}-00000000-abcdef`);
+    for (const dir of [dead, otherHost]) {
+      mkdirSync(path.join(dir, 'io'), { recursive: true });
+      writeFileSync(path.join(dir, 'io', 'config.json'), '{"password":"x"}');
+    }
     const mine = await makeProcessTempDir();
     const removed = removeDeadProcessTempDirs();
     assert.deepEqual(removed, [dead]);
     assert.ok(!existsSync(dead));
+    assert.ok(existsSync(otherHost));
     assert.ok(existsSync(mine));
+  });
+
+  it("earlier versions' folders (<tmp>/airbyte-write-XXXXXX/io/) are removed once a day old", () => {
+    const old = path.join(tmp, 'airbyte-write-Ab12Cd');
+    const recent = path.join(tmp, 'airbyte-write-Ef34Gh');
+    const notOurs = path.join(tmp, 'airbyte-write-Ij56Kl');
+    for (const dir of [old, recent]) mkdirSync(path.join(dir, 'io'), { recursive: true });
+    mkdirSync(path.join(notOurs, 'other'), { recursive: true });
+    const dayAndAMinute = (Date.now() - 24 * 3600 * 1000 - 60_000) / 1000;
+    utimesSync(old, dayAndAMinute, dayAndAMinute);
+    utimesSync(notOurs, dayAndAMinute, dayAndAMinute);
+    assert.deepEqual(removeDeadProcessTempDirs(), [old]);
+    assert.ok(existsSync(recent) && existsSync(notOurs));
   });
 
   it('a root that is not a private folder of this user is refused', async () => {
