@@ -1,180 +1,171 @@
 /**
- * Write benchmark: 1,000,000 records from the test source container streamed into the test
- * destination container by Destination.write (cache: false), against a shell pipe of the same
- * images with the same arguments: `docker run SOURCE read … | docker run -i DESTINATION write …`.
- * Two destination modes: `write` (parses, writes JSONL, fsyncs and echoes every STATE) and `count`
- * (parses and counts). Target: ours / pipe <= 1.15.
+ * The write benchmark: one table, measured in one run, with a fast source container (the test
+ * source) and a destination container that only parses and counts (an fsync-bound destination
+ * would hide our overhead). Interleaved round by round, so that load from elsewhere hits each case
+ * alike; each ratio is the median of the per-round ratios.
+ *
+ *   raw pipe        docker run SOURCE read | docker run -i DESTINATION write   (the physical limit)
+ *   streamed        Destination.write(source, { cache: false })                (write --no-cache)
+ *   through cache   Destination.write(source)                                   (write, the default)
+ *   cat             cat <the cache's segment files> | docker run -i DESTINATION write
+ *   replay          Destination.write(openCachedRead(store, N))                 (write --source cache:N)
+ *   first record    time until the destination receives its first record, container starts included
+ *   big             BENCH_BIG_RECORDS (default 10,000,000) through the cache in a child process:
+ *                   time per record against the 1M runs, peak RSS
+ *   wide            BENCH_WIDE_STREAMS (default 1,000) streams × 1,000 records through the cache
+ *                   against the raw pipe carrying the same bytes
+ *
+ * Every "ours" run starts from fresh connector objects and a fresh store, as a new CLI process does.
  *
  *   npm run bench        (or: node --import tsx bench/write.bench.ts with DOCKER_HOST set)
+ *   BENCH_RECORDS=1000000 BENCH_ROUNDS=3 BENCH_BIG_RECORDS=10000000 (0 skips) BENCH_WIDE_STREAMS=1000 (0 skips)
  */
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { TEST_DESTINATION_IMAGE, TEST_SOURCE_IMAGE, ensureTestImages } from '../scripts/buildTestImages';
-import type { Destination, Source } from '../src/core/connectors/connector';
-import { getDestination, getSource } from '../src/core/connectors/getConnector';
+import { ensureTestImages } from '../scripts/buildTestImages';
 import { connectDocker } from '../src/core/docker/dockerClient';
-import type { RegistryEntry, RegistryLookup } from '../src/core/registry/registryTypes';
-import { WorkspaceStore } from '../src/core/store/workspaceStore';
-import { buildConfiguredCatalog } from '../src/core/write/catalogBuilder';
-import type { WriteProgress } from '../src/core/write/progressTracker';
+import type { Timing } from './writeBenchCases';
+import { catInto, dispose, ioFolder, ours, peakRssMb, rawPipe, replay } from './writeBenchCases';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
-const SOURCE_CONFIG = { record_count: RECORDS, state_every: 10_000 };
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BIG = Number(process.env.BENCH_BIG_RECORDS ?? 10_000_000);
+const WIDE = Number(process.env.BENCH_WIDE_STREAMS ?? 1_000);
+const WIDE_RECORDS = 1_000;
+const STATE_EVERY = 10_000;
+const mainConfig = (records: number) => ({ record_count: records, state_every: STATE_EVERY });
 
-const registry: RegistryLookup = {
-  find(name) {
-    const entries: Record<string, RegistryEntry> = {
-      'source-test': {
-        type: 'source',
-        name: 'source-test',
-        displayName: 'Test',
-        dockerRepository: 'airbyte-write-test/source-test',
-        dockerImageTag: 'dev',
-        raw: {},
-      },
-      'destination-test': {
-        type: 'destination',
-        name: 'destination-test',
-        displayName: 'Test',
-        dockerRepository: 'airbyte-write-test/destination-test',
-        dockerImageTag: 'dev',
-        raw: {},
-      },
-    };
-    return entries[name];
-  },
-};
-
-interface Timing {
-  totalMs: number;
-  transferMs: number;
-}
-
-async function ours(source: Source, destination: Destination, tmp: string): Promise<Timing> {
-  const dir = await mkdtemp(path.join(tmp, 'ours-'));
-  const store = await WorkspaceStore.open({ path: path.join(dir, 'state.sqlite') });
-  let writingAt = 0;
-  let finishedAt = 0;
-  try {
-    const t0 = performance.now();
-    const result = await destination.write(source, {
-      store,
-      cache: false,
-      streams: ['users'],
-      writeStrategy: 'append',
-      forceFullRefresh: true,
-      onProgress: (p: WriteProgress) => {
-        if (p.phase === 'writing' && !writingAt) writingAt = performance.now();
-        if (p.phase === 'finishing' && !finishedAt) finishedAt = performance.now();
-      },
-    });
-    const totalMs = performance.now() - t0;
-    if (result.totals.recordsConfirmed !== RECORDS)
-      throw new Error(`ours confirmed ${result.totals.recordsConfirmed}, expected ${RECORDS}`);
-    return { totalMs, transferMs: finishedAt - writingAt };
-  } finally {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function pipe(ioDir: string, tmp: string, mode: string): Promise<number> {
-  const localDir = await mkdtemp(path.join(tmp, 'pipe-'));
-  await chmod(localDir, 0o777);
-  const io = `-v ${ioDir}:/airbyte/io:ro`;
-  const script =
-    `set -o pipefail; docker run --rm ${io} ${TEST_SOURCE_IMAGE} read --config /airbyte/io/source.json --catalog /airbyte/io/catalog.json` +
-    ` | docker run -i --rm ${io} -v ${localDir}:/local ${TEST_DESTINATION_IMAGE} write --config /airbyte/io/destination-${mode}.json --catalog /airbyte/io/catalog.json`;
-  const t0 = performance.now();
-  const child = spawn('bash', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let states = 0;
-  let tail = '';
-  child.stdout.on('data', (d: Buffer) => {
-    const text = tail + d.toString();
-    const lines = text.split('\n');
-    tail = lines.pop() ?? '';
-    for (const l of lines) if (l.startsWith('{"type":"STATE"')) states++;
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  const ms = performance.now() - t0;
-  if (code !== 0) throw new Error(`the docker pipe exited with ${code}`);
-  if (mode === 'write') {
-    const lines = (await readFile(path.join(localDir, 'users.jsonl'), 'utf8')).split('\n').filter(Boolean).length;
-    if (lines !== RECORDS) throw new Error(`the pipe wrote ${lines} records, expected ${RECORDS}`);
-    if (states === 0) throw new Error('the pipe destination echoed no state');
-  }
-  await rm(localDir, { recursive: true, force: true });
-  return ms;
-}
+type Samples = Record<string, Timing[]>;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const rate = (ms: number) => `${Math.round(RECORDS / (ms / 1000)).toLocaleString('en')} records/s`;
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** Median of the per-round ratios a/b (a round shares one moment's load). */
+function ratio(samples: Samples, a: string, b: string, pick: (t: Timing) => number = (t) => t.ms): number {
+  return median(samples[a].map((t, i) => pick(t) / pick(samples[b][i])));
+}
+
+/** The interleaved 1M rounds: raw pipe, streamed, through the cache, its replay, cat of its segments. */
+async function rounds(tmp: string): Promise<Samples> {
+  const io = await ioFolder(tmp, mainConfig(RECORDS), ['users']);
+  const samples: Samples = { pipe: [], stream: [], cache: [], replay: [], cat: [] };
+  // Warm-up: the first containers of an image pay for copying its layers; the spec cache fills.
+  await rawPipe(io, RECORDS);
+  await dispose(await ours(path.join(tmp, 'warm'), mainConfig(RECORDS), false, RECORDS, ['users']), path.join(tmp, 'warm'));
+  for (let r = 0; r < ROUNDS; r++) {
+    samples.pipe.push(await rawPipe(io, RECORDS));
+    const sdir = path.join(tmp, `stream-${r}`);
+    const streamed = await ours(sdir, mainConfig(RECORDS), false, RECORDS, ['users']);
+    samples.stream.push(streamed);
+    await dispose(streamed, sdir);
+    const cdir = path.join(tmp, `cache-${r}`);
+    const cached = await ours(cdir, mainConfig(RECORDS), true, RECORDS, ['users']);
+    samples.cache.push(cached);
+    const replayed = await replay(cached, `round-${r}`, RECORDS);
+    samples.replay.push(replayed);
+    samples.cat.push(await catInto(io, replayed.files, RECORDS));
+    await dispose(cached, cdir);
+    const row = (k: string) => `${k} ${secs(samples[k][r].ms)}`;
+    console.error(`  round ${r + 1}/${ROUNDS}: ${['pipe', 'stream', 'cache', 'replay', 'cat'].map(row).join(', ')}`);
+  }
+  return samples;
+}
+
+/** Many streams: the raw pipe and through the cache, carrying the same records. */
+async function wide(tmp: string): Promise<Samples> {
+  const config = { record_count: WIDE_RECORDS, state_every: STATE_EVERY, stream_count: WIDE };
+  const total = WIDE * WIDE_RECORDS;
+  const io = await ioFolder(tmp, config);
+  const samples: Samples = { pipe: [], cache: [] };
+  samples.pipe.push(await rawPipe(io, total));
+  const dir = path.join(tmp, 'wide');
+  const run = await ours(dir, config, true, total, undefined);
+  samples.cache.push(run);
+  await dispose(run, dir);
+  console.error(`  wide: pipe ${secs(samples.pipe[0].ms)}, cache ${secs(run.ms)}`);
+  return samples;
+}
+
+/** The big run, in a child process so that its peak RSS is its own. */
+function big(tmp: string): Promise<{ ms: number; peakRssMb: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--big', String(BIG), path.join(tmp, 'big')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || !line) reject(new Error(`the big run exited with ${code}: ${out.slice(-500)}`));
+      else resolve(JSON.parse(line.slice('RESULT '.length)) as { ms: number; peakRssMb: number });
+    });
+  });
+}
+
+async function bigChild(records: number, dir: string): Promise<void> {
+  const run = await ours(dir, mainConfig(records), true, records, ['users']);
+  await dispose(run, dir);
+  process.stdout.write(`RESULT ${JSON.stringify({ ms: run.ms, peakRssMb: await peakRssMb() })}\n`);
+}
+
+function printTable(main: Samples, wideSamples: Samples | undefined, bigRun: { ms: number; peakRssMb: number } | undefined): void {
+  const m = (k: string, pick: (t: Timing) => number = (t) => t.ms) => median(main[k].map(pick));
+  const first = (t: Timing) => t.firstMs;
+  const rows: string[][] = [
+    ['raw pipe `docker run SRC read \\| docker run -i DST write`', secs(m('pipe')), '1.00', ''],
+    ['streamed `write --no-cache`', secs(m('stream')), ratio(main, 'stream', 'pipe').toFixed(2), '≤ 1.05 × pipe'],
+    ['through the cache `write`', secs(m('cache')), ratio(main, 'cache', 'pipe').toFixed(2), '≤ 1.25 × pipe'],
+    ['`cat` of the segment files `\\| docker run -i DST write`', secs(m('cat')), '1.00', ''],
+    ['replay `write --source cache:N`', secs(m('replay')), ratio(main, 'replay', 'cat').toFixed(2), '≤ 1.10 × cat'],
+    ['first record: raw pipe', secs(m('pipe', first)), '1.00', ''],
+    ['first record: streamed', secs(m('stream', first)), ratio(main, 'stream', 'pipe', first).toFixed(2), ''],
+    ['first record: through the cache', secs(m('cache', first)), ratio(main, 'cache', 'pipe', first).toFixed(2), ''],
+  ];
+  if (bigRun) {
+    const perRecord = bigRun.ms / BIG / (m('cache') / RECORDS);
+    const label = `${BIG.toLocaleString('en')} through the cache (per record vs the ${RECORDS.toLocaleString('en')} runs)`;
+    rows.push([label, `${secs(bigRun.ms)} (${((bigRun.ms / BIG) * 1000).toFixed(2)} µs/rec)`, perRecord.toFixed(2), '≤ 1.10']);
+    rows.push([`${BIG.toLocaleString('en')} through the cache: peak RSS`, `${bigRun.peakRssMb.toFixed(0)} MB`, '', '< 300 MB']);
+  }
+  if (wideSamples) {
+    const label = `${WIDE.toLocaleString('en')} streams × ${WIDE_RECORDS.toLocaleString('en')}`;
+    rows.push([`${label}: raw pipe`, secs(wideSamples.pipe[0].ms), '1.00', '']);
+    rows.push([
+      `${label}: through the cache`,
+      secs(wideSamples.cache[0].ms),
+      ratio(wideSamples, 'cache', 'pipe').toFixed(2),
+      '≤ 1.5 × pipe',
+    ]);
+  }
+  const header = ['path', `time (median of ${ROUNDS})`, 'ratio', 'target'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
+  for (const r of rows) console.log(line(r));
+  const all = (k: string) => main[k].map((t) => (t.ms / 1000).toFixed(2)).join(', ');
+  console.log(
+    `rounds (s): ${Object.keys(main)
+      .map((k) => `${k}=[${all(k)}]`)
+      .join(' ')}`,
+  );
+}
 
 async function main(): Promise<void> {
-  const docker = await connectDocker();
-  await ensureTestImages(docker);
+  if (process.argv[2] === '--big') return bigChild(Number(process.argv[3]), process.argv[4]);
+  await ensureTestImages(await connectDocker());
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'bench-write-'));
   try {
-    const source = await getSource('source-test', { registry, config: SOURCE_CONFIG });
-    const catalog = buildConfiguredCatalog({
-      discovered: await source.discover(),
-      streams: ['users'],
-      strategy: 'append',
-      destination: { name: 'destination-test' },
-      syncId: 1,
-      currentGeneration: () => 0,
-    }).catalog;
-    const ioDir = path.join(tmp, 'io');
-    await mkdir(ioDir, { mode: 0o755 });
-    await writeFile(path.join(ioDir, 'source.json'), JSON.stringify(SOURCE_CONFIG));
-    await writeFile(path.join(ioDir, 'catalog.json'), JSON.stringify(catalog));
     console.log(
-      `write bench: ${RECORDS.toLocaleString('en')} records, source container → destination container, ${REPEATS} rounds, median reported`,
+      `write bench: ${RECORDS.toLocaleString('en')} records (one stream, a STATE every ${STATE_EVERY.toLocaleString('en')}), source container → counting destination container, ${ROUNDS} rounds interleaved; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs`,
     );
-    let headline = NaN;
-    for (const mode of ['write', 'count']) {
-      await writeFile(path.join(ioDir, `destination-${mode}.json`), JSON.stringify({ mode, flush_every: 10_000 }));
-      const localDir = await mkdtemp(path.join(tmp, 'local-'));
-      const destination = await getDestination('destination-test', { registry, config: { mode, flush_every: 10_000 }, localDir });
-      // Warm-up: first containers of an image pay for vfs copies; specs are fetched once per object.
-      await pipe(ioDir, tmp, mode);
-      await ours(source, destination, tmp);
-      const p: number[] = [];
-      const o: Timing[] = [];
-      for (let r = 0; r < REPEATS; r++) {
-        p.push(await pipe(ioDir, tmp, mode));
-        await rm(localDir, { recursive: true, force: true });
-        await mkdir(localDir, { recursive: true });
-        o.push(await ours(source, destination, tmp));
-      }
-      const base = median(p);
-      const total = median(o.map((x) => x.totalMs));
-      const transfer = median(o.map((x) => x.transferMs));
-      console.log(`  destination mode "${mode}"${mode === 'write' ? ' (writes, fsyncs, echoes STATE)' : ' (parses and counts)'}:`);
-      console.log(`    shell pipe docker run | docker run -i (baseline)   ${fmt(base).padStart(8)}  ${rate(base)}`);
-      console.log(
-        `    ours, read → write streamed                          ${fmt(transfer).padStart(8)}  ${rate(transfer)}  ratio ${(transfer / base).toFixed(2)}`,
-      );
-      console.log(
-        `    ours, whole Destination.write() incl. discover      ${fmt(total).padStart(8)}  ${rate(total)}  ratio ${(total / base).toFixed(2)}`,
-      );
-      // Each round runs the pipe and ours back to back, so a round's ratio shares that moment's load
-      // on a busy machine; its median is steadier than the ratio of the two medians.
-      const perRound = o.map((x, i) => x.transferMs / p[i]);
-      console.log(
-        `    per-round ratios ours/pipe: [${perRound.map((x) => x.toFixed(2)).join(', ')}]  median ${median(perRound).toFixed(2)}`,
-      );
-      console.log(
-        `    rounds (s): pipe=[${p.map((x) => (x / 1000).toFixed(2)).join(', ')}] ours=[${o.map((x) => (x.transferMs / 1000).toFixed(2)).join(', ')}] whole=[${o.map((x) => (x.totalMs / 1000).toFixed(2)).join(', ')}]`,
-      );
-      if (mode === 'write') headline = transfer / base;
-      await rm(localDir, { recursive: true, force: true });
-    }
-    console.log(`write bench: ratio ours/pipe = ${headline.toFixed(2)} (target <= 1.15) ${headline <= 1.15 ? 'OK' : 'ABOVE TARGET'}`);
+    const mainSamples = await rounds(tmp);
+    const wideSamples = WIDE > 0 ? await wide(tmp) : undefined;
+    const bigRun = BIG > 0 ? await big(tmp) : undefined;
+    printTable(mainSamples, wideSamples, bigRun);
+    console.log(`load average at the end: ${os.loadavg()[0].toFixed(1)}`);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs every benchmark (bench/*.bench.ts) against the private Docker engine: starts it (unless one
-# already answers), builds the test images, runs each benchmark with node --import tsx, and stops
-# the engine again if this script started it. Exits non-zero when any benchmark failed.
+# Runs the write benchmark (bench/write.bench.ts: the one table of write paths, measured in one run)
+# against the private Docker engine: starts it (unless one already answers), builds the test images,
+# runs it with node --import tsx, and stops the engine again if this script started it. With --all,
+# every benchmark (bench/*.bench.ts) runs. Exits non-zero when any benchmark failed.
+#   npm run bench [-- --all]     (sizes: BENCH_RECORDS, BENCH_ROUNDS, BENCH_BIG_RECORDS, BENCH_WIDE_STREAMS)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir="${AIRBYTE_WRITE_ENGINE_DIR:-/tmp/airbyte-write-engine}"
@@ -19,7 +21,9 @@ node --import tsx scripts/buildTestImages.ts || exit 1
 
 failed=0
 shopt -s nullglob
-for bench in bench/*.bench.ts; do
+benches=(bench/write.bench.ts)
+[ "${1:-}" = --all ] && benches=(bench/*.bench.ts)
+for bench in "${benches[@]}"; do
   echo "=== $bench"
   if ! node --import tsx "$bench"; then
     echo "bench: $bench failed" >&2

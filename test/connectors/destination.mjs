@@ -100,6 +100,8 @@ function check() {
   }
 }
 
+// Parses and counts; each STATE is echoed at once (nothing is buffered, so everything before it is
+// "durable"), and the arrival time of the first record is logged (benchmarks measure time to first record).
 async function count() {
   let records = 0;
   let messages = 0;
@@ -108,7 +110,16 @@ async function count() {
     bytes += line.length + 1;
     const m = JSON.parse(line);
     messages++;
-    if (m.type === 'RECORD') records++;
+    if (m.type === 'RECORD') {
+      if (records === 0) {
+        log('INFO', `first record at ${Date.now()}`);
+        flush();
+      }
+      records++;
+    } else if (m.type === 'STATE') {
+      emit({ type: 'STATE', state: m.state });
+      flush();
+    }
   });
   log('INFO', `counted ${records} records in ${messages} messages (${bytes} bytes)`);
   emit({ type: 'TRACE', trace: { type: 'ANALYTICS', emitted_at: Date.now(), analytics: { type: 'count', value: String(records) } } });

@@ -41,21 +41,45 @@ const SPEC = {
         order: 8,
       },
       ignore_catalog: { type: 'boolean', default: false, description: 'Emit every stream, selected or not.', order: 9 },
+      stream_count: {
+        type: 'integer',
+        minimum: 1,
+        description: 'Instead of users/orders/events: this many streams s0001, s0002, … shaped like users (benchmarks).',
+        order: 10,
+      },
     },
   },
 };
 
-const STREAMS = [
-  { name: 'users', pk: [['id']], cursor: ['updated_at'] },
-  { name: 'orders', pk: [['id']], cursor: ['updated_at'] },
-  { name: 'events', pk: undefined, cursor: ['seq'] },
-];
+const { command, opts } = parseArgs(process.argv.slice(2));
+// Upstream data growing and an upstream outage happen outside the config (which is the source's
+// identity): tests set them in upstream.json under /local or in the connector's environment, as a
+// real API's data would change.
+const config = withUpstream(opts.config ? readJson(opts.config) : {});
+if (process.env.TEST_SOURCE_RECORD_COUNT) config.record_count = Number(process.env.TEST_SOURCE_RECORD_COUNT);
+if (process.env.TEST_SOURCE_FAULT) config.fault = process.env.TEST_SOURCE_FAULT;
+const fault = config.fault ?? 'none';
+const faultCommand = config.fault_command ?? 'read';
+
+const STREAMS = config.stream_count
+  ? Array.from({ length: config.stream_count }, (_, i) => ({
+      name: `s${String(i + 1).padStart(4, '0')}`,
+      pk: [['id']],
+      cursor: ['updated_at'],
+    }))
+  : [
+      { name: 'users', pk: [['id']], cursor: ['updated_at'] },
+      { name: 'orders', pk: [['id']], cursor: ['updated_at'] },
+      { name: 'events', pk: undefined, cursor: ['seq'] },
+    ];
+// Generated streams (stream_count) have the users shape.
+const shapeOf = (name) => (name === 'orders' || name === 'events' ? name : 'users');
 
 function airbyteStream(s) {
   const props =
-    s.name === 'events'
+    shapeOf(s.name) === 'events'
       ? { seq: { type: 'integer' }, kind: { type: 'string' }, payload: { type: 'object' } }
-      : s.name === 'users'
+      : shapeOf(s.name) === 'users'
         ? { id: { type: 'integer' }, name: { type: 'string' }, email: { type: 'string' }, updated_at: { type: 'integer' } }
         : { id: { type: 'integer' }, user_id: { type: 'integer' }, amount: { type: 'number' }, updated_at: { type: 'integer' } };
   const stream = {
@@ -71,20 +95,10 @@ function airbyteStream(s) {
 }
 
 function recordData(stream, i) {
-  if (stream === 'users') return { id: i, name: `user ${i}`, email: `user${i}@example.com`, updated_at: i };
-  if (stream === 'orders') return { id: i, user_id: ((i - 1) % 7) + 1, amount: Math.round(i * 1.5 * 100) / 100, updated_at: i };
+  if (shapeOf(stream) === 'users') return { id: i, name: `user ${i}`, email: `user${i}@example.com`, updated_at: i };
+  if (shapeOf(stream) === 'orders') return { id: i, user_id: ((i - 1) % 7) + 1, amount: Math.round(i * 1.5 * 100) / 100, updated_at: i };
   return { seq: i, kind: i % 2 ? 'click' : 'view', payload: { n: i } };
 }
-
-const { command, opts } = parseArgs(process.argv.slice(2));
-// Upstream data growing and an upstream outage happen outside the config (which is the source's
-// identity): tests set them in upstream.json under /local or in the connector's environment, as a
-// real API's data would change.
-const config = withUpstream(opts.config ? readJson(opts.config) : {});
-if (process.env.TEST_SOURCE_RECORD_COUNT) config.record_count = Number(process.env.TEST_SOURCE_RECORD_COUNT);
-if (process.env.TEST_SOURCE_FAULT) config.fault = process.env.TEST_SOURCE_FAULT;
-const fault = config.fault ?? 'none';
-const faultCommand = config.fault_command ?? 'read';
 
 async function faultNow() {
   if (fault === 'crash') {
@@ -208,6 +222,7 @@ async function read() {
     const name = c.stream.name;
     if (!selected.includes(name)) continue;
     const incremental = c.sync_mode === 'incremental';
+    log('INFO', `reading ${name} as ${c.sync_mode}`);
     const start = incremental ? position[name] + 1 : 1;
     position[name] = start - 1;
     streamStatus(name, 'STARTED');

@@ -10,6 +10,7 @@ import type { AirbyteCatalog, AirbyteConnectionStatus, ConnectorSpecification, J
 import type { ConnectorType, RegistryEntry } from '../registry/registryTypes';
 import { SecretMasker, collectSecretValues } from '../secrets';
 import { valueAtPointer } from '../spec/schemaNavigation';
+import { readCachedSpec, writeCachedSpec } from '../spec/specResolver';
 import type { SchemaProblem } from '../spec/specValidator';
 import { assertValidConfig } from '../spec/specValidator';
 import type { PipelineOptions } from '../write/pipelineOptions';
@@ -51,7 +52,24 @@ export interface ConnectorInit {
   configPath?: string;
   /** The host folder at `/local` (absolute), if any. */
   localDir?: string;
+  /** Where a spec read from the connector's image is kept, per image id (see {@link ImageSpecs}). */
+  imageSpecs?: ImageSpecs;
 }
+
+/**
+ * A Docker connector's spec is read once per image id and kept, in memory and on disk: an image's
+ * spec never changes, and each `spec` run is a container start before anything else can begin.
+ */
+export interface ImageSpecs {
+  image: string;
+  /** The disk cache folder (shared with the spec resolver of the editor and `validate`); memory only without it. */
+  cacheDir?: string;
+  /** The local id of `image`, undefined when the engine does not have it. */
+  imageId(): Promise<string | undefined>;
+}
+
+// Specs by `image@id`, for every connector of this process.
+const specsByImageId = new Map<string, ConnectorSpecification>();
 
 export interface CheckResult {
   status: 'SUCCEEDED';
@@ -70,6 +88,7 @@ export class Connector implements PipelineConnector {
   private secretMasker: SecretMasker;
   private readonly referenceSecrets: string[];
   private specCache?: ConnectorSpecification;
+  private specRun?: Promise<ConnectorSpecification>;
   private readonly knownSpec?: ConnectorSpecification;
   private ready?: Promise<void>;
 
@@ -125,13 +144,33 @@ export class Connector implements PipelineConnector {
     }
   }
 
-  /** The connector's specification, from its `spec` command (cached). */
+  /**
+   * The connector's specification, from its `spec` command: run once per image id (kept in memory
+   * and on disk, see {@link ImageSpecs}), once per object otherwise. Callers asking at the same
+   * time share one run.
+   */
   async spec(options: CommandOptions = {}): Promise<ConnectorSpecification> {
     if (this.specCache) return this.specCache;
-    const found = await this.single('spec', {}, 'SPEC', options, this.timeouts.spec ?? DEFAULT_TIMEOUTS.spec);
-    this.specCache = found.spec;
-    this.secretMasker = this.buildMasker(found.spec);
-    return found.spec;
+    this.specRun ??= this.readSpec(options).finally(() => (this.specRun = undefined));
+    return this.specRun;
+  }
+
+  private async readSpec(options: CommandOptions): Promise<ConnectorSpecification> {
+    const kept = this.init.imageSpecs;
+    const idOf = async () => (kept ? await kept.imageId().catch(() => undefined) : undefined);
+    const id = await idOf();
+    let spec =
+      kept && id ? (specsByImageId.get(`${kept.image}@${id}`) ?? (await readCachedSpec(kept.cacheDir, kept.image, id))) : undefined;
+    if (!spec) {
+      spec = (await this.single('spec', {}, 'SPEC', options, this.timeouts.spec ?? DEFAULT_TIMEOUTS.spec)).spec;
+      // The run may have pulled the image: keep the spec under the id it has now.
+      const idAfter = id ?? (await idOf());
+      if (kept && idAfter) await writeCachedSpec(kept.cacheDir, kept.image, idAfter, spec);
+      if (kept && idAfter) specsByImageId.set(`${kept.image}@${idAfter}`, spec);
+    } else specsByImageId.set(`${kept!.image}@${id}`, spec);
+    this.specCache = spec;
+    this.secretMasker = this.buildMasker(spec);
+    return spec;
   }
 
   /** The spec if known without running anything (registry, built-in, or an earlier `spec()`). */

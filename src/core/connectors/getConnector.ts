@@ -10,6 +10,7 @@ import { abbreviate } from '../../shared/format';
 import { checkLocalDir } from '../config/workspaceRoot';
 import { AirbyteError } from '../errors';
 import { assertImageReference, imageTagProblem } from '../docker/imageReference';
+import { inspectImage } from '../docker/inspectImage';
 import { DockerExecutor } from '../executors/dockerExecutor';
 import type { InstallProgress } from '../executors/executor';
 import { LocalExecutor } from '../executors/localExecutor';
@@ -65,6 +66,8 @@ export interface GetConnectorOptions {
   signal?: AbortSignal;
   /** Set by `getConnectorFromFile`. */
   configPath?: string;
+  /** Where specs read from images are kept per image id; default `<defaultCacheDir>/specs`. */
+  specCacheDir?: string;
 }
 
 /** The cache folder for the registry copy: `$XDG_CACHE_HOME/airbyte-write` or `~/.cache/airbyte-write`. */
@@ -219,7 +222,13 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
     env: options.environment,
     localDirOutsideWorkspace: options.localDirOutsideWorkspace,
   });
-  return { ...common, name, executor, entry, knownSpec };
+  const ref = image;
+  const imageSpecs = {
+    image: ref,
+    cacheDir: options.specCacheDir ?? path.join(defaultCacheDir(options.env), 'specs'),
+    imageId: async () => (await inspectImage(await executor.docker(), ref))?.id,
+  };
+  return { ...common, name, executor, entry, knownSpec, imageSpecs };
 }
 
 /** A `version` that is not an image tag, or an `image` that is not a reference, is a CONFIG_INVALID error naming it. */

@@ -191,30 +191,61 @@ export class SpecResolver implements SpecProvider {
     return { spec: await abortable(run, options.signal), origin: 'image', connector, image };
   }
 
-  private diskPath(key: string, image: string, id: string | undefined): string | undefined {
-    if (!this.options.cacheDir || (!id && isMutableImage(image))) return undefined;
-    return path.join(this.options.cacheDir, `spec-${createHash('sha256').update(key).digest('hex').slice(0, 24)}.json`);
+  private readDisk(_key: string, image: string, id: string | undefined): Promise<ConnectorSpecification | undefined> {
+    return readCachedSpec(this.options.cacheDir, image, id);
   }
 
-  private async readDisk(key: string, image: string, id: string | undefined): Promise<ConnectorSpecification | undefined> {
-    const file = this.diskPath(key, image, id);
-    if (!file) return undefined;
-    try {
-      const saved = JSON.parse(await fs.readFile(file, 'utf8')) as { key?: string; spec?: ConnectorSpecification };
-      return saved.key === key && saved.spec && typeof saved.spec.connectionSpecification === 'object' ? saved.spec : undefined;
-    } catch {
-      return undefined;
-    }
+  private writeDisk(_key: string, image: string, id: string | undefined, spec: ConnectorSpecification): Promise<void> {
+    return writeCachedSpec(this.options.cacheDir, image, id, spec);
   }
+}
 
-  private async writeDisk(key: string, image: string, id: string | undefined, spec: ConnectorSpecification): Promise<void> {
-    const file = this.diskPath(key, image, id);
-    if (!file) return;
-    try {
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      await writeFileAtomic(file, JSON.stringify({ key, image, imageId: id, savedAt: new Date().toISOString(), spec }), 0o666);
-    } catch {
-      // An unwritable cache only means the spec is read from the image again next time.
-    }
+/** The key a spec read from an image is kept under: the reference and, when known, the local image id. */
+function specKey(image: string, id: string | undefined): string {
+  return id ? `${image}@${id}` : image;
+}
+
+function specFile(cacheDir: string | undefined, image: string, id: string | undefined): string | undefined {
+  // A mutable tag (`:dev`, `:latest`) without its image id may name another build tomorrow.
+  if (!cacheDir || (!id && isMutableImage(image))) return undefined;
+  return path.join(cacheDir, `spec-${createHash('sha256').update(specKey(image, id)).digest('hex').slice(0, 24)}.json`);
+}
+
+/**
+ * The spec read earlier from `image` (local image id `id`), kept in `cacheDir` by this module (the
+ * editor's validation, `airbyte-write validate` and connector runs share it); undefined when not kept.
+ */
+export async function readCachedSpec(
+  cacheDir: string | undefined,
+  image: string,
+  id: string | undefined,
+): Promise<ConnectorSpecification | undefined> {
+  const file = specFile(cacheDir, image, id);
+  if (!file) return undefined;
+  try {
+    const saved = JSON.parse(await fs.readFile(file, 'utf8')) as { key?: string; spec?: ConnectorSpecification };
+    return saved.key === specKey(image, id) && saved.spec && typeof saved.spec.connectionSpecification === 'object'
+      ? saved.spec
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps a spec read from `image` (see {@link readCachedSpec}); a cache that cannot be written is skipped. */
+export async function writeCachedSpec(
+  cacheDir: string | undefined,
+  image: string,
+  id: string | undefined,
+  spec: ConnectorSpecification,
+): Promise<void> {
+  const file = specFile(cacheDir, image, id);
+  if (!file) return;
+  const key = specKey(image, id);
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await writeFileAtomic(file, JSON.stringify({ key, image, imageId: id, savedAt: new Date().toISOString(), spec }), 0o666);
+  } catch {
+    // An unwritable cache only means the spec is read from the image again next time.
   }
 }

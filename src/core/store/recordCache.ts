@@ -9,30 +9,29 @@
  * generation at the current end; older segments are dropped once the new one is committed.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { AirbyteError } from '../errors';
 import { fileSystemError } from '../fileSystemError';
 import { makeDirectory } from '../makeDirectory';
 import type { AirbyteStateMessage } from '../protocol/messages';
 import { streamKey } from '../protocol/messages';
 import { fsyncDir } from './atomicFile';
-import type { CacheIngestCommit, CacheSegment, CacheStreamInfo } from './cacheIndex';
+import type { CacheIngestCommit, CacheSegment, CacheStreamInfo, SegmentBlock } from './cacheIndex';
+import type { CacheChunk } from './cacheReader';
+import { CacheStreamReader } from './cacheReader';
 import { CACHE_DESTINATION_ID } from './committedStates';
 import type { WorkspaceStore } from './workspaceStore';
 
-const NEWLINE = 0x0a;
 /** Records per segment file; small enough to drop a generation quickly, large enough to stay few. */
 const DEFAULT_SEGMENT_RECORDS = 500_000;
-const WRITE_BUFFER_BYTES = 1 << 20;
+/** Bytes buffered before a write: each write is one block, checked on replay (see `cacheReader.ts`). */
+const DEFAULT_BLOCK_BYTES = 1 << 20;
 /** A segment file's name (`<first position>-<ingest tag>.jsonl`, see `CacheIngest.roll`): the only files a store deletes unindexed. */
 const SEGMENT_NAME = /^\d{12,}-[0-9a-z-]+\.jsonl$/;
 
-/** A run of whole raw lines (newline-terminated) and how many records it holds. */
-export interface CacheChunk {
-  bytes: Buffer;
-  count: number;
-}
+export type { CacheChunk } from './cacheReader';
 
 function safeName(name: string): string {
   const clean = name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60);
@@ -50,6 +49,8 @@ interface OpenSegment {
   pendingBytes: number;
   /** A write to it failed: some of its lines may be missing, so it is never indexed. */
   broken?: unknown;
+  /** The blocks written so far: one per flush, checked on replay. */
+  blocks: SegmentBlock[];
 }
 
 interface IngestStream {
@@ -60,13 +61,22 @@ interface IngestStream {
   segments: Array<Omit<CacheSegment, 'sourceId'>>;
   open?: OpenSegment;
   bytes: number;
+  /** When records were last appended (an ingest-wide counter), to close the segment idle longest. */
+  lastAppend: number;
 }
+
+/**
+ * Segment files an ingest keeps open at once. A source with many streams closes the one idle
+ * longest (its next records roll a new file): file handles and write buffers stay bounded.
+ */
+const MAX_OPEN_SEGMENTS = 32;
 
 /** One read of a source into the cache. Nothing is visible to readers before `commit`. */
 export class CacheIngest {
   private readonly streams = new Map<string, IngestStream>();
   private readonly states: Array<{ state: AirbyteStateMessage; positions: Record<string, number> }> = [];
   private finished = false;
+  private appends = 0;
   private readonly tag = `${Date.now().toString(36)}-${process.pid}`;
 
   constructor(
@@ -85,6 +95,7 @@ export class CacheIngest {
         nextPos: end,
         segments: [],
         bytes: 0,
+        lastAppend: 0,
       });
     }
   }
@@ -112,6 +123,7 @@ export class CacheIngest {
         context: { stream: streamKey },
       });
     }
+    s.lastAppend = ++this.appends;
     let i = 0;
     while (i < lines.length) {
       if (!s.open || s.open.count >= this.segmentRecords) await this.roll(s);
@@ -125,14 +137,18 @@ export class CacheIngest {
       seg.count += take;
       s.nextPos += take;
       i += take;
-      if (seg.pendingBytes >= WRITE_BUFFER_BYTES) await this.flushSegment(seg);
+      if (seg.pendingBytes >= this.cache.blockBytes) await this.flushSegment(seg);
     }
   }
 
-  /** Notes a source state at the current positions of every stream (it covers all records before it). */
+  /**
+   * Notes a source state at the current position of what it covers: a STREAM state its own stream
+   * (the records of other streams before it are not its to vouch for), a GLOBAL or LEGACY state every stream.
+   */
   addState(state: AirbyteStateMessage): void {
+    const own = state.type === 'STREAM' ? keyOfStreamState(state) : undefined;
     const positions: Record<string, number> = {};
-    for (const s of this.streams.values()) positions[s.streamKey] = s.nextPos;
+    for (const s of this.streams.values()) if (own === undefined || s.streamKey === own) positions[s.streamKey] = s.nextPos;
     this.states.push({ state, positions });
   }
 
@@ -142,24 +158,32 @@ export class CacheIngest {
 
   private async roll(s: IngestStream): Promise<void> {
     if (s.open) await this.closeSegment(s);
+    else await this.closeIdlest();
     const rel = path.join(safeName(this.sourceId), safeName(s.streamKey), `${String(s.nextPos).padStart(12, '0')}-${this.tag}.jsonl`);
     const abs = path.join(this.cache.dir, rel);
     const handle = await segmentIo(abs, async () => {
       await makeDirectory(path.dirname(abs));
       return fs.open(abs, 'w', 0o600);
     });
-    s.open = { file: rel, handle, firstPos: s.nextPos, count: 0, bytes: 0, pending: [], pendingBytes: 0 };
+    s.open = { file: rel, handle, firstPos: s.nextPos, count: 0, bytes: 0, pending: [], pendingBytes: 0, blocks: [] };
+  }
+
+  private async closeIdlest(): Promise<void> {
+    const open = [...this.streams.values()].filter((x) => x.open);
+    if (open.length < MAX_OPEN_SEGMENTS) return;
+    await this.closeSegment(open.reduce((a, b) => (b.lastAppend < a.lastAppend ? b : a)));
   }
 
   private async flushSegment(seg: OpenSegment): Promise<void> {
     if (seg.broken) throw seg.broken;
     if (seg.pending.length === 0) return;
     const buf = Buffer.from(seg.pending.join('\n') + '\n', 'utf8');
+    seg.blocks.push({ bytes: buf.length, lines: seg.pending.length, crc: crc32(buf) >>> 0 });
     seg.pending = [];
     seg.pendingBytes = 0;
     try {
-      // A write may be short (the disk filling up): the rest is written until done or refused.
-      for (let at = 0; at < buf.length;) at += (await seg.handle.write(buf, at, buf.length - at)).bytesWritten;
+      // A write may be short (the disk filling up): writeAll writes the rest until done or refused.
+      await writeAll(seg.handle, buf);
     } catch (error) {
       seg.broken = fileSystemError(error, {
         action: 'write the record cache',
@@ -178,7 +202,7 @@ export class CacheIngest {
     const abs = path.join(this.cache.dir, seg.file);
     try {
       await this.flushSegment(seg);
-      await segmentIo(abs, () => seg.handle.sync());
+      // Synced at commit, all files together (see `commit`).
     } catch (error) {
       // Not indexed, so nothing refers to it: removed now rather than left taking the space a full disk needs.
       await seg.handle.close().catch(() => undefined);
@@ -187,7 +211,14 @@ export class CacheIngest {
     }
     await seg.handle.close();
     s.bytes += seg.bytes;
-    s.segments.push({ streamKey: s.streamKey, firstPos: seg.firstPos, recordCount: seg.count, bytes: seg.bytes, file: seg.file });
+    s.segments.push({
+      streamKey: s.streamKey,
+      firstPos: seg.firstPos,
+      recordCount: seg.count,
+      bytes: seg.bytes,
+      file: seg.file,
+      blocks: seg.blocks,
+    });
   }
 
   /**
@@ -204,18 +235,20 @@ export class CacheIngest {
         guidance: 'Begin a new ingest (RecordCache.beginIngest) for another read.',
       });
     }
+    let files: string[] = [];
     try {
       for (const s of this.streams.values()) await this.closeSegment(s);
+      files = [...this.streams.values()].flatMap((s) => s.segments.map((seg) => path.join(this.cache.dir, seg.file)));
+      // Every file this ingest wrote reaches the disk before the index names it. Synced side by side:
+      // one at a time, a source of 1,000 streams waited on 1,000 disk flushes in a row.
+      await inParallel(files, (file) => segmentIo(file, () => syncFile(file)));
     } catch (error) {
-      // A segment could not be written whole (a full disk): none of this read is kept, its files go.
+      // A segment could not be written whole or synced (a full disk): none of this read is kept, its files go.
       await this.abort();
       throw error;
     }
     this.finished = true;
-    const dirs = new Set(
-      [...this.streams.values()].flatMap((s) => s.segments.map((seg) => path.dirname(path.join(this.cache.dir, seg.file)))),
-    );
-    for (const d of dirs) await fsyncDir(d);
+    await inParallel([...new Set(files.map((f) => path.dirname(f)))], fsyncDir);
 
     const commit = options.upToLastState ? this.upToLastState() : this.everything();
     const kept = new Set(commit.segments.map((s) => s.file));
@@ -245,12 +278,14 @@ export class CacheIngest {
     const states = this.states
       .filter((st) => (st.state.type === 'STREAM' ? !replaced.has(keyOfStreamState(st.state)) : replaced.size === 0))
       .map((st) => ({ state: st.state, positions: Object.fromEntries(Object.entries(st.positions).filter(([k]) => !replaced.has(k))) }));
-    const last = states[states.length - 1];
+    // Per stream, the position of the last state that covers it.
+    const covered = new Map<string, number>();
+    for (const st of states) for (const [k, pos] of Object.entries(st.positions)) covered.set(k, pos);
     const out: CacheIngestCommit = { streams: [], segments: [], states };
     for (const s of this.streams.values()) {
       if (s.replace) continue;
       const firstNew = s.segments[0]?.firstPos ?? s.nextPos;
-      const end = last?.positions[s.streamKey] ?? firstNew;
+      const end = covered.get(s.streamKey) ?? firstNew;
       out.streams.push({ streamKey: s.streamKey, generationStart: s.generationStart, endPos: end });
       for (const seg of s.segments) {
         const count = Math.max(0, Math.min(seg.recordCount, end - seg.firstPos));
@@ -300,12 +335,16 @@ const SEGMENT_GUIDANCE = 'What the cache held before this read is kept, and this
 export class RecordCache {
   readonly dir: string;
 
+  /** About how many bytes each block of a segment holds (a block is written, and checked, as one). */
+  readonly blockBytes: number;
+
   constructor(
     readonly store: WorkspaceStore,
-    options: { dir?: string; segmentRecords?: number } = {},
+    options: { dir?: string; segmentRecords?: number; blockBytes?: number } = {},
   ) {
     this.dir = options.dir ?? store.cacheDir;
     this.segmentRecords = options.segmentRecords ?? DEFAULT_SEGMENT_RECORDS;
+    this.blockBytes = options.blockBytes ?? DEFAULT_BLOCK_BYTES;
   }
 
   private readonly segmentRecords: number;
@@ -326,70 +365,29 @@ export class RecordCache {
   }
 
   /**
-   * Raw record lines of a stream from position `from` (inclusive) to `to` (exclusive, default the
-   * end), as chunks of whole lines read from disk: memory is bounded by the chunk size.
+   * A reader of a stream's raw record lines from position `from` (inclusive) to `to` (exclusive,
+   * default the end) that reads each segment once, front to back, checking every block against what
+   * was recorded when it was written; `until(target)` calls carry on where the last one stopped.
+   * Close it when done.
    */
-  async *chunks(sourceId: string, streamKey: string, from: number, to?: number, signal?: AbortSignal): AsyncGenerator<CacheChunk> {
+  reader(sourceId: string, streamKey: string, from: number, to?: number, signal?: AbortSignal): CacheStreamReader {
     const info = this.streamInfo(sourceId, streamKey);
-    if (!info) return;
-    const start = Math.max(from, info.generationStart);
-    const end = Math.min(to ?? info.endPos, info.endPos);
-    if (start >= end) return;
-    for (const seg of this.store.cacheIndex.segments(sourceId, streamKey)) {
-      const segEnd = seg.firstPos + seg.recordCount;
-      if (segEnd <= start || seg.firstPos >= end) continue;
-      const skip = Math.max(0, start - seg.firstPos);
-      yield* this.segmentChunks(seg, skip, Math.min(segEnd, end) - Math.max(seg.firstPos, start), signal);
-    }
+    const start = Math.max(from, info?.generationStart ?? 0);
+    const end = info ? Math.min(to ?? info.endPos, info.endPos) : start;
+    const segments = info ? this.store.cacheIndex.segments(sourceId, streamKey) : [];
+    return new CacheStreamReader(this.dir, segments, start, Math.max(start, end), signal);
   }
 
-  /** `count` lines of one segment file after its first `skip`, as chunks of whole lines. */
-  private async *segmentChunks(seg: CacheSegment, skip: number, count: number, signal?: AbortSignal): AsyncGenerator<CacheChunk> {
-    let remaining = count;
-    const input = createReadStream(path.join(this.dir, seg.file), { highWaterMark: 1 << 20, signal });
-    let carry: Buffer | undefined;
+  /**
+   * Raw record lines of a stream from position `from` (inclusive) to `to` (exclusive, default the
+   * end), as chunks of whole lines read from disk: memory is bounded by the block size.
+   */
+  async *chunks(sourceId: string, streamKey: string, from: number, to?: number, signal?: AbortSignal): AsyncGenerator<CacheChunk> {
+    const reader = this.reader(sourceId, streamKey, from, to, signal);
     try {
-      for await (const raw of input as AsyncIterable<Buffer>) {
-        let buf = carry ? Buffer.concat([carry, raw]) : raw;
-        carry = undefined;
-        let offset = 0;
-        while (skip > 0) {
-          const nl = buf.indexOf(NEWLINE, offset);
-          if (nl < 0) break;
-          offset = nl + 1;
-          skip--;
-        }
-        if (skip > 0) {
-          carry = buf.subarray(offset);
-          continue;
-        }
-        buf = buf.subarray(offset);
-        let lines = 0;
-        let cut = 0;
-        while (lines < remaining) {
-          const nl = buf.indexOf(NEWLINE, cut);
-          if (nl < 0) break;
-          lines++;
-          cut = nl + 1;
-        }
-        if (lines > 0) {
-          remaining -= lines;
-          yield { bytes: buf.subarray(0, cut), count: lines };
-        }
-        if (remaining <= 0) break;
-        carry = buf.subarray(cut);
-        // Chunks are copied only when a line spans two reads, so carry stays small.
-        if (carry.length === 0) carry = undefined;
-      }
+      yield* reader.until(Number.MAX_SAFE_INTEGER);
     } finally {
-      input.destroy();
-    }
-    if (remaining > 0) {
-      throw new AirbyteError('STORE_CORRUPT', {
-        message: `The cache segment ${seg.file} is shorter than its index says (${remaining} records missing).`,
-        guidance: `Clear the cache (delete ${this.dir}) and run again.`,
-        context: { cache: this.dir, segment: seg.file },
-      });
+      await reader.close();
     }
   }
 
@@ -444,11 +442,20 @@ export class RecordCache {
       if (!stat || stat.size < seg.bytes) missing.push(seg.file);
     }
     if (missing.length === 0) return false;
-    this.store.cacheIndex.clear(sourceId);
+    await this.drop(sourceId);
+    return true;
+  }
+
+  /**
+   * Forgets a source's cache, its files and the cache's own state (what the source was read up to),
+   * so that its next read starts from each destination's confirmed state: the way out of a cache
+   * whose files are missing or damaged.
+   */
+  async drop(sourceId: string): Promise<void> {
+    const files = this.store.cacheIndex.clear(sourceId);
     this.store.states.clear(sourceId, CACHE_DESTINATION_ID);
     await this.store.save();
-    await this.removeFiles(segments.map((s) => s.file));
-    return true;
+    await this.removeFiles(files);
   }
 
   /** Forgets a source's cached records and their files. */
@@ -461,5 +468,31 @@ export class RecordCache {
   /** @internal */
   async removeFiles(files: string[]): Promise<void> {
     for (const f of files) await fs.rm(path.join(this.dir, f), { force: true });
+  }
+}
+
+/** Writes the whole buffer (a file write may take less than asked). */
+async function writeAll(handle: fs.FileHandle, buf: Buffer): Promise<void> {
+  let off = 0;
+  while (off < buf.length) off += (await handle.write(buf, off, buf.length - off)).bytesWritten;
+}
+
+const PARALLEL_SYNCS = 16;
+
+/** Runs `fn` over `items`, at most PARALLEL_SYNCS at a time. */
+async function inParallel(items: string[], fn: (item: string) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_SYNCS, items.length) }, worker));
+}
+
+async function syncFile(file: string): Promise<void> {
+  const handle = await fs.open(file, 'r+');
+  try {
+    await handle.datasync();
+  } finally {
+    await handle.close();
   }
 }

@@ -80,6 +80,11 @@ export const STORE_MIGRATIONS: readonly StoreMigration[] = [
       ALTER TABLE runs ADD COLUMN destination_runs_on TEXT;
     `);
   },
+  (db) => {
+    // Each segment's blocks (bytes, lines, CRC-32), so that a replay checks what it sends and can
+    // start inside a segment without scanning it. Segments of older versions keep NULL.
+    db.run('ALTER TABLE cache_segments ADD COLUMN blocks_json TEXT;');
+  },
 ];
 
 /** The schema version this build writes. */

@@ -98,7 +98,10 @@ export function buildConfiguredCatalog(options: BuildCatalogOptions): BuiltCatal
     const truncate = mode === 'overwrite';
     const canIncrement =
       (stream.supported_sync_modes ?? []).includes('incremental') && (cursorField.length > 0 || stream.source_defined_cursor === true);
-    const syncMode: SyncMode = canIncrement && !truncate ? 'incremental' : 'full_refresh';
+    // A forced full refresh asks the source for full_refresh, as the platform does, where the stream
+    // supports it; an incremental-only stream is read incrementally without a state.
+    const fullRefresh = truncate || (options.forceFullRefresh === true && (stream.supported_sync_modes ?? []).includes('full_refresh'));
+    const syncMode: SyncMode = canIncrement && !fullRefresh ? 'incremental' : 'full_refresh';
     const current = options.currentGeneration(key);
     const generationId = truncate ? current + 1 : current;
     const minimumGenerationId = truncate ? generationId : 0;

@@ -6,7 +6,8 @@
  */
 import type { PipelineSource } from '../connectors/pipelineConnector';
 import { isAirbyteError } from '../errors';
-import type { DecodedMessage } from '../protocol/lineCodec';
+import type { DecodedMessage, DecodedRecordLine } from '../protocol/lineCodec';
+import { isDecodedRecordLine } from '../protocol/lineCodec';
 import type { AirbyteCatalog, AirbyteStateMessage, ConfiguredAirbyteCatalog } from '../protocol/messages';
 import { streamKey, streamKeyOf } from '../protocol/messages';
 import { CACHE_DESTINATION_ID } from '../store/committedStates';
@@ -132,7 +133,7 @@ async function ingestSource(ctx: RunContext, source: PipelineSource, job: CacheR
       { command: 'read', config: source.config, catalog: job.catalog, state: offered },
       { signal: ctx.options.signal, onLog: logTo(ctx.options, source.name), idleTimeoutMs: idleTimeoutOf(ctx.options) },
     );
-    for await (const batch of run.batches()) await sink.take(batch);
+    for await (const batch of run.routedBatches()) await sink.take(batch);
     warnSourceErrorLogs(ctx, source.name, await run.done);
   } catch (e) {
     error = e;
@@ -162,11 +163,15 @@ class IngestSink {
     private readonly planKeys: ReadonlySet<string>,
   ) {}
 
-  async take(batch: readonly DecodedMessage[]): Promise<void> {
+  async take(batch: ReadonlyArray<DecodedMessage | DecodedRecordLine>): Promise<void> {
     const { tracker } = this.ctx;
-    for (const { message: m, raw } of batch) {
-      if (m.type === 'RECORD') {
-        const k = streamKeyOf(m.record.stream, m.record.namespace);
+    for (const item of batch) {
+      const { raw } = item;
+      // RECORD lines come routed but unparsed (the cache keeps the raw line; only its stream is needed).
+      const m = isDecodedRecordLine(item) ? undefined : item.message;
+      if (!m || m.type === 'RECORD') {
+        const route = m?.type === 'RECORD' ? m.record : (item as DecodedRecordLine).route;
+        const k = streamKeyOf(route.stream, route.namespace);
         if (!this.ingest.has(k)) {
           tracker.noteOutsideCatalog(k);
           continue;

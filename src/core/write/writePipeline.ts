@@ -19,7 +19,7 @@ import { CACHE_DESTINATION_ID } from '../store/committedStates';
 import { RecordCache } from '../store/recordCache';
 import { resolveStorePath } from '../store/storePath';
 import { WorkspaceStore } from '../store/workspaceStore';
-import type { BuildCatalogOptions, BuiltCatalog, CatalogDestinationFacts, StreamPlan } from './catalogBuilder';
+import type { BuiltCatalog, CatalogDestinationFacts, StreamPlan } from './catalogBuilder';
 import { buildConfiguredCatalog, withSyncId } from './catalogBuilder';
 import { confirmFromCommittedState } from './confirmedFromState';
 import { offerForDestination, offerFromCache, readIntoCache } from './ingestIntoCache';
@@ -81,19 +81,18 @@ function runContext(
  */
 export async function readSource(source: PipelineSource, options: PipelineOptions = {}): Promise<ReadResult> {
   return withStore(options, `airbyte-write read ${source.name}`, async (store) => {
-    const { party } = await partyOf(source, options);
     const strategy = options.writeStrategy ?? 'auto';
-    const start: RunStart = { kind: 'read', source: party, streams: [...(options.streams ?? [])], strategy, mode: 'cache' };
-    const run = await RecordedRun.begin(store, start, source.masker, options.onRunStarted);
-    const { discovered, catalog, plans } = await run.guard(() =>
-      discoverAndPlan(source, options, {
-        streams: options.streams,
-        strategy,
-        destination: CACHE_AS_DESTINATION,
-        syncId: run.id,
-        currentGeneration: () => 0,
-      }),
-    );
+    const discovery = startDiscovery(source, options);
+    const { run, party } = await discovery.unlessFailing(async () => {
+      const { party } = await partyOf(source, options);
+      const start: RunStart = { kind: 'read', source: party, streams: [...(options.streams ?? [])], strategy, mode: 'cache' };
+      return { run: await RecordedRun.begin(store, start, source.masker, options.onRunStarted), party };
+    });
+    const { discovered, catalog, plans } = await run.guard(async () => {
+      const found = await discovery.catalog;
+      const plan = { streams: options.streams, strategy, destination: CACHE_AS_DESTINATION, syncId: run.id, currentGeneration: () => 0 };
+      return { discovered: found, ...buildConfiguredCatalog({ ...plan, discovered: found }) };
+    });
     const ctx = runContext(store, new RecordCache(store), plans, run, options, source.masker);
     try {
       const { readCatalog } = await readIntoCache(ctx, source, {
@@ -135,14 +134,31 @@ interface Planned extends BuiltCatalog {
   discovered: AirbyteCatalog;
 }
 
-/** Discovers the source's streams and plans the run over them. */
-async function discoverAndPlan(
-  source: PipelineSource,
-  options: PipelineOptions,
-  plan: Omit<BuildCatalogOptions, 'discovered'>,
-): Promise<Planned> {
-  const discovered = await source.discover({ signal: options.signal, onLog: logTo(options, source.name) });
-  return { discovered, ...buildConfiguredCatalog({ ...plan, discovered }) };
+/** A source's `discover`, started as early as it can be: beside the specs and the run's recording. */
+interface Discovery {
+  catalog: Promise<AirbyteCatalog>;
+  /** Runs `fn`; when it fails, the discover is stopped (its container removed) before the error goes on. */
+  unlessFailing<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+function startDiscovery(source: PipelineSource, options: PipelineOptions): Discovery {
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  // It needs only the source's own spec (to mask its logs), which `spec()` shares with the caller.
+  const catalog = source.discover({ signal, onLog: logTo(options, source.name) });
+  // Awaited by the plan; a write that fails before that stops it and never reads its outcome.
+  catalog.catch(() => undefined);
+  return {
+    catalog,
+    async unlessFailing(fn) {
+      try {
+        return await fn();
+      } catch (error) {
+        stop.abort();
+        throw error;
+      }
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,6 +171,8 @@ interface WriteJob {
   strategy: WriteStrategy;
   /** The source connector (cache and stream modes). */
   source?: PipelineSource;
+  /** The source's discover, started beside the specs (cache and stream modes). */
+  discovery?: Discovery;
   /** The read being replayed (replay mode). */
   fromRead?: ReadResult;
   destination: PipelineConnector;
@@ -184,8 +202,12 @@ export async function writeToDestination(
     options = input.cache.store.isClosed ? { ...options, storePath: input.cache.store.path } : { ...options, store: input.cache.store };
   }
   return withStore(options, `airbyte-write write to ${destination.name}`, async (store) => {
-    const job = await writeJob(store, input, destination, options);
-    const first = await RecordedRun.begin(store, firstRunStart(job), job.masker, options.onRunStarted);
+    const discovery = input instanceof ReadResult ? undefined : startDiscovery(input, options);
+    const unlessFailing = <T>(fn: () => Promise<T>) => (discovery ? discovery.unlessFailing(fn) : fn());
+    const { job, first } = await unlessFailing(async () => {
+      const job = { ...(await writeJob(store, input, destination, options)), discovery };
+      return { job, first: await RecordedRun.begin(store, firstRunStart(job), job.masker, options.onRunStarted) };
+    });
     const planned = await first.guard(() => planWrite(job, first.id));
     const ctx = runContext(store, job.cache, planned.plans, first, options, job.masker);
     try {
@@ -200,7 +222,7 @@ export async function writeToDestination(
   });
 }
 
-/** Identifies both sides (running `spec` where the spec is not known yet). */
+/** Identifies both sides, together (running `spec` where the spec is not known yet). */
 async function writeJob(
   store: WorkspaceStore,
   input: PipelineSource | ReadResult,
@@ -209,10 +231,12 @@ async function writeJob(
 ): Promise<WriteJob> {
   const fromRead = input instanceof ReadResult ? input : undefined;
   const source = fromRead ? undefined : (input as PipelineSource);
-  const { party: destinationParty, spec: destinationSpec } = await partyOf(destination, options);
-  const sourceParty: RunParty = fromRead
-    ? { identity: fromRead.sourceId, label: fromRead.sourceLabel, configPath: fromRead.sourceConfigPath, connector: fromRead.source }
-    : (await partyOf(source!, options)).party;
+  const [{ party: destinationParty, spec: destinationSpec }, sourceParty] = await Promise.all([
+    partyOf(destination, options),
+    fromRead
+      ? { identity: fromRead.sourceId, label: fromRead.sourceLabel, configPath: fromRead.sourceConfigPath, connector: fromRead.source }
+      : partyOf(source!, options).then((p) => p.party),
+  ]);
   return {
     store,
     mode: fromRead ? 'replay' : options.cache === false ? 'stream' : 'cache',
@@ -255,10 +279,10 @@ async function planWrite(job: WriteJob, syncId: number): Promise<Planned> {
     syncId,
     currentGeneration: (key: string) => store.states.generation(sourceId, destinationId, key),
   };
-  if (job.source) {
-    const planned = await discoverAndPlan(job.source, options, plan);
+  if (job.discovery) {
+    const discovered = await job.discovery.catalog;
     if (options.signal?.aborted) throw abortedError('The write');
-    return planned;
+    return { discovered, ...buildConfiguredCatalog({ ...plan, discovered }) };
   }
   if (await job.cache.dropIfIncomplete(sourceId)) {
     throw new AirbyteError('STORE_CORRUPT', {

@@ -108,6 +108,46 @@ describe('RecordCache', () => {
     assert.equal(cache.recordCount('src#a', 'users'), 10, 'known segments untouched');
   });
 
+  it('a STREAM state covers its own stream only; a failed ingest keeps per stream what its own last state covers', async () => {
+    const both = [
+      { streamKey: 'users', replace: false },
+      { streamKey: 'orders', replace: false },
+    ];
+    const ingest = cache.beginIngest('src#d', both);
+    const ordersState = { type: 'STREAM' as const, stream: { stream_descriptor: { name: 'orders' }, stream_state: { n: 1 } } };
+    await ingest.append('users', lines('users', 0, 40));
+    ingest.addState(state(40));
+    await ingest.append('orders', lines('orders', 0, 25));
+    await ingest.append('users', lines('users', 40, 55));
+    ingest.addState(ordersState);
+    await ingest.append('orders', lines('orders', 25, 30));
+    await ingest.commit({ upToLastState: true });
+    assert.deepEqual(
+      store.cacheIndex.states('src#d').map((s) => s.positions),
+      [{ users: 40 }, { orders: 25 }],
+    );
+    // The users records after users' own last state are not covered by the orders state that followed them.
+    assert.equal(cache.recordCount('src#d', 'users'), 40);
+    assert.equal(cache.recordCount('src#d', 'orders'), 25);
+    const global = cache.beginIngest('src#d', both);
+    global.addState({ type: 'GLOBAL', global: { shared_state: {}, stream_states: [] } });
+    await global.commit();
+    assert.deepEqual(store.cacheIndex.states('src#d').at(-1)!.positions, { users: 40, orders: 25 }, 'a GLOBAL state covers every stream');
+  });
+
+  it('a source with many streams keeps a bounded number of segment files open; every record reads back in order', async () => {
+    const keys = Array.from({ length: 70 }, (_, i) => `s${i}`);
+    const ingest = cache.beginIngest(
+      'src#wide',
+      keys.map((k) => ({ streamKey: k, replace: false })),
+    );
+    // Round robin: every stream gets records, then every stream again.
+    for (const round of [0, 1]) for (const k of keys) await ingest.append(k, lines(k, round * 3, round * 3 + 3));
+    await ingest.commit();
+    for (const k of keys) assert.deepEqual(await collect(cache, 'src#wide', k, 0), lines(k, 0, 6));
+    assert.ok(store.cacheIndex.segments('src#wide').length > keys.length, 'idle segments were closed and new ones rolled');
+  });
+
   it('parses records for readers', async () => {
     const ids: number[] = [];
     for await (const data of cache.records('src#b', 'users')) ids.push(data.id as number);

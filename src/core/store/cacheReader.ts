@@ -1,0 +1,282 @@
+/**
+ * Reading a cached stream back (the replay's read path): each segment file once, front to back,
+ * one block at a time with the next block read ahead. Every block is checked against the size,
+ * line count and CRC-32 recorded when it was written before any of its lines is handed out, so a
+ * damaged cache fails loudly instead of feeding a destination lines it cannot parse.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { AirbyteError, abortedError } from '../errors';
+import type { CacheSegment, SegmentBlock } from './cacheIndex';
+
+const NEWLINE = 0x0a;
+/** Block size used to read segments written before blocks were recorded. */
+const LEGACY_BLOCK_BYTES = 1 << 20;
+
+/** A run of whole raw lines (newline-terminated) and how many records it holds. */
+export interface CacheChunk {
+  bytes: Buffer;
+  count: number;
+}
+
+/** Byte offset after `lines` newlines from `start`; -1 when the buffer holds fewer. */
+function afterLines(buf: Buffer, start: number, lines: number): number {
+  let at = start;
+  for (let i = 0; i < lines; i++) {
+    const nl = buf.indexOf(NEWLINE, at);
+    if (nl < 0) return -1;
+    at = nl + 1;
+  }
+  return at;
+}
+
+/** True for an error raised because cached records do not match what was written (see {@link damagedCache}). */
+export function isCacheDamage(error: unknown): error is AirbyteError {
+  return error instanceof AirbyteError && error.code === 'STORE_CORRUPT' && error.context.damagedSegment !== undefined;
+}
+
+function damagedCache(dir: string, seg: CacheSegment, what: string): AirbyteError {
+  return new AirbyteError('STORE_CORRUPT', {
+    message: `The record cache is damaged: ${path.join(dir, seg.file)} (stream ${seg.streamKey}) ${what}. Nothing from the damaged part was sent.`,
+    guidance: 'Read the source again: its cached records cannot be trusted.',
+    context: { cache: dir, damagedSegment: seg.file, stream: seg.streamKey },
+  });
+}
+
+interface LoadedBlock {
+  buf: Buffer;
+  /** Position of the block's first line. */
+  firstPos: number;
+  /** One past the last position served from it (a segment cut short by a failed read ends inside a block). */
+  endPos: number;
+  /** Byte offset where `endPos` starts. */
+  endByte: number;
+}
+
+/** One segment file read block by block, each block checked before it is returned. */
+class SegmentFile {
+  private next = 0;
+  private offset = 0;
+  private firstPos: number;
+  private ahead?: Promise<Buffer>;
+
+  /** Bytes read from the file so far (read-ahead included). */
+  bytesRead = 0;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly seg: CacheSegment,
+    private readonly handle: fs.FileHandle,
+    private readonly blocks: SegmentBlock[],
+    private readonly verify: boolean,
+  ) {
+    this.firstPos = seg.firstPos;
+  }
+
+  /** Opens a segment positioned at the block holding `pos` (blocks before it are not read). */
+  static async open(dir: string, seg: CacheSegment, pos: number): Promise<SegmentFile> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(path.join(dir, seg.file), 'r');
+    } catch (error) {
+      throw damagedCache(dir, seg, `cannot be opened (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    try {
+      const blocks = seg.blocks ?? (await legacyBlocks(dir, seg, handle));
+      const file = new SegmentFile(dir, seg, handle, blocks, seg.blocks !== undefined);
+      while (file.next < blocks.length && file.firstPos + blocks[file.next].lines <= pos) {
+        file.firstPos += blocks[file.next].lines;
+        file.offset += blocks[file.next].bytes;
+        file.next++;
+      }
+      return file;
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The next block, checked; undefined after the segment's last record. */
+  async read(): Promise<LoadedBlock | undefined> {
+    const segEnd = this.seg.firstPos + this.seg.recordCount;
+    if (this.next >= this.blocks.length || this.firstPos >= segEnd) return undefined;
+    const block = this.blocks[this.next];
+    const buf = await (this.ahead ?? this.load(this.next, this.offset));
+    this.ahead = undefined;
+    this.check(buf, block);
+    const firstPos = this.firstPos;
+    this.firstPos += block.lines;
+    this.offset += block.bytes;
+    this.next++;
+    // Read the next block while this one is sent.
+    if (this.next < this.blocks.length && this.firstPos < segEnd) {
+      this.ahead = this.load(this.next, this.offset);
+      this.ahead.catch(() => undefined);
+    }
+    const endPos = Math.min(firstPos + block.lines, segEnd);
+    const endByte = endPos === firstPos + block.lines ? buf.length : afterLines(buf, 0, endPos - firstPos);
+    return { buf, firstPos, endPos, endByte };
+  }
+
+  private async load(index: number, offset: number): Promise<Buffer> {
+    const size = this.blocks[index].bytes;
+    const buf = Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await this.handle.read(buf, filled, size - filled, offset + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    this.bytesRead += filled;
+    if (filled < size) throw damagedCache(this.dir, this.seg, `is shorter than its index says (ends at byte ${offset + filled})`);
+    return buf;
+  }
+
+  private check(buf: Buffer, block: SegmentBlock): void {
+    if (!this.verify) return;
+    const where = `bytes ${this.offset}–${this.offset + block.bytes}, records ${this.firstPos}–${this.firstPos + block.lines - 1}`;
+    if (crc32(buf) >>> 0 !== block.crc)
+      throw damagedCache(this.dir, this.seg, `does not match the checksum recorded when it was written (${where})`);
+    // The checksum matching means these are the bytes written, whole lines and their count included.
+  }
+
+  async close(): Promise<void> {
+    await this.ahead?.catch(() => undefined);
+    await this.handle.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Blocks of a segment written before blocks were recorded: the file is scanned once before any
+ * of it is sent, so a file with fewer lines than its index says fails before a record moves.
+ * Without a checksum only line counts and sizes can be checked.
+ */
+async function legacyBlocks(dir: string, seg: CacheSegment, handle: fs.FileHandle): Promise<SegmentBlock[]> {
+  const blocks: SegmentBlock[] = [];
+  let buf = Buffer.allocUnsafe(LEGACY_BLOCK_BYTES);
+  let offset = 0;
+  let filled = 0;
+  let lines = 0;
+  for (;;) {
+    if (filled === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(buf.length)]);
+    const { bytesRead } = await handle.read(buf, filled, buf.length - filled, offset + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+    const last = buf.lastIndexOf(NEWLINE, filled - 1);
+    if (last < 0) continue;
+    const count = countLines(buf, last + 1);
+    blocks.push({ bytes: last + 1, lines: count, crc: 0 });
+    lines += count;
+    buf.copy(buf, 0, last + 1, filled);
+    filled -= last + 1;
+    offset += last + 1;
+  }
+  if (lines < seg.recordCount) throw damagedCache(dir, seg, `holds ${lines} records where its index says ${seg.recordCount}`);
+  return blocks;
+}
+
+function countLines(buf: Buffer, end: number): number {
+  let n = 0;
+  for (let at = buf.indexOf(NEWLINE, 0); at >= 0 && at < end; at = buf.indexOf(NEWLINE, at + 1)) n++;
+  return n;
+}
+
+/**
+ * A cached stream's records from `from` to `to`, read in order exactly once: each `until(target)`
+ * hands out the lines up to `target` and the next call carries on from there (a replay stops at
+ * every cached checkpoint without reading anything twice).
+ */
+export class CacheStreamReader {
+  private pos: number;
+  private closedBytes = 0;
+  private segIndex = 0;
+  private file?: SegmentFile;
+  private block?: LoadedBlock & { offset: number };
+
+  constructor(
+    private readonly dir: string,
+    private readonly segments: CacheSegment[],
+    from: number,
+    private readonly to: number,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.pos = from;
+  }
+
+  /** Bytes read from segment files so far (read-ahead included): each byte once. */
+  get bytesRead(): number {
+    return this.closedBytes + (this.file?.bytesRead ?? 0);
+  }
+
+  /** Position of the next record handed out. */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** The lines from the current position up to `target` (exclusive, at most the reader's end), as chunks of whole lines. */
+  async *until(target: number): AsyncGenerator<CacheChunk> {
+    const end = Math.min(target, this.to);
+    while (this.pos < end) {
+      const b = await this.blockAt(this.pos);
+      const stop = Math.min(end, b.endPos);
+      const count = stop - this.pos;
+      const cut = stop === b.endPos ? b.endByte : afterLines(b.buf, b.offset, count);
+      const bytes = b.buf.subarray(b.offset, cut);
+      b.offset = cut;
+      this.pos = stop;
+      // Let go of a block handed out whole, and of the file at the reader's end: a replay of many
+      // streams keeps no buffer or handle of the streams it is done with.
+      if (stop === b.endPos) this.block = undefined;
+      if (stop === this.to) await this.closeFile();
+      yield { bytes, count };
+    }
+  }
+
+  /** The loaded block holding `pos`, reading (and checking) the next one when needed. */
+  private async blockAt(pos: number): Promise<LoadedBlock & { offset: number }> {
+    if (this.block && pos < this.block.endPos) return this.block;
+    if (this.signal?.aborted) throw abortedError('Reading the record cache');
+    for (;;) {
+      if (!this.file) await this.openSegmentAt(pos);
+      const loaded = await this.file!.read();
+      if (!loaded) {
+        await this.closeFile();
+        continue;
+      }
+      if (loaded.endPos <= pos) continue;
+      const offset = pos > loaded.firstPos ? afterLines(loaded.buf, 0, pos - loaded.firstPos) : 0;
+      this.block = { ...loaded, offset };
+      return this.block;
+    }
+  }
+
+  private async openSegmentAt(pos: number): Promise<void> {
+    while (this.segIndex < this.segments.length) {
+      const seg = this.segments[this.segIndex++];
+      if (seg.firstPos + seg.recordCount <= pos) continue;
+      if (seg.firstPos > pos) break;
+      this.file = await SegmentFile.open(this.dir, seg, pos);
+      return;
+    }
+    const seg = this.segments[Math.max(0, this.segIndex - 1)];
+    throw new AirbyteError('STORE_CORRUPT', {
+      message: `The record cache has no segment holding record ${pos} of stream ${seg?.streamKey ?? '?'} (its index has a hole).`,
+      guidance: 'Read the source again: its cached records cannot be trusted.',
+      context: { cache: this.dir, damagedSegment: seg?.file ?? '', stream: seg?.streamKey },
+    });
+  }
+
+  private async closeFile(): Promise<void> {
+    if (!this.file) return;
+    this.closedBytes += this.file.bytesRead;
+    await this.file.close();
+    this.file = undefined;
+  }
+
+  /** Closes the open segment file; safe to call more than once. */
+  async close(): Promise<void> {
+    await this.closeFile();
+    this.block = undefined;
+  }
+}
