@@ -117,12 +117,14 @@ export async function ours(
   cache: boolean,
   expected: number,
   streams: string[] | undefined,
+  /** The engine both connectors run on (default: DOCKER_HOST). */
+  dockerHost?: string,
 ): Promise<OursRun> {
   await mkdir(dir, { recursive: true });
   const t0 = Date.now();
   const store = await WorkspaceStore.open({ path: path.join(dir, 'state.sqlite') });
-  const source = await getSource('source-test', { registry, config: sourceConfig });
-  const destination = await getDestination('destination-test', { registry, config: { mode: 'count' } });
+  const source = await getSource('source-test', { registry, config: sourceConfig, dockerHost });
+  const destination = await getDestination('destination-test', { registry, config: { mode: 'count' }, dockerHost });
   const out: OursRun = { ms: 0, firstMs: NaN, store };
   const options: PipelineOptions = {
     store,

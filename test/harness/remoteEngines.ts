@@ -61,19 +61,26 @@ export interface TlsEngine {
   /** `tcp://127.0.0.1:<port>`. */
   host: string;
   certs: EngineCertificates;
+  /** `unix://…` of the same daemon, when asked for. */
+  unixHost?: string;
   /** DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH for a trusted client. */
   env: NodeJS.ProcessEnv;
   docker: Docker;
   stop(): Promise<void>;
 }
 
-/** Starts a second dockerd that only listens on TLS with client certificates (vfs, no bridge, as the private engine). */
-export async function startTlsEngine(): Promise<TlsEngine> {
+/**
+ * Starts a second dockerd listening on TLS with client certificates (vfs, no bridge, as the private
+ * engine); with `alsoUnixSocket`, the same daemon also listens on a unix socket (`unixHost`), so that
+ * the two transports can be compared on one engine.
+ */
+export async function startTlsEngine(options: { alsoUnixSocket?: boolean } = {}): Promise<TlsEngine> {
   // Short: containerd's socket path lives under it and unix socket paths are limited to 108 bytes.
   const dir = await fs.mkdtemp('/tmp/aw-tls-');
   const certs = await makeEngineCertificates(path.join(dir, 'certs'));
   const port = await freePort();
   const host = `tcp://127.0.0.1:${port}`;
+  const unixHost = options.alsoUnixSocket ? `unix://${dir}/docker.sock` : undefined;
   const pidFile = path.join(dir, 'pid');
   const logFile = path.join(dir, 'dockerd.log');
   const log = await fs.open(logFile, 'w');
@@ -93,6 +100,7 @@ export async function startTlsEngine(): Promise<TlsEngine> {
       `--tlskey=${certs.server.key}`,
       '-H',
       host,
+      ...(unixHost ? ['-H', unixHost] : []),
     ],
     { stdio: ['ignore', log.fd, log.fd], detached: true },
   );
@@ -106,6 +114,7 @@ export async function startTlsEngine(): Promise<TlsEngine> {
   );
   return {
     host,
+    unixHost,
     certs,
     env,
     docker,
