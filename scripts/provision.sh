@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine (run as root): the Docker engine,
-# Chromium for the UI tests, the build dependencies of code-server, and openssl and sshd for the
-# remote-engine tests (a TLS engine with client certificates, an engine reached over ssh). Idempotent and quick when
-# everything is already there.
+# Chromium for the UI tests, the build dependencies of code-server, and openssl, sshd and podman for
+# the remote-engine tests (a TLS engine with client certificates, an engine reached over ssh, Podman).
+# Idempotent and quick when everything is already there.
 set -euo pipefail
 need=()
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
@@ -13,6 +13,7 @@ dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
+command -v podman >/dev/null 2>&1 || need+=(podman)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "provision: missing ${need[*]} and not root: install them with apt-get, or run as root" >&2

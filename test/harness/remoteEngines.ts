@@ -197,3 +197,62 @@ export async function startSshEngine(engineSocket: string): Promise<SshEngine> {
     },
   };
 }
+
+export interface PodmanEngine {
+  /** `unix://…/podman.sock`. */
+  host: string;
+  docker: Docker;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Podman's Docker-compatible service (`podman system service`) on a private socket, with its
+ * own vfs storage and no network, as the private Docker engine runs. Limits are set below this
+ * machine's hard limits: Podman's defaults (nofile 1048576) cannot be set in a container.
+ */
+export async function startPodmanEngine(): Promise<PodmanEngine> {
+  if (!existsSync('/usr/bin/podman')) throw new Error('podman is missing: run scripts/provision.sh (apt-get install podman)');
+  const dir = await fs.mkdtemp('/tmp/aw-podman-');
+  await fs.writeFile(
+    path.join(dir, 'containers.conf'),
+    [
+      '[containers]',
+      'default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]',
+      'netns = "none"',
+      '[engine]',
+      'cgroup_manager = "cgroupfs"',
+      'events_logger = "file"',
+      'runtime = "runc"',
+      '',
+    ].join('\n'),
+  );
+  await fs.writeFile(path.join(dir, 'storage.conf'), `[storage]\ndriver = "vfs"\nrunroot = "${dir}/run"\ngraphroot = "${dir}/root"\n`);
+  const host = `unix://${dir}/podman.sock`;
+  const logFile = path.join(dir, 'podman.log');
+  const log = await fs.open(logFile, 'w');
+  const service = spawn('podman', ['system', 'service', '--time=0', host], {
+    stdio: ['ignore', log.fd, log.fd],
+    detached: true,
+    env: { ...process.env, CONTAINERS_CONF: path.join(dir, 'containers.conf'), CONTAINERS_STORAGE_CONF: path.join(dir, 'storage.conf') },
+  });
+  service.unref();
+  await log.close();
+  const docker = await waitFor(
+    `podman on ${host}`,
+    () => connectDocker({ dockerHost: host }),
+    () => fs.readFile(logFile, 'utf8').catch(() => ''),
+  );
+  return {
+    host,
+    docker,
+    async stop() {
+      try {
+        process.kill(-service.pid!, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    },
+  };
+}

@@ -151,10 +151,17 @@ export async function connectDocker(options: DockerClientOptions = {}): Promise<
   return (await connectEngine(options)).docker;
 }
 
-/** {@link connectDocker}, also returning the engine it reached (its address, where that came from, its API version). */
-export async function connectEngine(
-  options: DockerClientOptions = {},
-): Promise<{ docker: Docker; endpoint: EngineEndpoint; apiVersion: string }> {
+/** An engine that answered: its client, address, API version and product. */
+export interface ConnectedEngine {
+  docker: Docker;
+  endpoint: EngineEndpoint;
+  apiVersion: string;
+  /** `podman` for Podman's Docker-compatible service, else `docker`. */
+  product: 'docker' | 'podman';
+}
+
+/** {@link connectDocker}, also returning the engine it reached (its address, where that came from, its API version, its product). */
+export async function connectEngine(options: DockerClientOptions = {}): Promise<ConnectedEngine> {
   const endpoint = resolveEngine(options);
   let docker: Docker;
   try {
@@ -167,12 +174,15 @@ export async function connectEngine(
     });
   }
   let apiVersion: string;
+  let product: ConnectedEngine['product'] = 'docker';
   try {
     // dockerode takes an abortSignal on both calls; its typings do not say so.
     const engine = docker as unknown as EngineCalls;
     const withSignal = { abortSignal: AbortSignal.timeout(CONNECT_TIMEOUT_MS) };
     await engine.ping(withSignal);
-    apiVersion = String((await engine.version(withSignal)).ApiVersion ?? '');
+    const version = await engine.version(withSignal);
+    apiVersion = String(version.ApiVersion ?? '');
+    if (version.Components?.some((c) => /podman/i.test(c.Name ?? ''))) product = 'podman';
   } catch (error) {
     throw dockerUnreachable(error, endpoint);
   }
@@ -183,12 +193,12 @@ export async function connectEngine(
         'Upgrade that engine to Docker 19.03 or newer, or choose another engine (the airbyte.dockerHost setting, --docker-host, DOCKER_HOST).',
       context: { endpoint: endpoint.host, apiVersion },
     });
-  return { docker, endpoint, apiVersion };
+  return { docker, endpoint, apiVersion, product };
 }
 
 interface EngineCalls {
   ping(options: { abortSignal: AbortSignal }): Promise<unknown>;
-  version(options: { abortSignal: AbortSignal }): Promise<{ ApiVersion?: string }>;
+  version(options: { abortSignal: AbortSignal }): Promise<{ ApiVersion?: string; Components?: Array<{ Name?: string }> }>;
 }
 
 function compareVersions(a: string, b: string): number {

@@ -14,8 +14,8 @@ import { TEST_DESTINATION_IMAGE, TEST_SOURCE_IMAGE, ensureTestImages } from '../
 import { managedFilter } from '../../../src/core/docker/labels';
 import type { CliOutcome } from '../../harness/cliProcess';
 import { ensureCli, jsonOf, runCli, startCli } from '../../harness/cliProcess';
-import type { SshEngine, TlsEngine } from '../../harness/remoteEngines';
-import { freePort, startSshEngine, startTlsEngine } from '../../harness/remoteEngines';
+import type { PodmanEngine, SshEngine, TlsEngine } from '../../harness/remoteEngines';
+import { freePort, startPodmanEngine, startSshEngine, startTlsEngine } from '../../harness/remoteEngines';
 import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 import { testDocker } from '../runtime/dockerHelpers';
 
@@ -27,6 +27,7 @@ const LOCAL_ENGINE = process.env.DOCKER_HOST ?? '';
 
 let tls: TlsEngine;
 let ssh: SshEngine;
+let podman: PodmanEngine;
 let tmp: string;
 
 before(async () => {
@@ -39,10 +40,13 @@ before(async () => {
   await tls.docker.getImage(TEST_SOURCE_IMAGE).tag({ repo: 'airbyte-write-test/source-only-on-tls', tag: 'dev' });
   await tls.docker.getImage(TEST_DESTINATION_IMAGE).tag({ repo: 'airbyte-write-test/destination-only-on-tls', tag: 'dev' });
   ssh = await startSshEngine(LOCAL_ENGINE);
+  podman = await startPodmanEngine();
+  await ensureTestImages(podman.docker);
 });
 after(async () => {
   await tls?.stop();
   await ssh?.stop();
+  await podman?.stop();
   if (tmp) await removeTempDir(tmp);
 });
 
@@ -217,5 +221,29 @@ describe('a Docker engine reached over ssh', () => {
     assert.equal(out.code, 1);
     assert.match(out.stderr, /ssh refused the login to ssh:\/\/root@127\.0\.0\.1:\d+ \(from --docker-host\)/);
     assert.ok(Date.now() - started < 15_000);
+  });
+});
+
+describe("Podman's Docker-compatible service as the engine", () => {
+  it('spec, check and a read run on it; a write is refused before any record moves, saying why and what to do', async () => {
+    const env = { DOCKER_HOST: podman.host };
+    const spec = await cli(['spec', '--image', TEST_SOURCE_IMAGE, '--json'], env);
+    assert.equal(spec.code, 0, spec.stderr);
+    const { source, destination, localDir } = await pairOfConfigs('podman');
+    const check = await cli(['check', source, '--json'], env);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    const read = await cli(['read', '--source', source, '--json'], env);
+    assert.equal(read.code, 0, read.stdout + read.stderr);
+    const streams = jsonOf(read).streams as unknown as Array<{ cachedRecords: number }>;
+    assert.equal(
+      streams.reduce((n, s) => n + s.cachedRecords, 0),
+      360,
+      'every record read into the cache',
+    );
+    const write = await cli(['write', '--source', source, '--destination', destination, '--no-cache'], env);
+    assert.equal(write.code, 1, write.stdout + write.stderr);
+    assert.match(write.stderr, /is Podman, whose Docker-compatible API lost the first record/);
+    assert.match(write.stderr, /Run the destination on a Docker engine/);
+    assert.equal(await rows(localDir, 'users'), 0, 'nothing written');
   });
 });
