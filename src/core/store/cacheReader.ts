@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { segmentPath } from './segmentPath';
 import { AirbyteError, abortedError } from '../errors';
 import type { CacheSegment, SegmentBlock } from './cacheIndex';
 
@@ -78,7 +79,12 @@ class SegmentFile {
   static async open(dir: string, seg: CacheSegment, pos: number): Promise<SegmentFile> {
     let handle: fs.FileHandle;
     try {
-      handle = await fs.open(path.join(dir, seg.file), 'r');
+      segmentPath(dir, seg.file);
+    } catch {
+      throw damagedCache(dir, seg, 'lies outside the cache folder: it was not read');
+    }
+    try {
+      handle = await fs.open(segmentPath(dir, seg.file), 'r');
     } catch (error) {
       throw damagedCache(dir, seg, `cannot be opened (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }

@@ -15,6 +15,7 @@ import { crc32 } from 'node:zlib';
 import { AirbyteError } from '../errors';
 import { fileSystemError } from '../fileSystemError';
 import { makeDirectory } from '../makeDirectory';
+import { segmentPath } from './segmentPath';
 import type { AirbyteStateMessage } from '../protocol/messages';
 import { streamKey } from '../protocol/messages';
 import { fsyncDir } from './atomicFile';
@@ -438,7 +439,14 @@ export class RecordCache {
     const segments = this.store.cacheIndex.segments(sourceId);
     const missing = [];
     for (const seg of segments) {
-      const stat = await fs.stat(path.join(this.dir, seg.file)).catch(() => undefined);
+      let file: string;
+      try {
+        file = segmentPath(this.dir, seg.file);
+      } catch {
+        missing.push(seg.file);
+        continue;
+      }
+      const stat = await fs.stat(file).catch(() => undefined);
       if (!stat || stat.size < seg.bytes) missing.push(seg.file);
     }
     if (missing.length === 0) return false;
@@ -467,7 +475,16 @@ export class RecordCache {
 
   /** @internal */
   async removeFiles(files: string[]): Promise<void> {
-    for (const f of files) await fs.rm(path.join(this.dir, f), { force: true });
+    for (const f of files) {
+      let file: string;
+      try {
+        file = segmentPath(this.dir, f);
+      } catch {
+        // A name from a changed store that leads outside the cache folder: never deleted.
+        continue;
+      }
+      await fs.rm(file, { force: true });
+    }
   }
 }
 

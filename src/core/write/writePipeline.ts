@@ -286,7 +286,7 @@ async function planWrite(job: WriteJob, syncId: number): Promise<Planned> {
   }
   if (await job.cache.dropIfIncomplete(sourceId)) {
     throw new AirbyteError('STORE_CORRUPT', {
-      message: `The cached records of ${job.sourceParty.connector} are gone (files under ${job.cache.dir} were deleted).`,
+      message: `The cached records of ${job.sourceParty.connector} are gone: files under ${job.cache.dir} were deleted or cut short, or the store names files outside the cache folder. Nothing was sent.`,
       guidance: 'Read the source again (Source.read / "airbyte-write read"), or write the source itself instead of the read result.',
       context: { cache: job.cache.dir },
     });
