@@ -132,6 +132,8 @@ export interface SshEngine {
   home: string;
   /** A HOME whose key sshd does not know. */
   strangerHome: string;
+  /** A HOME whose key sshd accepts, but whose known_hosts does not list the server. */
+  newcomerHome: string;
   /** sshd's log. */
   logFile: string;
   stop(): Promise<void>;
@@ -144,13 +146,18 @@ export async function startSshEngine(engineSocket: string): Promise<SshEngine> {
   const dir = await fs.mkdtemp('/tmp/aw-ssh-');
   const home = path.join(dir, 'home');
   const strangerHome = path.join(dir, 'stranger');
-  for (const h of [home, strangerHome]) {
+  const newcomerHome = path.join(dir, 'newcomer');
+  for (const h of [home, strangerHome, newcomerHome]) {
     await fs.mkdir(path.join(h, '.ssh'), { recursive: true, mode: 0o700 });
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(h, '.ssh', 'id_ed25519')]);
   }
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
-  await fs.copyFile(path.join(home, '.ssh', 'id_ed25519.pub'), path.join(dir, 'authorized_keys'));
+  const authorized = await Promise.all([home, newcomerHome].map((h) => fs.readFile(path.join(h, '.ssh', 'id_ed25519.pub'), 'utf8')));
+  await fs.writeFile(path.join(dir, 'authorized_keys'), authorized.join(''));
   const port = await freePort();
+  // As `ssh-keyscan -p PORT 127.0.0.1 >> ~/.ssh/known_hosts` would list it.
+  const [type, key] = (await fs.readFile(path.join(dir, 'host_key.pub'), 'utf8')).trim().split(/\s+/);
+  for (const h of [home, strangerHome]) await fs.writeFile(path.join(h, '.ssh', 'known_hosts'), `[127.0.0.1]:${port} ${type} ${key}\n`);
   const config = [
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
@@ -189,6 +196,7 @@ export async function startSshEngine(engineSocket: string): Promise<SshEngine> {
     host,
     home,
     strangerHome,
+    newcomerHome,
     logFile,
     async stop() {
       stopPid(path.join(dir, 'sshd.pid'));

@@ -14,6 +14,7 @@ const modemHttp: unknown = require('docker-modem/lib/http');
 import { AirbyteError } from '../errors';
 import type { EngineChoice, EngineEndpoint } from './engineEndpoint';
 import { resolveEngine } from './engineEndpoint';
+import { checkHostKey } from './knownHosts';
 import { sshDialAgent } from './sshAgent';
 
 export type DockerClientOptions = EngineChoice;
@@ -47,15 +48,21 @@ export function dockerFor(endpoint: EngineEndpoint): Docker {
   if (host.startsWith('npipe://')) return new Docker({ socketPath: host.slice('npipe://'.length) });
   const url = new URL(host.includes('//') ? host : `tcp://${host}`);
   if (url.protocol === 'ssh:') {
-    const agent = sshDialAgent({
-      host: url.hostname,
-      port: Number(url.port || 22),
-      username: url.username || os.userInfo().username,
-      // ssh2 offers the key, then the agent's keys; the docker CLI's ssh would do the same.
-      agent: process.env.SSH_AUTH_SOCK || undefined,
-      privateKey: endpoint.sshKeyFile ? readFileSync(endpoint.sshKeyFile) : undefined,
-      readyTimeout: CONNECT_TIMEOUT_MS,
-    });
+    const port = Number(url.port || 22);
+    const knownHosts = endpoint.knownHostsFile;
+    const agent = sshDialAgent(
+      {
+        host: url.hostname,
+        port,
+        username: url.username || os.userInfo().username,
+        // ssh2 offers the key, then the agent's keys; the docker CLI's ssh would do the same.
+        agent: process.env.SSH_AUTH_SOCK || undefined,
+        privateKey: endpoint.sshKeyFile ? readFileSync(endpoint.sshKeyFile) : undefined,
+        readyTimeout: CONNECT_TIMEOUT_MS,
+      },
+      // As OpenSSH would: the engine's host must be in known_hosts with the key it offers.
+      (key) => (knownHosts ? checkHostKey(knownHosts, url.hostname, port, key) : 'unknown'),
+    );
     // Plain HTTP over the agent's channels; the host and port only fill the request line.
     return new Docker({ protocol: 'http', host: url.hostname, port: url.port || 22, agent } as Docker.DockerOptions);
   }
@@ -121,6 +128,17 @@ function whyUnreachable(error: unknown, endpoint: EngineEndpoint): { problem: st
       problem: `${at} speaks TLS but no certificates were given`,
       guidance: `Set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to the folder holding ca.pem, cert.pem and key.pem, ${elsewhere}`,
     };
+  if (code === 'SSH_HOST_KEY') {
+    const verdict = (error as { verdict?: string }).verdict;
+    const hostPort = endpoint.host.replace(/^ssh:\/\/([^@]*@)?/, '');
+    return {
+      problem: `the ssh host key of ${at} ${verdict === 'changed' ? 'differs from the one in known_hosts' : verdict === 'revoked' ? 'is revoked in known_hosts' : 'is not in known_hosts'}, so it was not trusted`,
+      guidance:
+        verdict === 'unknown'
+          ? `Check the host's key and add it (ssh-keyscan ${hostPort.includes(':') ? `-p ${hostPort.split(':')[1]} ${hostPort.split(':')[0]}` : hostPort} >> ~/.ssh/known_hosts, or connect once with ssh), ${elsewhere}`
+          : `The host may not be the one you think: check its key with its administrator before changing known_hosts, ${elsewhere}`,
+    };
+  }
   if ((error as { level?: string } | undefined)?.level === 'client-authentication' || /authentication methods failed/i.test(text))
     return {
       problem: `ssh refused the login to ${at}`,

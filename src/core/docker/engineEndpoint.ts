@@ -35,6 +35,8 @@ export interface EngineEndpoint {
   tls?: EngineTls;
   /** For `ssh://` engines: the private key tried besides the ssh agent (the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa). */
   sshKeyFile?: string;
+  /** For `ssh://` engines: the known_hosts file the engine's host key must be listed in. */
+  knownHostsFile?: string;
 }
 
 /** What the caller knows about the engine to use. */
@@ -69,7 +71,8 @@ function pickEngine(choice: EngineChoice, env: NodeJS.ProcessEnv, configDir: str
 function withSshKey(endpoint: EngineEndpoint, homeDir: string): EngineEndpoint {
   if (!endpoint.host.startsWith('ssh://')) return endpoint;
   const keyFile = ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => path.join(homeDir, '.ssh', f)).find((f) => existsSync(f));
-  return keyFile ? { ...endpoint, sshKeyFile: keyFile } : endpoint;
+  const withHosts = { ...endpoint, knownHostsFile: path.join(homeDir, '.ssh', 'known_hosts') };
+  return keyFile ? { ...withHosts, sshKeyFile: keyFile } : withHosts;
 }
 
 /** Why `address` is not an engine address (`unix://`, `npipe://`, `tcp://`, `ssh://`, `http(s)://`), or undefined when it is. */

@@ -9,18 +9,24 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ConnectConfig } from 'ssh2';
 import { Client } from 'ssh2';
+import type { HostKeyVerdict } from './knownHosts';
 
 const IDLE_MS = 1000;
 
 /** An http.Agent whose connections are `docker system dial-stdio` channels of one ssh connection. */
-export function sshDialAgent(config: ConnectConfig): http.Agent {
+export function sshDialAgent(config: ConnectConfig, checkHostKey?: (key: Buffer) => HostKeyVerdict): http.Agent {
   let ready: Promise<Client> | undefined;
   const connect = (): Promise<Client> => {
     if (ready) return ready;
     const client = new Client();
+    let verdict: HostKeyVerdict | undefined;
     const made = new Promise<Client>((resolve, reject) => {
       client.once('ready', () => resolve(client));
-      client.once('error', reject);
+      client.once('error', (error) =>
+        reject(
+          verdict && verdict !== 'known' ? Object.assign(new Error(`ssh host key ${verdict}`), { code: 'SSH_HOST_KEY', verdict }) : error,
+        ),
+      );
     });
     // A connection that failed or closed is forgotten (only if it is still the current one).
     const forget = () => {
@@ -28,7 +34,7 @@ export function sshDialAgent(config: ConnectConfig): http.Agent {
     };
     client.on('error', forget);
     client.once('close', forget);
-    client.connect(config);
+    client.connect(checkHostKey ? { ...config, hostVerifier: (key: Buffer) => (verdict = checkHostKey(key)) === 'known' } : config);
     return (ready = made);
   };
   // Kept alive: a request reuses an idle dial-stdio channel instead of starting another docker process remotely.

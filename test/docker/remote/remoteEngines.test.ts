@@ -215,6 +215,15 @@ describe('a Docker engine reached over ssh', () => {
     await fullRound('ssh', ssh.host, { HOME: ssh.home, SSH_AUTH_SOCK: '' }, ['--docker-host', ssh.host]);
   });
 
+  it('a host not in known_hosts is not trusted: a clear error saying how to add its key, within 15 s', async () => {
+    const started = Date.now();
+    const out = await cli(['spec', '--image', TEST_SOURCE_IMAGE, '--docker-host', ssh.host], { HOME: ssh.newcomerHome, SSH_AUTH_SOCK: '' });
+    assert.equal(out.code, 1);
+    assert.match(out.stderr, /the ssh host key of ssh:\/\/root@127\.0\.0\.1:\d+ \(from --docker-host\) is not in known_hosts/);
+    assert.match(out.stderr, /ssh-keyscan -p \d+ 127\.0\.0\.1 >> ~\/\.ssh\/known_hosts/);
+    assert.ok(Date.now() - started < 15_000);
+  });
+
   it('a key sshd refuses: a clear error naming the engine, within 15 s', async () => {
     const started = Date.now();
     const out = await cli(['spec', '--image', TEST_SOURCE_IMAGE, '--docker-host', ssh.host], { HOME: ssh.strangerHome, SSH_AUTH_SOCK: '' });
