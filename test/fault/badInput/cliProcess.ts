@@ -2,34 +2,11 @@
 // as scripts/build.mjs does) so that each run starts in a second, not the three tsx needs.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
-import path from 'node:path';
-import * as esbuild from 'esbuild';
-import { artifactsDir, repoRoot } from '../../harness/paths';
-
-let bundle: Promise<string> | undefined;
+import { bundleCli } from '../../harness/cliBundle';
 
 /** Path of a CLI bundle built from this checkout's sources (built on first use in this process). */
 export function cliBundle(): Promise<string> {
-  bundle ??= (async () => {
-    const outdir = path.join(artifactsDir, 'fault', 'cli', String(process.pid));
-    mkdirSync(outdir, { recursive: true });
-    process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
-    await esbuild.build({
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      logLevel: 'warning',
-      external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node'],
-      mainFields: ['module', 'main'],
-      entryPoints: { cli: path.join(repoRoot, 'src/cli/main.ts') },
-      outdir,
-    });
-    copyFileSync(path.join(repoRoot, 'node_modules/sql.js/dist/sql-wasm.wasm'), path.join(outdir, 'sql-wasm.wasm'));
-    return path.join(outdir, 'cli.js');
-  })();
-  return bundle;
+  return bundleCli('cli');
 }
 
 export interface CliOutcome {

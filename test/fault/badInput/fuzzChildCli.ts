@@ -2,33 +2,10 @@
 // (exit code, stdout holding exactly one JSON document, no stack trace). Bundled once per test
 // process with esbuild, as scripts/build.mjs bundles the CLI, so that each run starts quickly.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
-import path from 'node:path';
-import * as esbuild from 'esbuild';
-import { artifactsDir, repoRoot } from '../../harness/paths';
-
-let bundle: Promise<string> | undefined;
+import { bundleCli } from '../../harness/cliBundle';
 
 function cliBundle(): Promise<string> {
-  bundle ??= (async () => {
-    const outdir = path.join(artifactsDir, 'fault', 'fuzz-cli', String(process.pid));
-    mkdirSync(outdir, { recursive: true });
-    process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
-    await esbuild.build({
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      logLevel: 'warning',
-      external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node'],
-      mainFields: ['module', 'main'],
-      entryPoints: { cli: path.join(repoRoot, 'src/cli/main.ts') },
-      outdir,
-    });
-    copyFileSync(path.join(repoRoot, 'node_modules/sql.js/dist/sql-wasm.wasm'), path.join(outdir, 'sql-wasm.wasm'));
-    return path.join(outdir, 'cli.js');
-  })();
-  return bundle;
+  return bundleCli('fuzz-cli');
 }
 
 export interface ChildOutcome {

@@ -3,38 +3,18 @@
 // the test connectors, and the Docker engine's view of containers.
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import * as esbuild from 'esbuild';
 import { TEST_DESTINATION_IMAGE, TEST_SOURCE_IMAGE } from '../../../scripts/buildTestImages';
-import { artifactsDir, repoRoot, testConnectorsDir } from '../../harness/paths';
-
-let bundle: Promise<string> | undefined;
+import { bundleCli } from '../../harness/cliBundle';
+import { testConnectorsDir } from '../../harness/paths';
 
 /** Path of a CLI bundle built from this checkout's sources (built on first use in this process). */
 export function cliBundle(): Promise<string> {
   // Another build (e.g. one made from an older commit, for "before" figures) when named.
   if (process.env.AIRBYTE_WRITE_FAULT_CLI) return Promise.resolve(process.env.AIRBYTE_WRITE_FAULT_CLI);
-  bundle ??= (async () => {
-    const outdir = path.join(artifactsDir, 'fault', 'cli-hangs', String(process.pid));
-    mkdirSync(outdir, { recursive: true });
-    process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
-    await esbuild.build({
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      logLevel: 'warning',
-      external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node'],
-      mainFields: ['module', 'main'],
-      entryPoints: { cli: path.join(repoRoot, 'src/cli/main.ts') },
-      outdir,
-    });
-    copyFileSync(path.join(repoRoot, 'node_modules/sql.js/dist/sql-wasm.wasm'), path.join(outdir, 'sql-wasm.wasm'));
-    return path.join(outdir, 'cli.js');
-  })();
-  return bundle;
+  return bundleCli('cli-hangs');
 }
 
 export interface CliOutcome {
