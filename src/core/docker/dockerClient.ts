@@ -14,6 +14,7 @@ const modemHttp: unknown = require('docker-modem/lib/http');
 import { AirbyteError } from '../errors';
 import type { EngineChoice, EngineEndpoint } from './engineEndpoint';
 import { resolveEngine } from './engineEndpoint';
+import type { HostKeyVerdict } from './knownHosts';
 import { checkHostKey } from './knownHosts';
 import { sshDialAgent } from './sshAgent';
 
@@ -92,22 +93,26 @@ export function isUnreachableError(error: unknown): boolean {
   return typeof code === 'string' && UNREACHABLE_CODES.has(code);
 }
 
+/** An engine as messages name it: its address and where that came from. */
+function engineLabel(endpoint: EngineEndpoint): string {
+  return `${endpoint.host} (from ${endpoint.origin})`;
+}
+
 /** The DOCKER_UNREACHABLE error for a failed connection, naming the engine tried and where its address came from. */
-export function dockerUnreachable(error: unknown, engine: string | EngineEndpoint): AirbyteError {
-  const endpoint = typeof engine === 'string' ? { host: engine, origin: process.env.DOCKER_HOST === engine ? 'DOCKER_HOST' : '' } : engine;
+export function dockerUnreachable(error: unknown, endpoint: EngineEndpoint): AirbyteError {
   const { problem, guidance } = whyUnreachable(error, endpoint);
   const code = (error as { code?: string } | undefined)?.code;
   return new AirbyteError('DOCKER_UNREACHABLE', {
     message: `Is Docker running? Could not reach the Docker engine: ${problem}.`,
     guidance,
-    context: { endpoint: endpoint.host, origin: endpoint.origin || undefined, errorCode: code },
+    context: { endpoint: endpoint.host, origin: endpoint.origin, errorCode: code },
     cause: error,
   });
 }
 
 // Each way of not reaching an engine, and what the user can do about it.
 function whyUnreachable(error: unknown, endpoint: EngineEndpoint): { problem: string; guidance: string } {
-  const at = `${endpoint.host}${endpoint.origin ? ` (from ${endpoint.origin})` : ''}`;
+  const at = engineLabel(endpoint);
   const code = (error as { code?: string } | undefined)?.code ?? '';
   const text = (error as Error | undefined)?.message ?? String(error);
   const elsewhere = 'or choose another engine (the airbyte.dockerHost setting, --docker-host, DOCKER_HOST or "docker context use").';
@@ -128,17 +133,7 @@ function whyUnreachable(error: unknown, endpoint: EngineEndpoint): { problem: st
       problem: `${at} speaks TLS but no certificates were given`,
       guidance: `Set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to the folder holding ca.pem, cert.pem and key.pem, ${elsewhere}`,
     };
-  if (code === 'SSH_HOST_KEY') {
-    const verdict = (error as { verdict?: string }).verdict;
-    const hostPort = endpoint.host.replace(/^ssh:\/\/([^@]*@)?/, '');
-    return {
-      problem: `the ssh host key of ${at} ${verdict === 'changed' ? 'differs from the one in known_hosts' : verdict === 'revoked' ? 'is revoked in known_hosts' : 'is not in known_hosts'}, so it was not trusted`,
-      guidance:
-        verdict === 'unknown'
-          ? `Check the host's key and add it (ssh-keyscan ${hostPort.includes(':') ? `-p ${hostPort.split(':')[1]} ${hostPort.split(':')[0]}` : hostPort} >> ~/.ssh/known_hosts, or connect once with ssh), ${elsewhere}`
-          : `The host may not be the one you think: check its key with its administrator before changing known_hosts, ${elsewhere}`,
-    };
-  }
+  if (code === 'SSH_HOST_KEY') return hostKeyRefused(error as { verdict?: HostKeyVerdict }, endpoint, at, elsewhere);
   if ((error as { level?: string } | undefined)?.level === 'client-authentication' || /authentication methods failed/i.test(text))
     return {
       problem: `ssh refused the login to ${at}`,
@@ -152,6 +147,31 @@ function whyUnreachable(error: unknown, endpoint: EngineEndpoint): { problem: st
   return {
     problem: `nothing answered at ${at}${code ? ` (${code})` : ` (${text})`}`,
     guidance: `Start Docker Desktop or the Docker service ("sudo systemctl start docker"), ${elsewhere}`,
+  };
+}
+
+const HOST_KEY_PROBLEMS: Record<HostKeyVerdict, string> = {
+  known: 'is known',
+  unknown: 'is not in known_hosts',
+  changed: 'differs from the one in known_hosts',
+  revoked: 'is revoked in known_hosts',
+};
+
+function hostKeyRefused(
+  error: { verdict?: HostKeyVerdict },
+  endpoint: EngineEndpoint,
+  at: string,
+  elsewhere: string,
+): { problem: string; guidance: string } {
+  const verdict = error.verdict ?? 'unknown';
+  const url = new URL(endpoint.host);
+  const scan = url.port ? `-p ${url.port} ${url.hostname}` : url.hostname;
+  return {
+    problem: `the ssh host key of ${at} ${HOST_KEY_PROBLEMS[verdict]}, so it was not trusted`,
+    guidance:
+      verdict === 'unknown'
+        ? `Check the host's key and add it (ssh-keyscan ${scan} >> ~/.ssh/known_hosts, or connect once with ssh), ${elsewhere}`
+        : `The host may not be the one you think: check its key with its administrator before changing known_hosts, ${elsewhere}`,
   };
 }
 
@@ -179,14 +199,18 @@ export interface ConnectedEngine {
 }
 
 /** {@link connectDocker}, also returning the engine it reached (its address, where that came from, its API version, its product). */
-export async function connectEngine(options: DockerClientOptions = {}): Promise<ConnectedEngine> {
-  const endpoint = resolveEngine(options);
+export function connectEngine(options: DockerClientOptions = {}): Promise<ConnectedEngine> {
+  return connectEndpoint(resolveEngine(options));
+}
+
+/** Connects to an engine already resolved (see {@link connectEngine}). */
+export async function connectEndpoint(endpoint: EngineEndpoint): Promise<ConnectedEngine> {
   let docker: Docker;
   try {
     docker = dockerFor(endpoint);
   } catch (error) {
     throw new AirbyteError('DOCKER_UNREACHABLE', {
-      message: `The Docker address ${endpoint.host}${endpoint.origin ? ` (from ${endpoint.origin})` : ''} is not valid: ${(error as Error).message}`,
+      message: `The Docker address ${engineLabel(endpoint)} is not valid: ${(error as Error).message}`,
       guidance: 'Use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host.',
       context: { endpoint: endpoint.host },
     });
@@ -206,7 +230,7 @@ export async function connectEngine(options: DockerClientOptions = {}): Promise<
   }
   if (apiVersion && compareVersions(apiVersion, MIN_API_VERSION) < 0)
     throw new AirbyteError('DOCKER_UNREACHABLE', {
-      message: `The Docker engine at ${endpoint.host}${endpoint.origin ? ` (from ${endpoint.origin})` : ''} speaks Engine API ${apiVersion}; this extension needs ${MIN_API_VERSION} or newer.`,
+      message: `The Docker engine at ${engineLabel(endpoint)} speaks Engine API ${apiVersion}; this extension needs ${MIN_API_VERSION} or newer.`,
       guidance:
         'Upgrade that engine to Docker 19.03 or newer, or choose another engine (the airbyte.dockerHost setting, --docker-host, DOCKER_HOST).',
       context: { endpoint: endpoint.host, apiVersion },

@@ -9,7 +9,7 @@
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { extract, pack } from 'tar-stream';
 
@@ -103,32 +103,23 @@ async function place(
   // The archive's first component is the folder itself (`local/…`).
   const relative = header.name.split('/').slice(1).filter(Boolean).join('/');
   const target = path.resolve(root, relative);
-  const inside = target === root || target.startsWith(root + path.sep);
+  const inside = isInside(root, target);
   if (!relative || !inside || (header.type !== 'file' && header.type !== 'directory')) {
     if (relative && (!inside || header.type !== 'directory')) result.skipped.push(header.name);
-    stream.resume();
-    await new Promise((resolve) => stream.on('end', resolve));
-    return;
+    return skip(stream);
   }
   if (header.type === 'directory') {
     await fs.mkdir(target, { recursive: true });
-    stream.resume();
-    return;
+    return skip(stream);
   }
   const before = sent.get(relative);
   const mtimeSec = header.mtime ? Math.floor(header.mtime.getTime() / 1000) : -1;
-  if (before && before.size === header.size && before.mtimeSec === mtimeSec) {
-    stream.resume();
-    await new Promise((resolve) => stream.on('end', resolve));
-    return;
-  }
+  if (before && before.size === header.size && before.mtimeSec === mtimeSec) return skip(stream);
   await fs.mkdir(path.dirname(target), { recursive: true });
   // A folder on the way that is a link could lead outside: the parent's real path must still be inside.
-  const parent = await fs.realpath(path.dirname(target));
-  if (parent !== root && !parent.startsWith(root + path.sep)) {
+  if (!isInside(root, await fs.realpath(path.dirname(target)))) {
     result.skipped.push(header.name);
-    stream.resume();
-    return;
+    return skip(stream);
   }
   const partial = `${target}.airbyte-partial-${process.pid}`;
   try {
@@ -139,4 +130,13 @@ async function place(
     throw error;
   }
   result.written += 1;
+}
+
+function isInside(root: string, p: string): boolean {
+  return p === root || p.startsWith(root + path.sep);
+}
+
+/** Reads an entry's bytes to their end without keeping them (the archive goes on only then). */
+async function skip(stream: Readable): Promise<void> {
+  await finished(stream.resume());
 }

@@ -8,7 +8,7 @@ import { chown, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import type { ConnectedEngine } from '../docker/dockerClient';
-import { connectEngine, dockerUnreachable, isUnreachableError } from '../docker/dockerClient';
+import { connectEndpoint, dockerUnreachable, isUnreachableError } from '../docker/dockerClient';
 import type { EngineEndpoint } from '../docker/engineEndpoint';
 import { isLocalSocket, resolveEngine } from '../docker/engineEndpoint';
 import { assertImageReference } from '../docker/imageReference';
@@ -67,6 +67,7 @@ export class DockerExecutor implements Executor {
   readonly displayName: string;
   readonly runId: string;
   private client?: Promise<ConnectedEngine>;
+  private resolved?: EngineEndpoint;
 
   constructor(private readonly options: DockerExecutorOptions) {
     // Docker is never asked with a malformed reference (see imageReference.ts for why).
@@ -82,7 +83,7 @@ export class DockerExecutor implements Executor {
 
   private async engine(): Promise<ConnectedEngine> {
     if (this.options.docker) return { docker: this.options.docker, endpoint: this.endpoint(), apiVersion: '', product: 'docker' };
-    this.client ??= connectEngine({ dockerHost: this.options.dockerHost, dockerHostOrigin: this.options.dockerHostOrigin });
+    this.client ??= connectEndpoint(this.endpoint());
     try {
       return await this.client;
     } catch (error) {
@@ -95,9 +96,10 @@ export class DockerExecutor implements Executor {
     return `docker ${this.endpoint().host}`;
   }
 
-  /** The engine this executor runs on, and where its address came from. */
+  /** The engine this executor runs on, and where its address came from (resolved once: it reads files). */
   endpoint(): EngineEndpoint {
-    return resolveEngine({ dockerHost: this.options.dockerHost, dockerHostOrigin: this.options.dockerHostOrigin });
+    this.resolved ??= resolveEngine({ dockerHost: this.options.dockerHost, dockerHostOrigin: this.options.dockerHostOrigin });
+    return this.resolved;
   }
 
   async ensureReady(
