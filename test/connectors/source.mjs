@@ -245,6 +245,11 @@ async function read() {
       if (sinceLast >= every) {
         emitState(name, sinceLast);
         sinceLast = 0;
+        // A slow upstream (tests set `pause_ms` in upstream.json): what was read so far goes out first.
+        if (config.pause_ms) {
+          flush();
+          await new Promise((resolve) => setTimeout(resolve, config.pause_ms));
+        }
       }
     }
     if (sinceLast > 0 || start > count || incremental) emitState(name, sinceLast);

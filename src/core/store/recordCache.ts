@@ -72,10 +72,28 @@ interface IngestStream {
  */
 const MAX_OPEN_SEGMENTS = 32;
 
-/** One read of a source into the cache. Nothing is visible to readers before `commit`. */
+/** A source state noted by an ingest, at the positions of what it covers. */
+interface IngestState {
+  state: AirbyteStateMessage;
+  positions: Record<string, number>;
+}
+
+/**
+ * One read of a source into the cache. Nothing is visible to readers before `commit`, or before a
+ * `checkpoint`, which makes the records and states of streams read incrementally visible up to the
+ * last state so far while the read goes on (a write through the cache confirms them as it goes).
+ */
 export class CacheIngest {
   private readonly streams = new Map<string, IngestStream>();
-  private readonly states: Array<{ state: AirbyteStateMessage; positions: Record<string, number> }> = [];
+  private readonly states: IngestState[] = [];
+  /** How many of `states` are in the index already (put there by checkpoints). */
+  private statesIndexed = 0;
+  /** Segment files a checkpoint put in the index: an abort keeps them (the index refers to them). */
+  private readonly indexedFiles = new Set<string>();
+  /** Segment files already synced to disk (by a checkpoint), with the folders they are in. */
+  private readonly synced = new Set<string>();
+  /** File operations and commits one at a time: a checkpoint comes from the destination's side, appends from the source's. */
+  private io: Promise<unknown> = Promise.resolve();
   private finished = false;
   private appends = 0;
   private readonly tag = `${Date.now().toString(36)}-${process.pid}`;
@@ -85,6 +103,8 @@ export class CacheIngest {
     readonly sourceId: string,
     streams: Array<{ streamKey: string; replace: boolean }>,
     private readonly segmentRecords: number,
+    /** Applies the states a commit or checkpoint makes visible (the cache's own state) before the store is saved. */
+    private readonly onStatesCommitted: (states: AirbyteStateMessage[]) => void = () => undefined,
   ) {
     for (const s of streams) {
       const info = cache.store.cacheIndex.stream(sourceId, s.streamKey);
@@ -114,8 +134,19 @@ export class CacheIngest {
     return s.nextPos - base;
   }
 
+  /** Runs `fn` after every file operation and commit queued before it. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.io.then(fn);
+    this.io = next.catch(() => undefined);
+    return next;
+  }
+
   /** Appends raw record lines (without their newline) to a stream. */
-  async append(streamKey: string, lines: string[]): Promise<void> {
+  append(streamKey: string, lines: string[]): Promise<void> {
+    return this.exclusive(() => this.appendNow(streamKey, lines));
+  }
+
+  private async appendNow(streamKey: string, lines: string[]): Promise<void> {
     const s = this.streams.get(streamKey);
     if (!s) {
       throw new AirbyteError('USAGE', {
@@ -146,11 +177,12 @@ export class CacheIngest {
    * Notes a source state at the current position of what it covers: a STREAM state its own stream
    * (the records of other streams before it are not its to vouch for), a GLOBAL or LEGACY state every stream.
    */
-  addState(state: AirbyteStateMessage): void {
+  addState(state: AirbyteStateMessage): { positions: Record<string, number>; count: number } {
     const own = state.type === 'STREAM' ? keyOfStreamState(state) : undefined;
     const positions: Record<string, number> = {};
     for (const s of this.streams.values()) if (own === undefined || s.streamKey === own) positions[s.streamKey] = s.nextPos;
     this.states.push({ state, positions });
+    return { positions, count: this.states.length };
   }
 
   get stateCount(): number {
@@ -227,8 +259,14 @@ export class CacheIngest {
    * transaction. With `upToLastState` (the source failed) only what the last state covers is kept,
    * and streams being replaced keep their previous generation.
    */
-  async commit(
+  commit(
     options: { upToLastState?: boolean } = {},
+  ): Promise<{ committedStates: AirbyteStateMessage[]; endPositions: Record<string, number> }> {
+    return this.exclusive(() => this.commitNow(options.upToLastState === true));
+  }
+
+  private async commitNow(
+    upToLastState: boolean,
   ): Promise<{ committedStates: AirbyteStateMessage[]; endPositions: Record<string, number> }> {
     if (this.finished) {
       throw new AirbyteError('USAGE', {
@@ -236,31 +274,75 @@ export class CacheIngest {
         guidance: 'Begin a new ingest (RecordCache.beginIngest) for another read.',
       });
     }
-    let files: string[] = [];
     try {
       for (const s of this.streams.values()) await this.closeSegment(s);
-      files = [...this.streams.values()].flatMap((s) => s.segments.map((seg) => path.join(this.cache.dir, seg.file)));
-      // Every file this ingest wrote reaches the disk before the index names it. Synced side by side:
-      // one at a time, a source of 1,000 streams waited on 1,000 disk flushes in a row.
-      await inParallel(files, (file) => segmentIo(file, () => syncFile(file)));
+      await this.syncWritten();
     } catch (error) {
-      // A segment could not be written whole or synced (a full disk): none of this read is kept, its files go.
-      await this.abort();
+      // A segment could not be written whole or synced (a full disk): none of this read is kept, its
+      // files go (but for what a checkpoint made visible already).
+      await this.abortNow();
       throw error;
     }
     this.finished = true;
-    await inParallel([...new Set(files.map((f) => path.dirname(f)))], fsyncDir);
-
-    const commit = options.upToLastState ? this.upToLastState() : this.everything();
+    const commit = upToLastState ? this.upToLastState() : this.everything();
     const kept = new Set(commit.segments.map((s) => s.file));
-    const unused = [...this.streams.values()].flatMap((s) => s.segments.map((seg) => seg.file)).filter((f) => !kept.has(f));
-    const dropped = this.cache.store.cacheIndex.commitIngest(this.sourceId, commit);
+    const unused = [...this.streams.values()]
+      .flatMap((s) => s.segments.map((seg) => seg.file))
+      .filter((f) => !kept.has(f) && !this.indexedFiles.has(f));
+    const newStates = this.notYetIndexed(commit.states);
+    const dropped = this.cache.store.cacheIndex.commitIngest(this.sourceId, { ...commit, states: newStates });
+    this.onStatesCommitted(newStates.map((s) => s.state));
     await this.cache.store.save();
     await this.cache.removeFiles([...dropped, ...unused]);
     return {
-      committedStates: commit.states.map((s) => s.state),
+      committedStates: newStates.map((s) => s.state),
       endPositions: Object.fromEntries(commit.streams.map((e) => [e.streamKey, e.endPos])),
     };
+  }
+
+  /**
+   * Makes what the states noted so far cover visible while the read goes on: the records and
+   * states of streams read incrementally (streams being replaced become visible only at `commit`,
+   * as a whole). Their segment files are synced before the index names them; the store is saved.
+   * Does nothing once `count` states are visible already, or after the ingest has finished.
+   */
+  checkpoint(count: number): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.finished || this.statesIndexed >= count) return;
+      const streams = [...this.streams.values()].filter((s) => !s.replace);
+      for (const s of streams) if (s.open) await this.flushSegment(s.open);
+      await this.syncWritten(streams);
+      const commit = this.upToLastState({ visibleOnly: true });
+      const newStates = this.notYetIndexed(commit.states);
+      this.statesIndexed = this.states.length;
+      if (newStates.length === 0) return;
+      for (const seg of commit.segments) this.indexedFiles.add(seg.file);
+      this.cache.store.cacheIndex.commitIngest(this.sourceId, { ...commit, states: newStates });
+      this.onStatesCommitted(newStates.map((s) => s.state));
+      await this.cache.store.save();
+    });
+  }
+
+  /** The states of a commit that no checkpoint put in the index yet (they are the same objects as in `states`). */
+  private notYetIndexed(committed: IngestState[]): IngestState[] {
+    const already = new Set(this.states.slice(0, this.statesIndexed).map((st) => st.state));
+    return committed.filter((st) => !already.has(st.state));
+  }
+
+  /**
+   * Syncs the segment files written so far (of `streams`, default all) and the folders of new ones.
+   * Synced side by side: one at a time, a source of 1,000 streams waited on 1,000 disk flushes in a row.
+   * A closed segment is synced once; an open one (a checkpoint's) every time, as it grows.
+   */
+  private async syncWritten(streams = [...this.streams.values()]): Promise<void> {
+    const closed = streams.flatMap((s) => s.segments.map((seg) => seg.file)).filter((f) => !this.synced.has(f));
+    const open = streams.flatMap((s) => (s.open ? [s.open] : []));
+    await inParallel(closed, (file) => segmentIo(path.join(this.cache.dir, file), () => syncFile(path.join(this.cache.dir, file))));
+    await inParallel(open, (seg) => segmentIo(path.join(this.cache.dir, seg.file), () => seg.handle.datasync()));
+    const dirs = [...closed, ...open.map((o) => o.file)].map((f) => path.dirname(f)).filter((d) => !this.synced.has(d));
+    await inParallel([...new Set(dirs)], (dir) => fsyncDir(path.join(this.cache.dir, dir)));
+    for (const f of closed) this.synced.add(f);
+    for (const d of dirs) this.synced.add(d);
   }
 
   private everything(): CacheIngestCommit {
@@ -272,9 +354,13 @@ export class CacheIngest {
     };
   }
 
-  // The source failed: only what its last state covers is kept, and streams being replaced keep
-  // their previous generation (their new records and states are dropped).
-  private upToLastState(): CacheIngestCommit {
+  /**
+   * What the last state covers: the source failed (commit), or the read goes on (checkpoint, with
+   * `visibleOnly`: open segments count as far as they are written). Streams being replaced keep
+   * their previous generation (their new records and states are left out), and so do GLOBAL and
+   * LEGACY states when any stream is being replaced.
+   */
+  private upToLastState(options: { visibleOnly?: boolean } = {}): CacheIngestCommit {
     const replaced = new Set([...this.streams.values()].filter((s) => s.replace).map((s) => s.streamKey));
     const states = this.states
       .filter((st) => (st.state.type === 'STREAM' ? !replaced.has(keyOfStreamState(st.state)) : replaced.size === 0))
@@ -285,10 +371,12 @@ export class CacheIngest {
     const out: CacheIngestCommit = { streams: [], segments: [], states };
     for (const s of this.streams.values()) {
       if (s.replace) continue;
-      const firstNew = s.segments[0]?.firstPos ?? s.nextPos;
+      const written = [...s.segments];
+      if (options.visibleOnly && s.open) written.push(openSegmentSoFar(s.streamKey, s.open));
+      const firstNew = written[0]?.firstPos ?? s.open?.firstPos ?? s.nextPos;
       const end = covered.get(s.streamKey) ?? firstNew;
       out.streams.push({ streamKey: s.streamKey, generationStart: s.generationStart, endPos: end });
-      for (const seg of s.segments) {
+      for (const seg of written) {
         const count = Math.max(0, Math.min(seg.recordCount, end - seg.firstPos));
         if (count > 0) out.segments.push({ ...seg, recordCount: count });
       }
@@ -296,8 +384,12 @@ export class CacheIngest {
     return out;
   }
 
-  /** Throws the ingest away: its files are deleted and the index is untouched. */
-  async abort(): Promise<void> {
+  /** Throws the ingest away: its files are deleted and the index is untouched (but for what checkpoints made visible). */
+  abort(): Promise<void> {
+    return this.exclusive(() => this.abortNow());
+  }
+
+  private async abortNow(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
     const files: string[] = [];
@@ -309,8 +401,14 @@ export class CacheIngest {
       }
       files.push(...s.segments.map((seg) => seg.file));
     }
-    await this.cache.removeFiles(files);
+    await this.cache.removeFiles(files.filter((f) => !this.indexedFiles.has(f)));
   }
+}
+
+/** An open segment as far as it is written (its pending lines are not on disk yet). */
+function openSegmentSoFar(streamKey: string, seg: OpenSegment): Omit<CacheSegment, 'sourceId'> {
+  const written = seg.blocks.reduce((n, b) => n + b.lines, 0);
+  return { streamKey, firstPos: seg.firstPos, recordCount: written, bytes: seg.bytes, file: seg.file, blocks: [...seg.blocks] };
 }
 
 function keyOfStreamState(state: AirbyteStateMessage): string {
@@ -351,8 +449,12 @@ export class RecordCache {
   private readonly segmentRecords: number;
 
   /** Starts reading a source into the cache. `replace` streams start a new generation on commit. */
-  beginIngest(sourceId: string, streams: Array<{ streamKey: string; replace: boolean }>): CacheIngest {
-    return new CacheIngest(this, sourceId, streams, this.segmentRecords);
+  beginIngest(
+    sourceId: string,
+    streams: Array<{ streamKey: string; replace: boolean }>,
+    onStatesCommitted?: (states: AirbyteStateMessage[]) => void,
+  ): CacheIngest {
+    return new CacheIngest(this, sourceId, streams, this.segmentRecords, onStatesCommitted);
   }
 
   streamInfo(sourceId: string, streamKey: string): CacheStreamInfo | undefined {
@@ -497,7 +599,7 @@ async function writeAll(handle: fs.FileHandle, buf: Buffer): Promise<void> {
 const PARALLEL_SYNCS = 16;
 
 /** Runs `fn` over `items`, at most PARALLEL_SYNCS at a time. */
-async function inParallel(items: string[], fn: (item: string) => Promise<void>): Promise<void> {
+async function inParallel<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await fn(items[next++]);

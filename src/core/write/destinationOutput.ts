@@ -1,6 +1,7 @@
 /** The destination's side of a write: what ends its input, and following what it answers. */
 import type { ConnectorRun } from '../connectors/connectorProcess';
 import type { PipelineConnector } from '../connectors/pipelineConnector';
+import { AirbyteError } from '../errors';
 import type { AirbyteStateMessage } from '../protocol/messages';
 import { message as build } from '../protocol/messages';
 import type { StreamPlan } from './catalogBuilder';
@@ -41,4 +42,13 @@ export function statusLines(plans: StreamPlan[], status: 'COMPLETE' | 'INCOMPLET
         `${JSON.stringify(build.streamStatus(p.namespace ? { name: p.name, namespace: p.namespace } : { name: p.name }, status, now))}\n`,
     )
     .join('');
+}
+
+/** A destination that exited, even with 0, before it read all of its input: it did not write the rest. */
+export function endedEarly(name: string): AirbyteError {
+  return new AirbyteError('CONNECTOR_FAILED', {
+    message: `${name} exited before it had read all of its input.`,
+    guidance: "See the destination's last log lines. Nothing past the last state it confirmed was committed.",
+    context: { connector: name, command: 'write' },
+  });
 }

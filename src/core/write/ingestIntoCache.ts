@@ -5,6 +5,7 @@
  * first run of a write through the cache.
  */
 import type { PipelineSource } from '../connectors/pipelineConnector';
+import type { AirbyteError } from '../errors';
 import { isAirbyteError } from '../errors';
 import type { DecodedMessage, DecodedRecordLine } from '../protocol/lineCodec';
 import { isDecodedRecordLine } from '../protocol/lineCodec';
@@ -44,21 +45,56 @@ export interface CacheReadJob {
  * source failed or the read was cancelled.
  */
 export async function readIntoCache(ctx: RunContext, source: PipelineSource, job: CacheReadJob): Promise<{ readCatalog: AirbyteCatalog }> {
-  const { store, cache, tracker } = ctx;
+  const { offered, readCatalog } = await prepareRead(ctx, job);
+  const ingest = await beginReadIngest(ctx, job);
+  const error = await ingestSource(ctx, source, job, ingest, offered);
+  const failure = await finishRead(ctx, job, error);
+  if (failure !== undefined) throw failure;
+  return { readCatalog };
+}
+
+/**
+ * What a read needs before its source starts: the read's catalog kept with its run, a cache with
+ * missing files dropped, and the states to offer the source.
+ */
+export async function prepareRead(
+  ctx: RunContext,
+  job: CacheReadJob,
+): Promise<{ offered: AirbyteStateMessage[]; readCatalog: AirbyteCatalog }> {
+  const { store, cache } = ctx;
   const readCatalog = {
     streams: job.plans.map((p) => job.discovered.streams.find((s) => streamKey(s) === p.key)!).filter(Boolean),
   };
   // Kept so that the cached read can be written again later by its run id (`openCachedRead`).
   store.runs.putCatalog(job.run.id, readCatalog, job.plans);
   if (await cache.dropIfIncomplete(job.sourceId)) notice(ctx, job.droppedNotice);
-  const offered = ctx.options.forceFullRefresh ? [] : job.offer();
-  const error = await ingestSource(ctx, source, job, offered);
-  if (error !== undefined) tracker.setPhase('finishing');
-  await job.run.finish(error, streamStats(tracker, job.plans, error === undefined));
+  return { offered: ctx.options.forceFullRefresh ? [] : job.offer(), readCatalog };
+}
+
+/** Records the read run's outcome; returns the error to report (naming the run), if it failed. */
+export async function finishRead(ctx: RunContext, job: CacheReadJob, error: unknown): Promise<AirbyteError | undefined> {
+  // (A destination written at the same time owns the phase: its run goes on.)
+  if (error !== undefined && ctx.tracker.runId === job.run.id) ctx.tracker.setPhase('finishing');
+  await job.run.finish(error, streamStats(ctx.tracker, job.plans, error === undefined));
+  if (error === undefined) return undefined;
   // A file error (a full disk) says itself what was kept of this read: nothing was.
   const kept = isAirbyteError(error) && error.code === 'FILE_SYSTEM' ? '' : job.failureGuidance(error);
-  if (error !== undefined) throw runError(error, job.run.id, kept, ctx.masker);
-  return { readCatalog };
+  return runError(error, job.run.id, kept, ctx.masker);
+}
+
+/**
+ * Starts the cache ingest of a read. The cache's own state (what the source was read up to)
+ * advances with every commit or checkpoint of it, in the same save.
+ */
+export async function beginReadIngest(ctx: RunContext, job: CacheReadJob): Promise<CacheIngest> {
+  const { cache, store } = ctx;
+  // Segment files of an ingest whose process was killed before committing: the lock says none runs now.
+  await cache.removeOrphans();
+  return cache.beginIngest(
+    job.sourceId,
+    job.plans.map((p) => ({ streamKey: p.key, replace: replacesStream(ctx, p) })),
+    (states) => store.states.put(job.sourceId, CACHE_DESTINATION_ID, latestRows(states)),
+  );
 }
 
 /** The states a plain read starts from: the cache's own. */
@@ -115,23 +151,38 @@ function markFedDirectly(store: WorkspaceStore, sourceId: string, destinationId:
   store.cacheIndex.setConfirmed(sourceId, destinationId, positions);
 }
 
-/** Runs the source's `read` into a cache ingest; returns its error, if any, after committing what may be kept. */
-async function ingestSource(ctx: RunContext, source: PipelineSource, job: CacheReadJob, offered: AirbyteStateMessage[]): Promise<unknown> {
-  const { tracker, cache } = ctx;
-  tracker.setPhase('reading');
-  // Segment files of an ingest whose process was killed before committing: the lock says none runs now.
-  await cache.removeOrphans();
-  const replace = (p: StreamPlan) => p.syncMode === 'full_refresh' || ctx.options.forceFullRefresh === true;
-  const ingest = cache.beginIngest(
-    job.sourceId,
-    job.plans.map((p) => ({ streamKey: p.key, replace: replace(p) })),
-  );
-  const sink = new IngestSink(ctx, source, ingest, new Set(job.plans.map((p) => p.key)));
+/** True when a read replaces the stream's cached records (a new generation) rather than adding to them. */
+export function replacesStream(ctx: RunContext, p: StreamPlan): boolean {
+  return p.syncMode === 'full_refresh' || ctx.options.forceFullRefresh === true;
+}
+
+/** Where a read's records and states go besides the cache: a destination fed while the source is read. */
+export interface IngestTee {
+  /** Record lines (raw, without their newline) of one stream, just appended to the cache. */
+  records(streamKey: string, lines: string[]): Promise<void>;
+  /** A source state, just noted by the ingest at the positions of what it covers (`count`: states noted so far). */
+  state(state: AirbyteStateMessage, noted: { positions: Record<string, number>; count: number }): Promise<void>;
+}
+
+/**
+ * Runs the source's `read` into the cache ingest (and into `feed.tee`, a destination written at the
+ * same time, which then owns the run's phase); returns its error, if any, after committing what may be kept.
+ */
+export async function ingestSource(
+  ctx: RunContext,
+  source: PipelineSource,
+  job: CacheReadJob,
+  ingest: CacheIngest,
+  offered: AirbyteStateMessage[],
+  feed?: { tee: IngestTee; signal: AbortSignal },
+): Promise<unknown> {
+  if (!feed) ctx.tracker.setPhase('reading');
+  const sink = new IngestSink(ctx, source, ingest, new Set(job.plans.map((p) => p.key)), feed?.tee);
   let error: unknown;
   try {
     const run = await source.start(
       { command: 'read', config: source.config, catalog: job.catalog, state: offered },
-      { signal: ctx.options.signal, onLog: logTo(ctx.options, source.name), idleTimeoutMs: idleTimeoutOf(ctx.options) },
+      { signal: feed?.signal ?? ctx.options.signal, onLog: logTo(ctx.options, source.name), idleTimeoutMs: idleTimeoutOf(ctx.options) },
     );
     for await (const batch of run.routedBatches()) await sink.take(batch);
     warnSourceErrorLogs(ctx, source.name, await run.done);
@@ -139,15 +190,12 @@ async function ingestSource(ctx: RunContext, source: PipelineSource, job: CacheR
     error = e;
   }
   // A failed or cancelled read keeps what its last STATE covers, so the next read resumes there.
-  let committed: AirbyteStateMessage[];
   try {
-    committed = (await ingest.commit({ upToLastState: error !== undefined })).committedStates;
+    await ingest.commit({ upToLastState: error !== undefined });
   } catch (commitError) {
     // Its segments could not be written whole (a full disk): nothing of it was kept, which that error says.
     return commitError;
   }
-  ctx.store.states.put(job.sourceId, CACHE_DESTINATION_ID, latestRows(committed));
-  await ctx.store.save();
   return error;
 }
 
@@ -161,6 +209,7 @@ class IngestSink {
     private readonly source: PipelineSource,
     private readonly ingest: CacheIngest,
     private readonly planKeys: ReadonlySet<string>,
+    private readonly tee?: IngestTee,
   ) {}
 
   async take(batch: ReadonlyArray<DecodedMessage | DecodedRecordLine>): Promise<void> {
@@ -186,7 +235,9 @@ class IngestSink {
         s.bytesRead += raw.length + 1;
       } else if (m.type === 'STATE') {
         await this.flush();
-        if (coversStreams(m.state, this.planKeys)) this.ingest.addState(m.state);
+        if (!coversStreams(m.state, this.planKeys)) continue;
+        const noted = this.ingest.addState(m.state);
+        if (this.tee) await this.tee.state(m.state, noted);
       } else if (m.type === 'CONTROL') {
         await handleControl(this.ctx, this.source, m);
       } else {
@@ -198,7 +249,10 @@ class IngestSink {
   }
 
   private async flush(): Promise<void> {
-    if (this.key !== undefined && this.group.length) await this.ingest.append(this.key, this.group);
+    if (this.key !== undefined && this.group.length) {
+      await this.ingest.append(this.key, this.group);
+      if (this.tee) await this.tee.records(this.key, this.group);
+    }
     this.group = [];
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { PipelineConnector } from '../connectors/pipelineConnector';
 import { AirbyteError } from '../errors';
-import type { ConfiguredAirbyteCatalog } from '../protocol/messages';
+import type { AirbyteStateMessage, ConfiguredAirbyteCatalog } from '../protocol/messages';
 import { message as build } from '../protocol/messages';
 import { isCacheDamage } from '../store/cacheReader';
 import type { StreamPlan } from './catalogBuilder';
@@ -15,10 +15,15 @@ import { idleTimeoutOf, logTo } from './runContext';
 import { StateCommitter } from './stateCommitter';
 import { PendingStates } from './stateManager';
 
-type Positions = Record<string, number>;
+export type Positions = Record<string, number>;
 
 /** Per stream, where the replay starts (what the destination confirmed, or the generation start) and ends. */
-function replayRange(ctx: RunContext, sourceId: string, destinationId: string, plans: StreamPlan[]): { from: Positions; to: Positions } {
+export function replayRange(
+  ctx: RunContext,
+  sourceId: string,
+  destinationId: string,
+  plans: StreamPlan[],
+): { from: Positions; to: Positions } {
   const from: Positions = {};
   const to: Positions = {};
   for (const p of plans) {
@@ -32,19 +37,28 @@ function replayRange(ctx: RunContext, sourceId: string, destinationId: string, p
   return { from, to };
 }
 
+/** What a replay sends: each stream's range, and the cached states (taken before anything else is cached). */
+export interface ReplayPlan {
+  from: Positions;
+  to: Positions;
+  states: ReadonlyArray<{ state: AirbyteStateMessage; positions: Positions }>;
+}
+
 /**
  * The destination's input: cached record chunks up to each state's positions, the state, and so on
- * to the end. Each stream's segments are read once, front to back, by one reader that carries on
- * between checkpoints. A read that fails (a damaged cache) ends the input as INCOMPLETE and is kept
- * in `failure`: nothing after the damage is sent, and the run fails with it.
+ * to the end; then, with `end`, the status lines that end it. Each stream's segments are read once,
+ * front to back, by one reader that carries on between checkpoints. A read that fails (a damaged
+ * cache) is kept in `failure` and ends the input (as INCOMPLETE with `end`): nothing after the
+ * damage is sent, and the run fails with it.
  */
-async function* replayInput(
+export async function* replayInput(
   ctx: RunContext,
   sourceId: string,
   plans: StreamPlan[],
-  range: { from: Positions; to: Positions },
-  pending: PendingStates<Positions>,
+  range: ReplayPlan,
+  pending: PendingStates<{ positions: Positions }>,
   failure: { error?: unknown },
+  end = true,
 ): AsyncGenerator<Buffer | string> {
   const { cache, tracker } = ctx;
   const { from, to } = range;
@@ -59,14 +73,14 @@ async function* replayInput(
     }
   }
   try {
-    for (const entry of ctx.store.cacheIndex.states(sourceId)) {
+    for (const entry of range.states) {
       for (const p of plans) if (entry.positions[p.key] !== undefined) yield* recordsUpTo(p.key, entry.positions[p.key]);
       const coversNew = plans.some((p) => (entry.positions[p.key] ?? -1) > from[p.key]);
       if (!coversNew) continue;
       // What the state covers (a STREAM state: its stream) is confirmed when it is echoed.
       const positions: Positions = {};
       for (const p of plans) if (entry.positions[p.key] !== undefined) positions[p.key] = readers.get(p.key)!.position;
-      pending.push(entry.state, positions);
+      pending.push(entry.state, { positions });
       yield `${JSON.stringify(build.state(entry.state))}\n`;
     }
     for (const p of plans) yield* recordsUpTo(p.key, to[p.key]);
@@ -75,7 +89,7 @@ async function* replayInput(
   } finally {
     for (const r of readers.values()) await r.close();
   }
-  yield statusLines(plans, failure.error === undefined ? 'COMPLETE' : 'INCOMPLETE');
+  if (end) yield statusLines(plans, failure.error === undefined ? 'COMPLETE' : 'INCOMPLETE');
 }
 
 /**
@@ -89,43 +103,65 @@ export async function replayFromCache(
   plans: StreamPlan[],
   catalog: ConfiguredAirbyteCatalog,
 ): Promise<{ error?: unknown }> {
-  const { store, tracker } = ctx;
-  const { sourceId, destinationId } = ids;
-  tracker.setPhase('writing');
-  const range = replayRange(ctx, sourceId, destinationId, plans);
-  const pending = new PendingStates<Positions>();
-  const confirm = (positions: Positions) => {
-    store.cacheIndex.setConfirmed(sourceId, destinationId, positions);
-    for (const p of plans)
-      if (positions[p.key] !== undefined) tracker.stream(p.key).recordsConfirmed = Math.max(0, positions[p.key] - range.from[p.key]);
-  };
-  const commits = new StateCommitter(store, sourceId, destinationId, pending, confirm);
+  ctx.tracker.setPhase('writing');
+  const range = { ...replayRange(ctx, ids.sourceId, ids.destinationId, plans), states: ctx.store.cacheIndex.states(ids.sourceId) };
+  const pending = new PendingStates<{ positions: Positions }>();
+  const commits = new StateCommitter(ctx.store, ids.sourceId, ids.destinationId, pending, ({ positions }) =>
+    confirmPositions(ctx, ids, plans, range.from, positions),
+  );
   const failure: { error?: unknown } = {};
-  let outcome: { error?: unknown };
-  try {
-    const stdin = replayInput(ctx, sourceId, plans, range, pending, failure);
-    const run = await destination.start(
-      { command: 'write', config: destination.config, catalog, stdin },
-      { signal: ctx.options.signal, onLog: logTo(ctx.options, destination.name), idleTimeoutMs: idleTimeoutOf(ctx.options) },
-    );
-    outcome = await followDestination(ctx, destination, run, commits.onEcho);
-  } catch (error) {
-    // The destination did not start (a missing image, a config its spec rejects): the run fails with that.
-    outcome = { error };
-  }
+  const outcome = await writeFromInput(ctx, destination, catalog, replayInput(ctx, ids.sourceId, plans, range, pending, failure), commits);
   // A damaged cache is the cause even when the destination then failed on its INCOMPLETE input.
   const error = failure.error ?? outcome.error;
   if (!error) commits.endedCleanly(ctx, destination.name, plans);
   await commits.settled();
-  if (isCacheDamage(error)) return { error: await dropDamagedCache(ctx, sourceId, destination.name, error) };
+  if (isCacheDamage(error)) return { error: await dropDamagedCache(ctx, ids.sourceId, destination.name, error) };
   return { error };
+}
+
+/** Stores the cache positions a destination confirmed, and the counts they mean for this run. */
+export function confirmPositions(
+  ctx: RunContext,
+  ids: { sourceId: string; destinationId: string },
+  plans: StreamPlan[],
+  from: Positions,
+  positions: Positions,
+): void {
+  ctx.store.cacheIndex.setConfirmed(ids.sourceId, ids.destinationId, positions);
+  for (const p of plans)
+    if (positions[p.key] !== undefined) ctx.tracker.stream(p.key).recordsConfirmed = Math.max(0, positions[p.key] - from[p.key]);
+}
+
+/** Runs the destination's `write` on `stdin`, following what it echoes, until it exits; resolves with its error, if any. */
+export async function writeFromInput<P>(
+  ctx: RunContext,
+  destination: PipelineConnector,
+  catalog: ConfiguredAirbyteCatalog,
+  stdin: AsyncIterable<Buffer | string>,
+  commits: StateCommitter<P>,
+): Promise<{ error?: unknown }> {
+  try {
+    const run = await destination.start(
+      { command: 'write', config: destination.config, catalog, stdin },
+      { signal: ctx.options.signal, onLog: logTo(ctx.options, destination.name), idleTimeoutMs: idleTimeoutOf(ctx.options) },
+    );
+    return await followDestination(ctx, destination, run, commits.onEcho);
+  } catch (error) {
+    // The destination did not start (a missing image, a config its spec rejects): the run fails with that.
+    return { error };
+  }
 }
 
 /**
  * The cache of a source turned out damaged: it is dropped (index, files and the cache's own state),
  * so that the next write of the source reads again from what each destination confirmed.
  */
-async function dropDamagedCache(ctx: RunContext, sourceId: string, destination: string, damage: AirbyteError): Promise<AirbyteError> {
+export async function dropDamagedCache(
+  ctx: RunContext,
+  sourceId: string,
+  destination: string,
+  damage: AirbyteError,
+): Promise<AirbyteError> {
   await ctx.cache.drop(sourceId);
   return new AirbyteError('STORE_CORRUPT', {
     message: damage.message,

@@ -18,6 +18,8 @@ import { latestRows } from './stateManager';
 export class StateCommitter<P> {
   private saving: Promise<void> = Promise.resolve();
   private saveRequested = false;
+  /** Echoes waiting on `prepare`, applied in the order they came. */
+  private prepared: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: WorkspaceStore,
@@ -26,14 +28,26 @@ export class StateCommitter<P> {
     private readonly pending: PendingStates<P>,
     /** Applies what the confirmed state covers (counts, cache positions) before it is saved. */
     private readonly applyProgress: (progress: P) => void,
+    /**
+     * Makes what the confirmed state covers durable on our side first (a write through the cache
+     * makes the records visible in the cache before the destination's confirmation of them is
+     * stored); an echo is applied once it resolves, and dropped when it fails.
+     */
+    private readonly prepare?: (progress: P) => Promise<void>,
   ) {}
 
   readonly onEcho = (echoed: AirbyteStateMessage): void => {
     const confirmed = this.pending.confirm(echoed);
     if (confirmed.length === 0) return;
-    this.applyProgress(confirmed[confirmed.length - 1].payload);
-    this.store.states.put(this.sourceId, this.destinationId, latestRows(confirmed.map((c) => c.state)));
-    this.requestSave();
+    const apply = () => {
+      this.applyProgress(confirmed[confirmed.length - 1].payload);
+      this.store.states.put(this.sourceId, this.destinationId, latestRows(confirmed.map((c) => c.state)));
+      this.requestSave();
+    };
+    if (!this.prepare) return apply();
+    const prepare = this.prepare;
+    // A failed prepare (a full disk) leaves the echo unconfirmed: the run's own error says why.
+    this.prepared = this.prepared.then(() => prepare(confirmed[confirmed.length - 1].payload)).then(apply, () => undefined);
   };
 
   /**
@@ -70,8 +84,9 @@ export class StateCommitter<P> {
     );
   }
 
-  /** Resolves once the saves queued so far are done; a failed save is the store's to report. */
-  settled(): Promise<void> {
-    return this.saving;
+  /** Resolves once the echoes and saves queued so far are done; a failed save is the store's to report. */
+  async settled(): Promise<void> {
+    await this.prepared;
+    await this.saving;
   }
 }

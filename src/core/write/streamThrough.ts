@@ -5,14 +5,13 @@
  */
 import type { ConnectorRun } from '../connectors/connectorProcess';
 import type { PipelineConnector, PipelineSource } from '../connectors/pipelineConnector';
-import { AirbyteError } from '../errors';
 import type { DecodedMessage, DecodedRecordLine } from '../protocol/lineCodec';
 import { isDecodedRecordLine } from '../protocol/lineCodec';
 import type { AirbyteStateMessage, ConfiguredAirbyteCatalog } from '../protocol/messages';
 import { streamKeyOf } from '../protocol/messages';
 import type { StreamPlan } from './catalogBuilder';
 import { handleControl } from './connectorControl';
-import { followDestination, statusLines } from './destinationOutput';
+import { endedEarly, followDestination, statusLines } from './destinationOutput';
 import type { StreamProgress } from './progressTracker';
 import type { RunContext } from './runContext';
 import { idleTimeoutOf, logTo } from './runContext';
@@ -180,14 +179,6 @@ export async function streamThrough(
   }
   await commits.settled();
   return { sourceError: forwarder.error, destinationError };
-}
-
-function endedEarly(name: string): AirbyteError {
-  return new AirbyteError('CONNECTOR_FAILED', {
-    message: `${name} exited before it had read all of its input.`,
-    guidance: "See the destination's last log lines. Nothing past the last state it confirmed was committed.",
-    context: { connector: name, command: 'write' },
-  });
 }
 
 /** Runs the destination's `write` on `stdin` until it exits; returns its error, if any. */

@@ -2,8 +2,8 @@
  * The write pipeline: PyAirbyte's `Source.read()` / `Destination.write()` done right. This module
  * only orchestrates; each way records move has its own module:
  * - a source through the cache (default): a read run ingests it into the workspace record cache
- *   (`ingestIntoCache.ts`), then a write run replays what this destination has not confirmed
- *   (`replayFromCache.ts`);
+ *   (`ingestIntoCache.ts`) while a write run beside it sends the destination what it has not
+ *   confirmed, first from earlier reads, then from this one as it reaches the cache (`pipelinedWrite.ts`);
  * - a source streamed straight into the destination (`cache: false`, `streamThrough.ts`);
  * - a ReadResult (a read into the cache, or `cache:N`) replayed from the cache.
  *
@@ -23,6 +23,7 @@ import type { BuiltCatalog, CatalogDestinationFacts, StreamPlan } from './catalo
 import { buildConfiguredCatalog, withSyncId } from './catalogBuilder';
 import { confirmFromCommittedState } from './confirmedFromState';
 import { offerForDestination, offerFromCache, readIntoCache } from './ingestIntoCache';
+import { readWhileWriting } from './pipelinedWrite';
 import type { PipelineOptions } from './pipelineOptions';
 import { ProgressTracker } from './progressTracker';
 import type { RunStart } from './recordedRun';
@@ -211,9 +212,10 @@ export async function writeToDestination(
     const planned = await first.guard(() => planWrite(job, first.id));
     const ctx = runContext(store, job.cache, planned.plans, first, options, job.masker);
     try {
-      const run = job.mode === 'cache' ? await readThenBeginWrite(ctx, job, first, planned) : first;
+      const run = job.mode === 'cache' ? await beginWriteRun(ctx, job, first) : first;
       const catalog = run === first ? planned.catalog : withSyncId(planned.catalog, run.id);
-      const outcome = await moveRecords(ctx, job, planned.plans, catalog);
+      const outcome =
+        job.mode === 'cache' ? await readAndWrite(ctx, job, first, planned, catalog) : await moveRecords(ctx, job, planned.plans, catalog);
       warnRecordsOutsideCatalog(ctx, job.sourceParty.connector);
       return await finishWrite(ctx, job, run, planned.plans, outcome.destinationError ?? outcome.sourceError);
     } finally {
@@ -297,22 +299,10 @@ async function planWrite(job: WriteJob, syncId: number): Promise<Planned> {
 }
 
 /**
- * A write through the cache: the read run (already begun) ingests the source; then the write run
- * begins, fed by it. The writing phase's progress events carry the write run's id.
+ * A write through the cache: its read run (the first) is begun; the write run begins beside it, fed
+ * by the read as it goes (`pipelinedWrite.ts`). Progress events carry the write run's id.
  */
-async function readThenBeginWrite(ctx: RunContext, job: WriteJob, read: RecordedRun, planned: Planned): Promise<RecordedRun> {
-  const { store, destination } = job;
-  const sourceId = job.sourceParty.identity;
-  const destinationId = job.destinationParty.identity;
-  await readIntoCache(ctx, job.source!, {
-    run: read,
-    sourceId,
-    ...planned,
-    offer: () => offerForDestination(store, sourceId, destinationId, planned.plans),
-    droppedNotice: `Files of the record cache of ${job.sourceParty.connector} were missing; that cache was dropped and the source is read again from what ${destination.name} confirmed.`,
-    failureGuidance: (error) =>
-      `Run ${read.id}, the read into the cache, was recorded as ${statusOf(error)}; nothing was sent to ${destination.name}. What the source checkpointed before the failure is kept in the cache, so running again continues from there.`,
-  });
+async function beginWriteRun(ctx: RunContext, job: WriteJob, read: RecordedRun): Promise<RecordedRun> {
   const start: RunStart = {
     kind: 'write',
     source: job.sourceParty,
@@ -322,12 +312,58 @@ async function readThenBeginWrite(ctx: RunContext, job: WriteJob, read: Recorded
     strategy: job.strategy,
     mode: job.mode,
   };
-  const write = await RecordedRun.begin(store, start, job.masker, job.options.onRunStarted);
+  const write = await read.guard(() => RecordedRun.begin(job.store, start, job.masker, job.options.onRunStarted));
   ctx.tracker.setPhase('writing', write.id);
   return write;
 }
 
-/** Sends the records: replayed from the cache, or streamed from the source. */
+/** Reads the source into the cache while the destination is fed from it; records the read run's outcome. */
+async function readAndWrite(
+  ctx: RunContext,
+  job: WriteJob,
+  read: RecordedRun,
+  planned: Planned,
+  catalog: ConfiguredAirbyteCatalog,
+): Promise<{ sourceError?: unknown; destinationError?: unknown }> {
+  const { store, destination } = job;
+  const ids = { sourceId: job.sourceParty.identity, destinationId: job.destinationParty.identity };
+  await startGenerations(job, planned.plans);
+  const readJob = {
+    run: read,
+    sourceId: ids.sourceId,
+    ...planned,
+    offer: () => offerForDestination(store, ids.sourceId, ids.destinationId, planned.plans),
+    droppedNotice: `Files of the record cache of ${job.sourceParty.connector} were missing; that cache was dropped and the source is read again from what ${destination.name} confirmed.`,
+    failureGuidance: (error: unknown) =>
+      `Run ${read.id}, the read into the cache, was recorded as ${statusOf(error)}. What the source checkpointed before the failure is kept in the cache, so running again continues from there.`,
+  };
+  return readWhileWriting(
+    ctx,
+    {
+      read: readJob,
+      source: job.source!,
+      destination,
+      ids,
+      plans: planned.plans,
+      catalog,
+      onUnmatched: (unmatched) => notice(ctx, unmatchedNotice(destination.name, unmatched)),
+    },
+    () => confirmFromCommittedState(store, ids, planned.plans),
+  );
+}
+
+/** An overwrite starts a new generation at the destination: recorded before the destination sees it. */
+async function startGenerations(job: WriteJob, plans: StreamPlan[]): Promise<void> {
+  const { sourceParty, destinationParty, store } = job;
+  for (const p of plans) if (p.truncate) store.states.setGeneration(sourceParty.identity, destinationParty.identity, p.key, p.generationId);
+  await store.save();
+}
+
+function unmatchedNotice(destination: string, unmatched: string[]): string {
+  return `The state ${destination} confirmed for ${unmatched.join(', ')} matches no checkpoint in the cache, so every cached record of ${unmatched.length === 1 ? 'that stream' : 'those streams'} is sent (an append may duplicate some).`;
+}
+
+/** Sends the records of a replay (from the cache) or a stream (from the source). */
 async function moveRecords(
   ctx: RunContext,
   job: WriteJob,
@@ -336,17 +372,10 @@ async function moveRecords(
 ): Promise<{ sourceError?: unknown; destinationError?: unknown }> {
   const { store, options } = job;
   const ids = { sourceId: job.sourceParty.identity, destinationId: job.destinationParty.identity };
-  // An overwrite starts a new generation at the destination: recorded before the destination sees it.
-  for (const p of plans) if (p.truncate) store.states.setGeneration(ids.sourceId, ids.destinationId, p.key, p.generationId);
-  await store.save();
+  await startGenerations(job, plans);
   if (job.mode !== 'stream') {
     const unmatched = confirmFromCommittedState(store, ids, plans);
-    if (unmatched.length) {
-      notice(
-        ctx,
-        `The state ${job.destination.name} confirmed for ${unmatched.join(', ')} matches no checkpoint in the cache, so every cached record of ${unmatched.length === 1 ? 'that stream' : 'those streams'} is sent (an append may duplicate some).`,
-      );
-    }
+    if (unmatched.length) notice(ctx, unmatchedNotice(job.destination.name, unmatched));
     const { error } = await replayFromCache(ctx, job.destination, ids, plans, catalog);
     return { destinationError: error };
   }

@@ -67,6 +67,8 @@ interface SourceEnv {
   faultAfter?: number;
   stateEvery?: number;
   stateMode?: 'STREAM' | 'GLOBAL';
+  /** A slow upstream: the source pauses this long after each STATE. */
+  pauseMs?: number;
 }
 
 /**
@@ -80,7 +82,7 @@ async function upstream(localDir: string, facts: JsonObject): Promise<void> {
 }
 
 async function source(env: SourceEnv): Promise<Source> {
-  await upstream(sourceUpstream, { record_count: env.count, fault: env.fault ?? 'none' });
+  await upstream(sourceUpstream, { record_count: env.count, fault: env.fault ?? 'none', pause_ms: env.pauseMs ?? 0 });
   return getSource('source-test', {
     registry: registry(),
     config: {
@@ -200,6 +202,18 @@ describe('each mode with each strategy, then an incremental second run', () => {
   }
 });
 
+/** Kills the destination's container, noting whether the source's was still running then. */
+async function killDestinationWhileReading(state: { killed: boolean; sourceRunning: boolean }): Promise<void> {
+  if (state.killed) return;
+  state.killed = true;
+  const list = await docker.listContainers({ filters: managedFilter() });
+  const mine = list.filter((c) => c.Labels[LABEL_OWNER_PID] === String(process.pid));
+  state.sourceRunning = mine.some((c) => c.Labels[LABEL_COMMAND] === 'read');
+  const target = mine.find((c) => c.Labels[LABEL_COMMAND] === 'write');
+  assert.ok(target, 'the destination container is running');
+  await docker.getContainer(target.Id).kill({ signal: 'SIGKILL' });
+}
+
 async function killWhenConfirmed(progress: WriteProgress, state: { killed: boolean }): Promise<void> {
   if (state.killed || progress.recordsConfirmed === 0) return;
   state.killed = true;
@@ -270,6 +284,54 @@ describe('failures', () => {
     });
   }
 
+  it('through the cache, the destination SIGKILLed while the source is still reading: the read goes on into the cache; a rerun sends only what was not confirmed, each record once', async () => {
+    const { localDir, store } = await workspace('kill-pipelined');
+    const count = 3_000;
+    try {
+      const dst = await destination(localDir, { flush_every: 100 });
+      const killed = { killed: false, sourceRunning: false };
+      let killing: Promise<void> | undefined;
+      // 30 states a stream, 40 ms apart: the source reads for over two seconds, the destination keeps up.
+      const error = await write('cache', await source({ count, stateEvery: 100, pauseMs: 40 }), dst, store, 'auto', ['users', 'orders'], {
+        onProgress: (p) => {
+          killing ??= p.recordsConfirmed > 0 ? killDestinationWhileReading(killed) : undefined;
+        },
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await killing;
+      assert.ok(killed.killed && killed.sourceRunning, 'the destination was killed while the source was still reading');
+      assert.ok(isAirbyteError(error, 'CONNECTOR_FAILED'), `failed with CONNECTOR_FAILED, got ${String(error)}`);
+      assert.match(error.message, /destination-test/);
+      const [write1, read1] = store.runs.list();
+      assert.deepEqual([write1.kind, write1.status, read1.kind, read1.status], ['write', 'failed', 'read', 'succeeded']);
+      assert.equal(read1.recordsRead, 2 * count, 'the source was read to its end into the cache');
+      assert.ok(write1.recordsConfirmed > 0 && write1.recordsConfirmed < 2 * count, `confirmed ${write1.recordsConfirmed}`);
+      for (const stream of ['users', 'orders']) {
+        const confirmed = store.cacheIndex.confirmed(write1.sourceId, write1.destinationId!, stream) ?? 0;
+        assert.ok(
+          confirmed <= (store.cacheIndex.stream(write1.sourceId, stream)?.endPos ?? 0),
+          `${stream}: confirmed within what the cache holds`,
+        );
+        const row = store.states.get(write1.sourceId, write1.destinationId!).find((r) => r.streamKey === stream);
+        const cursor = (row?.state.stream?.stream_state as { cursor?: number } | undefined)?.cursor ?? 0;
+        assert.equal(cursor, confirmed, `${stream}: the state is at what the destination confirmed`);
+      }
+      const confirmedBefore = write1.recordsConfirmed;
+
+      const rerun = await write('cache', await source({ count, stateEvery: 100 }), dst, store, 'auto', ['users', 'orders']);
+      assert.equal(rerun.totals.recordsRead, 0, 'the source had been read to its end: nothing new');
+      assert.equal(rerun.totals.recordsSent, 2 * count - confirmedBefore, 'the rerun sends exactly what was not confirmed, from the cache');
+      for (const stream of ['users', 'orders']) {
+        const got = await rows(localDir, stream);
+        assert.deepEqual(ids(got), range(1, count), `${stream}: nothing lost, nothing duplicated`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   for (const mode of ['stream', 'cache'] as const) {
     it(`a source crash (${mode}) fails the run with its reason and keeps what was confirmed; a rerun completes`, async () => {
       const { dir, localDir, store } = await workspace(`crash-${mode}`);
@@ -290,12 +352,11 @@ describe('failures', () => {
         const failed = store.runs.list()[0];
         assert.equal(failed.status, 'failed');
         assert.ok(failed.error && !failed.error.includes(SECRET));
-        if (mode === 'stream') {
-          // Confirmed by the destination before the crash: the records up to the state at 20.
-          assert.equal(failed.recordsConfirmed, 20);
-          const users = store.states.get(failed.sourceId, failed.destinationId!)[0];
-          assert.deepEqual(users.state.stream?.stream_state, { cursor: 20 });
-        }
+        // Confirmed by the destination before the crash (through the cache too, fed as the source
+        // read): the records up to the state at 20.
+        assert.equal(failed.recordsConfirmed, 20);
+        const users = store.states.get(failed.sourceId, failed.destinationId!)[0];
+        assert.deepEqual(users.state.stream?.stream_state, { cursor: 20 });
         const rerun = await write(mode, await source({ count: 50, faultAfter: 25 }), dst, store, 'auto', ['users']);
         assert.equal(byStream(rerun).users.recordsRead, 30, 'the source resumes after the last checkpoint');
         assert.deepEqual(ids(await rows(localDir, 'users')), range(1, 50));
@@ -445,7 +506,7 @@ describe('state kinds and config updates', () => {
 });
 
 describe('runs announce themselves', () => {
-  it('a write through the cache: a read run for the destination, then a write run fed by it; a failed read begins no write', async () => {
+  it('a write through the cache: a read run for the destination and a write run fed by it as it reads; a failed read fails both', async () => {
     const { dir, localDir, store } = await workspace('run-events');
     const events: RunStarted[] = [];
     try {
@@ -480,12 +541,16 @@ describe('runs announce themselves', () => {
           (e: unknown) => e,
         );
       assert.ok(isAirbyteError(error, 'CONNECTOR_FAILED'));
-      assert.match(error.guidance ?? '', new RegExp(`Run ${crashed[0]?.runId}, the read into the cache, was recorded as failed`));
       assert.deepEqual(
-        crashed.map((e) => e.kind),
-        ['read'],
-        'the write run never began',
+        crashed.map((e) => [e.kind, e.parentReadRunId]),
+        [
+          ['read', undefined],
+          ['write', crashed[0]?.runId],
+        ],
+        'the write run begins beside its read',
       );
+      assert.match(error.guidance ?? '', new RegExp(`Run ${crashed[0]?.runId}, the read into the cache, was recorded as failed`));
+      assert.match(error.guidance ?? '', new RegExp(`Run ${crashed[1]?.runId} was recorded as failed`));
       await store.close();
 
       // Run history, reopened, holds what the events said.
@@ -495,16 +560,18 @@ describe('runs announce themselves', () => {
         assert.deepEqual(
           rows.map((r) => [r.id, r.kind, r.status, r.parentRunId, r.forDestinationId]),
           [
+            [crashed[1].runId, 'write', 'failed', crashed[0].runId, undefined],
             [crashed[0].runId, 'read', 'failed', undefined, write.destination!.identity],
             [write.runId, 'write', 'succeeded', read.runId, undefined],
             [read.runId, 'read', 'succeeded', undefined, write.destination!.identity],
           ],
         );
         assert.deepEqual(
-          [rows[1].sourceLabel, rows[1].sourceConnector, rows[1].destinationLabel, rows[1].destinationConnector, rows[1].destinationId],
+          [rows[2].sourceLabel, rows[2].sourceConnector, rows[2].destinationLabel, rows[2].destinationConnector, rows[2].destinationId],
           [write.source.label, 'source-test', write.destination!.label, 'destination-test', write.destination!.identity],
         );
-        assert.ok(rows[0].error && !rows[0].error.includes(SECRET), 'the failed read keeps its masked reason');
+        assert.ok(rows[0].error && !rows[0].error.includes(SECRET), 'the failed write keeps its masked reason');
+        assert.ok(rows[1].error && !rows[1].error.includes(SECRET), 'the failed read keeps its masked reason');
       } finally {
         await again.close();
       }
