@@ -303,8 +303,10 @@ export class CacheIngest {
   /**
    * Makes what the states noted so far cover visible while the read goes on: the records and
    * states of streams read incrementally (streams being replaced become visible only at `commit`,
-   * as a whole). Their segment files are synced before the index names them; the store is saved.
-   * Does nothing once `count` states are visible already, or after the ingest has finished.
+   * as a whole). Their segment files are synced before the index names them. Saving the store is
+   * the caller's: a write through the cache saves it with the confirmation the checkpoint made
+   * possible, in one save. Does nothing once `count` states are visible already, or after the
+   * ingest has finished.
    */
   checkpoint(count: number): Promise<void> {
     return this.exclusive(async () => {
@@ -319,7 +321,6 @@ export class CacheIngest {
       for (const seg of commit.segments) this.indexedFiles.add(seg.file);
       this.cache.store.cacheIndex.commitIngest(this.sourceId, { ...commit, states: newStates });
       this.onStatesCommitted(newStates.map((s) => s.state));
-      await this.cache.store.save();
     });
   }
 

@@ -14,7 +14,7 @@
  *   stays confirmed, and the read keeps what its last state covers, as before.
  */
 import type { PipelineConnector, PipelineSource } from '../connectors/pipelineConnector';
-import type { ConfiguredAirbyteCatalog } from '../protocol/messages';
+import type { AirbyteStateMessage, ConfiguredAirbyteCatalog } from '../protocol/messages';
 import { message as build } from '../protocol/messages';
 import { isCacheDamage } from '../store/cacheReader';
 import type { CacheIngest } from '../store/recordCache';
@@ -24,7 +24,7 @@ import type { CacheReadJob } from './ingestIntoCache';
 import { beginReadIngest, finishRead, ingestSource, prepareRead, replacesStream } from './ingestIntoCache';
 import { LiveFeed } from './liveFeed';
 import type { Positions, ReplayPlan } from './replayFromCache';
-import { confirmPositions, dropDamagedCache, replayInput, replayRange, writeFromInput } from './replayFromCache';
+import { confirmPositions, dropDamagedCache, replayFromCache, replayInput, replayRange, writeFromInput } from './replayFromCache';
 import type { RunContext } from './runContext';
 import { StateCommitter } from './stateCommitter';
 import { PendingStates } from './stateManager';
@@ -44,7 +44,7 @@ export interface PipelinedJob {
   plans: StreamPlan[];
   /** The destination's catalog (its sync id is the write run's). */
   catalog: ConfiguredAirbyteCatalog;
-  /** Told about streams whose confirmed state matched no cached checkpoint (called before anything moves). */
+  /** Told about streams whose confirmed state matches no cached checkpoint, even after this read (all of their cached records are sent). */
   onUnmatched: (streams: string[]) => void;
 }
 
@@ -58,8 +58,9 @@ export async function readWhileWriting(
   confirmFromCommittedState: () => string[],
 ): Promise<{ sourceError?: unknown; destinationError?: unknown }> {
   const { offered } = await prepareRead(ctx, job.read);
-  const unmatched = confirmFromCommittedState();
-  if (unmatched.length) job.onUnmatched(unmatched);
+  // The destination's state is not among the cached checkpoints (it was fed streamed, ahead of the
+  // cache): where it lies is known only once this read's checkpoints are in, so the read goes first.
+  if (confirmFromCommittedState().length) return readThenWrite(ctx, job, offered, confirmFromCommittedState);
   const replaced = new Set(job.plans.filter((p) => replacesStream(ctx, p)).map((p) => p.key));
   const range = earlierReads(ctx, job, replaced);
   const ingest = await beginReadIngest(ctx, job.read);
@@ -86,6 +87,22 @@ export async function readWhileWriting(
     return { destinationError: await dropDamagedCache(ctx, job.ids.sourceId, job.destination.name, destination.error) };
   }
   return { sourceError, destinationError: destination.error };
+}
+
+/** The two stages one after the other: the whole read into the cache, then the replay of what the destination has not confirmed. */
+async function readThenWrite(
+  ctx: RunContext,
+  job: PipelinedJob,
+  offered: AirbyteStateMessage[],
+  confirmFromCommittedState: () => string[],
+): Promise<{ sourceError?: unknown; destinationError?: unknown }> {
+  const ingest = await beginReadIngest(ctx, job.read);
+  const sourceError = await finishRead(ctx, job.read, await ingestSource(ctx, job.source, job.read, ingest, offered));
+  if (sourceError) return { sourceError };
+  const unmatched = confirmFromCommittedState();
+  if (unmatched.length) job.onUnmatched(unmatched);
+  const { error } = await replayFromCache(ctx, job.destination, job.ids, job.plans, job.catalog);
+  return { destinationError: error };
 }
 
 /**
