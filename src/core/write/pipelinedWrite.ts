@@ -80,7 +80,7 @@ export async function readWhileWriting(
   // The read run is recorded; its error (naming it) is the write's source error.
   const sourceError = await finishRead(ctx, job.read, await reading);
   // Confirmations of streams the read replaced wait for its commit; now the cache says what it holds.
-  writing.applyDeferred();
+  await writing.applyDeferred();
   if (!destination.error && !sourceError) writing.commits.endedCleanly(ctx, job.destination.name, job.plans);
   await writing.commits.settled();
   if (isCacheDamage(destination.error)) {
@@ -130,6 +130,7 @@ function feedDestination(ctx: RunContext, job: PipelinedJob, feeding: Feeding) {
   const pending = new PendingStates<Sent>();
   // Confirmed positions the cache does not hold yet (streams being replaced, states not checkpointed).
   const deferred: Positions = {};
+  const ingestFinished = { done: false };
   const confirm = (positions: Positions) => {
     const ready: Positions = {};
     for (const [key, pos] of Object.entries(positions)) {
@@ -141,7 +142,6 @@ function feedDestination(ctx: RunContext, job: PipelinedJob, feeding: Feeding) {
     }
     confirmPositions(ctx, job.ids, job.plans, range.from, ready);
   };
-  const ingestFinished = { done: false };
   const commits = new StateCommitter<Sent>(
     ctx.store,
     job.ids.sourceId,
@@ -163,12 +163,12 @@ function feedDestination(ctx: RunContext, job: PipelinedJob, feeding: Feeding) {
   return {
     outcome,
     commits,
-    applyDeferred() {
+    /** The read has committed: confirmations that waited for it are stored as far as the cache holds them. */
+    async applyDeferred(): Promise<void> {
       ingestFinished.done = true;
-      if (Object.keys(deferred).length) {
-        confirm({ ...deferred });
-        void ctx.store.save().catch(() => undefined);
-      }
+      if (Object.keys(deferred).length === 0) return;
+      confirm({ ...deferred });
+      await ctx.store.save();
     },
   };
 }

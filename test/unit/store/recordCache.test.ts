@@ -94,6 +94,55 @@ describe('RecordCache', () => {
     assert.deepEqual(store.cacheIndex.states('src#a'), [], 'states of the old generation dropped');
   });
 
+  it('a checkpoint makes what the last state covers visible while the read goes on; a store reopened then sees it', async () => {
+    const both = [
+      { streamKey: 'users', replace: false },
+      { streamKey: 'events', replace: true },
+    ];
+    const ingest = cache.beginIngest('src#k', both);
+    await ingest.append('users', lines('users', 0, 1200));
+    await ingest.append('events', lines('events', 0, 40));
+    const noted = ingest.addState(state(1200));
+    assert.deepEqual([noted.positions, noted.count], [{ users: 1200 }, 1]);
+    await ingest.append('users', lines('users', 1200, 1300));
+    await ingest.checkpoint(noted.count);
+    assert.equal(cache.recordCount('src#k', 'users'), 1200, 'visible up to the state, not the records after it');
+    assert.deepEqual(await collect(cache, 'src#k', 'users', 0), lines('users', 0, 1200), 'read back across a closed and an open segment');
+    assert.equal(cache.recordCount('src#k', 'events'), 0, 'a stream being replaced is not visible before the commit');
+    assert.deepEqual(
+      store.cacheIndex.states('src#k').map((s) => s.positions),
+      [{ users: 1200 }],
+    );
+    await store.save();
+    const reopened = await WorkspaceStore.open({ path: store.path, lock: false });
+    try {
+      assert.equal(new RecordCache(reopened).recordCount('src#k', 'users'), 1200, 'durable once the caller saved');
+    } finally {
+      await reopened.close();
+    }
+    await ingest.append('users', lines('users', 1300, 1500));
+    ingest.addState(state(1500));
+    await ingest.commit();
+    assert.deepEqual(await collect(cache, 'src#k', 'users', 0), lines('users', 0, 1500));
+    assert.equal(cache.recordCount('src#k', 'events'), 40);
+    assert.deepEqual(
+      store.cacheIndex.states('src#k').map((s) => s.positions.users),
+      [1200, 1500],
+      'each state indexed once',
+    );
+  });
+
+  it('an ingest aborted after a checkpoint keeps what the checkpoint made visible, files included', async () => {
+    const ingest = cache.beginIngest('src#l', [{ streamKey: 'users', replace: false }]);
+    await ingest.append('users', lines('users', 0, 100));
+    await ingest.checkpoint(ingest.addState(state(100)).count);
+    await ingest.append('users', lines('users', 100, 1100));
+    await ingest.abort();
+    assert.equal(cache.recordCount('src#l', 'users'), 100);
+    assert.deepEqual(await collect(cache, 'src#l', 'users', 0), lines('users', 0, 100));
+    assert.equal(await cache.dropIfIncomplete('src#l'), false, 'every indexed file is still there');
+  });
+
   it('an aborted ingest leaves no files and no index entries; orphans are removed', async () => {
     const before = store.cacheIndex.segments('src#c');
     const ingest = cache.beginIngest('src#c', [{ streamKey: 'users', replace: false }]);
