@@ -52,6 +52,8 @@ interface OpenSegment {
   broken?: unknown;
   /** The blocks written so far: one per flush, checked on replay. */
   blocks: SegmentBlock[];
+  /** Bytes of it known to be on disk (synced by a checkpoint). */
+  syncedBytes: number;
 }
 
 interface IngestStream {
@@ -72,6 +74,22 @@ interface IngestStream {
  */
 const MAX_OPEN_SEGMENTS = 32;
 
+/** A segment file to sync; an open one with the bytes written when it was noted. */
+interface UnsyncedFile {
+  file: string;
+  open?: OpenSegment;
+  bytes?: number;
+}
+
+/** What a checkpoint makes visible, noted under the ingest's lock, indexed once its files are synced. */
+interface TakenCheckpoint {
+  commit: CacheIngestCommit;
+  states: IngestState[];
+  /** How many states the ingest had noted then. */
+  statesNoted: number;
+  files: UnsyncedFile[];
+}
+
 /** A source state noted by an ingest, at the positions of what it covers. */
 interface IngestState {
   state: AirbyteStateMessage;
@@ -90,10 +108,14 @@ export class CacheIngest {
   private statesIndexed = 0;
   /** Segment files a checkpoint put in the index: an abort keeps them (the index refers to them). */
   private readonly indexedFiles = new Set<string>();
+  /** What checkpoints put in the index so far: each stream's end, each segment's record count. */
+  private readonly indexedEnds = new Map<string, number>();
+  private readonly indexedCounts = new Map<string, number>();
   /** Segment files already synced to disk (by a checkpoint), with the folders they are in. */
   private readonly synced = new Set<string>();
   /** File operations and commits one at a time: a checkpoint comes from the destination's side, appends from the source's. */
   private io: Promise<unknown> = Promise.resolve();
+  private checkpoints: Promise<unknown> = Promise.resolve();
   private finished = false;
   private appends = 0;
   private readonly tag = `${Date.now().toString(36)}-${process.pid}`;
@@ -198,7 +220,7 @@ export class CacheIngest {
       await makeDirectory(path.dirname(abs));
       return fs.open(abs, 'w', 0o600);
     });
-    s.open = { file: rel, handle, firstPos: s.nextPos, count: 0, bytes: 0, pending: [], pendingBytes: 0, blocks: [] };
+    s.open = { file: rel, handle, firstPos: s.nextPos, count: 0, bytes: 0, pending: [], pendingBytes: 0, blocks: [], syncedBytes: 0 };
   }
 
   private async closeIdlest(): Promise<void> {
@@ -276,7 +298,7 @@ export class CacheIngest {
     }
     try {
       for (const s of this.streams.values()) await this.closeSegment(s);
-      await this.syncWritten();
+      await this.syncFiles(this.unsynced([...this.streams.values()]));
     } catch (error) {
       // A segment could not be written whole or synced (a full disk): none of this read is kept, its
       // files go (but for what a checkpoint made visible already).
@@ -309,19 +331,47 @@ export class CacheIngest {
    * ingest has finished.
    */
   checkpoint(count: number): Promise<void> {
-    return this.exclusive(async () => {
-      if (this.finished || this.statesIndexed >= count) return;
-      const streams = [...this.streams.values()].filter((s) => !s.replace);
-      for (const s of streams) if (s.open) await this.flushSegment(s.open);
-      await this.syncWritten(streams);
-      const commit = this.upToLastState({ visibleOnly: true });
-      const newStates = this.notYetIndexed(commit.states);
-      this.statesIndexed = this.states.length;
-      if (newStates.length === 0) return;
-      for (const seg of commit.segments) this.indexedFiles.add(seg.file);
-      this.cache.store.cacheIndex.commitIngest(this.sourceId, { ...commit, states: newStates });
-      this.onStatesCommitted(newStates.map((s) => s.state));
+    // One at a time: each indexes what it synced before the next looks at what is left.
+    const next = this.checkpoints.then(async () => {
+      const taken = await this.exclusive(() => this.takeCheckpoint(count));
+      if (!taken) return;
+      // Synced outside the lock: the source's records go on being appended meanwhile (holding it
+      // stalled the whole pipeline at each state).
+      await this.syncFiles(taken.files);
+      await this.exclusive(async () => {
+        if (!this.finished) this.indexCheckpoint(taken);
+      });
     });
+    this.checkpoints = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Flushes what a checkpoint makes visible and notes what it needs synced; undefined when nothing is new. */
+  private async takeCheckpoint(count: number): Promise<TakenCheckpoint | undefined> {
+    if (this.finished || this.statesIndexed >= count) return undefined;
+    const streams = [...this.streams.values()].filter((s) => !s.replace);
+    for (const s of streams) if (s.open) await this.flushSegment(s.open);
+    const commit = this.upToLastState({ visibleOnly: true });
+    const states = this.notYetIndexed(commit.states);
+    if (states.length === 0) return undefined;
+    return { commit, states, statesNoted: this.states.length, files: this.unsynced(streams) };
+  }
+
+  /** Puts a checkpoint's records and states in the index, once its files are synced. */
+  private indexCheckpoint(taken: TakenCheckpoint): void {
+    const { commit, states } = taken;
+    // Only what changed since the last checkpoint goes to the index: with 1,000 streams, a
+    // checkpoint at each stream's state rewrote every stream's extent and segments each time.
+    const extents = commit.streams.filter((e) => this.indexedEnds.get(e.streamKey) !== e.endPos);
+    const segments = commit.segments.filter((seg) => this.indexedCounts.get(seg.file) !== seg.recordCount);
+    for (const e of extents) this.indexedEnds.set(e.streamKey, e.endPos);
+    for (const seg of segments) {
+      this.indexedFiles.add(seg.file);
+      this.indexedCounts.set(seg.file, seg.recordCount);
+    }
+    this.cache.store.cacheIndex.commitIngest(this.sourceId, { streams: extents, segments, states });
+    this.statesIndexed = Math.max(this.statesIndexed, taken.statesNoted);
+    this.onStatesCommitted(states.map((st) => st.state));
   }
 
   /** The states of a commit that no checkpoint put in the index yet (they are the same objects as in `states`). */
@@ -331,18 +381,31 @@ export class CacheIngest {
   }
 
   /**
-   * Syncs the segment files written so far (of `streams`, default all) and the folders of new ones.
-   * Synced side by side: one at a time, a source of 1,000 streams waited on 1,000 disk flushes in a row.
-   * A closed segment is synced once; an open one (a checkpoint's) every time, as it grows.
+   * The segment files of `streams` written since they were last synced: a closed segment is synced
+   * once, an open one (a checkpoint's) when it grew: with 1,000 streams, a checkpoint at each
+   * stream's state synced every open file again.
    */
-  private async syncWritten(streams = [...this.streams.values()]): Promise<void> {
-    const closed = streams.flatMap((s) => s.segments.map((seg) => seg.file)).filter((f) => !this.synced.has(f));
-    const open = streams.flatMap((s) => (s.open ? [s.open] : []));
-    await inParallel(closed, (file) => segmentIo(path.join(this.cache.dir, file), () => syncFile(path.join(this.cache.dir, file))));
-    await inParallel(open, (seg) => segmentIo(path.join(this.cache.dir, seg.file), () => seg.handle.datasync()));
-    const dirs = [...closed, ...open.map((o) => o.file)].map((f) => path.dirname(f)).filter((d) => !this.synced.has(d));
-    await inParallel([...new Set(dirs)], (dir) => fsyncDir(path.join(this.cache.dir, dir)));
-    for (const f of closed) this.synced.add(f);
+  private unsynced(streams: IngestStream[]): UnsyncedFile[] {
+    const closed = streams.flatMap((s) => s.segments.map((seg) => ({ file: seg.file }))).filter((f) => !this.synced.has(f.file));
+    const open = streams.flatMap((s) =>
+      s.open && s.open.bytes > s.open.syncedBytes ? [{ file: s.open.file, open: s.open, bytes: s.open.bytes }] : [],
+    );
+    return [...closed, ...open];
+  }
+
+  /**
+   * Syncs files (by path: a concurrent roll may close an open segment's handle meanwhile) and the
+   * folders of new ones, side by side: one at a time, a source of 1,000 streams waited on 1,000
+   * disk flushes in a row.
+   */
+  private async syncFiles(files: UnsyncedFile[]): Promise<void> {
+    await inParallel(files, (f) => segmentIo(path.join(this.cache.dir, f.file), () => syncFile(path.join(this.cache.dir, f.file))));
+    const dirs = [...new Set(files.map((f) => path.dirname(f.file)))].filter((d) => !this.synced.has(d));
+    await inParallel(dirs, (dir) => fsyncDir(path.join(this.cache.dir, dir)));
+    for (const f of files) {
+      if (f.open) f.open.syncedBytes = Math.max(f.open.syncedBytes, f.bytes ?? 0);
+      else this.synced.add(f.file);
+    }
     for (const d of dirs) this.synced.add(d);
   }
 

@@ -15,7 +15,8 @@ export type FeedItem =
   | { kind: 'state'; state: AirbyteStateMessage; positions: Record<string, number>; count: number };
 
 export class LiveFeed implements IngestTee {
-  private queue: FeedItem[] = [];
+  /** Taken items are cleared from it at once (a taken batch of lines must not stay reachable until the array is compacted). */
+  private queue: Array<FeedItem | undefined> = [];
   private head = 0;
   private queuedBytes = 0;
   private ended = false;
@@ -64,8 +65,12 @@ export class LiveFeed implements IngestTee {
   async *items(): AsyncGenerator<FeedItem> {
     while (!this.closed) {
       if (this.head < this.queue.length) {
-        const item = this.queue[this.head++];
-        if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        const item = this.queue[this.head]!;
+        this.queue[this.head++] = undefined;
+        if (this.head === this.queue.length) {
+          this.queue = [];
+          this.head = 0;
+        } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
           this.queue = this.queue.slice(this.head);
           this.head = 0;
         }
