@@ -2,12 +2,12 @@
  * Peeking at a source (PyAirbyte's `get_samples`): the first records of each stream straight from
  * the source, without the cache and without touching any state. Every stream is asked for in
  * full-refresh mode where it allows it (incremental ones without a state, so from the start), and the
- * source is stopped (its container removed) as soon as each stream has given enough.
+ * source is stopped (its container removed) as soon as the stream has given enough.
  */
 import type { ConnectorLogLine } from '../connectors/connectorProcess';
 import type { PipelineSource } from '../connectors/pipelineConnector';
 import { isAirbyteError } from '../errors';
-import type { AirbyteCatalog } from '../protocol/messages';
+import type { AirbyteCatalog, ConfiguredAirbyteCatalog } from '../protocol/messages';
 import { streamKey, streamKeyOf } from '../protocol/messages';
 import { buildConfiguredCatalog } from '../write/catalogBuilder';
 import type { PreviewColumn } from './recordPages';
@@ -22,7 +22,7 @@ export interface PeekedStream {
 
 export interface PeekResult {
   streams: PeekedStream[];
-  /** True when the source was stopped because every stream had given enough (false: it ended by itself first). */
+  /** True when the source was stopped because a stream had given enough (false: every stream ended by itself first). */
   stoppedEarly: boolean;
 }
 
@@ -35,11 +35,15 @@ export interface PeekOptions {
   onLog?: (line: ConnectorLogLine) => void;
   /** The source's catalog, when already discovered. */
   discovered?: AirbyteCatalog;
+  /** Told as each stream's records are in. */
+  onStream?: (stream: PeekedStream) => void;
 }
 
 /**
- * Reads the first `limit` records of each stream from the source and stops it. Nothing is written:
- * no cache, no state, no run history. A source failing before that is an AirbyteError as in a read.
+ * Reads the first `limit` records of each stream from the source and stops it. Each stream is read
+ * by a run of its own, stopped once it has given enough: sources emit their streams one after the
+ * other, so one run for all would wait through the whole of every stream but the last. Nothing is
+ * written: no cache, no state, no run history. A source failing is an AirbyteError as in a read.
  */
 export async function peekSource(source: PipelineSource, options: PeekOptions = {}): Promise<PeekResult> {
   const limit = options.limit ?? 100;
@@ -53,23 +57,35 @@ export async function peekSource(source: PipelineSource, options: PeekOptions = 
     syncId: 0,
     currentGeneration: () => 0,
   });
-  const out = new Map<string, PeekedStream>(
-    plans.map((p) => [
-      p.key,
-      {
-        stream: p.key,
-        columns: columnsOf(
-          discovered.streams.find((s) => streamKey(s) === p.key),
-          p,
-        ),
-        records: [],
-      },
-    ]),
-  );
+  const result: PeekResult = { streams: [], stoppedEarly: false };
+  for (const [i, plan] of plans.entries()) {
+    const peeked: PeekedStream = {
+      stream: plan.key,
+      columns: columnsOf(
+        discovered.streams.find((s) => streamKey(s) === plan.key),
+        plan,
+      ),
+      records: [],
+    };
+    const stopped = await peekStream(source, { streams: [catalog.streams[i]] }, peeked, limit, options);
+    result.stoppedEarly ||= stopped;
+    result.streams.push(peeked);
+    options.onStream?.(peeked);
+  }
+  return result;
+}
+
+/** One stream's run: records collected into `into` until `limit`, then the source is stopped. True when it was. */
+async function peekStream(
+  source: PipelineSource,
+  catalog: ConfiguredAirbyteCatalog,
+  into: PeekedStream,
+  limit: number,
+  options: PeekOptions,
+): Promise<boolean> {
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const full = () => [...out.values()].every((s) => s.records.length >= limit);
   let stoppedEarly = false;
   try {
     const run = await source.start(
@@ -77,24 +93,22 @@ export async function peekSource(source: PipelineSource, options: PeekOptions = 
       { signal: stop.signal, onLog: options.onLog },
     );
     try {
-      for await (const message of run.messages()) {
-        if (message.message.type !== 'RECORD') continue;
-        const r = message.message.record;
-        const s = out.get(streamKeyOf(r.stream, r.namespace));
-        if (s && s.records.length < limit) s.records.push(r.data);
-        if (full()) break;
+      for await (const { message } of run.messages()) {
+        if (message.type !== 'RECORD' || streamKeyOf(message.record.stream, message.record.namespace) !== into.stream) continue;
+        into.records.push(message.record.data);
+        if (into.records.length >= limit) break;
       }
-      if (full() && !options.signal?.aborted) {
+      if (into.records.length >= limit && !options.signal?.aborted) {
         stoppedEarly = true;
         stop.abort();
       }
       await run.done;
     } catch (error) {
-      // Stopped by us once every stream had enough: that is how a peek ends, not a failure.
+      // Stopped by us once the stream had enough: that is how a peek ends, not a failure.
       if (!(stoppedEarly && isAirbyteError(error, 'ABORTED'))) throw error;
     }
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
-  return { streams: [...out.values()], stoppedEarly };
+  return stoppedEarly;
 }
