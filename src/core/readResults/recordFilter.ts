@@ -58,16 +58,21 @@ function fieldMatcher(field: string, value: string): (data: Record<string, unkno
   };
 }
 
+/** Whether a record's data matches `filter` (the text search looks at its data as JSON). */
+export function dataMatcher(filter: RecordFilter): (data: Record<string, unknown>) => boolean {
+  if (filter.kind === 'field') return fieldMatcher(filter.field, filter.value);
+  const text = filter.text.toLowerCase();
+  if (text === '') return () => true;
+  return (data) => JSON.stringify(data).toLowerCase().includes(text);
+}
+
 /** Whether a raw RECORD line matches; the text search first rejects lines that cannot hold the text. */
 function lineMatcher(filter: RecordFilter): (line: string) => boolean {
   const dataOf = (line: string) => (JSON.parse(line) as { record?: { data?: Record<string, unknown> } }).record?.data ?? {};
-  if (filter.kind === 'field') {
-    const match = fieldMatcher(filter.field, filter.value);
-    return (line) => match(dataOf(line));
-  }
+  const matches = dataMatcher(filter);
+  if (filter.kind === 'field') return (line) => matches(dataOf(line));
   const text = filter.text.toLowerCase();
-  if (text === '') return () => true;
-  return (line) => line.toLowerCase().includes(text) && JSON.stringify(dataOf(line)).toLowerCase().includes(text);
+  return (line) => line.toLowerCase().includes(text) && matches(dataOf(line));
 }
 
 /**
