@@ -52,6 +52,8 @@ export class CachedReadsTree implements vscode.TreeDataProvider<CachedReadsNode>
   reload(): void {
     this.entries = undefined;
     this.refresher.refresh();
+    // Loaded now even while the view is hidden: the total size and `airbyte.hasCachedReads` stay current.
+    void this.loadEntries().catch(() => undefined);
   }
 
   /** Every folder's cached reads (cached until `reload`). */

@@ -268,10 +268,10 @@ function previewHtml(webview: vscode.Webview, root: vscode.Uri): string {
     <span id="counts" class="facts" role="status" aria-live="polite"></span>
   </header>
   <nav class="toolbar" aria-label="Pages">
-    <vscode-button id="first-page" appearance="secondary" aria-label="First page">⏮ First</vscode-button>
-    <vscode-button id="prev-page" appearance="secondary" aria-label="Previous page">◀ Previous</vscode-button>
-    <vscode-button id="next-page" appearance="secondary" aria-label="Next page">Next ▶</vscode-button>
-    <vscode-button id="last-page" appearance="secondary" aria-label="Last page">Last ⏭</vscode-button>
+    <vscode-button id="first-page" appearance="secondary" aria-label="First page">First</vscode-button>
+    <vscode-button id="prev-page" appearance="secondary" aria-label="Previous page">Previous</vscode-button>
+    <vscode-button id="next-page" appearance="secondary" aria-label="Next page">Next</vscode-button>
+    <vscode-button id="last-page" appearance="secondary" aria-label="Last page">Last</vscode-button>
     <label for="jump-input">Go to record #</label>
     <vscode-text-field id="jump-input" aria-label="Go to record number" size="10"></vscode-text-field>
   </nav>

@@ -41,8 +41,9 @@ function headerCell(state: PreviewState, name: string, i: number): HTMLElement {
   const cell = document.createElement('vscode-data-grid-cell');
   cell.setAttribute('cell-type', 'columnheader');
   cell.setAttribute('grid-column', String(i + 1));
-  const marks = [c?.primaryKey ? '🔑' : '', c?.cursor ? '⏱' : ''].filter(Boolean).join(' ');
-  cell.textContent = marks ? `${name} ${marks}` : name;
+  // Marked in words (an emoji font is not everywhere): `id (PK)`, `updated_at (cursor)`.
+  const marks = [c?.primaryKey ? 'PK' : '', c?.cursor ? 'cursor' : ''].filter(Boolean).join(', ');
+  cell.textContent = marks ? `${name} (${marks})` : name;
   cell.title = [c?.type, c?.primaryKey ? 'primary key' : '', c?.cursor ? 'cursor' : ''].filter(Boolean).join(' · ') || name;
   if (c?.primaryKey) cell.dataset.primaryKey = 'true';
   if (c?.cursor) cell.dataset.cursor = 'true';

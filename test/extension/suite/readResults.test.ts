@@ -169,12 +169,20 @@ describe('Read, look, then write: cached reads in the editor', function () {
   it('Delete removes a read (forced for unconfirmed records) and its files', async () => {
     const node = await nodeOf('rr-other');
     assert.ok(node);
+    const api = await extensionApi();
+    const services = await api.services();
+    const store = await services.openStore(node.folder, false);
+    const files = store.cacheIndex.segments(node.entry.sourceId).map((s) => path.join(store.cacheDir, s.file));
+    await store.close();
+    assert.ok(files.length > 0);
+    for (const f of files) await fs.access(f);
     const result = await vscode.commands.executeCommand<CacheCleanup | undefined>('airbyte.deleteCachedRead', { ...node, force: true });
     assert.deepEqual(
       result?.removed.map((e) => e.sourceLabel),
       ['rr-other'],
     );
     assert.equal(await nodeOf('rr-other'), undefined);
+    for (const f of files) await assert.rejects(fs.access(f), `${f} was deleted`);
   });
 
   it('Preview Source peeks without a read; Preview Destination shows the SQLite tables with row counts', async () => {
