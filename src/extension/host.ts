@@ -47,6 +47,10 @@ export function createExtensionHost(context: vscode.ExtensionContext): Extension
       await vscode.commands.executeCommand('airbyte.writeToDestination', args?.source && args.destination ? args : undefined);
     },
     showLogs: () => channels.showConnectors(),
+    previewDestination: async (runId) => {
+      const destination = (await runner.argsOfRun(runId))?.destination;
+      await vscode.commands.executeCommand('airbyte.previewDestination', destination ? vscode.Uri.file(destination) : undefined);
+    },
   });
   const runner: SyncRunner = new SyncRunner({ config, channels, services, panels, syncsTree });
   syncsTree.live = runner;
