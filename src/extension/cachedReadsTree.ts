@@ -76,11 +76,6 @@ export class CachedReadsTree implements vscode.TreeDataProvider<CachedReadsNode>
     return out;
   }
 
-  /** The total size of the cache on disk, over every folder. */
-  async totalBytes(): Promise<number> {
-    return (await this.loadEntries()).reduce((n, e) => n + e.entry.bytes, 0);
-  }
-
   async getChildren(node?: CachedReadsNode): Promise<CachedReadsNode[]> {
     if (!node) return [...(this.live ? [this.live] : []), ...(await this.loadEntries())];
     if (node.kind === 'read')
