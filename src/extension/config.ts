@@ -75,7 +75,7 @@ export class Config {
 
   /**
    * The record cache's limits (`airbyte.cacheMaxSizeMB`, `airbyte.cacheMaxAgeDays`; 0 or unset: no
-   * limit), applied after each read and write and by "Prune Cache": only confirmed records are removed.
+   * limit), applied after each read and by "Prune Cache": only sources whose records destinations confirmed are removed.
    */
   cacheLimits(folder?: vscode.WorkspaceFolder): { maxBytes?: number; maxAgeMs?: number } {
     const size = this.section(folder?.uri).get<number>('cacheMaxSizeMB');
