@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the write benchmarks (bench/write.bench.ts: the one table of write paths, measured in one run;
-# bench/remote.bench.ts: a streamed write through TLS on loopback against the unix socket of one engine)
+# bench/remote.bench.ts: a streamed write through TLS on loopback against the unix socket of one engine;
+# bench/preview.bench.ts: pages of a 1,000,000-record cached stream, the CLI preview's peak RSS)
 # against the private Docker engine: starts it (unless one already answers), builds the test images,
 # runs it with node --import tsx, and stops the engine again if this script started it. With --all,
 # every benchmark (bench/*.bench.ts) runs. Exits non-zero when any benchmark failed.
@@ -22,7 +23,7 @@ node --import tsx scripts/buildTestImages.ts || exit 1
 
 failed=0
 shopt -s nullglob
-benches=(bench/write.bench.ts bench/remote.bench.ts)
+benches=(bench/write.bench.ts bench/remote.bench.ts bench/preview.bench.ts)
 [ "${1:-}" = --all ] && benches=(bench/*.bench.ts)
 for bench in "${benches[@]}"; do
   echo "=== $bench"

@@ -1,5 +1,5 @@
-// Builds the run details webview app: src/main.ts (+ the shared protocol) → dist/main.js, and
-// copies src/styles.css. The result is also copied to ../dist/webview/, where the extension serves
+// Builds the webview apps: src/main.ts (run details) → dist/main.js and src/preview.ts (Records
+// Preview) → dist/preview.js (+ the shared protocols), and copies their styles. The result is also copied to ../dist/webview/, where the extension serves
 // it from (and where the VSIX allowlist picks it up).
 import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync, rmSync, copyFileSync } from 'node:fs';
@@ -24,8 +24,8 @@ if (!existsSync(path.join(here, 'node_modules/@vscode/webview-ui-toolkit/package
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 await esbuild.build({
-  entryPoints: [path.join(here, 'src/main.ts')],
-  outfile: path.join(out, 'main.js'),
+  entryPoints: { main: path.join(here, 'src/main.ts'), preview: path.join(here, 'src/preview.ts') },
+  outdir: out,
   bundle: true,
   format: 'iife',
   platform: 'browser',
@@ -36,6 +36,7 @@ await esbuild.build({
   logLevel: 'warning',
 });
 copyFileSync(path.join(here, 'src/styles.css'), path.join(out, 'styles.css'));
+copyFileSync(path.join(here, 'src/preview.css'), path.join(out, 'preview.css'));
 
 const served = path.join(here, '../dist/webview');
 rmSync(served, { recursive: true, force: true });

@@ -8,7 +8,9 @@ import { removeDeadProcessTempDirs } from '../core/executors/tempFolders';
 import { useSqlWasm } from '../core/store/sqlJsLoader';
 import type { CliCommand, CliIo } from './cliIo';
 import { processIo, UsageError } from './cliIo';
+import { cacheCommand } from './commands/cache';
 import { checkCommand } from './commands/check';
+import { previewCommand } from './commands/preview';
 import { readCommand } from './commands/read';
 import { registryCommand } from './commands/registry';
 import { runsCommand } from './commands/runs';
@@ -24,6 +26,8 @@ const COMMANDS: Record<string, CliCommand> = {
   read: readCommand,
   write: writeCommand,
   runs: runsCommand,
+  cache: cacheCommand,
+  preview: previewCommand,
 };
 
 const USAGE = `Usage: airbyte-write <command> [options]

@@ -21,7 +21,21 @@ export const COMMAND_FACTORIES: Record<string, CommandFactory> = {
   'airbyte.filterConnectors': { title: 'Filter Connectors', create: (host) => (arg?: unknown) => filterConnectors(host, arg) },
   'airbyte.refreshConfigs': { title: 'Refresh Configs', create: (host) => () => host.configsTree.reload() },
   'airbyte.refreshSyncs': { title: 'Refresh Syncs', create: (host) => () => host.syncsTree.reload() },
+  'airbyte.readSource': lazyCommand('Read Source into Cache', () => import('./commands/readSource.js').then((m) => m.readSource)),
+  'airbyte.previewRecords': lazyCommand('Preview Records', () => cacheCommand((m) => m.previewRecords)),
+  'airbyte.deleteCachedRead': lazyCommand('Delete Cached Read', () => cacheCommand((m) => m.deleteCachedRead)),
+  'airbyte.clearCache': lazyCommand('Clear Cache', () => cacheCommand((m) => m.clearCache)),
+  'airbyte.pruneCache': lazyCommand('Prune Cache', () => cacheCommand((m) => m.pruneCacheCommand)),
+  'airbyte.previewSource': lazyCommand('Preview Source', () => cacheCommand((m) => m.previewSource)),
+  'airbyte.previewDestination': lazyCommand('Preview Destination', () => cacheCommand((m) => m.previewDestination)),
+  'airbyte.refreshCachedReads': { title: 'Refresh Cached Reads', create: (host) => () => host.cachedReadsTree.reload() },
 };
+
+type CacheCommands = typeof import('./commands/cacheCommands.js');
+
+function cacheCommand<T>(pick: (m: CacheCommands) => T): Promise<T> {
+  return import('./commands/cacheCommands.js').then(pick);
+}
 
 async function refreshRegistry(host: ExtensionHost): Promise<void> {
   await vscode.window.withProgress({ location: { viewId: 'airbyte.connectors' }, title: 'Refreshing the connector registry' }, () =>

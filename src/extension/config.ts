@@ -11,8 +11,17 @@ import { LOG_LEVELS } from './logLevels';
 
 export type { LogLevel } from './logLevels';
 
-export type SettingName = 'dockerHost' | 'registryUrl' | 'stateFile' | 'defaultWriteStrategy' | 'logLevel';
-const SETTINGS: readonly SettingName[] = ['dockerHost', 'registryUrl', 'stateFile', 'defaultWriteStrategy', 'logLevel'];
+export type SettingName =
+  'dockerHost' | 'registryUrl' | 'stateFile' | 'defaultWriteStrategy' | 'logLevel' | 'cacheMaxSizeMB' | 'cacheMaxAgeDays';
+const SETTINGS: readonly SettingName[] = [
+  'dockerHost',
+  'registryUrl',
+  'stateFile',
+  'defaultWriteStrategy',
+  'logLevel',
+  'cacheMaxSizeMB',
+  'cacheMaxAgeDays',
+];
 
 export class Config {
   private section(scope?: vscode.ConfigurationScope): vscode.WorkspaceConfiguration {
@@ -62,6 +71,19 @@ export class Config {
   get logLevel(): LogLevel {
     const value = this.section().get<string>('logLevel');
     return LOG_LEVELS.includes(value as LogLevel) ? (value as LogLevel) : 'info';
+  }
+
+  /**
+   * The record cache's limits (`airbyte.cacheMaxSizeMB`, `airbyte.cacheMaxAgeDays`; 0 or unset: no
+   * limit), applied after each read and by "Prune Cache": only sources whose records destinations confirmed are removed.
+   */
+  cacheLimits(folder?: vscode.WorkspaceFolder): { maxBytes?: number; maxAgeMs?: number } {
+    const size = this.section(folder?.uri).get<number>('cacheMaxSizeMB');
+    const age = this.section(folder?.uri).get<number>('cacheMaxAgeDays');
+    return {
+      ...(typeof size === 'number' && size > 0 ? { maxBytes: Math.round(size * 1024 * 1024) } : {}),
+      ...(typeof age === 'number' && age > 0 ? { maxAgeMs: Math.round(age * 86_400_000) } : {}),
+    };
   }
 
   /** Calls `listener` with the settings that changed (any scope). */

@@ -32,7 +32,9 @@ import { describeCachedRead, isCachedReadRef, listCachedReads, openCachedRead, p
 import type { RunStarted } from '../core/write/runEvents';
 import { configLabel } from '../core/write/runParties';
 import type { WriteProgress } from '../core/write/progressTracker';
-import type { WriteResult } from '../core/write/writeResult';
+import type { ReadResult, WriteResult } from '../core/write/writeResult';
+import type { CacheCleanup, CacheEntry, CacheLimits } from '../core/readResults/cacheCatalog';
+import { clearCache, listCacheEntries, pruneCache } from '../core/readResults/cacheCatalog';
 import type { ConnectorLogLine } from '../core/connectors/connectorProcess';
 import type { WriteStrategy } from '../core/write/writeStrategy';
 import type { Config } from './config';
@@ -65,6 +67,17 @@ export interface WriteJob {
   onLog(connector: string, line: ConnectorLogLine): void;
   /** Each run the write starts (a write through the cache: its read, then its write), as the core recorded it. */
   onRunStarted(run: RunStarted): void;
+}
+
+/** A read of a source config into the workspace cache ("Read Source into Cache…"). */
+export interface ReadJob {
+  source: string;
+  streams?: string[];
+  folder: vscode.WorkspaceFolder;
+  signal: AbortSignal;
+  onProgress(p: WriteProgress): void;
+  onLog(connector: string, line: ConnectorLogLine): void;
+  onRunStarted?(run: RunStarted): void;
 }
 
 /** What a config file's text says about its connector, for views that list configs. */
@@ -360,6 +373,58 @@ export class CoreServices {
     const store = await this.openStore(folder, false);
     try {
       return listCachedReads(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  /**
+   * Reads a source config into the cache of `folder`'s store (holding its lock for the run): the
+   * ReadResult a write can replay as `cache:<runId>`.
+   */
+  async runRead(job: ReadJob): Promise<ReadResult> {
+    const source = (await this.connectorFromFile(job.source, { type: 'source', installIfMissing: true, signal: job.signal })) as Source;
+    const store = await this.openStore(job.folder, true);
+    try {
+      return await source.read({
+        store,
+        streams: job.streams,
+        signal: job.signal,
+        idleTimeoutMs: this.options.config.idleTimeoutMs,
+        onRunStarted: job.onRunStarted,
+        onProgress: job.onProgress,
+        onLog: job.onLog,
+        onNotice: (text) => this.options.channels.log.info(text),
+      });
+    } finally {
+      await store.close();
+    }
+  }
+
+  /** The record cache of `folder`'s store, per source config; empty when the folder has no store. */
+  async cacheEntries(folder: vscode.WorkspaceFolder): Promise<CacheEntry[]> {
+    if (!existsSync(this.storePath(folder))) return [];
+    const store = await this.openStore(folder, false);
+    try {
+      return await listCacheEntries(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  /**
+   * Prunes `folder`'s cache to `limits`, or clears it (all, or the reads `runIds` / sources `sourceIds`); never what no
+   * destination confirmed unless `force`. Takes the store's lock (refused while a run holds it).
+   */
+  async cleanCache(
+    folder: vscode.WorkspaceFolder,
+    how: { limits?: CacheLimits; runIds?: number[]; sourceIds?: string[]; force?: boolean },
+  ): Promise<CacheCleanup | undefined> {
+    if (!existsSync(this.storePath(folder))) return undefined;
+    const store = await this.openStore(folder, true);
+    try {
+      if (how.limits) return await pruneCache(store, how.limits, { force: how.force });
+      return await clearCache(store, { force: how.force, runIds: how.runIds, sourceIds: how.sourceIds });
     } finally {
       await store.close();
     }

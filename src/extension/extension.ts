@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { COMMAND_FACTORIES } from './commandFactories';
 import { registerCommandTable } from './commandTable';
+import type { CachedReadsTree } from './cachedReadsTree';
 import type { ConfigsTree } from './configsTree';
 import type { ConnectorsTree } from './connectorsTree';
 import type { CoreServices } from './coreServices';
@@ -22,7 +23,7 @@ export interface AirbyteExtensionApi {
   /** Time spent in activate(), in ms. */
   readonly activationMs: number;
   /** The tree data providers, to read what the views show. */
-  readonly trees: { connectors: ConnectorsTree; configs: ConfigsTree; syncs: SyncsTree };
+  readonly trees: { connectors: ConnectorsTree; configs: ConfigsTree; syncs: SyncsTree; cachedReads: CachedReadsTree };
   readonly language: LanguageFeatures;
   readonly runner: SyncRunner;
   readonly panels: RunDetailsPanels;
@@ -52,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): AirbyteExtensionApi 
   h.channels.log.info(`Activated in ${activationMs.toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.env.appName}, ${ui})`);
   return {
     activationMs,
-    trees: { connectors: h.connectorsTree, configs: h.configsTree, syncs: h.syncsTree },
+    trees: { connectors: h.connectorsTree, configs: h.configsTree, syncs: h.syncsTree, cachedReads: h.cachedReadsTree },
     language: h.language,
     runner: h.runner,
     panels: h.panels,

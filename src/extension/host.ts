@@ -2,6 +2,7 @@
 // long as the extension (each is disposed with it); what lives only as long as one sync is the
 // sync runner's (see liveSync.ts).
 import * as vscode from 'vscode';
+import { CachedReadsTree } from './cachedReadsTree';
 import { Config } from './config';
 import { ConfigsTree } from './configsTree';
 import { ConnectorsTree } from './connectorsTree';
@@ -22,6 +23,7 @@ export interface ExtensionHost {
   connectorsTree: ConnectorsTree;
   configsTree: ConfigsTree;
   syncsTree: SyncsTree;
+  cachedReadsTree: CachedReadsTree;
   panels: RunDetailsPanels;
   runner: SyncRunner;
 }
@@ -45,12 +47,20 @@ export function createExtensionHost(context: vscode.ExtensionContext): Extension
       await vscode.commands.executeCommand('airbyte.writeToDestination', args?.source && args.destination ? args : undefined);
     },
     showLogs: () => channels.showConnectors(),
+    previewDestination: async (runId) => {
+      const destination = (await runner.argsOfRun(runId))?.destination;
+      await vscode.commands.executeCommand('airbyte.previewDestination', destination ? vscode.Uri.file(destination) : undefined);
+    },
   });
   const runner: SyncRunner = new SyncRunner({ config, channels, services, panels, syncsTree });
   syncsTree.live = runner;
   context.subscriptions.push(channels, language, connectorsTree, configsTree, syncsTree, panels, runner);
   context.subscriptions.push(...createTreeViews({ connectorsTree, configsTree, syncsTree }));
-  return { context, config, channels, services, language, connectorsTree, configsTree, syncsTree, panels, runner };
+  const cachedReadsTree = new CachedReadsTree(services, channels);
+  const cachedReadsView = vscode.window.createTreeView('airbyte.cachedReads', { treeDataProvider: cachedReadsTree, showCollapseAll: true });
+  cachedReadsTree.refresher.attach(cachedReadsView as vscode.TreeView<unknown>);
+  context.subscriptions.push(cachedReadsTree, cachedReadsView);
+  return { context, config, channels, services, language, connectorsTree, configsTree, syncsTree, cachedReadsTree, panels, runner };
 }
 
 /**

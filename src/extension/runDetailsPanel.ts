@@ -14,6 +14,8 @@ export interface RunDetailsHost {
   cancel(runId: string): Promise<unknown>;
   rerun(runId: string): Promise<void>;
   showLogs(): void;
+  /** Opens the Records Preview of what the run's destination wrote locally. */
+  previewDestination(runId: string): Promise<void>;
 }
 
 export function panelTitle(run: Pick<RunView, 'source' | 'destination'>): string {
@@ -127,6 +129,9 @@ export class RunDetailsPanels implements vscode.Disposable {
       case 'rerun':
         await this.host.rerun(message.runId);
         break;
+      case 'previewDestination':
+        await this.host.previewDestination(message.runId);
+        break;
     }
   }
 
@@ -161,6 +166,7 @@ export class RunDetailsPanels implements vscode.Disposable {
         <vscode-button id="cancel-button" appearance="secondary" hidden>Cancel</vscode-button>
         <vscode-button id="rerun-button" appearance="secondary" hidden>Run Again</vscode-button>
         <vscode-button id="logs-button" appearance="secondary">Show Logs</vscode-button>
+        <vscode-button id="preview-destination-button" appearance="secondary" hidden>Preview Destination</vscode-button>
       </span>
     </header>
     <p id="run-facts" class="facts"></p>

@@ -149,6 +149,8 @@ function runItem(pair: SyncPair, r: RunRecord): vscode.TreeItem {
     new Date(r.startedAt).toLocaleString(),
     `${formatCount(r.recordsConfirmed)} confirmed`,
     r.endedAt ? formatDuration(r.endedAt - r.startedAt) : undefined,
+    // A write fed by a read (through the cache, or a cached read written): the read it came from.
+    r.kind === 'write' && r.parentRunId !== undefined ? `from read #${r.parentRunId}` : undefined,
   ]
     .filter(Boolean)
     .join(' · ');

@@ -41,3 +41,16 @@ export function abbreviate(text: string, max = 80): string {
   if (end > 0 && text.charCodeAt(end - 1) >= 0xd800 && text.charCodeAt(end - 1) <= 0xdbff) end--;
   return `${text.slice(0, end)}… (${formatCount(text.length)} characters)`;
 }
+
+/** A size in bytes as people read it: `512 B`, `1.5 KB`, `12 MB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}

@@ -73,7 +73,12 @@ export type HostToWebviewMessage =
 
 export type WebviewToHostMessage =
   /** The app is loaded and wants a snapshot (also after the panel was hidden and shown again). */
-  { type: 'ready'; runId?: string } | { type: 'showLogs' } | { type: 'cancel'; runId: string } | { type: 'rerun'; runId: string };
+  | { type: 'ready'; runId?: string }
+  | { type: 'showLogs' }
+  | { type: 'cancel'; runId: string }
+  | { type: 'rerun'; runId: string }
+  /** Open what landed in the run's destination when it writes local files (Records Preview). */
+  | { type: 'previewDestination'; runId: string };
 
 /** The webview keeps this many log lines; the host sends at most this many in a snapshot. */
 export const LOG_TAIL_LINES = 200;
@@ -85,7 +90,8 @@ export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMe
   if (typeof value !== 'object' || value === null) return false;
   const type = (value as { type?: unknown }).type;
   if (type === 'ready' || type === 'showLogs') return true;
-  if (type === 'cancel' || type === 'rerun') return typeof (value as { runId?: unknown }).runId === 'string';
+  if (type === 'cancel' || type === 'rerun' || type === 'previewDestination')
+    return typeof (value as { runId?: unknown }).runId === 'string';
   return false;
 }
 

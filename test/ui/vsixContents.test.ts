@@ -62,6 +62,7 @@ describe('packaged VSIX', () => {
       'extension/dist/extension.js',
       'extension/dist/sql-wasm.wasm',
       'extension/dist/webview/main.js',
+      'extension/dist/webview/preview.js',
       'extension/syntaxes/airbyte-jsonc.tmLanguage.json',
       'extension/media/airbyte.svg',
       'extension/language-configuration.json',

@@ -140,6 +140,7 @@ function render(run: RunView): void {
   byId('run-spinner').hidden = run.status !== 'Running';
   byId('cancel-button').hidden = run.status !== 'Running';
   byId('rerun-button').hidden = run.status === 'Running';
+  byId('preview-destination-button').hidden = run.status === 'Running';
   const started = new Date(run.startedAt);
   const facts = [
     `started ${started.toLocaleString()}`,
@@ -178,6 +179,10 @@ window.addEventListener('message', (event: MessageEvent<HostToWebviewMessage>) =
 byId('cancel-button').addEventListener('click', () => current && vscode.postMessage({ type: 'cancel', runId: current.runId }));
 byId('rerun-button').addEventListener('click', () => current && vscode.postMessage({ type: 'rerun', runId: current.runId }));
 byId('logs-button').addEventListener('click', () => vscode.postMessage({ type: 'showLogs' }));
+byId('preview-destination-button').addEventListener(
+  'click',
+  () => current && vscode.postMessage({ type: 'previewDestination', runId: current.runId }),
+);
 
 show(current);
 vscode.postMessage({ type: 'ready', runId: current?.runId ?? document.body.dataset.runId });

@@ -4,7 +4,7 @@ import { resolveStorePath } from '../../core/store/storePath';
 import type { RunWarning } from '../../core/write/pipelineOptions';
 import type { WriteProgress } from '../../core/write/progressTracker';
 import type { StreamResult } from '../../core/write/writeResult';
-import { formatCount, formatDuration } from '../../shared/format';
+import { formatBytes, formatCount, formatDuration } from '../../shared/format';
 import type { CliIo } from '../cliIo';
 import { UsageError } from '../cliIo';
 import { isConfigFileRef } from '../resolveRef';
@@ -30,19 +30,9 @@ export function parseStreams(value: string | undefined): string[] | undefined {
   return list;
 }
 
-const n = formatCount;
+export { formatBytes };
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = bytes / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+const n = formatCount;
 
 function progressLine(p: WriteProgress): string {
   const done = p.phase === 'reading' ? p.recordsRead : p.recordsSent;

@@ -12,7 +12,7 @@ import { defaultStorePath, formatTable } from './runOutput';
 const n = formatCount;
 
 /** `2026-11-26 19:04:05` in UTC: sortable and the same on every machine. */
-function when(ms: number): string {
+export function when(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 }
 

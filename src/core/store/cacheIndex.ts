@@ -157,6 +157,18 @@ export class CacheIndex {
     return r ? num(r.confirmed_pos) : undefined;
   }
 
+  /** Every source identity with a cached stream, in name order. */
+  sourceIds(): string[] {
+    return this.db.rows('SELECT DISTINCT source_id FROM cache_streams ORDER BY source_id').map((r) => String(r.source_id));
+  }
+
+  /** Every destination's confirmed position in a source's cache, per stream. */
+  confirmedPositions(sourceId: string): Array<{ destinationId: string; streamKey: string; position: number }> {
+    return this.db
+      .rows('SELECT destination_id, stream_key, confirmed_pos FROM cache_confirmed WHERE source_id = ?', [sourceId])
+      .map((r) => ({ destinationId: String(r.destination_id), streamKey: String(r.stream_key), position: num(r.confirmed_pos) }));
+  }
+
   setConfirmed(sourceId: string, destinationId: string, positions: Record<string, number>): void {
     for (const [streamKey, pos] of Object.entries(positions)) {
       this.db.run('INSERT OR REPLACE INTO cache_confirmed VALUES (?, ?, ?, ?)', [sourceId, destinationId, streamKey, pos]);

@@ -38,11 +38,14 @@ export async function writeToDestination(host: ExtensionHost, arg?: unknown): Pr
   const last = host.context.workspaceState.get<LastChoice>(LAST_CHOICE_KEY) ?? {};
   const args: WriteArgs = isWriteArgs(arg) ? { ...arg } : {};
   // A config given by a context menu or an editor title button: use it as source or destination by its kind.
-  const contextUri = isWriteArgs(arg) ? undefined : uriFromArg(arg);
+  const contextUri = isWriteArgs(arg) || cachedReadOfArg(arg) !== undefined ? undefined : uriFromArg(arg);
   if (contextUri) {
     if ((await host.configsTree.kindOf(contextUri)) === 'destination') args.destination = contextUri.fsPath;
     else args.source = contextUri.fsPath;
   }
+  // A cached read from the Cached Reads view or a read's notification: written from the cache.
+  const readRunId = cachedReadOfArg(arg);
+  if (readRunId !== undefined) args.source = `cache:${readRunId}`;
   // A sync pair from the Syncs view: the same config files again (streams and strategy are asked).
   if (!isWriteArgs(arg) && typeof arg === 'object' && arg !== null && 'pair' in arg) {
     const again = await host.runner.argsOfPair((arg as { pair: SyncPair }).pair);
@@ -168,9 +171,15 @@ async function pickDestination(host: ExtensionHost, last: LastChoice): Promise<s
   return picked?.value;
 }
 
-async function pickStreams(host: ExtensionHost, source: string, lastStreams: string[] | undefined): Promise<string[] | undefined> {
+/** Asks for streams of a source config or cached read (all, or `lastStreams`, preselected). */
+export async function pickStreams(
+  host: ExtensionHost,
+  source: string,
+  lastStreams: string[] | undefined,
+  title = 'Write to Destination (3/4): streams',
+): Promise<string[] | undefined> {
   const qp = vscode.window.createQuickPick<vscode.QuickPickItem>();
-  qp.title = 'Write to Destination (3/4): streams';
+  qp.title = title;
   qp.placeholder = 'Discovering streams…';
   qp.canSelectMany = true;
   qp.ignoreFocusOut = true;
@@ -191,7 +200,7 @@ async function pickStreams(host: ExtensionHost, source: string, lastStreams: str
         qp.items = streams.map((s) => ({ label: s.name, description: s.description }));
         const wanted = lastStreams?.length ? new Set(lastStreams) : undefined;
         qp.selectedItems = qp.items.filter((i) => !wanted || wanted.has(i.label));
-        qp.placeholder = 'Pick the streams to write (Enter: the selected ones)';
+        qp.placeholder = 'Pick the streams (Enter: the selected ones)';
         qp.busy = false;
       },
       (error: unknown) => {
@@ -232,4 +241,13 @@ function missingArgument(name: 'source' | 'destination', what: string): AirbyteE
     guidance: `Give ${what}.`,
     context: { argument: name },
   });
+}
+
+/** The run id of a cached read given as `{ cachedReadRunId }` or as a Cached Reads tree item; undefined otherwise. */
+function cachedReadOfArg(arg: unknown): number | undefined {
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  const o = arg as { cachedReadRunId?: unknown; kind?: unknown; entry?: { runId?: unknown } };
+  if (typeof o.cachedReadRunId === 'number') return o.cachedReadRunId;
+  if ((o.kind === 'read' || o.kind === 'stream') && typeof o.entry?.runId === 'number') return o.entry.runId;
+  return undefined;
 }

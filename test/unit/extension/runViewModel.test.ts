@@ -249,6 +249,8 @@ describe('run details protocol', () => {
     assert.ok(isWebviewToHostMessage({ type: 'ready' }));
     assert.ok(isWebviewToHostMessage({ type: 'cancel', runId: '3' }));
     assert.ok(!isWebviewToHostMessage({ type: 'cancel' }));
+    assert.ok(isWebviewToHostMessage({ type: 'previewDestination', runId: '3' }));
+    assert.ok(!isWebviewToHostMessage({ type: 'previewDestination' }));
     assert.ok(!isWebviewToHostMessage({ type: 'eval', code: 'x' }));
     assert.ok(!isWebviewToHostMessage('ready'));
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatCount, formatDuration } from '../../../src/shared/format';
+import { formatBytes, formatCount, formatDuration } from '../../../src/shared/format';
 
 describe('formatCount', () => {
   it('groups thousands with commas whatever the machine locale', () => {
@@ -40,5 +40,12 @@ describe('formatDuration', () => {
     assert.equal(formatDuration(-1), '–');
     assert.equal(formatDuration(Number.NaN), '–');
     assert.equal(formatDuration(Number.POSITIVE_INFINITY), '–');
+  });
+
+  it('formats sizes in bytes, KB, MB and GB', () => {
+    assert.equal(formatBytes(512), '512 B');
+    assert.equal(formatBytes(1536), '1.5 KB');
+    assert.equal(formatBytes(12 * 1024 * 1024), '12 MB');
+    assert.equal(formatBytes(3 * 1024 ** 3), '3.0 GB');
   });
 });
