@@ -2,7 +2,6 @@
 // read on demand on the extension host; the filter runs there over the whole stream with progress
 // and Cancel; copy and export write the rows shown or the whole stream as JSON lines or CSV. Same
 // strict CSP as the run details (default-src 'none', a script nonce, resources from dist/webview).
-import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isAirbyteError } from '../core/errors';
@@ -12,6 +11,7 @@ import type { HostToPreviewMessage, PreviewState, PreviewToHostMessage } from '.
 import { isPreviewToHostMessage, PREVIEW_PAGE_SIZE, RECORDS_PREVIEW_VIEW_TYPE } from '../shared/recordsPreviewProtocol';
 import { formatCount } from '../shared/format';
 import type { PreviewSource } from './previewSources';
+import { webviewDocument } from './webviewDocument';
 
 interface FilterInEffect {
   query: string;
@@ -241,27 +241,12 @@ export class RecordsPreviews implements vscode.Disposable {
 }
 
 function previewHtml(webview: vscode.Webview, root: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'preview.js'));
-  const styles = webview.asWebviewUri(vscode.Uri.joinPath(root, 'preview.css'));
-  const csp = [
-    `default-src 'none'`,
-    `img-src ${webview.cspSource} data:`,
-    `style-src ${webview.cspSource}`,
-    `font-src ${webview.cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${csp}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${styles.toString()}">
-  <title>Airbyte Records</title>
-</head>
-<body>
-  <header>
+  return webviewDocument(webview, {
+    root,
+    script: 'preview.js',
+    stylesheet: 'preview.css',
+    title: 'Airbyte Records',
+    body: `  <header>
     <h1 id="title">Loading records…</h1>
     <label for="stream-select">Stream</label>
     <select id="stream-select" aria-label="Stream"></select>
@@ -290,8 +275,6 @@ function previewHtml(webview: vscode.Webview, root: vscode.Uri): string {
     <vscode-button id="export-stream-csv" appearance="secondary">Export stream… (CSV)</vscode-button>
   </nav>
   <p id="notice" class="facts" role="status" aria-live="polite"></p>
-  <vscode-data-grid id="records-grid" aria-label="Records"></vscode-data-grid>
-  <script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+  <vscode-data-grid id="records-grid" aria-label="Records"></vscode-data-grid>`,
+  });
 }

@@ -3,10 +3,10 @@
 // nonce), resources only from the bundled webview folder. When hidden the webview keeps its own
 // state (setState); when restored after a reload it asks for a snapshot, which the host rebuilds
 // from the store.
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { HostToWebviewMessage, RunView, WebviewToHostMessage } from '../shared/runDetailsProtocol';
 import { isWebviewToHostMessage, RUN_DETAILS_VIEW_TYPE } from '../shared/runDetailsProtocol';
+import { webviewDocument } from './webviewDocument';
 
 export interface RunDetailsHost {
   /** The current view of a run (live or from the store). */
@@ -136,27 +136,13 @@ export class RunDetailsPanels implements vscode.Disposable {
   }
 
   private html(webview: vscode.Webview, runId: string): string {
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot, 'main.js'));
-    const styles = webview.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot, 'styles.css'));
-    const csp = [
-      `default-src 'none'`,
-      `img-src ${webview.cspSource} data:`,
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${csp}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${styles.toString()}">
-  <title>Airbyte Run</title>
-</head>
-<body data-run-id="${escapeAttr(runId)}">
-  <p id="placeholder">Loading run ${escapeHtml(runId)}…</p>
+    return webviewDocument(webview, {
+      root: this.webviewRoot,
+      script: 'main.js',
+      stylesheet: 'styles.css',
+      title: 'Airbyte Run',
+      bodyAttributes: `data-run-id="${escapeAttr(runId)}"`,
+      body: `  <p id="placeholder">Loading run ${escapeHtml(runId)}…</p>
   <main id="run" hidden>
     <header>
       <h1 id="run-title"></h1>
@@ -180,10 +166,8 @@ export class RunDetailsPanels implements vscode.Disposable {
     <div id="throughput-chart"></div>
     <h2>Connector log (last lines)</h2>
     <pre id="log-tail"></pre>
-  </main>
-  <script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+  </main>`,
+    });
   }
 
   dispose(): void {

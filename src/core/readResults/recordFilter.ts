@@ -5,6 +5,7 @@
  * again on demand (`rowsAt`).
  */
 import { abortedError } from '../errors';
+import { linesOf } from '../store/cacheReader';
 import type { RecordCache } from '../store/recordCache';
 import type { CachedStreamView, PreviewRow } from './recordPages';
 import { readRecordPage } from './recordPages';
@@ -92,12 +93,7 @@ export async function filterStream(
   const matches = lineMatcher(filter);
   const result: FilterResult = { scanned: 0, total, matched: 0, positions: [], truncated: false };
   for await (const chunk of cache.chunks(view.sourceId, view.stream, start, undefined, options.signal)) {
-    const text = chunk.bytes.toString('utf8');
-    let at = 0;
-    while (at < text.length) {
-      const nl = text.indexOf('\n', at);
-      const line = text.slice(at, nl < 0 ? text.length : nl);
-      at = nl < 0 ? text.length : nl + 1;
+    for (const line of linesOf(chunk)) {
       if (matches(line)) {
         result.matched++;
         if (result.positions.length < max) result.positions.push(result.scanned);

@@ -21,6 +21,11 @@ export interface CacheChunk {
   count: number;
 }
 
+/** The raw record lines of a chunk (its whole, newline-terminated lines, without their newlines). */
+export function linesOf(chunk: CacheChunk): string[] {
+  return chunk.count === 0 ? [] : chunk.bytes.toString('utf8', 0, chunk.bytes.length - 1).split('\n');
+}
+
 /** Byte offset after `lines` newlines from `start`; -1 when the buffer holds fewer. */
 function afterLines(buf: Buffer, start: number, lines: number): number {
   let at = start;

@@ -21,7 +21,7 @@ import { streamKey } from '../protocol/messages';
 import { fsyncDir } from './atomicFile';
 import type { CacheIngestCommit, CacheSegment, CacheStreamInfo, SegmentBlock } from './cacheIndex';
 import type { CacheChunk } from './cacheReader';
-import { CacheStreamReader } from './cacheReader';
+import { CacheStreamReader, linesOf } from './cacheReader';
 import { CACHE_DESTINATION_ID } from './committedStates';
 import type { WorkspaceStore } from './workspaceStore';
 
@@ -561,12 +561,7 @@ export class RecordCache {
   /** Parsed records (the RECORD messages' `record.data`) of a stream's current generation. */
   async *records(sourceId: string, streamKey: string, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>> {
     for await (const chunk of this.chunks(sourceId, streamKey, 0, undefined, signal)) {
-      const text = chunk.bytes.toString('utf8');
-      let pos = 0;
-      while (pos < text.length) {
-        const nl = text.indexOf('\n', pos);
-        const line = text.slice(pos, nl < 0 ? text.length : nl);
-        pos = nl < 0 ? text.length : nl + 1;
+      for (const line of linesOf(chunk)) {
         const msg = JSON.parse(line) as { record?: { data?: Record<string, unknown> } };
         yield msg.record?.data ?? {};
       }
