@@ -12,6 +12,7 @@ import { AirbyteError } from '../errors';
 import type { JsonObject } from '../protocol/messages';
 import type { ConnectorConfigFile } from './configFileTypes';
 import { MAX_NESTING, parseJsoncValue } from './jsoncValue';
+import { resolvePipUrl } from '../python/venvInstall';
 
 /** A loaded config file: its content, with `localDir` made absolute. */
 export interface LoadedConfigFile extends ConnectorConfigFile {
@@ -21,7 +22,18 @@ export interface LoadedConfigFile extends ConnectorConfigFile {
   baseDir: string;
 }
 
-const KNOWN_KEYS = new Set(['connector', 'version', 'image', 'useHostNetwork', 'localDir', 'dockerHost', 'config']);
+const KNOWN_KEYS = new Set([
+  'connector',
+  'version',
+  'image',
+  'useHostNetwork',
+  'localDir',
+  'dockerHost',
+  'python',
+  'pipUrl',
+  'installRoot',
+  'config',
+]);
 const IGNORED_KEYS = new Set(['$schema', '$comment']);
 
 /** Reads and checks a config file. Syntax and shape problems are `CONFIG_FILE` errors naming file:line:col. */
@@ -83,7 +95,7 @@ export function parseConfigFileText(text: string, filePath: string): LoadedConfi
   if (typeof doc.config !== 'object' || doc.config === null || Array.isArray(doc.config)) {
     fail('"config" must be an object holding the connector\'s settings.', offsetOf('config'));
   }
-  for (const key of ['version', 'image', 'localDir', 'dockerHost'] as const) {
+  for (const key of ['version', 'image', 'localDir', 'dockerHost', 'pipUrl', 'installRoot'] as const) {
     if (doc[key] !== undefined && (typeof doc[key] !== 'string' || (doc[key] as string).trim() === ''))
       fail(`"${key}" must be a non-empty string.`, offsetOf(key));
   }
@@ -96,6 +108,8 @@ export function parseConfigFileText(text: string, filePath: string): LoadedConfi
   );
   if (doc.useHostNetwork !== undefined && typeof doc.useHostNetwork !== 'boolean')
     fail('"useHostNetwork" must be true or false.', offsetOf('useHostNetwork'));
+  if (doc.python !== undefined && typeof doc.python !== 'boolean' && (typeof doc.python !== 'string' || doc.python.trim() === ''))
+    fail('"python" must be true, false, a version such as "3.11", or the path of a Python interpreter.', offsetOf('python'));
   const engineProblem = typeof doc.dockerHost === 'string' && doc.dockerHost.trim() ? engineAddressProblem(doc.dockerHost) : undefined;
   if (engineProblem)
     fail(`"dockerHost" ${JSON.stringify(abbreviate(doc.dockerHost as string))} is not valid: ${engineProblem}.`, offsetOf('dockerHost'));
@@ -115,6 +129,9 @@ export function parseConfigFileText(text: string, filePath: string): LoadedConfi
   if (doc.useHostNetwork !== undefined) file.useHostNetwork = doc.useHostNetwork as boolean;
   if (doc.localDir !== undefined) file.localDir = path.resolve(baseDir, expandHome(doc.localDir as string));
   if (doc.dockerHost !== undefined) file.dockerHost = (doc.dockerHost as string).trim();
+  if (doc.python !== undefined) file.python = pythonChoice(doc.python as boolean | string, baseDir);
+  if (doc.pipUrl !== undefined) file.pipUrl = resolvePipUrl(expandHome((doc.pipUrl as string).trim()), baseDir);
+  if (doc.installRoot !== undefined) file.installRoot = path.resolve(baseDir, expandHome(doc.installRoot as string));
   return file;
 }
 
@@ -129,6 +146,13 @@ function checkImageFields(doc: Record<string, unknown>, fail: (message: string, 
     if ('problem' in parsed)
       fail(`"image" ${JSON.stringify(doc.image)} is not a valid Docker image reference: ${parsed.problem}.`, 'image');
   }
+}
+
+/** An interpreter path relative to the file is made absolute; `true`, versions and program names stay. */
+function pythonChoice(value: boolean | string, baseDir: string): boolean | string {
+  if (typeof value === 'boolean') return value;
+  const text = value.trim();
+  return text.includes('/') || text.includes('\\') ? path.resolve(baseDir, expandHome(text)) : text;
 }
 
 function expandHome(p: string): string {
