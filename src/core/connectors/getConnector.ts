@@ -79,8 +79,10 @@ export interface GetConnectorOptions {
   python?: boolean | string;
   /** What pip installs (a package spec, a local folder or wheel, a `git+…` URL); default the registry's PyPI package at the version. */
   pipUrl?: string;
-  /** Folder of the connectors' venvs; default `<defaultCacheDir>/venvs` (the extension passes its global storage). */
+  /** Folder of the connectors' venvs (a config file's `installRoot`, `--install-root`). */
   installRoot?: string;
+  /** The host's folder of venvs when `installRoot` is not given (the extension's global storage); default `<defaultCacheDir>/venvs`. */
+  defaultInstallRoot?: string;
   /** One-off notices for the user (the executor chosen because Docker is unreachable). */
   onNotice?: (message: string) => void;
 }
@@ -278,7 +280,7 @@ function venvExecutor(name: string, entry: RegistryEntry | undefined, options: G
     requirement,
     version,
     python: typeof options.python === 'string' ? options.python : true,
-    installRoot: options.installRoot ?? path.join(defaultCacheDir(options.env), 'venvs'),
+    installRoot: options.installRoot ?? options.defaultInstallRoot ?? path.join(defaultCacheDir(options.env), 'venvs'),
     localDir: options.localDir,
     baseDir,
     env: options.environment,

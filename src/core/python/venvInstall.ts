@@ -314,9 +314,12 @@ function aborted(spec: VenvSpec): AirbyteError {
   return new AirbyteError('ABORTED', { message: `Installing ${spec.connector} was cancelled; nothing was left installed.` });
 }
 
+/** A complete venv as listed: its marker and folder. */
+export type ListedVenv = VenvMarker & { folder: string };
+
 /** Every complete venv under an install root, with its marker (for the Connectors view). */
-export async function listInstalledVenvs(installRoot: string): Promise<Array<VenvMarker & { folder: string }>> {
-  const out: Array<VenvMarker & { folder: string }> = [];
+export async function listInstalledVenvs(installRoot: string): Promise<ListedVenv[]> {
+  const out: ListedVenv[] = [];
   for (const connector of await fs.readdir(installRoot).catch(() => [] as string[])) {
     const dir = path.join(installRoot, connector);
     for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
