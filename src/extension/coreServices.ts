@@ -236,6 +236,10 @@ export class CoreServices {
       ...this.engineChoice(),
       defaultInstallRoot: this.venvRoot,
       onNotice: (m) => this.options.channels.log.warn(m),
+      // A run that installs a venv first (installIfMissing) shows pip's lines in the output channel.
+      onInstallProgress: (p) => {
+        if (p.phase === 'venv' && p.detail) this.options.channels.log.info(`[pip] ${p.detail}`);
+      },
       allowLocalDirOutsideWorkspace: this.options.config.allowLocalDirOutsideWorkspace,
       workspaceFolder: this.options.config.workspaceFolderOf(file),
       ...options,

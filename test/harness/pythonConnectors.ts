@@ -10,7 +10,7 @@ import { testConnectorsDir } from './paths';
 /** The project folder (pyproject.toml with its in-tree PEP 517 backend). */
 export const pythonConnectorsDir = path.join(testConnectorsDir, 'python');
 
-/** The console scripts every build of the test package provides. */
+/** The console scripts a build of the test package provides unless told otherwise. */
 const SCRIPTS = { 'source-pysample': 'pysample.source:main', 'destination-pyjsonl': 'pysample.destination:main' };
 
 /**
@@ -29,9 +29,14 @@ export function requirePython3(): void {
 
 /**
  * Writes a wheel of the test package into `outDir` and returns its path: distribution `name`
- * (default `airbyte-source-pysample`) at `version`, with `requires` as its Requires-Dist.
+ * (default `airbyte-source-pysample`) at `version`, with `requires` as its Requires-Dist and
+ * `scripts` as its console scripts (default source-pysample and destination-pyjsonl).
  */
-export function buildTestWheel(outDir: string, version: string, options: { name?: string; requires?: string[] } = {}): string {
+export function buildTestWheel(
+  outDir: string,
+  version: string,
+  options: { name?: string; requires?: string[]; scripts?: Record<string, string> } = {},
+): string {
   const script = [
     'import json, sys',
     `sys.path.insert(0, ${JSON.stringify(pythonConnectorsDir)})`,
@@ -43,7 +48,7 @@ export function buildTestWheel(outDir: string, version: string, options: { name?
     out: outDir,
     name: options.name ?? 'airbyte-source-pysample',
     version,
-    scripts: SCRIPTS,
+    scripts: options.scripts ?? SCRIPTS,
     requires: options.requires ?? [],
   };
   const r = spawnSync('python3', ['-B', '-c', script, JSON.stringify(args)], { encoding: 'utf8' });

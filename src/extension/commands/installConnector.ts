@@ -29,11 +29,19 @@ export async function installConnector(host: ExtensionHost, arg?: unknown): Prom
       message: `${connector.name} does not run from a Python venv here.`,
       guidance: 'Give its config "python": true.',
     });
-  let folder = await prepare(host, connector.name, executor, false);
-  const installed = executor.installed;
-  if (folder && installed) {
+  const already = await executor.ensureReady({ installIfMissing: false }).then(
+    () => executor.installed,
+    () => undefined,
+  );
+  let folder = already?.folder;
+  if (!already) {
+    folder = await prepare(host, connector.name, executor, false);
+    void vscode.window.showInformationMessage(
+      `Installed ${connector.name}: ${executor.installed?.distribution} ${executor.installed?.version}.`,
+    );
+  } else {
     const choice = await vscode.window.showInformationMessage(
-      `${connector.name}: ${installed.distribution} ${installed.version} is installed (Python ${installed.interpreter.version}).`,
+      `${connector.name}: ${already.distribution} ${already.version} is installed (Python ${already.interpreter.version}).`,
       'Reinstall',
     );
     if (choice === 'Reinstall') folder = await prepare(host, connector.name, executor, true);
