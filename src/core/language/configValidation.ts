@@ -263,7 +263,10 @@ function checkConnectorName(doc: ConfigDocument, root: Node, sink: DiagnosticSin
         '/connector',
         near ? replaceValue(near, 'closest registry name', range) : undefined,
       );
-    } else if (context.registry && !doc.envelope.image) checkRegistryName(doc, root, sink, context.registry, connectorNode);
+    } else if (context.registry && !doc.envelope.image && !doc.envelope.pipUrl) {
+      // An image or a pipUrl names what runs: such a connector need not be in the registry.
+      checkRegistryName(doc, root, sink, context.registry, connectorNode);
+    }
   }
   if (context.specProblem && connectorNode) {
     const imageNode = doc.envelope.image ? findNodeAt(root, ['image']) : undefined;

@@ -3,17 +3,23 @@
 // installed with pip from a local folder (this machine reaches no package index). Real python3,
 // real venvs, real pip, real connector processes; python3 missing fails the tier, saying why.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../../src/cli/main';
 import { getSource } from '../../../src/core/connectors/getConnector';
 import { isAirbyteError } from '../../../src/core/errors';
 import type { RegistryEntry } from '../../../src/core/registry/registryTypes';
-import { ensureVenv, installedDistribution, listInstalledVenvs, VENV_MARKER } from '../../../src/core/python/venvInstall';
+import { findPython } from '../../../src/core/python/pythonInterpreter';
+import { ensureVenv, installedDistribution, listInstalledVenvs, VENV_MARKER, venvFolder } from '../../../src/core/python/venvInstall';
 import type { InstallProgress } from '../../../src/core/executors/executor';
 import { buildTestWheel, copyTestProject, offlinePipEnv, requirePython3 } from '../../harness/pythonConnectors';
 import { makeTempDir, removeTempDir } from '../../harness/tempDir';
+import { repoRoot } from '../../harness/paths';
+
+const ensureVenvScript = path.join(repoRoot, 'test', 'harness', 'ensureVenvProcess.ts');
 import { captureIo } from '../cliTestSupport';
 import { parseConfigFileText } from '../../../src/core/config/configFile';
 import { validateConfigText } from '../../../src/core/language/configValidation';
@@ -276,6 +282,67 @@ describe('Python connectors in venvs (pip, offline wheels)', () => {
     assert.equal(existsSync('/local/x'), false);
   });
 
+  it('across processes too: a stale lock of a dead process is taken over, a half-made venv replaced, pip run once', async () => {
+    const root = path.join(dir, 'venvs-processes');
+    const spec = {
+      connector: 'source-pysample',
+      requirement: 'airbyte-source-pysample==0.1.0',
+      version: '0.1.0',
+      python: true as const,
+      installRoot: root,
+    };
+    // What a killed install leaves: its lock (naming a pid that no longer exists) and a venv without its marker.
+    const interpreter = await findPython(true);
+    const folder = venvFolder(spec, interpreter);
+    await fs.mkdir(path.join(folder, 'bin'), { recursive: true });
+    await fs.writeFile(path.join(folder, 'half-made'), '');
+    const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
+    await fs.writeFile(`${folder}.lock`, JSON.stringify({ pid: dead, hostname: os.hostname(), startedAt: new Date().toISOString() }));
+
+    const outcomes = await Promise.all(
+      [0, 1, 2].map(
+        () =>
+          new Promise<{ folder?: string; statuses: string[]; error?: string }>((resolve, reject) => {
+            const child = spawn(process.execPath, ['--import', 'tsx', ensureVenvScript, JSON.stringify(spec)], { cwd: repoRoot });
+            let out = '';
+            child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+            child.on('error', reject);
+            child.on('close', () => resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}')));
+          }),
+      ),
+    );
+    assert.deepEqual(
+      outcomes.map((o) => o.error ?? o.folder),
+      [folder, folder, folder],
+    );
+    assert.equal(outcomes.flatMap((o) => o.statuses).filter((s) => s.startsWith('Creating the venv')).length, 1, 'one process installed');
+    assert.equal(existsSync(path.join(folder, 'half-made')), false, 'the half-made venv was replaced');
+    assert.equal(existsSync(`${folder}.lock`), false);
+  });
+
+  it('credentials in a pipUrl never appear in messages or progress', async () => {
+    const progress: string[] = [];
+    const spec = {
+      connector: 'source-pysample',
+      requirement: 'https://user:tok-9d2e@127.0.0.1:9/airbyte_source_pysample-0.1.0-py3-none-any.whl',
+      python: true as const,
+      installRoot: path.join(dir, 'venvs-credentials'),
+    };
+    const failure = await ensureVenv(spec, {
+      installIfMissing: true,
+      env: { ...process.env, PIP_RETRIES: '0', PIP_TIMEOUT: '5' },
+      onProgress: (p) => progress.push(`${p.status} ${p.detail ?? ''}`),
+    }).then(
+      () => assert.fail('nothing listens on port 9'),
+      (e: unknown) => e,
+    );
+    assert.ok(isAirbyteError(failure, 'INSTALL_FAILED'), String(failure));
+    const all = [failure.message, failure.guidance ?? '', ...failure.logTail, ...progress].join('\n');
+    assert.match(all, /https:\/\/\*\*\*\*@127\.0\.0\.1:9/);
+    assert.ok(!all.includes('tok-9d2e'), all);
+    assert.deepEqual(await fs.readdir(path.join(dir, 'venvs-credentials', 'source-pysample')), []);
+  });
+
   it('an install that is cancelled leaves no venv', async () => {
     const root = path.join(dir, 'venvs-cancel');
     const controller = new AbortController();
@@ -317,6 +384,13 @@ describe('config files: python, pipUrl, installRoot', () => {
       (e: unknown) => isAirbyteError(e, 'CONFIG_FILE') && /"python" must be true, false, a version/.test(e.message),
     );
     assert.deepEqual(validateConfigText('{ "connector": "source-faker", "python": true, "pipUrl": "x", "config": {} }'), []);
+    // A connector a pipUrl installs need not be in the registry (as with an image); without one it is warned about.
+    const registry = { find: () => undefined, list: () => [] };
+    assert.deepEqual(validateConfigText('{ "connector": "source-mine", "pipUrl": "./mine", "config": {} }', { registry }), []);
+    assert.deepEqual(
+      validateConfigText('{ "connector": "source-mine", "config": {} }', { registry }).map((d) => d.code),
+      ['connector-unknown'],
+    );
     const bad = validateConfigText('{ "connector": "source-faker", "python": 3, "config": {} }');
     assert.deepEqual(
       bad.map((d) => [d.code, d.message]),
