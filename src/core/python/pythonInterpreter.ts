@@ -97,7 +97,10 @@ async function candidates(choice: PythonChoice, env: NodeJS.ProcessEnv, baseDir?
     const uv = await findOnPath('uv', env);
     // uv finds (and may download) interpreters it manages; its answer is a path.
     if (uv) {
-      const r = await runProgram(uv, ['python', 'find', choice], { env });
+      let r = await runProgram(uv, ['python', 'find', choice], { env });
+      // Not installed yet: uv provides it (a download), as `uv venv --python` would.
+      if (r.exitCode !== 0 && (await runProgram(uv, ['python', 'install', choice], { env })).exitCode === 0)
+        r = await runProgram(uv, ['python', 'find', choice], { env });
       if (r.exitCode === 0 && r.stdout.trim()) list.push(r.stdout.trim());
     }
     return list;

@@ -398,3 +398,23 @@ describe('config files: python, pipUrl, installRoot', () => {
     );
   });
 });
+
+describe('the python choice', () => {
+  it('true, a version, a program name or a path each find a probed interpreter; one that does not exist says what was tried', async () => {
+    requirePython3();
+    const first = await findPython(true);
+    assert.match(first.version, /^3\.\d+\.\d+$/);
+    assert.ok(path.isAbsolute(first.executable));
+    assert.equal((await findPython(first.minor)).minor, first.minor, `"${first.minor}" finds python${first.minor}`);
+    assert.equal((await findPython(first.executable)).executable, first.executable);
+    assert.equal((await findPython('python3')).version, first.version);
+    await assert.rejects(
+      findPython('3.1'),
+      (e: unknown) => isAirbyteError(e, 'PYTHON_UNAVAILABLE') && /tried python3\.1/.test(e.message) && /uv/.test(e.guidance ?? ''),
+    );
+    await assert.rejects(
+      findPython('/nonexistent/bin/python'),
+      (e: unknown) => isAirbyteError(e, 'PYTHON_UNAVAILABLE') && /\/nonexistent\/bin\/python/.test(e.message),
+    );
+  });
+});
