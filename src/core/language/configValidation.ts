@@ -173,6 +173,24 @@ function checkEnvelope(doc: ConfigDocument, root: Node, sink: DiagnosticSink, co
   });
   checkEnvelopeMissing(doc, root, sink, present);
   checkConnectorName(doc, root, sink, context);
+  checkImageWithPython(root, sink);
+}
+
+/** An `image` with `python` (not false) or `pipUrl`: the runtime refuses the pair, so the editor does too. */
+function checkImageWithPython(root: Node, sink: DiagnosticSink): void {
+  const image = findNodeAt(root, ['image']);
+  const python = findNodeAt(root, ['python']);
+  const pipUrl = findNodeAt(root, ['pipUrl']);
+  const venvNode = python && python.value !== false ? python : pipUrl;
+  if (!image || !venvNode) return;
+  const key = venvNode === python ? 'python' : 'pipUrl';
+  sink.add(
+    'envelope-type',
+    'error',
+    sink.node(venvNode),
+    `“${key}” and “image” cannot go together: a connector runs either from an image or from a Python venv`,
+    pointerOf([key]),
+  );
 }
 
 /** One key of the file: known (with the type it needs), ignored (`$schema`), or unknown (the loader refuses it). */

@@ -391,6 +391,11 @@ describe('config files: python, pipUrl, installRoot', () => {
       validateConfigText('{ "connector": "source-mine", "config": {} }', { registry }).map((d) => d.code),
       ['connector-unknown'],
     );
+    assert.deepEqual(
+      validateConfigText('{ "connector": "source-faker", "image": "a/b:1", "python": true, "config": {} }').map((d) => d.message),
+      ['“python” and “image” cannot go together: a connector runs either from an image or from a Python venv'],
+    );
+    assert.deepEqual(validateConfigText('{ "connector": "source-faker", "image": "a/b:1", "python": false, "config": {} }'), []);
     const bad = validateConfigText('{ "connector": "source-faker", "python": 3, "config": {} }');
     assert.deepEqual(
       bad.map((d) => [d.code, d.message]),
