@@ -14,6 +14,7 @@ import { MAX_NESTING, parseJsoncValue } from '../core/config/jsoncValue';
 import { AirbyteError } from '../core/errors';
 import type { InstallProgress } from '../core/executors/executor';
 import { resolvePipUrl } from '../core/python/venvInstall';
+import { absolutePythonChoice } from '../core/python/pythonInterpreter';
 import type { JsonObject } from '../core/protocol/messages';
 import type { ConnectorType } from '../core/registry/registryTypes';
 import { UsageError } from './cliIo';
@@ -138,8 +139,7 @@ function pythonOption(value: string | undefined): boolean | string | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
   if (text === '') throw new UsageError('--python takes true, false, a version such as 3.11, or the path of an interpreter.');
-  if (text === 'true' || text === 'false') return text === 'true';
-  return text.includes('/') || text.includes('\\') ? path.resolve(text) : text;
+  return absolutePythonChoice(text === 'true' || text === 'false' ? text === 'true' : text, process.cwd());
 }
 
 /** A `--config` file: a plain config object, or a `*.airbyte.jsonc` whose "config" is taken. */

@@ -13,6 +13,7 @@ import type { JsonObject } from '../protocol/messages';
 import type { ConnectorConfigFile } from './configFileTypes';
 import { MAX_NESTING, parseJsoncValue } from './jsoncValue';
 import { resolvePipUrl } from '../python/venvInstall';
+import { absolutePythonChoice } from '../python/pythonInterpreter';
 
 /** A loaded config file: its content, with `localDir` made absolute. */
 export interface LoadedConfigFile extends ConnectorConfigFile {
@@ -129,7 +130,8 @@ export function parseConfigFileText(text: string, filePath: string): LoadedConfi
   if (doc.useHostNetwork !== undefined) file.useHostNetwork = doc.useHostNetwork as boolean;
   if (doc.localDir !== undefined) file.localDir = path.resolve(baseDir, expandHome(doc.localDir as string));
   if (doc.dockerHost !== undefined) file.dockerHost = (doc.dockerHost as string).trim();
-  if (doc.python !== undefined) file.python = pythonChoice(doc.python as boolean | string, baseDir);
+  if (doc.python !== undefined)
+    file.python = absolutePythonChoice(typeof doc.python === 'string' ? expandHome(doc.python.trim()) : (doc.python as boolean), baseDir);
   if (doc.pipUrl !== undefined) file.pipUrl = resolvePipUrl(expandHome((doc.pipUrl as string).trim()), baseDir);
   if (doc.installRoot !== undefined) file.installRoot = path.resolve(baseDir, expandHome(doc.installRoot as string));
   return file;
@@ -146,13 +148,6 @@ function checkImageFields(doc: Record<string, unknown>, fail: (message: string, 
     if ('problem' in parsed)
       fail(`"image" ${JSON.stringify(doc.image)} is not a valid Docker image reference: ${parsed.problem}.`, 'image');
   }
-}
-
-/** An interpreter path relative to the file is made absolute; `true`, versions and program names stay. */
-function pythonChoice(value: boolean | string, baseDir: string): boolean | string {
-  if (typeof value === 'boolean') return value;
-  const text = value.trim();
-  return text.includes('/') || text.includes('\\') ? path.resolve(baseDir, expandHome(text)) : text;
 }
 
 function expandHome(p: string): string {

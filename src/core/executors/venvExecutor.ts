@@ -4,6 +4,7 @@
  * `localDir` stands in for the container's `/local`: config values under `/local/` are mapped to it.
  */
 import path from 'node:path';
+import { isInsideFolder } from '../config/workspaceRoot';
 import { AirbyteError } from '../errors';
 import type { JsonObject } from '../protocol/messages';
 import { pythonLabel } from '../python/pythonInterpreter';
@@ -106,7 +107,7 @@ export function mapLocalPaths(config: JsonObject, localDir: string | undefined, 
     }
     const root = path.resolve(localDir);
     const mapped = path.resolve(root, `.${value.slice(CONTAINER_LOCAL_DIR.length)}`);
-    if (mapped !== root && !mapped.startsWith(root + path.sep)) {
+    if (!isInsideFolder(root, mapped)) {
       throw new AirbyteError('CONFIG_INVALID', {
         message: `${connector}: the config field ${field} leaves /local (the "localDir" folder ${root}).`,
         guidance: 'Give a path inside /local.',

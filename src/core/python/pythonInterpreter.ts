@@ -39,6 +39,13 @@ const PROBE = [
 
 const VERSION_CHOICE = /^\d+(\.\d+)?$/;
 
+/** A `python` value with an interpreter path made absolute against `baseDir`; booleans, versions and program names unchanged. */
+export function absolutePythonChoice(value: boolean | string, baseDir: string): boolean | string {
+  if (typeof value === 'boolean') return value;
+  const text = value.trim();
+  return text.includes('/') || text.includes('\\') ? path.resolve(baseDir, text) : text;
+}
+
 /** How a choice is written in `runsOn` before the interpreter is probed: `python3`, `python3.11`, or the program's name. */
 export function pythonLabel(choice: PythonChoice): string {
   if (choice === true) return 'python3';

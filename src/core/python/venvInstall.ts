@@ -75,13 +75,12 @@ export function redactUrlCredentials(text: string): string {
 }
 
 /**
- * A `pipUrl` that names a local folder or file (`./connector`, `~/x.whl`, `dist/x-1.0-py3-none-any.whl`)
+ * A `pipUrl` that names a local folder or file (`./connector`, `dist/x-1.0-py3-none-any.whl`)
  * made absolute against `baseDir` (a config file's folder); package specs and URLs unchanged.
  */
 export function resolvePipUrl(pipUrl: string, baseDir: string): string {
   const text = pipUrl.trim();
   if (text.includes('://') || /\s/.test(text)) return text;
-  if (text === '~' || text.startsWith('~/')) return path.join(process.env.HOME ?? '', text.slice(1));
   const looksLocal = text === '.' || /^(\.{1,2}[\\/]|[\\/]|[A-Za-z]:[\\/])/.test(text) || /\.(whl|tar\.gz|zip)$/i.test(text);
   return looksLocal ? path.resolve(baseDir, text) : text;
 }
