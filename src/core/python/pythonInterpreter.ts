@@ -78,6 +78,23 @@ export async function findPython(
   choice: PythonChoice,
   options: { env?: NodeJS.ProcessEnv; baseDir?: string; signal?: AbortSignal } = {},
 ): Promise<PythonInterpreter> {
+  // A probe can cost most of a second (pyenv's shims run a shell): one per choice and PATH a minute.
+  const key = JSON.stringify([choice, options.baseDir, (options.env ?? process.env).PATH]);
+  const kept = probed.get(key);
+  if (kept && Date.now() - kept.at < PROBE_TTL_MS) return kept.found;
+  const found = probeChoice(choice, options);
+  probed.set(key, { at: Date.now(), found });
+  found.catch(() => probed.delete(key));
+  return found;
+}
+
+const probed = new Map<string, { at: number; found: Promise<PythonInterpreter> }>();
+const PROBE_TTL_MS = 60_000;
+
+async function probeChoice(
+  choice: PythonChoice,
+  options: { env?: NodeJS.ProcessEnv; baseDir?: string; signal?: AbortSignal },
+): Promise<PythonInterpreter> {
   const env = options.env ?? process.env;
   const tried: string[] = [];
   for (const candidate of await candidates(choice, env, options.baseDir)) {
