@@ -13,6 +13,8 @@ import { CONFIG_FILE_SUFFIX } from '../core/config/configFileTypes';
 import { MAX_NESTING, parseJsoncValue } from '../core/config/jsoncValue';
 import { AirbyteError } from '../core/errors';
 import type { InstallProgress } from '../core/executors/executor';
+import { resolvePipUrl } from '../core/python/venvInstall';
+import { absolutePythonChoice } from '../core/python/pythonInterpreter';
 import type { JsonObject } from '../core/protocol/messages';
 import type { ConnectorType } from '../core/registry/registryTypes';
 import { UsageError } from './cliIo';
@@ -28,6 +30,9 @@ export const REF_OPTIONS = {
   'allow-local-dir-outside-workspace': { type: 'boolean' },
   registry: { type: 'string' },
   'docker-host': { type: 'string' },
+  python: { type: 'string' },
+  'pip-url': { type: 'string' },
+  'install-root': { type: 'string' },
 } as const;
 
 /** The usage lines for {@link REF_OPTIONS}. */
@@ -36,13 +41,18 @@ destination-duckdb) or a built-in (builtin:sample), or --image IMAGE.
   --config FILE        the connector's config (JSON/JSONC; a *.airbyte.jsonc file's "config" is used)
   --image IMAGE        run this image instead of the registry's
   --version TAG        image tag instead of the registry's pinned one
-  --install            pull the image when it is not on this machine
+  --install            pull the image when it is not on this machine (or install a Python connector's venv)
   --host-network       run the container on the host network
   --local-dir DIR      host folder mounted at /local
   --allow-local-dir-outside-workspace
                        use a config file's "localDir" even outside its workspace (never chowned)
   --registry PATH|URL  connector registry to resolve names with
-  --docker-host URL    Docker engine (default DOCKER_HOST, then the docker context, then the local socket)`;
+  --docker-host URL    Docker engine (default DOCKER_HOST, then the docker context, then the local socket)
+  --python PY          run the connector from a Python venv: true (python3 on PATH), a version (3.11),
+                       an interpreter's name or path; false: Docker only
+  --pip-url SPEC       what pip installs into the venv: a package spec, a local folder or wheel, a git+ URL
+                       (implies --python; pip reads PIP_INDEX_URL, PIP_NO_INDEX, PIP_FIND_LINKS…)
+  --install-root DIR   folder of the venvs (default $XDG_CACHE_HOME/airbyte-write/venvs)`;
 
 export interface RefValues {
   image?: string;
@@ -54,6 +64,9 @@ export interface RefValues {
   'allow-local-dir-outside-workspace'?: boolean;
   registry?: string;
   'docker-host'?: string;
+  python?: string;
+  'pip-url'?: string;
+  'install-root'?: string;
 }
 
 export interface ResolveRefOptions {
@@ -64,6 +77,8 @@ export interface ResolveRefOptions {
   /** Whether the command needs a config (check, read, write) or not (spec). */
   needsConfig?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** One-off notices (a venv chosen because Docker is unreachable). */
+  onNotice?: (message: string) => void;
 }
 
 /** True when the argument names a config file rather than a connector. */
@@ -89,6 +104,10 @@ export async function resolveRef(
     dockerHostOrigin: values['docker-host'] ? '--docker-host' : undefined,
     signal: options.signal,
     env: options.env,
+    python: pythonOption(values.python),
+    pipUrl: values['pip-url'] ? resolvePipUrl(values['pip-url'], process.cwd()) : undefined,
+    installRoot: values['install-root'] ? path.resolve(values['install-root']) : undefined,
+    onNotice: options.onNotice,
   };
   if (ref && isConfigFileRef(ref)) {
     if (values.config) throw new UsageError(`Give either a config file (${ref}) or --config, not both.`);
@@ -113,6 +132,14 @@ export async function resolveRef(
     baseDir: values.config ? path.dirname(path.resolve(values.config)) : undefined,
   };
   return type === 'source' ? getSource(name, opts) : getDestination(name, opts);
+}
+
+/** `--python true|false|VERSION|PATH`: booleans as words, a relative interpreter path made absolute. */
+function pythonOption(value: string | undefined): boolean | string | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (text === '') throw new UsageError('--python takes true, false, a version such as 3.11, or the path of an interpreter.');
+  return absolutePythonChoice(text === 'true' || text === 'false' ? text === 'true' : text, process.cwd());
 }
 
 /** A `--config` file: a plain config object, or a `*.airbyte.jsonc` whose "config" is taken. */

@@ -19,6 +19,12 @@ export type AirbyteErrorCode =
   | 'STORE_CORRUPT'
   /** A file or folder could not be written or created (a full disk, read-only, a folder where a file belongs). */
   | 'FILE_SYSTEM'
+  /** No Python interpreter matching the `python` choice (or one without `venv`). */
+  | 'PYTHON_UNAVAILABLE'
+  /** A Python connector is not installed in its venv, and installing was not asked for. */
+  | 'NOT_INSTALLED'
+  /** Creating a connector's venv or installing its package failed (pip's own error lines say why). */
+  | 'INSTALL_FAILED'
   | 'ABORTED'
   | 'USAGE';
 

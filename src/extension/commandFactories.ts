@@ -13,6 +13,9 @@ export const COMMAND_FACTORIES: Record<string, CommandFactory> = {
   'airbyte.newConfig': lazyCommand('New Connector Config', () => import('./commands/newConfig.js').then((m) => m.newConfig)),
   'airbyte.showSpec': lazyCommand('Show Connector Spec', () => import('./commands/showSpec.js').then((m) => m.showSpec)),
   'airbyte.pullImage': lazyCommand('Pull Connector Image', () => import('./commands/pullImage.js').then((m) => m.pullImageCommand)),
+  'airbyte.installConnector': lazyCommand('Install Connector', () =>
+    import('./commands/installConnector.js').then((m) => m.installConnector),
+  ),
   'airbyte.cancelSync': { title: 'Cancel Sync', create: (host) => () => host.runner.cancel() },
   'airbyte.resetState': lazyCommand('Reset State', () => import('./commands/resetState.js').then((m) => m.resetState)),
   'airbyte.refreshRegistry': { title: 'Refresh Registry', create: (host) => () => refreshRegistry(host) },

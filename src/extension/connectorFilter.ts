@@ -1,6 +1,7 @@
 // Connector list entries and the Connectors view filter (pure: unit-tested).
 import { entryImage } from '../core/registry/entryImage';
 import type { RegistryEntry } from '../core/registry/registryTypes';
+import { pypiPackageOf } from '../core/registry/pypiPackage';
 
 export interface ConnectorInfo {
   /** `destination-postgres` or `builtin:sqlite`. */
@@ -14,6 +15,8 @@ export interface ConnectorInfo {
   releaseStage?: string;
   documentationUrl?: string;
   description?: string;
+  /** The PyPI package the registry publishes it as (it can run from a venv). */
+  pypiPackage?: string;
 }
 
 export function connectorInfoFromEntry(e: RegistryEntry): ConnectorInfo {
@@ -27,6 +30,7 @@ export function connectorInfoFromEntry(e: RegistryEntry): ConnectorInfo {
     supportLevel: e.supportLevel,
     releaseStage: e.releaseStage,
     documentationUrl: e.documentationUrl,
+    pypiPackage: pypiPackageOf(e)?.enabled ? pypiPackageOf(e)?.packageName : undefined,
   };
 }
 

@@ -1,10 +1,11 @@
 // The Connectors view: registry destinations and sources plus the built-ins, filterable, with
 // the support level in the description and a mark on connectors whose image is present locally
-// (Docker is asked lazily and may be down).
+// (Docker is asked lazily and may be down), and on those installed in a Python venv.
 import * as vscode from 'vscode';
 import type { ConnectorInfo } from './connectorFilter';
 import { connectorInfoFromEntry, matchesFilter } from './connectorFilter';
 import type { CoreServices } from './coreServices';
+import type { ListedVenv } from '../core/python/venvInstall';
 import type { OutputChannels } from './outputChannels';
 import { RefreshWhileVisible } from './refreshWhileVisible';
 
@@ -12,7 +13,7 @@ export type ConnectorGroup = 'destination' | 'source' | 'builtin';
 
 export type ConnectorNode =
   | { kind: 'group'; group: ConnectorGroup; count: number }
-  | { kind: 'connector'; info: ConnectorInfo; local: boolean }
+  | { kind: 'connector'; info: ConnectorInfo; local: boolean; venvs?: ListedVenv[] }
   | { kind: 'message'; text: string; icon: string };
 
 const GROUP_LABEL: Record<ConnectorGroup, string> = { destination: 'Destinations', source: 'Sources', builtin: 'Built-in (no Docker)' };
@@ -22,6 +23,7 @@ export class ConnectorsTree implements vscode.TreeDataProvider<ConnectorNode>, v
   readonly onDidChangeTreeData = this.changed.event;
   private filterText = '';
   private localImages = new Set<string>();
+  private venvs = new Map<string, ListedVenv[]>();
   private imagesAsked = false;
   readonly refresher: RefreshWhileVisible;
 
@@ -68,22 +70,27 @@ export class ConnectorsTree implements vscode.TreeDataProvider<ConnectorNode>, v
       return item;
     }
     const { info, local } = node;
+    const venv = node.venvs?.[node.venvs.length - 1];
     const item = new vscode.TreeItem(info.displayName, vscode.TreeItemCollapsibleState.None);
     item.id = `connector:${info.name}`;
     const bits = [info.name];
     if (info.supportLevel) bits.push(info.supportLevel);
     if (info.version) bits.push(`v${info.version}`);
     if (local) bits.push('● local');
+    if (venv) bits.push(`● venv ${venv.version}`);
     item.description = bits.join(' · ');
-    item.contextValue = `connector.${info.builtin ? 'builtin' : 'docker'}.${info.type}${local ? '.local' : ''}`;
+    item.contextValue = `connector.${info.builtin ? 'builtin' : 'docker'}.${info.type}${local ? '.local' : ''}${info.pypiPackage ? '.pypi' : ''}${venv ? '.venv' : ''}`;
     item.iconPath = new vscode.ThemeIcon(
       info.builtin ? 'beaker' : info.type === 'destination' ? 'database' : 'export',
-      local || info.builtin ? new vscode.ThemeColor('charts.green') : undefined,
+      local || venv || info.builtin ? new vscode.ThemeColor('charts.green') : undefined,
     );
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${escapeMd(info.displayName)}** — \`${info.name}\`\n\n`);
     if (info.description) md.appendMarkdown(`${escapeMd(info.description)}\n\n`);
     if (info.image) md.appendMarkdown(`Image: \`${info.image}\`${local ? ' (present locally)' : ' (not pulled yet)'}\n\n`);
+    if (info.pypiPackage) md.appendMarkdown(`PyPI: \`${info.pypiPackage}\` (runs without Docker from a venv: "Install Connector")\n\n`);
+    for (const v of node.venvs ?? [])
+      md.appendMarkdown(`Installed in a venv: ${escapeMd(`${v.distribution} ${v.version}, Python ${v.python}`)} (\`${v.folder}\`)\n\n`);
     if (info.supportLevel || info.releaseStage)
       md.appendMarkdown(`Support: ${[info.supportLevel, info.releaseStage].filter(Boolean).join(', ')}\n\n`);
     if (info.documentationUrl) md.appendMarkdown(`[Documentation](${info.documentationUrl})`);
@@ -130,9 +137,16 @@ export class ConnectorsTree implements vscode.TreeDataProvider<ConnectorNode>, v
         if (refs.size > 0) this.changed.fire(undefined);
       });
     }
+    // The venvs are files of the extension's storage: read at each redraw (Install Connector redraws).
+    if (node.group !== 'builtin') this.venvs = await services.installedVenvs().catch(() => new Map<string, ListedVenv[]>());
     const list = visible(node.group === 'builtin' ? builtins : all.filter((c) => c.type === node.group));
     list.sort((a, b) => a.displayName.localeCompare(b.displayName));
-    return list.map((info) => ({ kind: 'connector', info, local: info.image !== undefined && this.localImages.has(info.image) }));
+    return list.map((info) => ({
+      kind: 'connector',
+      info,
+      local: info.image !== undefined && this.localImages.has(info.image),
+      venvs: this.venvs.get(info.name),
+    }));
   }
 
   private builtinInfos(services: CoreServices): ConnectorInfo[] {

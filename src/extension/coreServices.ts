@@ -8,7 +8,10 @@ import type Docker from 'dockerode';
 import { listBuiltins } from '../core/builtin/builtinRegistry';
 import type { BuiltinConnector } from '../core/builtin/builtinConnector';
 import type { Destination, Source } from '../core/connectors/connector';
-import { getConnectorFromFile, getDestination, typeOfConfig } from '../core/connectors/getConnector';
+import { getConnectorFromFile, getDestination, getSource, typeOfConfig } from '../core/connectors/getConnector';
+import { loadConfigFile } from '../core/config/configFile';
+import { listInstalledVenvs } from '../core/python/venvInstall';
+import type { ListedVenv } from '../core/python/venvInstall';
 import type { GetConnectorOptions } from '../core/connectors/getConnector';
 import { isBuiltinName } from '../core/builtin/builtinRegistry';
 import { AirbyteError } from '../core/errors';
@@ -244,6 +247,12 @@ export class CoreServices {
     return getConnectorFromFile(file, {
       registry: registry ?? { find: () => undefined },
       ...this.engineChoice(),
+      defaultInstallRoot: this.venvRoot,
+      onNotice: (m) => this.options.channels.log.warn(m),
+      // A run that installs a venv first (installIfMissing) shows pip's lines in the output channel.
+      onInstallProgress: (p) => {
+        if (p.phase === 'venv' && p.detail) this.options.channels.log.info(`[pip] ${p.detail}`);
+      },
       allowLocalDirOutsideWorkspace: this.options.config.allowLocalDirOutsideWorkspace,
       workspaceFolder: this.options.config.workspaceFolderOf(file),
       ...options,
@@ -254,6 +263,39 @@ export class CoreServices {
   private engineChoice(): { dockerHost?: string; dockerHostOrigin?: string } {
     const dockerHost = this.options.config.dockerHost;
     return dockerHost ? { dockerHost, dockerHostOrigin: 'the airbyte.dockerHost setting' } : {};
+  }
+
+  /** Where the extension keeps Python connectors' venvs (a config's `installRoot` wins). */
+  get venvRoot(): string {
+    return path.join(this.options.globalStoragePath, 'venvs');
+  }
+
+  /** The complete venvs under the extension's install root, by connector name. */
+  async installedVenvs(): Promise<Map<string, ListedVenv[]>> {
+    const byName = new Map<string, ListedVenv[]>();
+    for (const v of await listInstalledVenvs(this.venvRoot)) byName.set(v.connector, [...(byName.get(v.connector) ?? []), v]);
+    return byName;
+  }
+
+  /**
+   * The connector of a config file, or a registry name, run from a venv (for "Install Connector"):
+   * the file's own `python`/`pipUrl` when it has them, else the first `python3` and the registry's package.
+   */
+  async venvConnector(ref: { file: string } | { name: string; type: ConnectorType }): Promise<Source | Destination> {
+    if ('file' in ref) {
+      const file = await loadConfigFile(ref.file);
+      const python = file.python === undefined && file.pipUrl === undefined ? true : undefined;
+      if (file.python === false || file.image)
+        throw new AirbyteError('CONFIG_INVALID', {
+          message: `${path.basename(ref.file)} runs ${file.connector} ${file.image ? 'from an image' : 'on Docker only ("python": false)'}; there is no venv to install.`,
+          guidance: 'Remove "image" (or "python": false) to run it from a Python venv, or pull its image instead.',
+          context: { file: ref.file },
+        });
+      return this.connectorFromFile(ref.file, python ? { python } : {});
+    }
+    this.requireTrust(`Installing ${ref.name}`);
+    const options = { registry: await this.registry(), python: true, defaultInstallRoot: this.venvRoot };
+    return ref.type === 'source' ? getSource(ref.name, options) : getDestination(ref.name, options);
   }
 
   builtins(): readonly BuiltinConnector[] {

@@ -18,6 +18,7 @@ export function newRunView(init: {
   strategy?: string;
   streams?: string[];
   startedAt?: number;
+  runsOn?: string;
 }): RunView {
   const startedAt = init.startedAt ?? Date.now();
   return {
@@ -28,6 +29,7 @@ export function newRunView(init: {
     startedAt,
     durationMs: 0,
     strategy: init.strategy,
+    runsOn: init.runsOn,
     streams: (init.streams ?? []).map((name) => ({ name, strategy: init.strategy, read: 0, sent: 0, confirmed: 0, phase: 'pending' })),
     throughput: [{ t: 0, sent: 0, confirmed: 0 }],
     logTail: [],
@@ -44,6 +46,7 @@ export function runViewOfStarted(run: RunStarted): RunView {
     strategy: run.strategy,
     streams: run.streams,
     startedAt: run.startedAt,
+    runsOn: runsOnText({ sourceRunsOn: run.source.runsOn, destinationRunsOn: run.destination?.runsOn }),
   });
 }
 
@@ -155,6 +158,7 @@ export function runViewFromRecord(r: RunRecord, destinationLabel?: string): RunV
     endedAt: r.endedAt,
     durationMs,
     strategy: r.strategy,
+    runsOn: runsOnText(r),
     streams,
     throughput: [
       { t: 0, sent: 0, confirmed: 0 },

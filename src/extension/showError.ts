@@ -8,6 +8,7 @@ import type { OutputChannels } from './outputChannels';
 const SHOW_LOGS = 'Show Logs';
 const OPEN_SETTINGS = 'Open Settings';
 const PULL_IMAGE = 'Pull Image';
+const INSTALL_CONNECTOR = 'Install Connector';
 
 /** Duck-typed so that this module does not load the core on the activation path. */
 export function asAirbyteError(error: unknown): AirbyteError | undefined {
@@ -50,9 +51,11 @@ export async function showError(error: unknown, channels: OutputChannels, what: 
   if (ae && (ae.logTail.length > 0 || ['CONNECTOR_FAILED', 'CHECK_FAILED', 'SPEC_FAILED'].includes(ae.code))) actions.push(SHOW_LOGS);
   if (ae?.code === 'DOCKER_UNREACHABLE') actions.push(OPEN_SETTINGS);
   if (ae?.code === 'IMAGE_MISSING') actions.push(PULL_IMAGE);
+  if (ae?.code === 'NOT_INSTALLED') actions.push(INSTALL_CONNECTOR);
   const choice = await vscode.window.showErrorMessage(describeError(error), ...actions);
   if (choice === SHOW_LOGS) channels.showConnectors();
   else if (choice === OPEN_SETTINGS) await vscode.commands.executeCommand('workbench.action.openSettings', 'airbyte.dockerHost');
+  else if (choice === INSTALL_CONNECTOR) await vscode.commands.executeCommand('airbyte.installConnector');
   else if (choice === PULL_IMAGE)
     await vscode.commands.executeCommand(
       'airbyte.pullImage',

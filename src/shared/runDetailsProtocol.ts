@@ -56,6 +56,8 @@ export interface RunView {
   endedAt?: number;
   durationMs: number;
   strategy?: string;
+  /** Where the connectors ran: `Ran on: source venv python3.11, destination docker unix:///…`. */
+  runsOn?: string;
   /** While running: `preparing`, `reading` (into the cache), `writing`, `finishing`. */
   phase?: string;
   streams: StreamRow[];

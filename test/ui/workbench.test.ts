@@ -250,6 +250,9 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
       }
       assert.equal(await web.locator(`#streams-table [data-stream="${SKIPPED_STREAM}"]`).count(), 0, `${SKIPPED_STREAM} was not picked`);
       await web.locator('#throughput-chart').waitFor({ state: 'visible' });
+      // Where each side ran: the built-in source in process, the destination on the Docker engine.
+      const facts = (await web.locator('#run-facts').textContent()) ?? '';
+      assert.match(facts, /Ran on: source in process, destination docker \S+/, 'the run details say where each side ran');
       // The test destination logs its api_key: the log tail shows it masked, never the value.
       const logTail = (await web.locator('#log-tail').textContent()) ?? '';
       assert.match(logTail, /\*\*\*\*/, 'the log tail shows the masked secret');

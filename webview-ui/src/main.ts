@@ -147,6 +147,7 @@ function render(run: RunView): void {
     `duration ${formatDuration(run.durationMs)}`,
     run.strategy ? `strategy ${run.strategy}` : '',
     `run ${run.runId}`,
+    run.runsOn ?? '',
   ].filter(Boolean);
   byId('run-facts').textContent = facts.join(' · ');
   const rate = averageRate(run.throughput);

@@ -31,6 +31,7 @@ ${REF_USAGE}
     const connector = await resolveRef(positionals[0], values, {
       signal: io.signal,
       onInstallProgress: installProgressPrinter(io),
+      onNotice: (m) => io.err(m),
       needsConfig: true,
     });
     const result = await connector.check({

@@ -53,6 +53,7 @@ ${REF_USAGE}`,
       type: 'source',
       signal: io.signal,
       onInstallProgress: installProgressPrinter(io),
+      onNotice: (m) => io.err(m),
     })) as Source;
     const storePath = path.resolve(values['state-file'] ?? defaultStorePath(ref));
     const store = await WorkspaceStore.open({

@@ -21,7 +21,11 @@ ${REF_USAGE}
     });
     if (positionals.length > 1) throw new UsageError(`Expected one connector, got: ${positionals.join(' ')}`);
     io.json = values.json === true;
-    const connector = await resolveRef(positionals[0], values, { signal: io.signal, onInstallProgress: installProgressPrinter(io) });
+    const connector = await resolveRef(positionals[0], values, {
+      signal: io.signal,
+      onInstallProgress: installProgressPrinter(io),
+      onNotice: (m) => io.err(m),
+    });
     const spec = await connector.spec({ signal: io.signal });
     if (io.json) {
       io.outJson(spec);

@@ -55,7 +55,7 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
                              the nearest folder up from the source config file, else from here,
                              that has .airbyte/; else the config file's folder or this folder)
   ${idleTimeoutUsage(29)}
-  --install                  pull missing images
+  --install                  pull missing images, install missing Python connectors into their venvs
   --allow-local-dir-outside-workspace
                              use a config file's "localDir" even outside its workspace (never chowned)
   --json                     print the result as JSON
@@ -140,13 +140,13 @@ async function resolveSides(
       ? ((await resolveRef(
           values.source!,
           { ...common, config: values['source-config'] },
-          { type: 'source', signal: io.signal, onInstallProgress },
+          { type: 'source', signal: io.signal, onInstallProgress, onNotice: (m: string) => io.err(m) },
         )) as Source)
       : undefined;
   const destination = (await resolveRef(
     values.destination!,
     { ...common, config: values['destination-config'] },
-    { type: 'destination', signal: io.signal, onInstallProgress },
+    { type: 'destination', signal: io.signal, onInstallProgress, onNotice: (m: string) => io.err(m) },
   )) as Destination;
   return { source, destination };
 }

@@ -12,6 +12,8 @@ import { AirbyteError } from '../errors';
 import type { JsonObject } from '../protocol/messages';
 import type { ConnectorConfigFile } from './configFileTypes';
 import { MAX_NESTING, parseJsoncValue } from './jsoncValue';
+import { resolvePipUrl } from '../python/venvInstall';
+import { absolutePythonChoice } from '../python/pythonInterpreter';
 
 /** A loaded config file: its content, with `localDir` made absolute. */
 export interface LoadedConfigFile extends ConnectorConfigFile {
@@ -21,7 +23,18 @@ export interface LoadedConfigFile extends ConnectorConfigFile {
   baseDir: string;
 }
 
-const KNOWN_KEYS = new Set(['connector', 'version', 'image', 'useHostNetwork', 'localDir', 'dockerHost', 'config']);
+const KNOWN_KEYS = new Set([
+  'connector',
+  'version',
+  'image',
+  'useHostNetwork',
+  'localDir',
+  'dockerHost',
+  'python',
+  'pipUrl',
+  'installRoot',
+  'config',
+]);
 const IGNORED_KEYS = new Set(['$schema', '$comment']);
 
 /** Reads and checks a config file. Syntax and shape problems are `CONFIG_FILE` errors naming file:line:col. */
@@ -83,7 +96,7 @@ export function parseConfigFileText(text: string, filePath: string): LoadedConfi
   if (typeof doc.config !== 'object' || doc.config === null || Array.isArray(doc.config)) {
     fail('"config" must be an object holding the connector\'s settings.', offsetOf('config'));
   }
-  for (const key of ['version', 'image', 'localDir', 'dockerHost'] as const) {
+  for (const key of ['version', 'image', 'localDir', 'dockerHost', 'pipUrl', 'installRoot'] as const) {
     if (doc[key] !== undefined && (typeof doc[key] !== 'string' || (doc[key] as string).trim() === ''))
       fail(`"${key}" must be a non-empty string.`, offsetOf(key));
   }
@@ -96,6 +109,8 @@ export function parseConfigFileText(text: string, filePath: string): LoadedConfi
   );
   if (doc.useHostNetwork !== undefined && typeof doc.useHostNetwork !== 'boolean')
     fail('"useHostNetwork" must be true or false.', offsetOf('useHostNetwork'));
+  if (doc.python !== undefined && typeof doc.python !== 'boolean' && (typeof doc.python !== 'string' || doc.python.trim() === ''))
+    fail('"python" must be true, false, a version such as "3.11", or the path of a Python interpreter.', offsetOf('python'));
   const engineProblem = typeof doc.dockerHost === 'string' && doc.dockerHost.trim() ? engineAddressProblem(doc.dockerHost) : undefined;
   if (engineProblem)
     fail(`"dockerHost" ${JSON.stringify(abbreviate(doc.dockerHost as string))} is not valid: ${engineProblem}.`, offsetOf('dockerHost'));
@@ -115,6 +130,10 @@ export function parseConfigFileText(text: string, filePath: string): LoadedConfi
   if (doc.useHostNetwork !== undefined) file.useHostNetwork = doc.useHostNetwork as boolean;
   if (doc.localDir !== undefined) file.localDir = path.resolve(baseDir, expandHome(doc.localDir as string));
   if (doc.dockerHost !== undefined) file.dockerHost = (doc.dockerHost as string).trim();
+  if (doc.python !== undefined)
+    file.python = absolutePythonChoice(typeof doc.python === 'string' ? expandHome(doc.python.trim()) : (doc.python as boolean), baseDir);
+  if (doc.pipUrl !== undefined) file.pipUrl = resolvePipUrl(expandHome((doc.pipUrl as string).trim()), baseDir);
+  if (doc.installRoot !== undefined) file.installRoot = path.resolve(baseDir, expandHome(doc.installRoot as string));
   return file;
 }
 

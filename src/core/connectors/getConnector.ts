@@ -12,8 +12,12 @@ import { AirbyteError } from '../errors';
 import { assertImageReference, imageTagProblem } from '../docker/imageReference';
 import { inspectImage } from '../docker/inspectImage';
 import { DockerExecutor } from '../executors/dockerExecutor';
-import type { InstallProgress } from '../executors/executor';
+import type { Executor, InstallProgress } from '../executors/executor';
+import { DockerOrVenvExecutor } from '../executors/fallbackExecutor';
 import { LocalExecutor } from '../executors/localExecutor';
+import { VenvExecutor } from '../executors/venvExecutor';
+import { resolvePipUrl } from '../python/venvInstall';
+import { pypiPackageOf } from '../registry/pypiPackage';
 import type { JsonObject } from '../protocol/messages';
 import { entryImage } from '../registry/entryImage';
 import { loadRegistry, registryLocation } from '../registry/registry';
@@ -68,6 +72,19 @@ export interface GetConnectorOptions {
   configPath?: string;
   /** Where specs read from images are kept per image id; default `<defaultCacheDir>/specs`. */
   specCacheDir?: string;
+  /**
+   * Run the connector from a Python venv instead of Docker: `true` (the first `python3`), a version
+   * ("3.11") or an interpreter's name or path; `false` never falls back to a venv. Implied by `pipUrl`.
+   */
+  python?: boolean | string;
+  /** What pip installs (a package spec, a local folder or wheel, a `git+…` URL); default the registry's PyPI package at the version. */
+  pipUrl?: string;
+  /** Folder of the connectors' venvs (a config file's `installRoot`, `--install-root`). */
+  installRoot?: string;
+  /** The host's folder of venvs when `installRoot` is not given (the extension's global storage); default `<defaultCacheDir>/venvs`. */
+  defaultInstallRoot?: string;
+  /** One-off notices for the user (the executor chosen because Docker is unreachable). */
+  onNotice?: (message: string) => void;
 }
 
 /** The cache folder for the registry copy: `$XDG_CACHE_HOME/airbyte-write` or `~/.cache/airbyte-write`. */
@@ -143,6 +160,9 @@ export async function getConnectorFromFile(
     image: file.image,
     useHostNetwork: file.useHostNetwork,
     localDir: file.localDir,
+    python: file.python,
+    pipUrl: file.pipUrl,
+    installRoot: file.installRoot,
     baseDir: file.localDir ?? file.baseDir,
     ...stripUndefined(options),
     // The file names the engine for this one connector: it wins over the run's setting or option.
@@ -198,12 +218,22 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
   }
 
   checkImageOptions(options);
+  const wantsPython = (options.python !== undefined && options.python !== false) || options.pipUrl !== undefined;
+  if (wantsPython && options.image) {
+    throw new AirbyteError('CONFIG_INVALID', {
+      message: `${name}: both "image" and "python"/"pipUrl" are given; a connector runs either from an image or from a venv.`,
+      guidance: 'Remove "image" to run it from a venv, or "python"/"pipUrl" to run the image.',
+      context: { connector: name },
+    });
+  }
   let image = options.image;
   let registry = options.registry;
-  // With an explicit image the registry is optional: used when given, never downloaded for it.
-  if (!registry && !image) registry = await defaultRegistry(options);
+  // With an explicit image (or a pipUrl) the registry is optional: used when given, never downloaded for it.
+  if (!registry && !image && !options.pipUrl) registry = await defaultRegistry(options);
   const entry: RegistryEntry | undefined = registry?.find(name, type) ?? registry?.find(name);
   if (entry && entry.type !== type) throw wrongType(name, entry.type, type);
+  if (wantsPython)
+    return { ...common, name, entry, knownSpec: venvKnownSpec(entry, options), executor: venvExecutor(name, entry, options) };
   if (!image) {
     if (entry) image = entryImage(entry, options.version);
     else if (options.version && typeFromName(name) === type && !name.includes(':')) image = imageOfUnlistedName(name, options.version);
@@ -228,7 +258,59 @@ async function resolveConnector(name: string, type: ConnectorType, options: GetC
     cacheDir: options.specCacheDir ?? path.join(defaultCacheDir(options.env), 'specs'),
     imageId: async () => (await inspectImage(await executor.docker(), ref))?.id,
   };
-  return { ...common, name, executor, entry, knownSpec, imageSpecs };
+  return { ...common, name, executor: withVenvFallback(name, entry, executor, options), entry, knownSpec, imageSpecs };
+}
+
+/** The venv executor for a connector: `pipUrl`, else the registry's PyPI package (else `airbyte-<name>`) at the version. */
+function venvExecutor(name: string, entry: RegistryEntry | undefined, options: GetConnectorOptions): VenvExecutor {
+  const baseDir = options.baseDir ?? process.cwd();
+  let requirement: string;
+  let version = options.version;
+  if (options.pipUrl !== undefined) {
+    requirement = resolvePipUrl(options.pipUrl, baseDir);
+    // A bare package name with a version is pinned to it, as the registry's package would be.
+    if (version && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(requirement)) requirement = `${requirement}==${version}`;
+  } else {
+    version ??= entry?.dockerImageTag;
+    const pkg = pypiPackageOf(entry)?.packageName ?? `airbyte-${name}`;
+    requirement = version ? `${pkg}==${version}` : pkg;
+  }
+  return new VenvExecutor({
+    connector: name,
+    requirement,
+    version,
+    python: typeof options.python === 'string' ? options.python : true,
+    installRoot: options.installRoot ?? options.defaultInstallRoot ?? path.join(defaultCacheDir(options.env), 'venvs'),
+    localDir: options.localDir,
+    baseDir,
+    env: options.environment,
+    installEnv: options.env,
+  });
+}
+
+/** The registry's spec serves a venv of the registry's package at its pinned version only. */
+function venvKnownSpec(entry: RegistryEntry | undefined, options: GetConnectorOptions) {
+  return entry && options.pipUrl === undefined && (!options.version || options.version === entry.dockerImageTag) ? entry.spec : undefined;
+}
+
+const toldFallback = new Set<string>();
+
+/**
+ * Docker, or the venv when Docker is unreachable (decided at first use), for a connector whose
+ * config chose nothing and that the registry publishes on PyPI; never for Docker-only connectors,
+ * nor when an image or engine was named or `python` is `false`. Said once per connector and
+ * process through `onNotice`.
+ */
+function withVenvFallback(name: string, entry: RegistryEntry | undefined, docker: DockerExecutor, options: GetConnectorOptions): Executor {
+  if (!pypiPackageOf(entry)?.enabled || options.image || options.python === false || options.dockerHost) return docker;
+  const venv = venvExecutor(name, entry, options);
+  return new DockerOrVenvExecutor(docker, venv, () => {
+    if (toldFallback.has(name)) return;
+    toldFallback.add(name);
+    options.onNotice?.(
+      `Docker is not reachable (${docker.endpoint().host}): running ${name} from its PyPI package ${venv.requirement} in a Python venv. Set "python": false to require Docker.`,
+    );
+  });
 }
 
 /** A `version` that is not an image tag, or an `image` that is not a reference, is a CONFIG_INVALID error naming it. */

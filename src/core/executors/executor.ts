@@ -40,13 +40,15 @@ export interface InstallProgress {
   /** 0..1 when known. */
   fraction?: number;
   detail?: string;
+  /** What is being made ready: an image pull (the default) or a venv install (pip's lines as `detail`). */
+  phase?: 'pull' | 'venv';
 }
 
 export interface Executor {
-  readonly kind: 'docker' | 'local' | 'builtin';
+  readonly kind: 'docker' | 'local' | 'builtin' | 'venv';
   /** Image reference, program path, or `builtin:<name>`: shown to users. */
   readonly displayName: string;
-  /** Where its containers or processes run, for run history and messages: `docker tcp://host:2376`, `this machine`, `in process`. */
+  /** Where its containers or processes run, for run history and messages: `docker tcp://host:2376`, `this machine`, `in process`, `venv python3.11`. */
   runsOn(): string;
   /** Makes sure the connector can start (image present, or pulled when allowed); a typed error otherwise. */
   ensureReady(options?: { installIfMissing?: boolean; onProgress?: (p: InstallProgress) => void; signal?: AbortSignal }): Promise<void>;

@@ -31,6 +31,7 @@ import { entryMarkdown, fieldMarkdown } from './configHover';
 import type { SnippetContext } from './configSnippets';
 import { branchText, detectIndentUnit, escapeSnippet, objectText, valueText } from './configSnippets';
 import { ENVELOPE_KEYS } from './configValidation';
+import { pypiPackageOf } from '../registry/pypiPackage';
 import type { CompletionItem, CompletionList, Range } from './languageTypes';
 
 export interface CompletionContext {
@@ -158,7 +159,14 @@ function keyItems(doc: ConfigDocument, target: Extract<Target, { kind: 'key' }>,
     return Object.entries(ENVELOPE_KEYS)
       .filter(([k]) => !present.has(k))
       .map(([k, info], i) => {
-        const value = info.type === 'object' ? '{\n\t$0\n}' : info.type === 'boolean' ? '${1|true,false|}' : '"$1"';
+        const value =
+          info.type === 'object'
+            ? '{\n\t$0\n}'
+            : info.type === 'boolean'
+              ? '${1|true,false|}'
+              : info.type === 'boolean-or-string'
+                ? '${1:true}'
+                : '"$1"';
         return {
           label: k,
           kind: 'property' as const,
@@ -257,6 +265,21 @@ function valueItems(doc: ConfigDocument, target: Extract<Target, { kind: 'value'
         });
     } else if (key === 'useHostNetwork') {
       for (const v of ['true', 'false']) add({ label: v, kind: 'keyword', insertText: v });
+    } else if (key === 'python') {
+      add({ label: 'true', kind: 'keyword', detail: 'the first python3 on PATH', insertText: 'true' });
+      for (const v of ['3.12', '3.11', '3.10'])
+        add({ label: `"${v}"`, kind: 'value', detail: `Python ${v}`, insertText: JSON.stringify(v) });
+      add({ label: 'false', kind: 'keyword', detail: 'Docker only, never a venv', insertText: 'false' });
+    } else if (key === 'pipUrl') {
+      const entry = doc.envelope.connector ? context.registry?.find(doc.envelope.connector) : undefined;
+      const pkg = pypiPackageOf(entry);
+      if (entry && pkg)
+        add({
+          label: `${pkg.packageName}==${entry.dockerImageTag}`,
+          kind: 'value',
+          detail: 'the PyPI package of the registry',
+          insertText: JSON.stringify(`${pkg.packageName}==${entry.dockerImageTag}`),
+        });
     } else if (key === 'image') {
       const entry = doc.envelope.connector ? context.registry?.find(doc.envelope.connector) : undefined;
       if (entry)

@@ -72,6 +72,8 @@ export interface ConfigEnvelope {
   connector?: string;
   version?: string;
   image?: string;
+  /** What pip installs for a venv: such a connector need not be in the registry. */
+  pipUrl?: string;
   /** The `config` object's node, when it is an object. */
   configNode?: Node;
   /** The value of `config` (partial when the text has syntax errors). */
@@ -132,6 +134,7 @@ export function parseConfigDocument(text: string): ConfigDocument {
     envelope.connector = str('connector');
     envelope.version = str('version');
     envelope.image = str('image');
+    envelope.pipUrl = str('pipUrl');
     const configNode = findNodeAt(root, ['config']);
     if (configNode?.type === 'object') {
       envelope.configNode = configNode;

@@ -44,7 +44,7 @@ export interface ValidationContext {
 }
 
 /** The file's own keys and the type each must have. */
-export const ENVELOPE_KEYS: Record<string, { type: 'string' | 'boolean' | 'object'; description: string }> = {
+export const ENVELOPE_KEYS: Record<string, { type: 'string' | 'boolean' | 'object' | 'boolean-or-string'; description: string }> = {
   connector: {
     type: 'string',
     description:
@@ -69,6 +69,21 @@ export const ENVELOPE_KEYS: Record<string, { type: 'string' | 'boolean' | 'objec
     type: 'string',
     description:
       'The Docker engine for this connector: `unix:///path/docker.sock`, `tcp://host:2376` or `ssh://user@host`. Default: the `airbyte.dockerHost` setting, `DOCKER_HOST`, the docker context, the default socket.',
+  },
+  python: {
+    type: 'boolean-or-string',
+    description:
+      'Run the connector from a Python virtualenv instead of Docker: `true` (the first `python3` on PATH), a version such as `"3.11"`, or the path of an interpreter. `false` never falls back to a venv when Docker is unreachable.',
+  },
+  pipUrl: {
+    type: 'string',
+    description:
+      "What pip installs for the venv: a package spec, a local folder or wheel file (relative to this file) or a `git+…` URL. Implies `python`. Default: the registry's PyPI package at `version`.",
+  },
+  installRoot: {
+    type: 'string',
+    description:
+      "Folder holding the connectors' venvs (relative to this file). Default: the extension's storage, or `~/.cache/airbyte-write/venvs` for the CLI.",
   },
   config: {
     type: 'object',
@@ -158,6 +173,24 @@ function checkEnvelope(doc: ConfigDocument, root: Node, sink: DiagnosticSink, co
   });
   checkEnvelopeMissing(doc, root, sink, present);
   checkConnectorName(doc, root, sink, context);
+  checkImageWithPython(root, sink);
+}
+
+/** An `image` with `python` (not false) or `pipUrl`: the runtime refuses the pair, so the editor does too. */
+function checkImageWithPython(root: Node, sink: DiagnosticSink): void {
+  const image = findNodeAt(root, ['image']);
+  const python = findNodeAt(root, ['python']);
+  const pipUrl = findNodeAt(root, ['pipUrl']);
+  const venvNode = python && python.value !== false ? python : pipUrl;
+  if (!image || !venvNode) return;
+  const key = venvNode === python ? 'python' : 'pipUrl';
+  sink.add(
+    'envelope-type',
+    'error',
+    sink.node(venvNode),
+    `“${key}” and “image” cannot go together: a connector runs either from an image or from a Python venv`,
+    pointerOf([key]),
+  );
 }
 
 /** One key of the file: known (with the type it needs), ignored (`$schema`), or unknown (the loader refuses it). */
@@ -183,10 +216,15 @@ function checkEnvelopeProperty(sink: DiagnosticSink, key: string, keyNode: Node,
   }
   if (!valueNode) return;
   const actual = valueNode.type;
-  if (actual !== known.type) {
-    const words = { string: 'text in double quotes', boolean: 'true or false', object: 'an object { … }' }[known.type];
+  if (known.type === 'boolean-or-string' ? actual !== 'boolean' && actual !== 'string' : actual !== known.type) {
+    const words = {
+      string: 'text in double quotes',
+      boolean: 'true or false',
+      object: 'an object { … }',
+      'boolean-or-string': 'true, false, or text in double quotes',
+    }[known.type];
     sink.add('envelope-type', 'error', sink.node(valueNode), `“${key}” must be ${words}`, pointerOf([key]));
-  } else if (known.type === 'string' && String(valueNode.value).trim() === '') {
+  } else if (actual === 'string' && String(valueNode.value).trim() === '') {
     sink.add('envelope-type', 'error', sink.node(valueNode), `“${key}” must not be empty`, pointerOf([key]));
   } else if (key === 'version' || key === 'image') {
     // As the loader checks them: Docker is never asked with anything but a tag and a reference.
@@ -243,7 +281,10 @@ function checkConnectorName(doc: ConfigDocument, root: Node, sink: DiagnosticSin
         '/connector',
         near ? replaceValue(near, 'closest registry name', range) : undefined,
       );
-    } else if (context.registry && !doc.envelope.image) checkRegistryName(doc, root, sink, context.registry, connectorNode);
+    } else if (context.registry && !doc.envelope.image && !doc.envelope.pipUrl) {
+      // An image or a pipUrl names what runs: such a connector need not be in the registry.
+      checkRegistryName(doc, root, sink, context.registry, connectorNode);
+    }
   }
   if (context.specProblem && connectorNode) {
     const imageNode = doc.envelope.image ? findNodeAt(root, ['image']) : undefined;

@@ -72,6 +72,14 @@ describe('run view model', () => {
     });
     assert.equal(read.destination, 'warehouse');
     assert.equal(runViewOfStarted({ ...started, kind: 'read', destination: undefined }).destination, 'cache');
+    // The run details say where each side runs (a venv, an engine), when the core said.
+    const placed = runViewOfStarted({
+      ...started,
+      source: { ...started.source, runsOn: 'venv python3.11' },
+      destination: { ...started.destination!, runsOn: 'docker unix:///var/run/docker.sock' },
+    });
+    assert.equal(placed.runsOn, 'Ran on: source venv python3.11, destination docker unix:///var/run/docker.sock');
+    assert.equal(view.runsOn, undefined);
   });
 
   it('folds progress into per-stream rows and a throughput series, keeping its run id', () => {
@@ -185,6 +193,7 @@ describe('run view model', () => {
     const read: RunRecord = { ...record, kind: 'read', destination: undefined, destinationId: undefined };
     assert.equal(runViewFromRecord(read).destination, 'cache');
     assert.equal(runViewFromRecord(read, 'warehouse').destination, 'warehouse');
+    assert.equal(runViewFromRecord({ ...record, sourceRunsOn: 'venv python3.12' }).runsOn, 'Ran on: source venv python3.12');
   });
 
   it('takes the final counts, sync modes and committed state of the write from its result', () => {

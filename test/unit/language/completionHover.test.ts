@@ -52,7 +52,18 @@ describe('completion', () => {
     const text = '{\n  \n}';
     const list = await service.doComplete(text, 4);
     const labels = [...list.items].sort((a, b) => a.sortText.localeCompare(b.sortText)).map((i) => i.label);
-    assert.deepEqual(labels, ['connector', 'config', 'version', 'image', 'useHostNetwork', 'localDir', 'dockerHost']);
+    assert.deepEqual(labels, [
+      'connector',
+      'config',
+      'version',
+      'image',
+      'useHostNetwork',
+      'localDir',
+      'dockerHost',
+      'python',
+      'pipUrl',
+      'installRoot',
+    ]);
   });
 
   it('offers a skeleton in an empty file, and a new property right before an existing key', async () => {

@@ -1,0 +1,1 @@
+"""airbyte-write test connectors written in Python: source-pysample and destination-pyjsonl."""
