@@ -52,11 +52,11 @@ export function createExtensionHost(context: vscode.ExtensionContext): Extension
       await vscode.commands.executeCommand('airbyte.previewDestination', destination ? vscode.Uri.file(destination) : undefined);
     },
   });
-  const runner: SyncRunner = new SyncRunner({ config, channels, services, panels, syncsTree });
+  const cachedReadsTree = new CachedReadsTree(services, channels);
+  const runner: SyncRunner = new SyncRunner({ config, channels, services, panels, syncsTree, cachedReadsTree });
   syncsTree.live = runner;
   context.subscriptions.push(channels, language, connectorsTree, configsTree, syncsTree, panels, runner);
   context.subscriptions.push(...createTreeViews({ connectorsTree, configsTree, syncsTree }));
-  const cachedReadsTree = new CachedReadsTree(services, channels);
   const cachedReadsView = vscode.window.createTreeView('airbyte.cachedReads', { treeDataProvider: cachedReadsTree, showCollapseAll: true });
   cachedReadsTree.refresher.attach(cachedReadsView as vscode.TreeView<unknown>);
   context.subscriptions.push(cachedReadsTree, cachedReadsView);

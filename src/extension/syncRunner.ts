@@ -21,6 +21,7 @@ import type { RunDetailsPanels } from './runDetailsPanel';
 import { applyWriteResult, runViewFromRecord } from './runViewModel';
 import { asAirbyteError, describeError, isCancellation } from './showError';
 import { relativeTime } from './syncHistory';
+import type { CachedReadsTree } from './cachedReadsTree';
 import type { SyncPair, SyncsTree } from './syncsTree';
 
 export type { WriteOutcome } from './coreServices';
@@ -41,6 +42,8 @@ export interface SyncRunnerOptions {
   services: () => Promise<CoreServices>;
   panels: RunDetailsPanels;
   syncsTree: SyncsTree;
+  /** Shows the read of a write through the cache live while it runs. */
+  cachedReadsTree?: CachedReadsTree;
 }
 
 /** A cached read offered as the source of a write (`cache:<runId>`). */
@@ -59,6 +62,8 @@ export class SyncRunner implements vscode.Disposable {
   private readonly finished = new Map<string, { view: RunView; args: WriteArgs }>();
   private readonly statusItem = vscode.window.createStatusBarItem('airbyte.sync', vscode.StatusBarAlignment.Left, 10);
   private panelTimer: NodeJS.Timeout | undefined;
+  /** The read of the running write through the cache is shown live in the Cached Reads view. */
+  private showsLiveRead = false;
 
   constructor(private readonly options: SyncRunnerOptions) {
     this.statusItem.name = 'Airbyte Sync';
@@ -189,6 +194,13 @@ export class SyncRunner implements vscode.Disposable {
     this.options.channels.log.info(
       `Run ${run.runId} (${run.kind}) started: ${run.source.label} → ${destination?.label ?? 'cache'}${run.parentReadRunId ? `, fed by run ${run.parentReadRunId}` : ''}`,
     );
+    const cachedReads = this.options.cachedReadsTree;
+    if (cachedReads && run.kind === 'read') {
+      // The read of a write through the cache is a read being written into the cache: it shows live there too.
+      this.showsLiveRead = true;
+      cachedReads.live = { kind: 'live', label: `${run.source.label} → ${destination?.label ?? 'cache'}`, streams: [] };
+      cachedReads.refresher.refresh();
+    }
     if (previous) {
       this.flushPanel(previous);
       // Whoever watches the read of a write through the cache goes on watching its write.
@@ -201,6 +213,11 @@ export class SyncRunner implements vscode.Disposable {
 
   private onProgress(sync: LiveSync, p: WriteProgress, report: (r: { message: string; increment?: number }) => void): void {
     sync.progress(p);
+    const cachedReads = this.options.cachedReadsTree;
+    if (cachedReads?.live && this.showsLiveRead) {
+      cachedReads.live = { ...cachedReads.live, streams: p.streams.map((s) => ({ stream: s.stream, records: s.recordsRead })) };
+      cachedReads.refresher.refreshSoon(500);
+    }
     report(sync.progressReport(p));
     this.updateStatusBar();
     this.schedulePanelUpdate();
@@ -229,6 +246,12 @@ export class SyncRunner implements vscode.Disposable {
     this.statusItem.hide();
     void vscode.commands.executeCommand('setContext', 'airbyte.syncRunning', false);
     this.options.syncsTree.reload();
+    const cachedReads = this.options.cachedReadsTree;
+    if (cachedReads && this.showsLiveRead) {
+      this.showsLiveRead = false;
+      cachedReads.live = undefined;
+      cachedReads.reload();
+    }
   }
 
   /** Cancels the running sync (the given run's only, when an id is given). Resolves once it stopped. */

@@ -16,6 +16,8 @@ import { extensionApi, labelOf, workspaceDir } from './testSupport';
 const SOURCE = 'rr-source.airbyte.jsonc';
 const OTHER = 'rr-other.airbyte.jsonc';
 const DESTINATION = 'rr-dest.airbyte.jsonc';
+const BIG = 'rr-big.airbyte.jsonc';
+const BIG_DESTINATION = 'rr-big-dest.airbyte.jsonc';
 
 async function readNodes(): Promise<CachedReadNode[]> {
   const api = await extensionApi();
@@ -45,7 +47,7 @@ describe('Read, look, then write: cached reads in the editor', function () {
   after(async () => {
     await vscode.workspace.getConfiguration('airbyte').update('cacheMaxSizeMB', undefined, vscode.ConfigurationTarget.Workspace);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    for (const f of [SOURCE, OTHER, DESTINATION]) await fs.rm(path.join(workspaceDir(), f), { force: true });
+    for (const f of [SOURCE, OTHER, DESTINATION, BIG, BIG_DESTINATION]) await fs.rm(path.join(workspaceDir(), f), { force: true });
   });
 
   it('Read Source into Cache reads the streams asked for and lists the read in the Cached Reads view', async () => {
@@ -199,5 +201,41 @@ describe('Read, look, then write: cached reads in the editor', function () {
     assert.deepEqual(landed?.state?.streams, ['products', 'users']);
     assert.equal(landed?.state?.total, 250);
     assert.ok(landed?.state?.columns.some((c) => c.name === '_airbyte_extracted_at'));
+  });
+
+  it('a write through the cache shows its read live in the Cached Reads view while it runs, then lists it', async () => {
+    const api = await extensionApi();
+    const dir = workspaceDir();
+    await fs.writeFile(path.join(dir, BIG), '{ "connector": "builtin:sample", "config": { "count": 60000, "seed": 7 } }\n');
+    await fs.writeFile(
+      path.join(dir, BIG_DESTINATION),
+      '{ "connector": "builtin:sqlite", "config": { "destination_path": "out/rr-big.sqlite" } }\n',
+    );
+    const writing = Promise.resolve(
+      vscode.commands.executeCommand<WriteResult | undefined>('airbyte.writeToDestination', {
+        source: path.join(dir, BIG),
+        destination: path.join(dir, BIG_DESTINATION),
+        strategy: 'append',
+        streams: ['users'],
+      }),
+    );
+    const state = { done: false };
+    void writing.finally(() => (state.done = true));
+    let live: vscode.TreeItem | undefined;
+    while (!live && !state.done) {
+      const node = (await api.trees.cachedReads.getChildren()).find((n) => n.kind === 'live');
+      if (node) live = api.trees.cachedReads.getTreeItem(node);
+      else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const result = await writing;
+    assert.ok(result, `the write returned a result (last error: ${api.lastCommandError?.message ?? 'none'})`);
+    assert.equal(result.totals.recordsConfirmed, 60000);
+    assert.ok(live, 'the read showed live while the write ran');
+    assert.equal(labelOf(live), 'rr-big → rr-big-dest (reading…)');
+    assert.ok(
+      (await api.trees.cachedReads.getChildren()).every((n) => n.kind !== 'live'),
+      'the live row is gone once the write ended',
+    );
+    assert.ok(await nodeOf('rr-big'), 'the read is listed');
   });
 });
