@@ -104,8 +104,10 @@ interface IngestState {
 export class CacheIngest {
   private readonly streams = new Map<string, IngestStream>();
   private readonly states: IngestState[] = [];
-  /** How many of `states` are in the index already (put there by checkpoints). */
-  private statesIndexed = 0;
+  /** How many of `states` checkpoints have looked at (those they could make visible are in `indexedStates`). */
+  private statesChecked = 0;
+  /** The states checkpoints put in the index: the commit adds the others (states of streams being replaced among them). */
+  private readonly indexedStates = new Set<AirbyteStateMessage>();
   /** Segment files a checkpoint put in the index: an abort keeps them (the index refers to them). */
   private readonly indexedFiles = new Set<string>();
   /** What checkpoints put in the index so far: each stream's end, each segment's record count. */
@@ -348,12 +350,16 @@ export class CacheIngest {
 
   /** Flushes what a checkpoint makes visible and notes what it needs synced; undefined when nothing is new. */
   private async takeCheckpoint(count: number): Promise<TakenCheckpoint | undefined> {
-    if (this.finished || this.statesIndexed >= count) return undefined;
+    if (this.finished || this.statesChecked >= count) return undefined;
     const streams = [...this.streams.values()].filter((s) => !s.replace);
     for (const s of streams) if (s.open) await this.flushSegment(s.open);
     const commit = this.upToLastState({ visibleOnly: true });
     const states = this.notYetIndexed(commit.states);
-    if (states.length === 0) return undefined;
+    if (states.length === 0) {
+      // Only states a checkpoint cannot make visible (of streams being replaced): the commit will.
+      this.statesChecked = this.states.length;
+      return undefined;
+    }
     return { commit, states, statesNoted: this.states.length, files: this.unsynced(streams) };
   }
 
@@ -370,14 +376,14 @@ export class CacheIngest {
       this.indexedCounts.set(seg.file, seg.recordCount);
     }
     this.cache.store.cacheIndex.commitIngest(this.sourceId, { streams: extents, segments, states });
-    this.statesIndexed = Math.max(this.statesIndexed, taken.statesNoted);
+    for (const st of states) this.indexedStates.add(st.state);
+    this.statesChecked = Math.max(this.statesChecked, taken.statesNoted);
     this.onStatesCommitted(states.map((st) => st.state));
   }
 
   /** The states of a commit that no checkpoint put in the index yet (they are the same objects as in `states`). */
   private notYetIndexed(committed: IngestState[]): IngestState[] {
-    const already = new Set(this.states.slice(0, this.statesIndexed).map((st) => st.state));
-    return committed.filter((st) => !already.has(st.state));
+    return committed.filter((st) => !this.indexedStates.has(st.state));
   }
 
   /**

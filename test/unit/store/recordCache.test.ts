@@ -102,8 +102,10 @@ describe('RecordCache', () => {
     const ingest = cache.beginIngest('src#k', both);
     await ingest.append('users', lines('users', 0, 1200));
     await ingest.append('events', lines('events', 0, 40));
+    const eventsState = { type: 'STREAM' as const, stream: { stream_descriptor: { name: 'events' }, stream_state: { n: 40 } } };
+    ingest.addState(eventsState);
     const noted = ingest.addState(state(1200));
-    assert.deepEqual([noted.positions, noted.count], [{ users: 1200 }, 1]);
+    assert.deepEqual([noted.positions, noted.count], [{ users: 1200 }, 2]);
     await ingest.append('users', lines('users', 1200, 1300));
     await ingest.checkpoint(noted.count);
     assert.equal(cache.recordCount('src#k', 'users'), 1200, 'visible up to the state, not the records after it');
@@ -126,9 +128,9 @@ describe('RecordCache', () => {
     assert.deepEqual(await collect(cache, 'src#k', 'users', 0), lines('users', 0, 1500));
     assert.equal(cache.recordCount('src#k', 'events'), 40);
     assert.deepEqual(
-      store.cacheIndex.states('src#k').map((s) => s.positions.users),
-      [1200, 1500],
-      'each state indexed once',
+      store.cacheIndex.states('src#k').map((s) => s.positions),
+      [{ users: 1200 }, { events: 40 }, { users: 1500 }],
+      "each state indexed once; the replaced stream's state at the commit",
     );
   });
 
