@@ -19,7 +19,7 @@ import { handleControl } from './connectorControl';
 import type { RecordedRun } from './recordedRun';
 import type { RunContext } from './runContext';
 import { idleTimeoutOf, logTo, notice } from './runContext';
-import { runError, streamStats } from './runOutcome';
+import { readStats, runError } from './runOutcome';
 import { warnSourceErrorLogs } from './runWarnings';
 import { coversStreams, latestRows, statesToOffer } from './stateManager';
 
@@ -75,7 +75,7 @@ export async function prepareRead(
 export async function finishRead(ctx: RunContext, job: CacheReadJob, error: unknown): Promise<AirbyteError | undefined> {
   // (A destination written at the same time owns the phase: its run goes on.)
   if (error !== undefined && ctx.tracker.runId === job.run.id) ctx.tracker.setPhase('finishing');
-  await job.run.finish(error, streamStats(ctx.tracker, job.plans, error === undefined));
+  await job.run.finish(error, readStats(ctx.tracker, job.plans, error === undefined));
   if (error === undefined) return undefined;
   // A file error (a full disk) says itself what was kept of this read: nothing was.
   const kept = isAirbyteError(error) && error.code === 'FILE_SYSTEM' ? '' : job.failureGuidance(error);

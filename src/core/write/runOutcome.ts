@@ -52,6 +52,20 @@ export function streamStats(tracker: ProgressTracker, plans: StreamPlan[], compl
   });
 }
 
+/**
+ * Per-stream counts of a read run as run history keeps them: what it read. A write through the
+ * cache feeds its destination during the read, and what the destination was sent and confirmed
+ * belongs to the write run (counted in both, the history would say twice what was confirmed).
+ */
+export function readStats(tracker: ProgressTracker, plans: StreamPlan[], complete: boolean): RunStreamStats[] {
+  return streamStats(tracker, plans, complete).map((s) => ({
+    ...s,
+    recordsSent: 0,
+    recordsConfirmed: 0,
+    bytes: tracker.stream(s.stream).bytesRead,
+  }));
+}
+
 /** Per-stream results as a read or write returns them. */
 export function streamResults(tracker: ProgressTracker, plans: StreamPlan[], complete: boolean, withDestination: boolean): StreamResult[] {
   return plans.map((p) => {
