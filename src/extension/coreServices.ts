@@ -369,16 +369,9 @@ export class CoreServices {
     try {
       // A cached read replays records already in this store: no source runs.
       return await destination.write(source ?? openCachedRead(store, cachedRunId!), {
-        store,
-        streams: job.streams,
+        ...this.pipelineOptions(store, job),
         writeStrategy: job.strategy,
         forceFullRefresh: job.fullRefresh,
-        signal: job.signal,
-        idleTimeoutMs: this.options.config.idleTimeoutMs,
-        onRunStarted: job.onRunStarted,
-        onProgress: job.onProgress,
-        onLog: job.onLog,
-        onNotice: (text) => this.options.channels.log.info(text),
       });
     } finally {
       await store.close();
@@ -424,20 +417,25 @@ export class CoreServices {
    * Reads a source config into the cache of `folder`'s store (holding its lock for the run): the
    * ReadResult a write can replay as `cache:<runId>`.
    */
+  /** What a read and a write share: the store, the streams, cancellation, the idle timeout and the callbacks. */
+  private pipelineOptions(store: WorkspaceStore, job: WriteJob | ReadJob) {
+    return {
+      store,
+      streams: job.streams,
+      signal: job.signal,
+      idleTimeoutMs: this.options.config.idleTimeoutMs,
+      onRunStarted: job.onRunStarted,
+      onProgress: job.onProgress,
+      onLog: job.onLog,
+      onNotice: (text: string) => this.options.channels.log.info(text),
+    };
+  }
+
   async runRead(job: ReadJob): Promise<ReadResult> {
     const source = (await this.connectorFromFile(job.source, { type: 'source', installIfMissing: true, signal: job.signal })) as Source;
     const store = await this.openStore(job.folder, true);
     try {
-      return await source.read({
-        store,
-        streams: job.streams,
-        signal: job.signal,
-        idleTimeoutMs: this.options.config.idleTimeoutMs,
-        onRunStarted: job.onRunStarted,
-        onProgress: job.onProgress,
-        onLog: job.onLog,
-        onNotice: (text) => this.options.channels.log.info(text),
-      });
+      return await source.read(this.pipelineOptions(store, job));
     } finally {
       await store.close();
     }
