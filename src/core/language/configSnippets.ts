@@ -35,6 +35,11 @@ export function escapeSnippet(text: string): string {
 
 function leaf(ctx: SnippetContext, text: string): string {
   if (!ctx.snippet) return text;
+  // A string's tab stop sits inside its quotes, so typing replaces the placeholder and keeps the quotes.
+  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) {
+    const inner = text.slice(1, -1);
+    return inner === '' ? `"\${${ctx.tabStop++}}"` : `"\${${ctx.tabStop++}:${escapeSnippet(inner)}}"`;
+  }
   return `\${${ctx.tabStop++}:${escapeSnippet(text)}}`;
 }
 

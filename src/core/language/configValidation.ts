@@ -14,6 +14,7 @@ import type { Schema } from '../spec/schemaNavigation';
 import {
   childSchema,
   deref,
+  effectiveSchemas,
   isDeprecatedSchema,
   isHiddenSchema,
   isSchema,
@@ -441,6 +442,29 @@ function checkConfig(doc: ConfigDocument, configNode: Node, spec: ConnectorSpeci
   walkFields(doc, configNode, doc.envelope.config, deref(rootSchema, rootSchema), rootSchema, [], sink);
 }
 
+/**
+ * A key the spec does not name, close to one it does, in an object that allows extra keys: the
+ * validator accepts it (so it raises nothing), but the connector will most likely ignore it.
+ * Objects with `additionalProperties: false` get the validator's own error (with the same hint).
+ */
+function misspeltOpenKey(root: Schema, schema: Schema, value: Record<string, unknown>, keyNode: Node, pointer: string, sink: DiagnosticSink): void {
+  const schemas = effectiveSchemas(root, schema, value);
+  if (schemas.some((s) => s.additionalProperties === false)) return;
+  const key = String(keyNode.value);
+  const known = [...new Set(schemas.flatMap((s) => Object.keys(propertiesOf(root, s))))].filter((name) => !(name in value));
+  const near = closest(key, known);
+  if (!near) return;
+  const range = sink.node(keyNode);
+  sink.add(
+    'config-unknown-key-near',
+    'warning',
+    range,
+    `“${abbreviate(key)}” is not a field of this connector's spec; did you mean “${near}”? The connector accepts extra keys, so it would most likely ignore this one`,
+    pointer,
+    { kind: 'rename-key', from: key, to: near, replaceEdit: { range, newText: JSON.stringify(near) } },
+  );
+}
+
 /** The node at a config-relative path, or its deepest existing ancestor. */
 function nodeAt(configNode: Node, path: string[]): { node: Node; exact: boolean } {
   let node = configNode;
@@ -524,10 +548,13 @@ function walkFields(
       if (!keyNode || !valueNode) continue;
       const key = String(keyNode.value);
       const child = childSchema(root, schema, value, key);
-      if (!child) continue;
-      const childValue = value[key];
       const childPath = [...path, key];
       const pointer = pointerOf(['config', ...childPath]);
+      if (!child) {
+        misspeltOpenKey(root, schema, value, keyNode, pointer, sink);
+        continue;
+      }
+      const childValue = value[key];
       const label = `“${schemaTitle(child) ?? key}” (${key})`;
       if (isDeprecatedSchema(child)) {
         sink.add(

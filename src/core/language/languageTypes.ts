@@ -42,6 +42,7 @@ export type DiagnosticCode =
   | 'spec-unavailable'
   | 'config-missing-required'
   | 'config-unknown-property'
+  | 'config-unknown-key-near'
   | 'config-type'
   | 'config-enum'
   | 'config-const'

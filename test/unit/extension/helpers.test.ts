@@ -15,7 +15,10 @@ const registry = parseRegistry(JSON.parse(readFileSync(registrySamplePath, 'utf8
 
 /** A snippet with its placeholders replaced by their default text, as the editor shows it. */
 function expandSnippet(snippet: string): string {
-  return snippet.replace(/\$\{\d+:((?:\\.|[^}\\])*)\}/g, (_, text: string) => text.replace(/\\(.)/g, '$1')).replace(/\\\$/g, '$');
+  return snippet
+    .replace(/\$\{\d+\}/g, '')
+    .replace(/\$\{\d+:((?:\\.|[^}\\])*)\}/g, (_, text: string) => text.replace(/\\(.)/g, '$1'))
+    .replace(/\\\$/g, '$');
 }
 
 describe('connector filter', () => {
@@ -50,6 +53,15 @@ describe('new config scaffold', () => {
     assert.equal(doc.connector, 'destination-postgres');
     for (const key of spec.required as string[]) assert.ok(key in doc.config, `required ${key} scaffolded`);
     assert.ok(!('jdbc_url_params' in doc.config), 'optional fields left to completion');
+  });
+  it('puts each string placeholder inside its quotes, so typing keeps them', () => {
+    const spec = registry.find((e) => e.name === 'destination-postgres')!.spec!.connectionSpecification as Schema;
+    const snippet = scaffoldSnippet('destination-postgres', spec);
+    // `${1:""}` would select the quotes and typing would replace them (a syntax error per field).
+    assert.doesNotMatch(snippet, /\$\{\d+:"/);
+    assert.match(snippet, /"host": "\$\{\d+\}"/);
+    assert.match(snippet, /"schema": "\$\{\d+:public\}"/);
+    assert.match(snippet, /"port": \$\{\d+:5432\}/);
   });
   it('puts secrets in ${env:…} references', () => {
     const spec: Schema = { type: 'object', required: ['api_key'], properties: { api_key: { type: 'string', airbyte_secret: true } } };

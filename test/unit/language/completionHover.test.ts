@@ -18,9 +18,10 @@ function expandSnippet(snippet: string): string {
     if (c === '\\' && i + 1 < snippet.length && '\\$}'.includes(snippet[i + 1])) {
       out += snippet[++i];
     } else if (c === '$' && snippet[i + 1] === '{') {
-      const m = /^\$\{\d+(:|\|)/.exec(snippet.slice(i));
+      const m = /^\$\{\d+(:|\||\})/.exec(snippet.slice(i));
       if (!m) throw new Error(`bad snippet at ${i}: ${snippet}`);
       i += m[0].length - 1;
+      if (m[1] === '}') continue; // an empty tab stop: `${1}`
       if (m[1] === '|') {
         const end = snippet.indexOf('|}', i);
         out += snippet.slice(i + 1, end).split(',')[0];
@@ -103,7 +104,7 @@ describe('completion', () => {
     );
     assert.ok(!sorted.some((i) => i.label === 'host'), 'present keys are not offered');
     const schema = sorted.find((i) => i.label === 'schema')!;
-    assert.equal(schema.insertText, '"schema": ${1:"public"}');
+    assert.equal(schema.insertText, '"schema": "${1:public}"');
     assert.equal(schema.detail, 'Default Schema · required');
     assert.match(schema.documentation ?? '', /\*\*Default Schema\*\* `schema` · required/);
     const password = sorted.find((i) => i.label === 'password')!;

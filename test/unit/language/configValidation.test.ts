@@ -432,6 +432,24 @@ describe('envelope, connector and syntax', () => {
     assert.deepEqual(validateConfigText(applyEdits(confg, envFix[0].edits), { spec: sqlite }), []);
   });
 
+  it('hints at a misspelt key where the spec allows extra keys (source-faker "paralelism"), with a rename fix', () => {
+    const faker = loadSpec('source-faker');
+    const text = '{ "connector": "source-faker", "config": { "count": 10, "paralelism": 4, "my_note": "kept" } }';
+    const d = validateConfigText(text, { spec: faker });
+    // The validator accepts both extra keys (additionalProperties: true); only the near miss is flagged.
+    assert.deepEqual(
+      d.map((x) => [x.code, x.severity, x.pointer]),
+      [['config-unknown-key-near', 'warning', '/config/paralelism']],
+    );
+    assert.match(d[0].message, /did you mean “parallelism”\?/);
+    const [rename] = codeActionsFor(d[0]);
+    assert.equal(rename.title, 'Rename to "parallelism"');
+    assert.deepEqual(validateConfigText(applyEdits(text, rename.edits), { spec: faker }), []);
+    // A key already present is not offered again ("parallelism" set, "paralelism" beside it).
+    const both = '{ "connector": "source-faker", "config": { "parallelism": 4, "paralelism": 4 } }';
+    assert.deepEqual(validateConfigText(both, { spec: faker }), []);
+  });
+
   it('counts lines right with CRLF line ends and characters in UTF-16 units (emoji before the error)', () => {
     const text = pgText('    "ssl_mode": { "mode": "disable" }')
       .replace('"db.internal"', '"db-😀.internal"')
