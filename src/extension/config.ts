@@ -47,6 +47,11 @@ export class Config {
     return resolveStorePath({ explicit: this.section(folder.uri).get<string>('stateFile'), workspaceFolder: folder.uri.fsPath });
   }
 
+  /** Whether `.airbyte/` is added to the folder's `.gitignore` when the extension creates it (default true). */
+  gitignoreStore(folder: vscode.WorkspaceFolder): boolean {
+    return this.section(folder.uri).get<boolean>('gitignoreStore') !== false;
+  }
+
   get defaultWriteStrategy(): WriteStrategy {
     const value = this.section().get<string>('defaultWriteStrategy');
     return value !== undefined && isWriteStrategy(value) ? value : 'auto';

@@ -30,6 +30,7 @@ import { SpecResolver } from '../core/spec/specResolver';
 import type { ConnectorRef, ResolvedSpec, ResolveSpecOptions } from '../core/spec/specTypes';
 import { useSqlWasm } from '../core/store/sqlJsLoader';
 import { WorkspaceStore } from '../core/store/workspaceStore';
+import { ensureStoreIgnored, STORE_GITIGNORE_ENTRY } from '../core/store/gitignore';
 import type { CachedReadInfo } from '../core/write/cachedRead';
 import { describeCachedRead, isCachedReadRef, listCachedReads, openCachedRead, parseCachedReadRef } from '../core/write/cachedRead';
 import type { RunStarted } from '../core/write/runEvents';
@@ -329,14 +330,32 @@ export class CoreServices {
    * Opens the workspace store. `lock: false` for reading (trees): the CLI may hold the lock
    * while the extension shows history. Callers close it.
    */
-  openStore(folder: vscode.WorkspaceFolder, lock: boolean): Promise<WorkspaceStore> {
-    return WorkspaceStore.open({
+  async openStore(folder: vscode.WorkspaceFolder, lock: boolean): Promise<WorkspaceStore> {
+    const storeFolder = path.join(folder.uri.fsPath, '.airbyte');
+    const creates = !existsSync(storeFolder) && path.dirname(this.storePath(folder)) === storeFolder;
+    const store = await WorkspaceStore.open({
       path: this.storePath(folder),
       wasmPath: this.wasmPath,
       lock,
       purpose: 'VS Code (Airbyte Write extension)',
       onWarning: (w) => this.options.channels.log.warn(w),
     });
+    if (creates && this.options.config.gitignoreStore(folder)) await this.ignoreStoreFolder(folder.uri.fsPath);
+    return store;
+  }
+
+  /** `.airbyte/` holds copies of the user's data: the first time it is made, keep it out of git (a failure is only logged). */
+  private async ignoreStoreFolder(folder: string): Promise<void> {
+    try {
+      if (await ensureStoreIgnored(folder))
+        this.options.channels.log.info(
+          `Added ${STORE_GITIGNORE_ENTRY} to ${path.join(folder, '.gitignore')}: it holds sync state and cached records (copies of your data). Set airbyte.gitignoreStore to false to stop this.`,
+        );
+    } catch (error) {
+      this.options.channels.log.warn(
+        `Could not add ${STORE_GITIGNORE_ENTRY} to .gitignore: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   /** What people call a write's source or destination before its run names it: its config file's label (`warehouse`), or `cache #12`. */
