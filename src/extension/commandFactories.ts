@@ -11,6 +11,7 @@ export const COMMAND_FACTORIES: Record<string, CommandFactory> = {
   ),
   'airbyte.checkConnection': lazyCommand('Check Connection', () => import('./commands/checkConnection.js').then((m) => m.checkConnection)),
   'airbyte.newConfig': lazyCommand('New Connector Config', () => import('./commands/newConfig.js').then((m) => m.newConfig)),
+  'airbyte.openConnector': lazyCommand('Open Connector', () => import('./commands/openConnector.js').then((m) => m.openConnector)),
   'airbyte.showSpec': lazyCommand('Show Connector Spec', () => import('./commands/showSpec.js').then((m) => m.showSpec)),
   'airbyte.pullImage': lazyCommand('Pull Connector Image', () => import('./commands/pullImage.js').then((m) => m.pullImageCommand)),
   'airbyte.installConnector': lazyCommand('Install Connector', () =>

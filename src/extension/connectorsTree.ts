@@ -95,7 +95,11 @@ export class ConnectorsTree implements vscode.TreeDataProvider<ConnectorNode>, v
       md.appendMarkdown(`Support: ${[info.supportLevel, info.releaseStage].filter(Boolean).join(', ')}\n\n`);
     if (info.documentationUrl) md.appendMarkdown(`[Documentation](${info.documentationUrl})`);
     item.tooltip = md;
-    item.command = { command: 'airbyte.showSpec', title: 'Show Connector Spec', arguments: [{ connector: info.name }] };
+    item.command = {
+      command: 'airbyte.openConnector',
+      title: 'Open Connector',
+      arguments: [{ connector: info.name, documentationUrl: info.documentationUrl }],
+    };
     return item;
   }
 

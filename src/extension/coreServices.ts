@@ -94,6 +94,7 @@ export interface ConfigFacts {
 export class CoreServices {
   private registryPromise: Promise<Registry> | undefined;
   private imagesPromise: Promise<Set<string>> | undefined;
+  private imagesListedAt = 0;
   private specResolver: SpecResolver | undefined;
   private specResolverRegistry: Registry | undefined;
   private languagePromise: Promise<ConfigLanguageService> | undefined;
@@ -155,7 +156,12 @@ export class CoreServices {
       } catch {
         registry = undefined;
       }
-      return getConfigLanguageService({ registry, specProvider });
+      // Images come and go (a `docker build` in a terminal): completion looks again after a while.
+      return getConfigLanguageService({
+        registry,
+        specProvider,
+        localImages: () => this.localImages(Date.now() - this.imagesListedAt > 10_000),
+      });
     })();
     return this.languagePromise;
   }
@@ -311,6 +317,7 @@ export class CoreServices {
   /** `repository:tag` of every local image; empty (and logged once) when Docker is not reachable. */
   localImages(refresh = false): Promise<Set<string>> {
     if (!this.imagesPromise || refresh) {
+      this.imagesListedAt = Date.now();
       this.imagesPromise = this.docker()
         .then((docker) => listLocalImageRefs(docker))
         .catch((error: unknown) => {

@@ -37,6 +37,8 @@ import type { CompletionItem, CompletionList, Range } from './languageTypes';
 export interface CompletionContext {
   spec?: ConnectorSpecification;
   registry?: ConnectorCatalog;
+  /** `repository:tag` of the images present in the Docker engine (a locally built `…:dev` among them). */
+  localImages?: readonly string[];
 }
 
 type Target =
@@ -286,8 +288,11 @@ function valueItems(doc: ConfigDocument, target: Extract<Target, { kind: 'value'
         add({
           label: `${entry.dockerRepository}:${entry.dockerImageTag}`,
           kind: 'value',
+          detail: 'the registry’s image',
           insertText: JSON.stringify(`${entry.dockerRepository}:${entry.dockerImageTag}`),
         });
+      for (const ref of rankLocalImages(context.localImages ?? [], doc.envelope.connector))
+        add({ label: ref, kind: 'value', detail: 'present in the Docker engine', insertText: JSON.stringify(ref) });
     } else if (key === 'config' && context.spec) {
       const root = context.spec.connectionSpecification as Schema;
       const ctx = snippetContext(doc, root, true);
@@ -385,4 +390,12 @@ function valueItems(doc: ConfigDocument, target: Extract<Target, { kind: 'value'
   if (types.includes('array') && target.range.length === 0)
     add({ label: '[ ]', kind: 'snippet', insertText: '[$1]', insertTextFormat: 'snippet' });
   return items;
+}
+
+/** Local images, those whose repository names the connector (`me/source-faker:dev`) first, then the rest, each group sorted. */
+function rankLocalImages(refs: readonly string[], connector: string | undefined): string[] {
+  const name = connector?.trim().toLowerCase();
+  const names = (ref: string) => name !== undefined && name !== '' && ref.slice(0, ref.lastIndexOf(':')).toLowerCase().includes(name);
+  const usable = refs.filter((ref) => !ref.startsWith('<none>') && ref.includes(':')).sort();
+  return [...usable.filter(names), ...usable.filter((ref) => !names(ref))];
 }

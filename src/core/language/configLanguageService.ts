@@ -22,6 +22,8 @@ export interface ConfigLanguageServiceOptions {
   registry?: ConnectorCatalog;
   /** Spec resolution (registry → image → error). Default: built-ins and registry specs only, never running a container. */
   specProvider?: SpecProvider;
+  /** The images present in the Docker engine, offered when completing `image`; hosts cache them. A failure offers none. */
+  localImages?: () => Promise<Iterable<string>>;
 }
 
 export interface LanguageRequestOptions {
@@ -95,7 +97,8 @@ export function getConfigLanguageService(options: ConfigLanguageServiceOptions =
     async doComplete(text, offset, requestOptions = {}) {
       const doc = parseConfigDocument(text);
       const spec = doc.envelope.connector ? await status(doc, requestOptions.signal, requestOptions.allowRun) : undefined;
-      return completeConfig(doc, offset, { spec: spec?.resolved?.spec, registry });
+      const localImages = options.localImages ? [...(await options.localImages().catch(() => []))] : undefined;
+      return completeConfig(doc, offset, { spec: spec?.resolved?.spec, registry, localImages });
     },
     async doHover(text, offset, requestOptions = {}) {
       const doc = parseConfigDocument(text);

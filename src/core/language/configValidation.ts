@@ -447,7 +447,14 @@ function checkConfig(doc: ConfigDocument, configNode: Node, spec: ConnectorSpeci
  * validator accepts it (so it raises nothing), but the connector will most likely ignore it.
  * Objects with `additionalProperties: false` get the validator's own error (with the same hint).
  */
-function misspeltOpenKey(root: Schema, schema: Schema, value: Record<string, unknown>, keyNode: Node, pointer: string, sink: DiagnosticSink): void {
+function misspeltOpenKey(
+  root: Schema,
+  schema: Schema,
+  value: Record<string, unknown>,
+  keyNode: Node,
+  pointer: string,
+  sink: DiagnosticSink,
+): void {
   const schemas = effectiveSchemas(root, schema, value);
   if (schemas.some((s) => s.additionalProperties === false)) return;
   const key = String(keyNode.value);

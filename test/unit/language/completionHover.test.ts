@@ -133,6 +133,29 @@ describe('completion', () => {
     assert.match(text, /"port": 5432,\n {4}"database": "",\n {4}"schema": "public",\n {4}"username": ""/);
   });
 
+  it('offers the images present in the Docker engine for `image`, those naming the connector first, after the registry’s', async () => {
+    const local = ['postgres:16', '<none>:<none>', 'me/source-faker:dev', 'airbyte/source-faker:6.2.38'];
+    const withImages = getConfigLanguageService({ registry: await loadRegistryFile(registrySample), localImages: async () => local });
+    const text = '{ "connector": "source-faker", "image": "" }';
+    const items = (await withImages.doComplete(text, text.lastIndexOf('""') + 1)).items;
+    const faker = (await loadRegistryFile(registrySample)).find('source-faker')!;
+    assert.deepEqual(
+      items.map((i) => [i.label, i.detail]),
+      [
+        [`airbyte/source-faker:${faker.dockerImageTag}`, 'the registry’s image'],
+        ['airbyte/source-faker:6.2.38', 'present in the Docker engine'],
+        ['me/source-faker:dev', 'present in the Docker engine'],
+        ['postgres:16', 'present in the Docker engine'],
+      ],
+    );
+    // No engine (the host's lookup fails): the registry's image alone, no error.
+    const noEngine = getConfigLanguageService({
+      registry: await loadRegistryFile(registrySample),
+      localImages: () => Promise.reject(new Error('no engine')),
+    });
+    assert.equal((await noEngine.doComplete(text, text.lastIndexOf('""') + 1)).items.length, 1);
+  });
+
   it('adds a comma when another property follows, and only the key when a colon is already there', async () => {
     const text = '{ "connector": "destination-postgres", "config": { "" "host": "db" } }';
     const list = await service.doComplete(text, text.indexOf('""') + 1);
