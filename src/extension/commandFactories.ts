@@ -32,8 +32,18 @@ export const COMMAND_FACTORIES: Record<string, CommandFactory> = {
   'airbyte.pruneCache': lazyCommand('Prune Cache', () => cacheCommand((m) => m.pruneCacheCommand)),
   'airbyte.previewSource': lazyCommand('Preview Source', () => cacheCommand((m) => m.previewSource)),
   'airbyte.previewDestination': lazyCommand('Preview Destination', () => cacheCommand((m) => m.previewDestination)),
+  'airbyte.createSampleConfigs': lazyCommand('Create Sample Configs', () => gettingStarted((m) => m.createSampleConfigs)),
+  'airbyte.writeSample': lazyCommand('Write the Sample', () => gettingStarted((m) => m.writeSample)),
+  'airbyte.openSampleResult': lazyCommand('Open the Sample Result', () => gettingStarted((m) => m.openSampleResult)),
+  'airbyte.checkDocker': lazyCommand('Check Docker Engine', () => gettingStarted((m) => m.checkDocker)),
   'airbyte.refreshCachedReads': { title: 'Refresh Cached Reads', create: (host) => () => host.cachedReadsTree.reload() },
 };
+
+type GettingStartedCommands = typeof import('./commands/gettingStarted.js');
+
+function gettingStarted<T>(pick: (m: GettingStartedCommands) => T): Promise<T> {
+  return import('./commands/gettingStarted.js').then(pick);
+}
 
 type CacheCommands = typeof import('./commands/cacheCommands.js');
 

@@ -20,7 +20,8 @@ import { parseConfigDocument } from '../core/language/configDocument';
 import { streamKey } from '../core/protocol/messages';
 import { entryImage } from '../core/registry/entryImage';
 import type { ConnectorType } from '../core/registry/registryTypes';
-import { connectDocker } from '../core/docker/dockerClient';
+import { connectDocker, connectEngine } from '../core/docker/dockerClient';
+import type { ConnectedEngine } from '../core/docker/dockerClient';
 import { listLocalImageRefs } from '../core/docker/listImages';
 import { getConfigLanguageService } from '../core/language/configLanguageService';
 import type { ConfigLanguageService } from '../core/language/configLanguageService';
@@ -312,6 +313,12 @@ export class CoreServices {
   async docker(): Promise<Docker> {
     this.requireTrust('Using Docker');
     return connectDocker(this.engineChoice());
+  }
+
+  /** The Docker engine the extension uses, once it answered (its address, where that came from, its API version). */
+  async engine(): Promise<ConnectedEngine> {
+    this.requireTrust('Using Docker');
+    return connectEngine(this.engineChoice());
   }
 
   /** `repository:tag` of every local image; empty (and logged once) when Docker is not reachable. */

@@ -7,6 +7,7 @@ import type { ConfigFacts, CoreServices } from './coreServices';
 import { AirbyteDiagnostic, toCodeAction, toCompletionItem, toDiagnostic, toHover } from './convert';
 import { abortSignalFrom } from './cancellation';
 import type { OutputChannels } from './outputChannels';
+import { NewlyRequiredFields } from './newlyRequiredFields';
 
 export const LANGUAGE_ID = 'airbyte-jsonc';
 export const CONFIG_GLOB = '**/*.airbyte.jsonc';
@@ -33,6 +34,7 @@ export class LanguageFeatures implements vscode.Disposable {
   readonly onDidChangeSpecStatus = this.onDidChangeSpecStatusEmitter.event;
   private readonly statusItem = vscode.window.createStatusBarItem('airbyte.spec', vscode.StatusBarAlignment.Right, 100);
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly newlyRequired = new NewlyRequiredFields();
   private statusRequest = 0;
   private statusShown = false;
 
@@ -89,7 +91,13 @@ export class LanguageFeatures implements vscode.Disposable {
     const facts = await this.factsOf(text);
     // A newer edit has its own request queued: publishing this one would flash stale squiggles.
     if (signal?.aborted || doc.version !== version) return this.diagnostics.get(doc.uri) ?? [];
-    return this.publish(doc.uri, found.map(toDiagnostic), facts);
+    const published = this.publish(doc.uri, found.map(toDiagnostic), facts);
+    this.newlyRequired
+      .observe(doc, service, published)
+      .catch((error: unknown) =>
+        this.channels.log.warn(`Offering new required fields: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    return published;
   }
 
   /** Validates a config file from disk (files not open in an editor). */
@@ -116,6 +124,7 @@ export class LanguageFeatures implements vscode.Disposable {
 
   forget(uri: vscode.Uri): void {
     this.cancel(uri);
+    this.newlyRequired.forget(uri);
     this.diagnostics.delete(uri);
     this.summaries.delete(uri.toString());
   }

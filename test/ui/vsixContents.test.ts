@@ -19,7 +19,7 @@ const allowed = [
   /^extension\/dist\/extension\.js$/,
   /^extension\/dist\/sql-wasm\.wasm$/,
   /^extension\/dist\/webview\/[\w./-]+\.(js|css|ttf|woff2?|svg|png)$/,
-  /^extension\/media\/[\w./-]+\.(svg|png)$/,
+  /^extension\/media\/[\w./-]+\.(svg|png|md)$/,
   /^extension\/syntaxes\/[\w./-]+\.json$/,
 ];
 
@@ -30,7 +30,7 @@ const sizeBudgetBytes = 5 * 1024 * 1024;
 function manifestFiles(value: unknown, key = ''): string[] {
   if (typeof value === 'string') {
     const looksLikeFile = /^(\.\/)?(dist|media|syntaxes|images|resources)\/[^\s*]+\.\w+$|^(\.\/)?[\w-]+\.(json|png|svg)$/.test(value);
-    return looksLikeFile && ['main', 'icon', 'path', 'configuration', 'light', 'dark', 'default'].includes(key)
+    return looksLikeFile && ['main', 'icon', 'path', 'configuration', 'light', 'dark', 'default', 'markdown'].includes(key)
       ? [value.replace(/^\.\//, '')]
       : [];
   }
@@ -65,6 +65,7 @@ describe('packaged VSIX', () => {
       'extension/dist/webview/preview.js',
       'extension/syntaxes/airbyte-jsonc.tmLanguage.json',
       'extension/media/airbyte.svg',
+      'extension/media/walkthrough/sample-configs.md',
       'extension/language-configuration.json',
     ]) {
       assert.ok(names.has(required), `${required} is missing from the VSIX`);
