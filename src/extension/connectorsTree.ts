@@ -126,20 +126,13 @@ export class ConnectorsTree implements vscode.TreeDataProvider<ConnectorNode>, v
     const builtins = this.builtinInfos(services);
     const visible = (list: ConnectorInfo[]) => (this.filterText ? list.filter((c) => matchesFilter(c, this.filterText)) : list);
     if (!node) {
+      this.askLocalImages(services, all);
       const groups: ConnectorNode[] = (['destination', 'source', 'builtin'] as const).map((group) => ({
         kind: 'group',
         group,
         count: visible(group === 'builtin' ? builtins : all.filter((c) => c.type === group)).length,
       }));
       return this.filterText ? groups.filter((g) => g.kind === 'group' && g.count > 0) : groups;
-    }
-    if (!this.imagesAsked && node.group !== 'builtin') {
-      this.imagesAsked = true;
-      // Docker answers after the list is shown; the marks appear when it does.
-      void services.localImages(true).then((refs) => {
-        this.localImages = refs;
-        if (refs.size > 0) this.changed.fire(undefined);
-      });
     }
     // The venvs are files of the extension's storage: read at each redraw (Install Connector redraws).
     if (node.group !== 'builtin') this.venvs = await services.installedVenvs().catch(() => new Map<string, ListedVenv[]>());
@@ -151,6 +144,20 @@ export class ConnectorsTree implements vscode.TreeDataProvider<ConnectorNode>, v
       local: info.image !== undefined && this.localImages.has(info.image),
       venvs: this.venvs.get(info.name),
     }));
+  }
+
+  /**
+   * Asks Docker for its images once per reload, when the groups are first shown; the ● local marks
+   * appear when it answers. The tree redraws only when a listed connector's image is present:
+   * a redraw replaces the rows' commands, and a click landing during one does nothing.
+   */
+  private askLocalImages(services: CoreServices, all: ConnectorInfo[]): void {
+    if (this.imagesAsked) return;
+    this.imagesAsked = true;
+    void services.localImages(true).then((refs) => {
+      this.localImages = refs;
+      if (all.some((c) => c.image !== undefined && refs.has(c.image))) this.changed.fire(undefined);
+    });
   }
 
   private builtinInfos(services: CoreServices): ConnectorInfo[] {
