@@ -12,17 +12,13 @@ import { after, before, describe, it } from 'node:test';
 import { parse, type ParseError } from 'jsonc-parser';
 import type { Page } from 'playwright-core';
 import { TEST_DESTINATION_IMAGE, TEST_SOURCE_IMAGE } from '../../scripts/buildTestImages';
-import { launchBrowser, screenshot, type Browser } from '../harness/browser';
-import { startCodeServer, type CodeServer } from '../harness/codeServer';
-import { vsixPath } from '../harness/paths';
-import { createTestWorkspace, fixtureEnv, type TestWorkspace } from '../harness/testWorkspace';
+import { startUiSession, type UiSession } from '../harness/uiSession';
 import {
   applyQuickFix,
   goToLine,
   notifications,
   openFile,
   openViewContainer,
-  openWorkbench,
   pickQuickItem,
   problemRows,
   quickInput,
@@ -38,25 +34,11 @@ import {
 const WALKTHROUGH = 'Get Started with Airbyte Write';
 
 describe('Getting started in the VS Code workbench (packaged VSIX)', { timeout: 10 * 60_000 }, () => {
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  let workspace: TestWorkspace | undefined;
+  let session: UiSession;
   let page: Page;
-  let failures = 0;
+  const step = (name: string, body: () => Promise<void>) => session.step(name, body);
 
-  /** Runs one user-visible step; keeps a screenshot of it (and the logs when it fails). */
-  async function step(name: string, body: () => Promise<void>): Promise<void> {
-    try {
-      await body();
-      await screenshot(page, `ui-gs-${name}`);
-    } catch (err) {
-      failures += 1;
-      if (browser) await screenshot(browser.page, `ui-gs-${name}-FAILED`).catch(() => undefined);
-      throw err;
-    }
-  }
-
-  const file = (name: string) => path.join(workspace!.dir, name);
+  const file = (name: string) => path.join(session.workspace.dir, name);
 
   /** Waits until the file on disk matches (a save lands a moment after Ctrl+S), and returns its text. */
   async function savedText(name: string, pattern: RegExp): Promise<string> {
@@ -71,41 +53,31 @@ describe('Getting started in the VS Code workbench (packaged VSIX)', { timeout: 
   }
 
   before(async () => {
-    assert.ok(existsSync(vsixPath), `${vsixPath} is missing: run npm run package (scripts/tier-ui.sh does)`);
-    workspace = await createTestWorkspace();
-    // A project whose .gitignore does not know about .airbyte/ yet.
-    await fs.writeFile(file('.gitignore'), 'registry.sample.json\nout/\n');
-    await fs.writeFile(
-      file('faker.airbyte.jsonc'),
-      '{\n  "connector": "source-faker",\n  "config": {\n    "count": 10,\n    "paralelism": 4\n  }\n}\n',
-    );
-    await fs.writeFile(file('local-image.airbyte.jsonc'), '{\n  "connector": "destination-test",\n  "image": "",\n  "config": {}\n}\n');
-    await fs.writeFile(
-      file('switch.airbyte.jsonc'),
-      `{\n  "connector": "source-test",\n  "image": "${TEST_DESTINATION_IMAGE}",\n  "config": {}\n}\n`,
-    );
-    // Dark first; the walkthrough is shown again in a light theme further on.
-    server = await startCodeServer({
-      installVsix: [vsixPath],
-      env: fixtureEnv(),
+    session = await startUiSession({
+      prefix: 'gs',
+      // Dark first; the walkthrough is shown again in a light theme further on.
       userSettings: { 'workbench.colorTheme': 'Default Dark Modern' },
+      prepare: async (dir) => {
+        // A project whose .gitignore does not know about .airbyte/ yet.
+        await fs.writeFile(path.join(dir, '.gitignore'), 'registry.sample.json\nout/\n');
+        await fs.writeFile(
+          path.join(dir, 'faker.airbyte.jsonc'),
+          '{\n  "connector": "source-faker",\n  "config": {\n    "count": 10,\n    "paralelism": 4\n  }\n}\n',
+        );
+        await fs.writeFile(
+          path.join(dir, 'local-image.airbyte.jsonc'),
+          '{\n  "connector": "destination-test",\n  "image": "",\n  "config": {}\n}\n',
+        );
+        await fs.writeFile(
+          path.join(dir, 'switch.airbyte.jsonc'),
+          `{\n  "connector": "source-test",\n  "image": "${TEST_DESTINATION_IMAGE}",\n  "config": {}\n}\n`,
+        );
+      },
     });
-    browser = await launchBrowser();
-    page = browser.page;
-    page.setDefaultTimeout(30_000);
-    await openWorkbench(page, server.workbenchUrl(workspace.dir));
+    page = session.page;
   });
 
-  after(async () => {
-    if (failures > 0 && server) {
-      const dir = await server.saveLogs('ui-getting-started').catch(() => undefined);
-      if (dir && browser) await fs.writeFile(path.join(dir, 'browser-console.log'), browser.consoleLines.join('\n')).catch(() => undefined);
-      if (dir) console.error(`ui: logs saved in ${dir}`);
-    }
-    await browser?.close();
-    await server?.stop();
-    await workspace?.remove();
-  });
+  after(() => session?.close());
 
   /** The walkthrough page, and the button of one of its steps. */
   const walkthrough = () => page.locator('.gettingStartedContainer');
