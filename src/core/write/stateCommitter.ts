@@ -20,6 +20,8 @@ export class StateCommitter<P> {
   private saveRequested = false;
   /** Echoes waiting on `prepare`, applied in the order they came. */
   private prepared: Promise<void> = Promise.resolve();
+  /** Confirmations that arrived while a `prepare` ran: the next one covers them all at once. */
+  private batch: Array<{ state: AirbyteStateMessage; payload: P }> | undefined;
 
   constructor(
     private readonly store: WorkspaceStore,
@@ -39,16 +41,32 @@ export class StateCommitter<P> {
   readonly onEcho = (echoed: AirbyteStateMessage): void => {
     const confirmed = this.pending.confirm(echoed);
     if (confirmed.length === 0) return;
-    const apply = () => {
-      this.applyProgress(confirmed[confirmed.length - 1].payload);
-      this.store.states.put(this.sourceId, this.destinationId, latestRows(confirmed.map((c) => c.state)));
-      this.requestSave();
-    };
-    if (!this.prepare) return apply();
+    if (!this.prepare) return this.apply(confirmed);
+    // Echoes that come while a prepare runs (one per stream, when a source has many small streams)
+    // wait for it together: one prepare for the last of them covers every one before it.
+    if (this.batch) {
+      this.batch.push(...confirmed);
+      return;
+    }
+    const batch = (this.batch = [...confirmed]);
     const prepare = this.prepare;
-    // A failed prepare (a full disk) leaves the echo unconfirmed: the run's own error says why.
-    this.prepared = this.prepared.then(() => prepare(confirmed[confirmed.length - 1].payload)).then(apply, () => undefined);
+    this.prepared = this.prepared.then(async () => {
+      if (this.batch === batch) this.batch = undefined;
+      try {
+        await prepare(batch[batch.length - 1].payload);
+      } catch {
+        // A failed prepare (a full disk) leaves these echoes unconfirmed: the run's own error says why.
+        return;
+      }
+      this.apply(batch);
+    });
   };
+
+  private apply(confirmed: Array<{ state: AirbyteStateMessage; payload: P }>): void {
+    this.applyProgress(confirmed[confirmed.length - 1].payload);
+    this.store.states.put(this.sourceId, this.destinationId, latestRows(confirmed.map((c) => c.state)));
+    this.requestSave();
+  }
 
   /**
    * Saves right after the echoes that arrived together are all put (one save covers them; the

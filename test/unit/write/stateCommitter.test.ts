@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { AirbyteStateMessage } from '../../../src/core/protocol/messages';
+import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
+import { StateCommitter } from '../../../src/core/write/stateCommitter';
+import { PendingStates } from '../../../src/core/write/stateManager';
+
+const stream = (name: string, cursor: number): AirbyteStateMessage => ({
+  type: 'STREAM',
+  stream: { stream_descriptor: { name }, stream_state: { cursor } },
+});
+
+describe('state committer with a prepare step (a write through the cache)', () => {
+  const dirs: string[] = [];
+  after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+  async function openStore(): Promise<WorkspaceStore> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'aw-committer-'));
+    dirs.push(dir);
+    return WorkspaceStore.open({ path: path.join(dir, 'state.sqlite') });
+  }
+
+  it('covers the echoes that arrive during a prepare with one prepare, and stores every stream’s state', async () => {
+    const store = await openStore();
+    const pending = new PendingStates<number>();
+    const prepared: number[] = [];
+    const applied: number[] = [];
+    let release!: () => void;
+    const firstPrepare = new Promise<void>((resolve) => (release = resolve));
+    const commits = new StateCommitter<number>(
+      store,
+      'src',
+      'dst',
+      pending,
+      (n) => applied.push(n),
+      async (n) => {
+        prepared.push(n);
+        if (prepared.length === 1) await firstPrepare;
+      },
+    );
+    // 100 streams, one state each, echoed while the first prepare is still running.
+    const states = Array.from({ length: 100 }, (_, i) => stream(`s${i}`, i + 1));
+    states.forEach((s, i) => pending.push(s, i + 1));
+    commits.onEcho(states[0]);
+    await new Promise((resolve) => setImmediate(resolve)); // the first prepare has started
+    for (const s of states.slice(1)) commits.onEcho(s);
+    // Nothing is confirmed before the prepare that covers it is done.
+    assert.deepEqual(store.states.get('src', 'dst'), []);
+    release();
+    await commits.settled();
+    assert.deepEqual(prepared, [1, 100], 'one prepare for the first echo, one for the 99 that came during it');
+    assert.deepEqual(applied, [1, 100]);
+    assert.equal(store.states.get('src', 'dst').length, 100, 'every stream’s state is stored');
+    await store.close();
+  });
+
+  it('confirms nothing of the echoes a failed prepare covered, and goes on with the next ones', async () => {
+    const store = await openStore();
+    const pending = new PendingStates<number>();
+    let calls = 0;
+    const commits = new StateCommitter<number>(
+      store,
+      'src',
+      'dst',
+      pending,
+      () => undefined,
+      async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('disk full');
+      },
+    );
+    pending.push(stream('a', 1), 1);
+    pending.push(stream('b', 1), 2);
+    commits.onEcho(stream('a', 1));
+    await commits.settled();
+    assert.deepEqual(store.states.get('src', 'dst'), [], 'a failed prepare confirms nothing');
+    commits.onEcho(stream('b', 1));
+    await commits.settled();
+    assert.deepEqual(
+      store.states.get('src', 'dst').map((r) => r.streamKey),
+      ['b'],
+    );
+    await store.close();
+  });
+});
