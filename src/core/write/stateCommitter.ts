@@ -63,7 +63,9 @@ export class StateCommitter<P> {
   };
 
   private apply(confirmed: Array<{ state: AirbyteStateMessage; payload: P }>): void {
-    this.applyProgress(confirmed[confirmed.length - 1].payload);
+    // In order: a payload carries the progress of its own state's streams, so the last one alone
+    // would leave the streams of the states before it unconfirmed.
+    for (const c of confirmed) this.applyProgress(c.payload);
     this.store.states.put(this.sourceId, this.destinationId, latestRows(confirmed.map((c) => c.state)));
     this.requestSave();
   }
