@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { CommandFactory } from './commandTable';
 import { lazyCommand } from './commandTable';
 import type { ExtensionHost } from './host';
+import { PLATFORM_COMMAND_FACTORIES } from './platformCommands';
 
 export const COMMAND_FACTORIES: Record<string, CommandFactory> = {
   'airbyte.writeToDestination': lazyCommand('Write to Destination', () =>
@@ -32,6 +33,7 @@ export const COMMAND_FACTORIES: Record<string, CommandFactory> = {
   'airbyte.previewSource': lazyCommand('Preview Source', () => cacheCommand((m) => m.previewSource)),
   'airbyte.previewDestination': lazyCommand('Preview Destination', () => cacheCommand((m) => m.previewDestination)),
   'airbyte.refreshCachedReads': { title: 'Refresh Cached Reads', create: (host) => () => host.cachedReadsTree.reload() },
+  ...PLATFORM_COMMAND_FACTORIES,
 };
 
 type CacheCommands = typeof import('./commands/cacheCommands.js');
