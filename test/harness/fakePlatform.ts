@@ -48,8 +48,10 @@ export interface FakePlatform {
   jobs: Map<number, FakeJob>;
   /** `METHOD /path?query STATUS` per request. */
   log: string[];
-  /** The next `count` authenticated requests answer `status` (429 with Retry-After: `retryAfter` s). */
-  failNext(count: number, status: number, retryAfter?: number): void;
+  /** The next `count` authenticated requests answer `status` (with Retry-After: `retryAfter` s; `detail` as the message). */
+  failNext(count: number, status: number, retryAfter?: number, detail?: string): void;
+  /** The next job-list answer breaks the API description (jobs without a status): Prism must catch it. */
+  breakNextJobList(): void;
   /** Every token issued so far stops working (as when one expires mid-run). */
   expireTokens(): void;
   /** How the next jobs go, in order. */
@@ -108,7 +110,8 @@ export async function startFakePlatform(options: { tokenLifetimeS?: number } = {
 interface FakeState {
   fake: FakePlatform;
   tokens: Set<string>;
-  failures: Array<{ status: number; retryAfter?: number }>;
+  failures: Array<{ status: number; retryAfter?: number; detail?: string }>;
+  breakJobList: boolean;
   nextJobId: number;
   tokenLifetimeS: number;
   jobSteps: Map<number, { left: number; script: FakeJobScript }>;
@@ -118,6 +121,7 @@ function newState(tokenLifetimeS: number): FakeState {
   const state: FakeState = {
     tokens: new Set(),
     failures: [],
+    breakJobList: false,
     nextJobId: 1001,
     tokenLifetimeS,
     jobSteps: new Map(),
@@ -134,9 +138,10 @@ function newState(tokenLifetimeS: number): FakeState {
     jobs: new Map(),
     log: [],
     jobScripts: [],
-    failNext: (count, status, retryAfter) => {
-      for (let i = 0; i < count; i++) state.failures.push({ status, retryAfter });
+    failNext: (count, status, retryAfter, detail) => {
+      for (let i = 0; i < count; i++) state.failures.push({ status, retryAfter, detail });
     },
+    breakNextJobList: () => (state.breakJobList = true),
     expireTokens: () => state.tokens.clear(),
     close: async () => undefined,
   };
@@ -172,7 +177,7 @@ function route(state: FakeState, req: http.IncomingMessage, body: string): Answe
   if (failure) {
     const answer = problem(
       failure.status,
-      failure.status === 429 ? 'Rate limit exceeded.' : 'Internal server error (injected by the fake).',
+      failure.detail ?? (failure.status === 429 ? 'Rate limit exceeded.' : 'Internal server error (injected by the fake).'),
     );
     if (failure.retryAfter !== undefined) answer.headers = { 'retry-after': String(failure.retryAfter) };
     return answer;
@@ -319,6 +324,10 @@ function jobs(state: FakeState, method: string, id: string | undefined, body: Js
   if (!id && method === 'GET') {
     const connectionId = url.searchParams.get('connectionId');
     const data = [...state.fake.jobs.values()].filter((j) => !connectionId || j.connectionId === connectionId).reverse();
+    if (state.breakJobList) {
+      state.breakJobList = false;
+      return { status: 200, payload: { data: data.map(({ status: _dropped, ...rest }) => rest) } };
+    }
     return { status: 200, payload: { data: data.slice(0, Number(url.searchParams.get('limit') ?? 20)) } };
   }
   const job = state.fake.jobs.get(Number(id));

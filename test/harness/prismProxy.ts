@@ -61,7 +61,8 @@ export async function startPrismProxy(upstream: string): Promise<PrismProxy> {
     output: () => text,
     violations: () => text.split('\n').filter((l) => /violation/i.test(l) && !/^\s*$/.test(l)),
     close: async () => {
-      if (child.exitCode === null) {
+      // Once (a killed child has a signalCode and no exitCode).
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await exited;
