@@ -6,9 +6,9 @@
 // operations with a dangling $ref are left out).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './codeServer';
 import { repoRoot } from './paths';
 import { loadablePlatformApi } from './platformApiSpec';
 
@@ -19,14 +19,6 @@ export interface PrismProxy {
   /** The request/response violations Prism reported. */
   violations(): string[];
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Starts Prism proxying to `upstream`; resolves once it listens (Prism takes a few seconds to load the description). */
