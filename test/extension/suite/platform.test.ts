@@ -12,6 +12,7 @@ import type { FakePlatform } from '../../harness/fakePlatform';
 import { startFakePlatform } from '../../harness/fakePlatform';
 import type { PrismProxy } from '../../harness/prismProxy';
 import { startPrismProxy } from '../../harness/prismProxy';
+import { waitUntil } from '../../harness/waitUntil';
 import { extensionApi, labelOf, workspaceDir } from './testSupport';
 
 const SECRET = 'ext-platform-secret-3b9e';
@@ -96,6 +97,30 @@ describe('Airbyte platform', function () {
     const jobs = await tree.getChildren(row);
     assert.equal(labelOf(tree.getTreeItem(jobs[0]!)), `Job ${job.jobId} succeeded`);
     assert.match(String(tree.getTreeItem(jobs[0]!).description), /640 rows/);
+
+    // The job's details open from its row's command.
+    const open = tree.getTreeItem(jobs[0]!).command!;
+    await vscode.commands.executeCommand(open.command, ...(open.arguments ?? []));
+    const text = vscode.window.activeTextEditor?.document.getText() ?? '';
+    assert.match(text, new RegExp(`^# Job ${job.jobId}: succeeded`));
+    assert.match(text, /Rows synced: 640/);
+    assert.match(text, /\/connections\/[0-9a-f-]+\/timeline#\d+/);
+  });
+
+  it('deploys from a past local sync in the Syncs view: the same pair, updated in place', async () => {
+    const api = await extensionApi();
+    const source = path.join(dir, 'faker.airbyte.jsonc');
+    const destination = path.join(dir, 'duck.airbyte.jsonc');
+    // A Syncs row carries its pair, with the config files the pair last ran from.
+    const row = {
+      kind: 'pair',
+      pair: { source: 'faker', destination: 'duck', sourceConfigPath: source, destinationConfigPath: destination },
+    };
+    const result = (await vscode.commands.executeCommand('airbyte.platform.deploy', row)) as DeployResult;
+    assert.ok(result, JSON.stringify(api.lastCommandError));
+    assert.equal(result.connection.action, 'unchanged');
+    assert.equal(fake.connections.size, 1);
+    assert.equal(fake.sources.size, 1);
   });
 
   it('a platform that stops answering is one row in the view, above the connections; the other views keep working', async () => {
@@ -115,14 +140,3 @@ describe('Airbyte platform', function () {
     assert.ok((await api.trees.configs.getChildren()).length > 0);
   });
 });
-
-/** Polls `probe` (it reads the view's tree) until it answers, every 100 ms, up to 60 s. */
-async function waitUntil<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const end = Date.now() + 60_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -16,6 +16,7 @@ import { repoRoot } from '../../harness/paths';
 import type { PrismProxy } from '../../harness/prismProxy';
 import { startPrismProxy } from '../../harness/prismProxy';
 import { makeTempDir, removeTempDir } from '../../harness/tempDir';
+import { waitUntil } from '../../harness/waitUntil';
 
 const DESTINATION_SECRET = 'md-token-5c1e7b0a-never-printed';
 const SOURCE_SECRET = 'faker-key-9d3f-never-printed';
@@ -74,14 +75,6 @@ function deployArgs(ws: Workspace): string[] {
 
 function inWorkspace<T extends Record<string, unknown>>(map: Map<string, T>, ws: Workspace): T[] {
   return [...map.values()].filter((v) => v.workspaceId === ws.env.AIRBYTE_CLOUD_WORKSPACE_ID);
-}
-
-async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('airbyte-write platform against the fake platform behind Prism', { timeout: 240_000 }, () => {
@@ -166,7 +159,7 @@ describe('airbyte-write platform against the fake platform behind Prism', { time
     fake.jobScripts.push({ outcome: 'succeeded', steps: 6, rows: 1200 });
     const before = fake.jobs.size;
     const child = await startCli(['platform', 'sync', 'faker → duck', '--wait', '--poll-interval', '0.2'], { cwd: ws.dir, env: ws.env });
-    await until('the job to start', () => fake.jobs.size > before);
+    await waitUntil(() => fake.jobs.size > before, 'the job to start');
     fake.expireTokens();
     const out = await child.outcome;
     outputs.push(out);
@@ -228,7 +221,7 @@ describe('airbyte-write platform against the fake platform behind Prism', { time
     fake.jobScripts.push({ outcome: 'succeeded', steps: 10_000 });
     const before = fake.jobs.size;
     const child = await startCli(['platform', 'sync', 'faker → duck', '--wait', '--poll-interval', '0.2'], { cwd: ws.dir, env: ws.env });
-    await until('the job to run', () => fake.jobs.size > before && [...fake.jobs.values()].at(-1)!.status === 'running');
+    await waitUntil(() => fake.jobs.size > before && [...fake.jobs.values()].at(-1)!.status === 'running', 'the job to run');
     child.kill('SIGINT');
     const out = await child.outcome;
     outputs.push(out);
