@@ -94,7 +94,8 @@ export class PlatformTree implements vscode.TreeDataProvider<PlatformNode>, vsco
     const access = await import('./platformAccess.js');
     const settings = await access.editorPlatformSettings(this.host.context.secrets).catch((error: unknown) => error as Error);
     if (settings instanceof Error) return [{ kind: 'message', text: settings.message }];
-    const records = await this.deployed(settings.apiUrl, settings.workspaceId);
+    const records = await this.deployed(settings.apiUrl, settings.workspaceId).catch((error: unknown) => error as Error);
+    if (records instanceof Error) return [{ kind: 'message', text: `Cannot read the workspace store: ${records.message}` }];
     if (!access.isConfigured(settings)) {
       const text = 'Set the workspace (airbyte.platform.workspaceId) and credentials to see platform jobs';
       return [{ kind: 'message', text, command: { command: 'airbyte.platform.setCredentials', title: 'Set Platform Credentials' } }];
