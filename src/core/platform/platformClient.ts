@@ -12,7 +12,7 @@ import { AirbyteError, abortedError } from '../errors';
 import { SecretMasker } from '../secrets';
 import type { paths } from './airbyteApi.gen';
 import type { PlatformSettings } from './platformSettings';
-import { PLATFORM_ENV, checkCredentials } from './platformSettings';
+import { CLOUD_API_URL, PLATFORM_ENV, checkCredentials } from './platformSettings';
 
 export type PlatformApi = Client<paths>;
 
@@ -168,7 +168,7 @@ export class PlatformClient {
     const reason = cause?.code ?? cause?.message ?? error.message;
     return new AirbyteError('PLATFORM_UNAVAILABLE', {
       message: `The Airbyte platform at ${this.settings.apiUrl} could not be reached (${request.method} ${new URL(request.url).pathname}: ${this.mask(reason)}).`,
-      guidance: `Check the URL (${PLATFORM_ENV.apiUrl} or --api-url: ${'https://api.airbyte.com/v1'} for Cloud, http://HOST:8000/api/public/v1 self-managed) and that the instance is running.`,
+      guidance: `Check the URL (${PLATFORM_ENV.apiUrl}, --api-url or the airbyte.platform.apiUrl setting: ${CLOUD_API_URL} for Cloud, http://HOST:8000/api/public/v1 self-managed) and that the instance is running.`,
       context: { apiUrl: this.settings.apiUrl },
       cause: error,
     });

@@ -16,6 +16,7 @@ export type JobStatus = components['schemas']['JobStatusEnum'];
 /** Statuses after which a job changes no more. */
 export const FINAL_JOB_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled', 'incomplete'];
 
+/** True once the job has ended (succeeded, failed, cancelled or incomplete). */
 export function isJobFinished(job: Pick<PlatformJob, 'status'>): boolean {
   return FINAL_JOB_STATUSES.includes(job.status);
 }
@@ -28,6 +29,7 @@ export async function startSync(client: PlatformClient, connectionId: string): P
   );
 }
 
+/** The job as the platform sees it now. */
 export async function getJob(client: PlatformClient, jobId: number): Promise<PlatformJob> {
   return client.call(`read job ${jobId}`, client.api.GET('/jobs/{jobId}', { params: { path: { jobId } }, signal: client.signal }));
 }
