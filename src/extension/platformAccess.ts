@@ -20,12 +20,24 @@ export interface PlatformCredentials {
   bearerToken?: string;
 }
 
-/** The settings as they stand: settings and SecretStorage first, then the environment. */
-export async function editorPlatformSettings(secrets: vscode.SecretStorage): Promise<PlatformSettings> {
+/** The `airbyte.platform.*` settings (every one this extension reads is read here). */
+export function platformConfig(): { apiUrl?: string; workspaceId?: string; pollSeconds: number } {
   const section = vscode.workspace.getConfiguration('airbyte.platform');
-  return platformSettings({
+  const poll = section.get<number>('pollSeconds');
+  return {
     apiUrl: section.get<string>('apiUrl'),
     workspaceId: section.get<string>('workspaceId'),
+    // At least 0.2 s between reads of a job.
+    pollSeconds: typeof poll === 'number' && Number.isFinite(poll) ? Math.max(0.2, poll) : 5,
+  };
+}
+
+/** The settings as they stand: settings and SecretStorage first, then the environment. */
+export async function editorPlatformSettings(secrets: vscode.SecretStorage): Promise<PlatformSettings> {
+  const config = platformConfig();
+  return platformSettings({
+    apiUrl: config.apiUrl,
+    workspaceId: config.workspaceId,
     clientId: await secrets.get(PLATFORM_SECRET_KEYS.clientId),
     clientSecret: await secrets.get(PLATFORM_SECRET_KEYS.clientSecret),
     bearerToken: await secrets.get(PLATFORM_SECRET_KEYS.bearerToken),

@@ -103,9 +103,9 @@ async function deployArgsOf(host: ExtensionHost, arg: unknown): Promise<DeployAr
 export async function runOnPlatform(host: ExtensionHost, arg?: unknown): Promise<PlatformJob | undefined> {
   const connection = await connectionOf(host, arg);
   if (!connection) return undefined;
-  const { editorPlatformClient } = await import('./platformAccess.js');
+  const { editorPlatformClient, platformConfig } = await import('./platformAccess.js');
   const { startSync, waitForJob } = await import('../core/platform/platformJobs.js');
-  const pollSeconds = vscode.workspace.getConfiguration('airbyte.platform').get<number>('pollSeconds') ?? 5;
+  const { pollSeconds } = platformConfig();
   const job = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Airbyte: ${connection.name}`, cancellable: true },
     async (progress, token) => {
@@ -115,7 +115,7 @@ export async function runOnPlatform(host: ExtensionHost, arg?: unknown): Promise
         const started = await startSync(client, connection.id);
         platformTreeOf(host)?.reload();
         return await waitForJob(client, started, {
-          pollMs: Math.max(0.2, pollSeconds) * 1000,
+          pollMs: pollSeconds * 1000,
           onUpdate: (j) => progress.report({ message: `job ${j.jobId} ${j.status}: ${formatCount(j.rowsSynced ?? 0)} rows` }),
         });
       } finally {

@@ -37,7 +37,7 @@ export function platformTreeOf(host: ExtensionHost): PlatformTree | undefined {
 /** Creates the view; disposed with the extension. */
 export function registerPlatformView(host: ExtensionHost): PlatformTree {
   const tree = new PlatformTree(host);
-  const view = vscode.window.createTreeView<PlatformNode>('airbyte.platform', { treeDataProvider: tree, showCollapseAll: true });
+  const view = vscode.window.createTreeView<PlatformNode>('airbyte.platformConnections', { treeDataProvider: tree, showCollapseAll: true });
   tree.refresher.attach(view as vscode.TreeView<unknown>);
   host.context.subscriptions.push(
     tree,
@@ -118,14 +118,14 @@ export class PlatformTree implements vscode.TreeDataProvider<PlatformNode>, vsco
         ...records.map(({ record, folder }): PlatformNode => ({ kind: 'connection', record, folder, jobs: [] })),
       ];
     }
-    if (nodes.some((n) => n.kind === 'connection' && n.jobs.some((j) => !isJobFinished(j)))) this.pollSoon();
+    if (nodes.some((n) => n.kind === 'connection' && n.jobs.some((j) => !isJobFinished(j))))
+      this.pollSoon(access.platformConfig().pollSeconds);
     return nodes;
   }
 
   /** A job runs: read again after the poll interval (done when the view is next visible if hidden). */
-  private pollSoon(): void {
-    const seconds = vscode.workspace.getConfiguration('airbyte.platform').get<number>('pollSeconds') ?? 5;
-    this.poll = setTimeout(() => this.reload(), Math.max(0.2, seconds) * 1000);
+  private pollSoon(seconds: number): void {
+    this.poll = setTimeout(() => this.reload(), seconds * 1000);
   }
 
   /** The connections recorded in each workspace folder's store for this platform and workspace. */

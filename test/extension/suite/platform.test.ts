@@ -75,7 +75,7 @@ describe('Airbyte platform', function () {
     assert.equal(fake.connections.size, 1);
 
     // The view shown, so that it polls while the job runs.
-    await vscode.commands.executeCommand('airbyte.platform.focus');
+    await vscode.commands.executeCommand('airbyte.platformConnections.focus');
     fake.jobScripts.push({ outcome: 'succeeded', steps: 8, rows: 640 });
     const running = vscode.commands.executeCommand('airbyte.platform.run', {
       connectionId: deployed.connection.id,
