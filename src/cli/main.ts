@@ -10,6 +10,7 @@ import type { CliCommand, CliIo } from './cliIo';
 import { processIo, UsageError } from './cliIo';
 import { cacheCommand } from './commands/cache';
 import { checkCommand } from './commands/check';
+import { platformCommand } from './commands/platform';
 import { previewCommand } from './commands/preview';
 import { readCommand } from './commands/read';
 import { registryCommand } from './commands/registry';
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, CliCommand> = {
   runs: runsCommand,
   cache: cacheCommand,
   preview: previewCommand,
+  platform: platformCommand,
 };
 
 const USAGE = `Usage: airbyte-write <command> [options]

@@ -25,6 +25,14 @@ export type AirbyteErrorCode =
   | 'NOT_INSTALLED'
   /** Creating a connector's venv or installing its package failed (pip's own error lines say why). */
   | 'INSTALL_FAILED'
+  /** The Airbyte platform (Cloud or self-managed) could not be reached, or kept failing (timeouts, 429, 5xx) after retries. */
+  | 'PLATFORM_UNAVAILABLE'
+  /** The platform refused the credentials or the token (401, 403), or none were given. */
+  | 'PLATFORM_AUTH'
+  /** The platform answered a request with an error of its own (4xx): its message is carried. */
+  | 'PLATFORM_REJECTED'
+  /** A sync job on the platform ended failed (or incomplete). */
+  | 'PLATFORM_JOB_FAILED'
   | 'ABORTED'
   | 'USAGE';
 

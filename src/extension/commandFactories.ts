@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { CommandFactory } from './commandTable';
 import { lazyCommand } from './commandTable';
 import type { ExtensionHost } from './host';
+import { PLATFORM_COMMAND_FACTORIES } from './platformCommands';
 
 export const COMMAND_FACTORIES: Record<string, CommandFactory> = {
   'airbyte.writeToDestination': lazyCommand('Write to Destination', () =>
@@ -37,6 +38,7 @@ export const COMMAND_FACTORIES: Record<string, CommandFactory> = {
   'airbyte.openSampleResult': lazyCommand('Open the Sample Result', () => gettingStarted((m) => m.openSampleResult)),
   'airbyte.checkDocker': lazyCommand('Check Docker Engine', () => gettingStarted((m) => m.checkDocker)),
   'airbyte.refreshCachedReads': { title: 'Refresh Cached Reads', create: (host) => () => host.cachedReadsTree.reload() },
+  ...PLATFORM_COMMAND_FACTORIES,
 };
 
 type GettingStartedCommands = typeof import('./commands/gettingStarted.js');

@@ -14,6 +14,8 @@ import type { ExtensionHost } from './host';
 import { createExtensionHost } from './host';
 import type { LanguageFeatures } from './languageFeatures';
 import type { RunDetailsPanels } from './runDetailsPanel';
+import type { PlatformTree } from './platformTree';
+import { registerPlatformView } from './platformTree';
 import { watchSettingsAndTrust } from './settingsWatcher';
 import type { SyncRunner } from './syncRunner';
 import type { SyncsTree } from './syncsTree';
@@ -24,6 +26,8 @@ export interface AirbyteExtensionApi {
   readonly activationMs: number;
   /** The tree data providers, to read what the views show. */
   readonly trees: { connectors: ConnectorsTree; configs: ConfigsTree; syncs: SyncsTree; cachedReads: CachedReadsTree };
+  /** The Airbyte Platform view's tree (deployed connections and their jobs). */
+  readonly platformTree: PlatformTree;
   readonly language: LanguageFeatures;
   readonly runner: SyncRunner;
   readonly panels: RunDetailsPanels;
@@ -41,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): AirbyteExtensionApi 
   const started = performance.now();
   const h = createExtensionHost(context);
   host = h;
+  const platformTree = registerPlatformView(h);
   let lastCommandError: AirbyteExtensionApi['lastCommandError'];
   context.subscriptions.push(
     ...registerCommandTable(COMMAND_FACTORIES, h, (command, error) => {
@@ -54,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): AirbyteExtensionApi 
   return {
     activationMs,
     trees: { connectors: h.connectorsTree, configs: h.configsTree, syncs: h.syncsTree, cachedReads: h.cachedReadsTree },
+    platformTree,
     language: h.language,
     runner: h.runner,
     panels: h.panels,

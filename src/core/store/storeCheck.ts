@@ -137,6 +137,7 @@ const LOSS: Record<string, string> = {
   cache_segments: 'it was made again, empty: the record cache is read again from the source',
   cache_states: 'it was made again, empty: the record cache is read again from the source',
   cache_confirmed: 'it was made again, empty: cached records are replayed from what each destination confirmed in its state',
+  platform_deployments: 'it was made again, empty: the next deploy finds its platform sources, destinations and connections by name',
 };
 
 // What dropping one unreadable row means.

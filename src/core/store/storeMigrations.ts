@@ -85,6 +85,16 @@ export const STORE_MIGRATIONS: readonly StoreMigration[] = [
     // start inside a segment without scanning it. Segments of older versions keep NULL.
     db.run('ALTER TABLE cache_segments ADD COLUMN blocks_json TEXT;');
   },
+  (db) => {
+    // What was deployed to Airbyte platforms (ids per API URL and workspace), so that a deploy updates
+    // in place (see platformDeployments.ts).
+    db.run(`
+      CREATE TABLE platform_deployments (
+        api_url TEXT NOT NULL, workspace_id TEXT NOT NULL, kind TEXT NOT NULL, local_key TEXT NOT NULL,
+        remote_id TEXT NOT NULL, name TEXT NOT NULL, fingerprint TEXT NOT NULL, updated_at INTEGER NOT NULL,
+        PRIMARY KEY (api_url, workspace_id, kind, local_key));
+    `);
+  },
 ];
 
 /** The schema version this build writes. */

@@ -21,6 +21,7 @@ import { writeFileAtomic } from './atomicFile';
 import { CacheIndex } from './cacheIndex';
 import { CommittedStates } from './committedStates';
 import { RunHistory } from './runHistory';
+import { PlatformDeployments } from './platformDeployments';
 import { loadSqlJs } from './sqlJsLoader';
 import { StoreDatabase, num } from './storeDatabase';
 import type { StoreLock } from './storeLock';
@@ -49,6 +50,8 @@ export class WorkspaceStore {
   readonly runs: RunHistory;
   /** Where the record cache's records are and what each destination confirmed of them. */
   readonly cacheIndex: CacheIndex;
+  /** What was deployed to Airbyte platforms (their ids), so that deploys update in place. */
+  readonly platform: PlatformDeployments;
   private saving: Promise<void> | undefined;
   private saveQueued: Promise<void> | undefined;
 
@@ -61,6 +64,7 @@ export class WorkspaceStore {
     this.states = new CommittedStates(db);
     this.runs = new RunHistory(db, savedAt);
     this.cacheIndex = new CacheIndex(db);
+    this.platform = new PlatformDeployments(db);
   }
 
   /** True once `close()` ran. */

@@ -64,7 +64,7 @@ describe('activation', () => {
     );
     assert.deepEqual(
       m.contributes.views.airbyte.map((v) => v.id),
-      ['airbyte.connectors', 'airbyte.configs', 'airbyte.syncs', 'airbyte.cachedReads'],
+      ['airbyte.connectors', 'airbyte.configs', 'airbyte.syncs', 'airbyte.cachedReads', 'airbyte.platformConnections'],
     );
     const registered = await vscode.commands.getCommands(true);
     for (const v of m.contributes.views.airbyte) assert.ok(registered.includes(`${v.id}.focus`), `view ${v.id} exists in the workbench`);
@@ -79,6 +79,9 @@ describe('activation', () => {
     assert.ok(ext, 'extension present');
     const source = fs.readFileSync(path.join(ext.extensionPath, 'src', 'extension', 'config.ts'), 'utf8');
     const read = [...source.matchAll(/\.get<[^>]+>\('([A-Za-z]+)'\)/g)].map((m) => `airbyte.${m[1]}`);
+    // The airbyte.platform.* settings are read in one place of their own.
+    const platform = fs.readFileSync(path.join(ext.extensionPath, 'src', 'extension', 'platformAccess.ts'), 'utf8');
+    read.push(...[...platform.matchAll(/\.get<[^>]+>\('([A-Za-z]+)'\)/g)].map((m) => `airbyte.platform.${m[1]}`));
     const declared = Object.keys(manifest().contributes.configuration.properties);
     assert.ok(read.length >= 7, `found the settings Config reads (${read.join(', ')})`);
     assert.deepEqual([...new Set(read)].sort(), [...declared].sort());
