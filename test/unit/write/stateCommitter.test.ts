@@ -53,7 +53,10 @@ describe('state committer with a prepare step (a write through the cache)', () =
     await commits.settled();
     assert.deepEqual(prepared, [1, 100], 'one prepare for the first echo, one for the 99 that came during it');
     // Each confirmed state's progress is applied, in order (a payload covers its own streams).
-    assert.deepEqual(applied, Array.from({ length: 100 }, (_, i) => i + 1));
+    assert.deepEqual(
+      applied,
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
     assert.equal(store.states.get('src', 'dst').length, 100, 'every stream’s state is stored');
     await store.close();
   });
