@@ -28,6 +28,8 @@ export interface UiSessionOptions {
   /** Prepares the workspace copy before code-server opens it. */
   prepare?: (dir: string) => Promise<void>;
   userSettings?: Record<string, unknown>;
+  /** Environment for code-server's extension host, beside the fixture's. */
+  env?: Record<string, string>;
 }
 
 /** Starts a session and opens the workbench on its workspace. */
@@ -38,7 +40,11 @@ export async function startUiSession(options: UiSessionOptions): Promise<UiSessi
   let browser: Browser | undefined;
   try {
     await options.prepare?.(workspace.dir);
-    server = await startCodeServer({ installVsix: [vsixPath], env: fixtureEnv(), userSettings: options.userSettings });
+    server = await startCodeServer({
+      installVsix: [vsixPath],
+      env: { ...fixtureEnv(), ...options.env },
+      userSettings: options.userSettings,
+    });
     browser = await launchBrowser();
     browser.page.setDefaultTimeout(30_000);
     await browser.context.tracing.start({ screenshots: true, snapshots: true });
