@@ -3,7 +3,7 @@
 // fall back to connector names.
 import type * as vscode from 'vscode';
 import type { RunRecord } from '../core/store/runHistory';
-import { CACHE_DESTINATION_LABEL } from './runViewModel';
+import { CACHE_DESTINATION_LABEL, pairKeyOf } from './runViewModel';
 
 /** A source → destination pair and its runs, newest first. */
 export interface SyncPair {
@@ -22,15 +22,16 @@ export interface SyncPair {
 }
 
 /**
- * Groups runs (newest first) into pairs, in order of each pair's latest run. A read that a write
- * through the cache started belongs to that write's pair.
+ * Groups runs (newest first) into pairs, in order of each pair's latest run: one pair per pair of
+ * config files (editing a config gives it a new identity, not a new pair; see {@link identityChanged}).
+ * A read that a write through the cache started belongs to that write's pair.
  */
 export function groupRuns(runs: readonly RunRecord[], folder: vscode.WorkspaceFolder): SyncPair[] {
   const destinationLabels = labelsOfDestinations(runs);
   const pairs = new Map<string, SyncPair>();
   for (const run of runs) {
     const destinationId = (run.kind === 'write' ? run.destinationId : run.forDestinationId) ?? '';
-    const key = `${run.sourceId}→${destinationId}`;
+    const key = pairKeyOf({ ...run, destinationId });
     let pair = pairs.get(key);
     if (!pair) {
       pair = {
@@ -50,6 +51,18 @@ export function groupRuns(runs: readonly RunRecord[], folder: vscode.WorkspaceFo
     pair.runs.push(run);
   }
   return [...pairs.values()];
+}
+
+/**
+ * Which side's config identity differs between a run and the pair's run before it (older), if any:
+ * the config was edited between them, so state and confirmed positions started afresh.
+ */
+export function identityChanged(run: RunRecord, older: RunRecord | undefined): 'source' | 'destination' | 'both' | undefined {
+  if (!older) return undefined;
+  const destinationOf = (r: RunRecord) => (r.kind === 'write' ? r.destinationId : r.forDestinationId) ?? '';
+  const source = run.sourceId !== older.sourceId;
+  const destination = destinationOf(run) !== destinationOf(older);
+  return source && destination ? 'both' : source ? 'source' : destination ? 'destination' : undefined;
 }
 
 /** Destination identity → its newest recorded label. */

@@ -240,7 +240,7 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
         .first();
       await run.waitFor({ state: 'visible' });
       await run.click();
-      await page.locator('.tabs-container .tab.active', { hasText: 'Airbyte Run:' }).waitFor({ state: 'visible' });
+      await page.locator('.tabs-container .tab.active', { hasText: 'Airbyte Run #' }).waitFor({ state: 'visible' });
       const web = webviewContent(page);
       await web.locator('#run-status').filter({ hasText: 'Succeeded' }).waitFor({ state: 'visible', timeout: slowTimeoutMs });
       for (const stream of WRITTEN_STREAMS) {
@@ -305,7 +305,7 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
         .first()
         .waitFor({ state: 'visible' });
       await statusItem.click();
-      await page.locator('.tabs-container .tab.active', { hasText: /Airbyte Run: hanging/ }).waitFor({ state: 'visible' });
+      await page.locator('.tabs-container .tab.active', { hasText: /Airbyte Run #\d+: hanging/ }).waitFor({ state: 'visible' });
       // Cancel mid-read, once the source's first records have arrived.
       const web = webviewContent(page);
       await web.locator('#run-status').filter({ hasText: 'Running' }).waitFor({ state: 'visible' });

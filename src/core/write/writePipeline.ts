@@ -36,6 +36,7 @@ import { runError, statusOf, streamResults, streamStats } from './runOutcome';
 import { warnRecordsOutsideCatalog } from './runWarnings';
 import { partyOf } from './runParties';
 import { statesToOffer } from './stateManager';
+import { takesStreamStatus } from './streamStatusRule';
 import { streamThrough } from './streamThrough';
 import type { WriteMode, WriteResult } from './writeResult';
 import { ReadResult } from './writeResult';
@@ -204,13 +205,16 @@ export async function writeToDestination(
   }
   return withStore(options, `airbyte-write write to ${destination.name}`, async (store) => {
     const discovery = input instanceof ReadResult ? undefined : startDiscovery(input, options);
+    const destinationChecked = checkBeforeRecords(destination, options);
     const unlessFailing = <T>(fn: () => Promise<T>) => (discovery ? discovery.unlessFailing(fn) : fn());
     const { job, first } = await unlessFailing(async () => {
       const job = { ...(await writeJob(store, input, destination, options)), discovery };
       return { job, first: await RecordedRun.begin(store, firstRunStart(job), job.masker, options.onRunStarted) };
     });
     const planned = await first.guard(() => planWrite(job, first.id));
+    await first.guard(() => destinationChecked);
     const ctx = runContext(store, job.cache, planned.plans, first, options, job.masker);
+    ctx.streamStatus = takesStreamStatus(job.destinationSpec, destination.entry).send;
     try {
       const run = job.mode === 'cache' ? await beginWriteRun(ctx, job, first) : first;
       const catalog = run === first ? planned.catalog : withSyncId(planned.catalog, run.id);
@@ -222,6 +226,34 @@ export async function writeToDestination(
       ctx.tracker.end();
     }
   });
+}
+
+/**
+ * The destination's `check`, started beside the specs and discover; awaited before the first record
+ * is read, so a destination that cannot write (a wrong path, a bad password) fails the run before
+ * a whole source is read. Its failure is kept until awaited.
+ */
+function checkBeforeRecords(destination: PipelineConnector, options: PipelineOptions): Promise<void> {
+  if (options.checkDestination === false || !destination.check) return Promise.resolve();
+  const checked = destination.check({ signal: options.signal, onLog: logTo(options, destination.name) }).then(
+    () => undefined,
+    (error: unknown) => {
+      if (options.signal?.aborted) throw abortedError('The write');
+      if (!(error instanceof AirbyteError)) throw error;
+      throw new AirbyteError(error.code, {
+        message: error.message,
+        guidance: `${error.guidance ?? ''} The destination was checked before the source was read: nothing was read or sent.`.trim(),
+        context: error.context,
+        exitCode: error.exitCode,
+        traceMessage: error.traceMessage,
+        logTail: error.logTail,
+        cause: error,
+      });
+    },
+  );
+  // Awaited once planning is done; a write that fails before then never reads its outcome.
+  checked.catch(() => undefined);
+  return checked;
 }
 
 /** Identifies both sides, together (running `spec` where the spec is not known yet). */
