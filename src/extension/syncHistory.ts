@@ -29,10 +29,13 @@ export interface SyncPair {
 export function groupRuns(runs: readonly RunRecord[], folder: vscode.WorkspaceFolder): SyncPair[] {
   const destinationLabels = labelsOfDestinations(runs);
   const pairs = new Map<string, SyncPair>();
+  // A run joins a pair by its config files or by its identities (rows older than recorded paths).
+  const byIdentities = new Map<string, SyncPair>();
   for (const run of runs) {
     const destinationId = (run.kind === 'write' ? run.destinationId : run.forDestinationId) ?? '';
     const key = pairKeyOf({ ...run, destinationId });
-    let pair = pairs.get(key);
+    const identities = `${run.sourceId}→${destinationId}`;
+    let pair = pairs.get(key) ?? byIdentities.get(identities);
     if (!pair) {
       pair = {
         key,
@@ -45,12 +48,13 @@ export function groupRuns(runs: readonly RunRecord[], folder: vscode.WorkspaceFo
       };
       pairs.set(key, pair);
     }
+    byIdentities.set(identities, pair);
     // Newest first: the first run that recorded a config path is the latest one.
     pair.sourceConfigPath ??= run.sourceConfigPath;
     pair.destinationConfigPath ??= run.destinationConfigPath;
     pair.runs.push(run);
   }
-  return [...pairs.values()];
+  return [...new Set(pairs.values())];
 }
 
 /**

@@ -98,7 +98,9 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
     if (node) return [];
     const pairs = await this.loadPairs();
     const live = this.live?.liveRun;
-    const isLive = (pair: SyncPair) => live !== undefined && live.view.pairKey === pair.key;
+    const isLive = (pair: SyncPair) =>
+      live !== undefined &&
+      (live.view.pairKey === pair.key || (live.sourceId === pair.sourceId && (live.destinationId ?? '') === pair.destinationId));
     const nodes = pairs.map((pair): SyncNode => ({ kind: 'pair', pair, live: isLive(pair) ? live?.view : undefined }));
     // A first run of a pair has no history yet: show it on its own at the top.
     if (live && !pairs.some(isLive)) nodes.unshift({ kind: 'live', run: live.view });

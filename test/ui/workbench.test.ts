@@ -30,6 +30,7 @@ import {
   slowTimeoutMs,
   treeRows,
   viewPane,
+  waitForChannelFile,
   webviewContent,
 } from '../harness/workbench';
 
@@ -344,22 +345,3 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
     );
   });
 });
-
-/**
- * The content of an output channel, from the log file VS Code keeps for it under the user data
- * dir, once it matches `expected` (the extension host writes it asynchronously).
- */
-async function waitForChannelFile(userDataDir: string, channel: string, expected: RegExp, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let text = '';
-  for (;;) {
-    const files = (await fs.readdir(path.join(userDataDir, 'logs'), { recursive: true }).catch(() => [] as string[])).filter(
-      (f) => f.includes('output_logging_') && f.endsWith(`${channel}.log`),
-    );
-    text = (await Promise.all(files.map((f) => fs.readFile(path.join(userDataDir, 'logs', f), 'utf8')))).join('\n');
-    if (expected.test(text) || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.match(text, expected, `the ${channel} channel`);
-  return text;
-}

@@ -232,6 +232,12 @@ export class Connector implements PipelineConnector {
       : 'Fix the connector settings and run the check again.';
   }
 
+  /** Throws CONFIG_INVALID, naming every problem, when the config fails the spec (read first when not known). */
+  async assertConfigValid(options: CommandOptions = {}): Promise<void> {
+    await this.secretsKnown(options);
+    this.assertConfigMatchesSpec();
+  }
+
   /**
    * Starts any command with this connector's masker; the caller consumes the run. Used by
    * `discover`, and by the read/write pipelines.

@@ -40,6 +40,8 @@ export interface PipelineConnector {
   specIfKnown(): ConnectorSpecification | undefined;
   /** The connector's specification, from its `spec` command (cached). */
   spec(options?: CommandOptions): Promise<ConnectorSpecification>;
+  /** Throws CONFIG_INVALID when the config fails the connector's spec (reading the spec when it is not known). */
+  assertConfigValid?(options?: CommandOptions): Promise<void>;
   /** Runs the connector's `check`; throws `CHECK_FAILED` (or the connector's failure) when it fails. */
   check?(options?: CommandOptions): Promise<unknown>;
   /** Starts a command with this connector's masker; the caller consumes the run. */

@@ -205,7 +205,7 @@ export async function writeToDestination(
   }
   return withStore(options, `airbyte-write write to ${destination.name}`, async (store) => {
     const discovery = input instanceof ReadResult ? undefined : startDiscovery(input, options);
-    const destinationChecked = checkBeforeRecords(destination, options);
+    const destinationChecked = checkBeforeRecords(input instanceof ReadResult ? undefined : input, destination, options);
     const unlessFailing = <T>(fn: () => Promise<T>) => (discovery ? discovery.unlessFailing(fn) : fn());
     const { job, first } = await unlessFailing(async () => {
       const job = { ...(await writeJob(store, input, destination, options)), discovery };
@@ -233,24 +233,28 @@ export async function writeToDestination(
  * is read, so a destination that cannot write (a wrong path, a bad password) fails the run before
  * a whole source is read. Its failure is kept until awaited.
  */
-function checkBeforeRecords(destination: PipelineConnector, options: PipelineOptions): Promise<void> {
+function checkBeforeRecords(source: PipelineSource | undefined, destination: PipelineConnector, options: PipelineOptions): Promise<void> {
   if (options.checkDestination === false || !destination.check) return Promise.resolve();
-  const checked = destination.check({ signal: options.signal, onLog: logTo(options, destination.name) }).then(
-    () => undefined,
-    (error: unknown) => {
-      if (options.signal?.aborted) throw abortedError('The write');
-      if (!(error instanceof AirbyteError)) throw error;
-      throw new AirbyteError(error.code, {
-        message: error.message,
-        guidance: `${error.guidance ?? ''} The destination was checked before the source was read: nothing was read or sent.`.trim(),
-        context: error.context,
-        exitCode: error.exitCode,
-        traceMessage: error.traceMessage,
-        logTail: error.logTail,
-        cause: error,
-      });
-    },
-  );
+  const check = destination.check.bind(destination);
+  // No connector starts while a config fails its spec: the source's is validated first (its discover fails on it too).
+  const checked = (source?.assertConfigValid?.({ signal: options.signal }) ?? Promise.resolve())
+    .then(() => check({ signal: options.signal, onLog: logTo(options, destination.name) }))
+    .then(
+      () => undefined,
+      (error: unknown) => {
+        if (options.signal?.aborted) throw abortedError('The write');
+        if (!(error instanceof AirbyteError) || error.code === 'CONFIG_INVALID') throw error;
+        throw new AirbyteError(error.code, {
+          message: error.message,
+          guidance: `${error.guidance ?? ''} The destination was checked before the source was read: nothing was read or sent.`.trim(),
+          context: error.context,
+          exitCode: error.exitCode,
+          traceMessage: error.traceMessage,
+          logTail: error.logTail,
+          cause: error,
+        });
+      },
+    );
   // Awaited once planning is done; a write that fails before then never reads its outcome.
   checked.catch(() => undefined);
   return checked;
