@@ -205,12 +205,15 @@ export async function writeToDestination(
   }
   return withStore(options, `airbyte-write write to ${destination.name}`, async (store) => {
     const discovery = input instanceof ReadResult ? undefined : startDiscovery(input, options);
-    const destinationChecked = checkBeforeRecords(input instanceof ReadResult ? undefined : input, destination, options);
     const unlessFailing = <T>(fn: () => Promise<T>) => (discovery ? discovery.unlessFailing(fn) : fn());
     const { job, first } = await unlessFailing(async () => {
       const job = { ...(await writeJob(store, input, destination, options)), discovery };
       return { job, first: await RecordedRun.begin(store, firstRunStart(job), job.masker, options.onRunStarted) };
     });
+    // Beside the source's discover; a destination config that wrote well lately is not checked again.
+    const destinationChecked = wroteLately(store, job.destinationParty.identity)
+      ? Promise.resolve()
+      : checkBeforeRecords(job.source, destination, options);
     const planned = await first.guard(() => planWrite(job, first.id));
     await first.guard(() => destinationChecked);
     const ctx = runContext(store, job.cache, planned.plans, first, options, job.masker);
@@ -226,6 +229,20 @@ export async function writeToDestination(
       ctx.tracker.end();
     }
   });
+}
+
+/** How long a destination config's successful write spares the next writes its check. */
+const CHECKED_BY_A_WRITE_MS = 24 * 3_600_000;
+
+/**
+ * Whether the newest write to this destination config (identity: connector and non-secret config)
+ * succeeded within {@link CHECKED_BY_A_WRITE_MS}: it proved what a check proves, so a good rerun
+ * pays nothing for the check. A rotated secret is not part of the identity: such a run fails where
+ * the destination refuses it, as it did before the check existed.
+ */
+function wroteLately(store: WorkspaceStore, destinationId: string, now = Date.now()): boolean {
+  const last = store.runs.list(200, { kind: 'write' }).find((r) => r.destinationId === destinationId && r.status !== 'running');
+  return last?.status === 'succeeded' && now - (last.endedAt ?? last.startedAt) < CHECKED_BY_A_WRITE_MS;
 }
 
 /**
