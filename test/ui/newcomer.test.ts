@@ -432,7 +432,7 @@ describe('A newcomer’s first hour in the workbench (packaged VSIX)', { timeout
       await editor.waitFor({ state: 'visible' });
       const row = editor.locator('.setting-item', { hasText: /Docker Host/ }).first();
       await row
-        .or(editor.locator('.no-results-message', { hasText: 'No Settings Found' }))
+        .or(editor.locator('.no-results-message:visible', { hasText: 'No Settings Found' }))
         .first()
         .waitFor({ state: 'visible' });
       assert.ok(await row.isVisible(), 'the User tab of the Settings editor shows airbyte.dockerHost (not "No Settings Found")');
