@@ -33,6 +33,20 @@ export class Config {
     return this.section().get<string>('dockerHost')?.trim() || undefined;
   }
 
+  /**
+   * Where the `airbyte.dockerHost` in effect was set, in the Settings editor's words. Its scope is
+   * `window`, so a User value applies in remote windows too (code-server, Remote-SSH, WSL, dev
+   * containers), where a `machine-overridable` one was silently ignored.
+   */
+  get dockerHostOrigin(): string | undefined {
+    const inspected = this.section().inspect<string>('dockerHost');
+    const set = (v: string | undefined) => typeof v === 'string' && v.trim() !== '';
+    if (set(inspected?.workspaceFolderValue)) return `the airbyte.dockerHost setting (${DOCKER_HOST_WORKSPACE_FOLDER})`;
+    if (set(inspected?.workspaceValue)) return `the airbyte.dockerHost setting (${DOCKER_HOST_WORKSPACE})`;
+    if (set(inspected?.globalValue)) return 'the airbyte.dockerHost setting (User settings)';
+    return this.dockerHost ? 'the airbyte.dockerHost setting' : undefined;
+  }
+
   /** Registry location as a URL or an absolute file path, or undefined for the official registry. */
   registryLocation(folder = primaryFolder()): { url?: string; file?: string } {
     const value = this.section(folder?.uri).get<string>('registryUrl')?.trim();
@@ -99,6 +113,10 @@ export class Config {
     });
   }
 }
+
+/** How {@link Config.dockerHostOrigin} names the workspace levels (showError opens the matching tab). */
+export const DOCKER_HOST_WORKSPACE = 'Workspace settings';
+export const DOCKER_HOST_WORKSPACE_FOLDER = 'Folder settings';
 
 /** The workspace folder that holds `uri`, else the first one. */
 export function primaryFolder(uri?: vscode.Uri): vscode.WorkspaceFolder | undefined {

@@ -11,6 +11,17 @@ export interface ConfigNode {
   uri: vscode.Uri;
 }
 
+/** The last "Check Connection" of a config file: kept in the workspace state, shown in the view. */
+export interface CheckRecord {
+  ok: boolean;
+  /** Epoch ms. */
+  at: number;
+  /** The connector's message (masked by the core), or the error's. */
+  message?: string;
+}
+
+const CHECKS_KEY = 'airbyte.lastChecks';
+
 export class ConfigsTree implements vscode.TreeDataProvider<ConfigNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ConfigNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -20,7 +31,10 @@ export class ConfigsTree implements vscode.TreeDataProvider<ConfigNode>, vscode.
   private readonly disposables: vscode.Disposable[] = [];
   readonly refresher = new RefreshWhileVisible(() => this.changed.fire(undefined));
 
-  constructor(private readonly language: LanguageFeatures) {
+  constructor(
+    private readonly language: LanguageFeatures,
+    private readonly memento?: vscode.Memento,
+  ) {
     const watcher = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
     this.disposables.push(
       watcher,
@@ -30,6 +44,25 @@ export class ConfigsTree implements vscode.TreeDataProvider<ConfigNode>, vscode.
       language.onDidValidate((s) => this.onValidated(s)),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.reload()),
     );
+  }
+
+  /** Keeps the result of a check of `uri` (it outlives its notification) and redraws. */
+  async recordCheck(uri: vscode.Uri, check: CheckRecord): Promise<void> {
+    const checks = { ...this.checks(), [uri.toString()]: check };
+    await this.memento?.update(CHECKS_KEY, checks);
+    this.sessionChecks.set(uri.toString(), check);
+    this.refresher.refresh();
+  }
+
+  /** The last check of a config file, if one ran. */
+  lastCheck(uri: vscode.Uri): CheckRecord | undefined {
+    return this.sessionChecks.get(uri.toString()) ?? this.checks()[uri.toString()];
+  }
+
+  private readonly sessionChecks = new Map<string, CheckRecord>();
+
+  private checks(): Record<string, CheckRecord> {
+    return this.memento?.get<Record<string, CheckRecord>>(CHECKS_KEY) ?? {};
   }
 
   /** Finds the files again (the refresh command). */
@@ -76,12 +109,19 @@ export class ConfigsTree implements vscode.TreeDataProvider<ConfigNode>, vscode.
     const facts = this.facts.get(node.uri.toString()) ?? summary?.facts;
     const connector = facts?.connector;
     const dir = path.dirname(rel);
-    item.description = [connector, dir !== '.' ? dir : undefined].filter(Boolean).join(' · ');
+    const check = this.lastCheck(node.uri);
+    item.description = [connector, dir !== '.' ? dir : undefined, check && checkWords(check)].filter(Boolean).join(' · ');
     item.contextValue = `config.${facts?.type ?? 'unknown'}.${facts?.builtin ? 'builtin' : 'docker'}`;
-    item.iconPath = validationIcon(summary);
-    item.tooltip = summary
-      ? `${rel}\n${connector ?? 'no connector'} — ${summary.errors} error(s), ${summary.warnings} warning(s)`
-      : `${rel}\nvalidating…`;
+    item.iconPath = validationIcon(summary, check);
+    item.tooltip = [
+      summary
+        ? `${rel}\n${connector ?? 'no connector'} — ${summary.errors} error(s), ${summary.warnings} warning(s)`
+        : `${rel}\nvalidating…`,
+      check &&
+        `Last check ${new Date(check.at).toLocaleString()}: ${check.ok ? 'the connection works' : 'failed'}${check.message ? ` — ${check.message}` : ''}`,
+    ]
+      .filter(Boolean)
+      .join('\n');
     item.command = { command: 'vscode.open', title: 'Open', arguments: [node.uri] };
     return item;
   }
@@ -135,9 +175,18 @@ export class ConfigsTree implements vscode.TreeDataProvider<ConfigNode>, vscode.
   }
 }
 
-function validationIcon(summary: ValidationSummary | undefined): vscode.ThemeIcon {
+/** "check failed 01:23" / "check ok 01:23": the last check's result and time. */
+export function checkWords(check: CheckRecord): string {
+  const at = new Date(check.at);
+  const time = at.toDateString() === new Date().toDateString() ? at.toLocaleTimeString() : at.toLocaleString();
+  return `check ${check.ok ? 'ok' : 'failed'} ${time}`;
+}
+
+function validationIcon(summary: ValidationSummary | undefined, check?: CheckRecord): vscode.ThemeIcon {
   if (!summary) return new vscode.ThemeIcon('loading~spin');
   if (summary.errors > 0) return new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+  // A valid file whose last check failed is not ✓: the connection does not work.
+  if (check && !check.ok) return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('problemsErrorIcon.foreground'));
   if (summary.warnings > 0) return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
 }

@@ -42,8 +42,17 @@ import type { CacheCleanup, CacheEntry, CacheLimits } from '../core/readResults/
 import { clearCache, listCacheEntries, pruneCache } from '../core/readResults/cacheCatalog';
 import type { ConnectorLogLine } from '../core/connectors/connectorProcess';
 import type { WriteStrategy } from '../core/write/writeStrategy';
+import type { DestinationSyncMode } from '../core/protocol/messages';
 import type { Config } from './config';
 import type { OutputChannels } from './outputChannels';
+
+/** A stream a source offers, for the streams pick (and, with its key and cursor, the strategy pick). */
+export interface ListedStream {
+  name: string;
+  description?: string;
+  primaryKey?: string[][];
+  cursorField?: string[];
+}
 
 export interface CoreServicesOptions {
   config: Config;
@@ -270,7 +279,7 @@ export class CoreServices {
   /** The engine the setting names (with its origin for messages); none: DOCKER_HOST, the docker context, the default socket. */
   private engineChoice(): { dockerHost?: string; dockerHostOrigin?: string } {
     const dockerHost = this.options.config.dockerHost;
-    return dockerHost ? { dockerHost, dockerHostOrigin: 'the airbyte.dockerHost setting' } : {};
+    return dockerHost ? { dockerHost, dockerHostOrigin: this.options.config.dockerHostOrigin } : {};
   }
 
   /** Where the extension keeps Python connectors' venvs (a config's `installRoot` wins). */
@@ -415,11 +424,7 @@ export class CoreServices {
    * The streams a source config offers (its `discover`), or those of a cached read (`cache:<runId>`,
    * looked up in the stores of `folders`), for the streams quick pick.
    */
-  async listStreams(
-    source: string,
-    signal: AbortSignal,
-    folders: readonly vscode.WorkspaceFolder[] = [],
-  ): Promise<{ name: string; description?: string }[]> {
+  async listStreams(source: string, signal: AbortSignal, folders: readonly vscode.WorkspaceFolder[] = []): Promise<ListedStream[]> {
     const cachedRunId = cachedReadRunIdOf(source);
     if (cachedRunId !== undefined) {
       const info = await this.findCachedRead(cachedRunId, folders);
@@ -430,8 +435,20 @@ export class CoreServices {
     return catalog.streams.map((s) => {
       const modes = s.supported_sync_modes?.includes('incremental') ? 'incremental' : 'full refresh';
       const pk = s.source_defined_primary_key?.length ? `key ${s.source_defined_primary_key.map((p) => p.join('.')).join(', ')}` : 'no key';
-      return { name: streamKey(s), description: `${modes} · ${pk}` };
+      return {
+        name: streamKey(s),
+        description: `${modes} · ${pk}`,
+        primaryKey: s.source_defined_primary_key,
+        cursorField: s.default_cursor_field,
+      };
     });
+  }
+
+  /** The destination sync modes a destination config's connector supports (its spec: known, or read once). */
+  async destinationModes(file: string, signal: AbortSignal): Promise<{ name: string; modes?: DestinationSyncMode[] }> {
+    const connector = await this.connectorFromFile(file, { type: 'destination', installIfMissing: true, signal });
+    const spec = connector.specIfKnown() ?? (await connector.spec({ signal }));
+    return { name: connector.name, modes: spec.supported_destination_sync_modes };
   }
 
   /** Reads into the cache of `folder`'s store that a write can replay (`cache:<runId>`), newest first. */

@@ -35,7 +35,7 @@ export function createExtensionHost(context: vscode.ExtensionContext): Extension
   const services = lazyCoreServices(context, config, channels);
   const language = new LanguageFeatures(services, channels);
   const connectorsTree = new ConnectorsTree(services, channels);
-  const configsTree = new ConfigsTree(language);
+  const configsTree = new ConfigsTree(language, context.workspaceState);
   const syncsTree = new SyncsTree(services, channels);
   // The panels and the runner refer to each other; the closures run only after both exist.
   const panels = new RunDetailsPanels(context.extensionUri, {

@@ -118,9 +118,14 @@ export class LiveSync {
   progressReport(p?: WriteProgress): { message: string; increment?: number } {
     const view = this.current?.view;
     if (!view) return { message: 'Starting…' };
+    // Words, not a fraction: "0/100" read as "done of total" while it meant confirmed of read.
+    // Written: what the destination confirmed it wrote (covered by an echoed state).
     const parts = view.streams
       .filter((s) => s.read > 0 || s.sent > 0)
-      .map((s) => `${s.name} ${formatCount(s.sent)}/${formatCount(s.read)}`);
+      .map(
+        (s) =>
+          `${s.name} ${s.read > 0 ? `${formatCount(s.read)} read` : `${formatCount(s.sent)} sent`} · ${formatCount(s.confirmed)} written`,
+      );
     const message = `${this.phase ?? 'starting'}${parts.length ? ` — ${parts.join(', ')}` : ''}`;
     const fraction = p?.expectedRecords ? Math.min(1, p.recordsSent / p.expectedRecords) : undefined;
     if (fraction === undefined) return { message };

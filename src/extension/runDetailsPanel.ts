@@ -5,7 +5,7 @@
 // from the store.
 import * as vscode from 'vscode';
 import type { HostToWebviewMessage, RunView, WebviewToHostMessage } from '../shared/runDetailsProtocol';
-import { isWebviewToHostMessage, RUN_DETAILS_VIEW_TYPE } from '../shared/runDetailsProtocol';
+import { isWebviewToHostMessage, RUN_DETAILS_VIEW_TYPE, runTitle } from '../shared/runDetailsProtocol';
 import { webviewDocument } from './webviewDocument';
 
 export interface RunDetailsHost {
@@ -18,13 +18,20 @@ export interface RunDetailsHost {
   previewDestination(runId: string): Promise<void>;
 }
 
-export function panelTitle(run: Pick<RunView, 'source' | 'destination'>): string {
-  return `Airbyte Run: ${run.source} → ${run.destination}`;
+export function panelTitle(run: Pick<RunView, 'runId' | 'source' | 'destination'>): string {
+  return runTitle(run);
+}
+
+/** A panel and the run it shows now: following its pair, it moves on to the pair's newest run. */
+interface Shown {
+  panel: vscode.WebviewPanel;
+  runId: string;
+  pairKey?: string;
 }
 
 export class RunDetailsPanels implements vscode.Disposable {
   /** One panel per run, by the run id the core gave it. */
-  private readonly panels = new Map<string, vscode.WebviewPanel>();
+  private readonly panels = new Map<string, Shown>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly webviewRoot: vscode.Uri;
 
@@ -41,8 +48,8 @@ export class RunDetailsPanels implements vscode.Disposable {
             panel.dispose();
             return;
           }
-          this.adopt(panel, runId);
           const run = await this.host.runView(runId);
+          this.adopt(panel, runId, run?.pairKey);
           if (run) this.post(runId, { type: 'snapshot', run });
         },
       }),
@@ -51,12 +58,12 @@ export class RunDetailsPanels implements vscode.Disposable {
 
   /** Opens (or reveals) the panel of a run and sends it the current snapshot. */
   async open(run: RunView, preserveFocus = false, viewColumn = vscode.ViewColumn.Active): Promise<vscode.WebviewPanel> {
-    let panel = this.panels.get(run.runId);
+    let panel = this.panels.get(run.runId)?.panel;
     if (panel) {
       panel.reveal(undefined, preserveFocus);
     } else {
       panel = vscode.window.createWebviewPanel(RUN_DETAILS_VIEW_TYPE, panelTitle(run), { viewColumn, preserveFocus }, this.options());
-      this.adopt(panel, run.runId);
+      this.adopt(panel, run.runId, run.pairKey);
     }
     panel.title = panelTitle(run);
     this.post(run.runId, { type: 'snapshot', run });
@@ -64,13 +71,19 @@ export class RunDetailsPanels implements vscode.Disposable {
   }
 
   /**
-   * A live sync went on from one run to the next (a write through the cache: from its read to its
-   * write). When the first run's panel is open, the next run's opens in its place in the layout, so
-   * whoever watched the sync goes on watching it; the finished run's panel stays as it ended.
+   * A run of a pair began (a rerun, "Run Again", the write after its read): a panel showing an
+   * earlier run of that pair moves on to it, titled with its number, so what is on screen is the
+   * pair's newest run. A panel of a run still going stays (another sync cannot start meanwhile).
    */
-  follow(from: string, next: RunView): void {
-    const panel = this.panels.get(from);
-    if (panel && !this.panels.has(next.runId)) void this.open(next, true, panel.viewColumn ?? vscode.ViewColumn.Active);
+  follow(next: RunView): void {
+    if (!next.pairKey || this.panels.has(next.runId)) return;
+    const shown = [...this.panels.values()].find((s) => s.pairKey === next.pairKey);
+    if (!shown) return;
+    this.panels.delete(shown.runId);
+    shown.runId = next.runId;
+    this.panels.set(next.runId, shown);
+    shown.panel.title = panelTitle(next);
+    this.post(next.runId, { type: 'snapshot', run: next });
   }
 
   isOpen(runId: string): boolean {
@@ -79,36 +92,39 @@ export class RunDetailsPanels implements vscode.Disposable {
 
   /** The panel of a run, for tests. */
   panel(runId: string): vscode.WebviewPanel | undefined {
-    return this.panels.get(runId);
+    return this.panels.get(runId)?.panel;
   }
 
   /** Sends a message to a run's panel when it is open (a hidden panel gets it when shown: its state is rebuilt from a snapshot). */
   post(runId: string, message: HostToWebviewMessage): void {
-    const panel = this.panels.get(runId);
-    if (panel) void panel.webview.postMessage(message);
+    const shown = this.panels.get(runId);
+    if (shown) void shown.panel.webview.postMessage(message);
   }
 
   private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
     return { enableScripts: true, localResourceRoots: [this.webviewRoot], retainContextWhenHidden: false, enableFindWidget: true };
   }
 
-  private adopt(panel: vscode.WebviewPanel, runId: string): void {
+  private adopt(panel: vscode.WebviewPanel, runId: string, pairKey: string | undefined): void {
     panel.webview.options = this.options();
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'airbyte-file.svg');
     panel.webview.html = this.html(panel.webview, runId);
-    this.panels.set(runId, panel);
+    // `shown.runId` moves on when the panel follows its pair: handlers read it, never a copy.
+    const shown: Shown = { panel, runId, pairKey };
+    this.panels.set(runId, shown);
     const subscriptions = [
       panel.webview.onDidReceiveMessage(async (message: unknown) => {
         if (!isWebviewToHostMessage(message)) return;
-        await this.onMessage(runId, message);
+        await this.onMessage(shown.runId, message);
       }),
       panel.onDidChangeViewState((e) => {
         // A webview that was hidden lost its DOM: give it the latest snapshot right away.
-        if (e.webviewPanel.visible) void this.host.runView(runId).then((run) => run && this.post(runId, { type: 'snapshot', run }));
+        const id = shown.runId;
+        if (e.webviewPanel.visible) void this.host.runView(id).then((run) => run && this.post(id, { type: 'snapshot', run }));
       }),
     ];
     panel.onDidDispose(() => {
-      if (this.panels.get(runId) === panel) this.panels.delete(runId);
+      if (this.panels.get(shown.runId) === shown) this.panels.delete(shown.runId);
       for (const s of subscriptions) s.dispose();
     });
   }
@@ -171,7 +187,7 @@ export class RunDetailsPanels implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const p of this.panels.values()) p.dispose();
+    for (const s of this.panels.values()) s.panel.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

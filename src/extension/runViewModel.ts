@@ -11,8 +11,29 @@ import { appendThroughputPoint, LOG_TAIL_LINES } from '../shared/runDetailsProto
 /** Label of the destination side of a read that fed no destination: the workspace cache. */
 export const CACHE_DESTINATION_LABEL = 'cache';
 
+/** What places a run in its pair: both sides' config files, else (rows older than them, no file) their identities. */
+export interface PairFacts {
+  sourceId: string;
+  /** The destination identity; empty or undefined for a read that fed no destination. */
+  destinationId?: string;
+  sourceConfigPath?: string;
+  destinationConfigPath?: string;
+}
+
+/**
+ * The key of a run's pair: its config files, so that editing a config (a new identity) keeps its
+ * runs together; identities where no file was recorded.
+ */
+export function pairKeyOf(p: PairFacts): string {
+  const destination = p.destinationId ? (p.destinationConfigPath ?? p.destinationId) : '';
+  return `${p.sourceConfigPath ?? p.sourceId}→${destination}`;
+}
+
 export function newRunView(init: {
   runId: string;
+  pairKey?: string;
+  kind?: 'read' | 'write';
+  fedByRead?: string;
   source: string;
   destination: string;
   strategy?: string;
@@ -23,6 +44,9 @@ export function newRunView(init: {
   const startedAt = init.startedAt ?? Date.now();
   return {
     runId: init.runId,
+    pairKey: init.pairKey,
+    kind: init.kind,
+    fedByRead: init.fedByRead,
     source: init.source,
     destination: init.destination,
     status: 'Running',
@@ -38,8 +62,17 @@ export function newRunView(init: {
 
 /** The live view of a run the core announced: named as the core names its sides. */
 export function runViewOfStarted(run: RunStarted): RunView {
+  const destination = run.destination ?? run.forDestination;
   return newRunView({
     runId: String(run.runId),
+    pairKey: pairKeyOf({
+      sourceId: run.source.identity,
+      destinationId: destination?.identity,
+      sourceConfigPath: run.source.configPath,
+      destinationConfigPath: destination?.configPath,
+    }),
+    kind: run.kind,
+    fedByRead: run.kind === 'write' && run.parentReadRunId !== undefined ? String(run.parentReadRunId) : undefined,
     source: run.source.label,
     // A read a write through the cache started belongs to that write's destination.
     destination: (run.destination ?? run.forDestination)?.label ?? CACHE_DESTINATION_LABEL,
@@ -151,6 +184,9 @@ export function runViewFromRecord(r: RunRecord, destinationLabel?: string): RunV
   const durationMs = (r.endedAt ?? Date.now()) - r.startedAt;
   return {
     runId: String(r.id),
+    pairKey: pairKeyOf({ ...r, destinationId: (r.kind === 'write' ? r.destinationId : r.forDestinationId) ?? '' }),
+    kind: r.kind === 'read' ? 'read' : 'write',
+    fedByRead: r.kind === 'write' && r.parentRunId !== undefined ? String(r.parentRunId) : undefined,
     source: r.sourceLabel ?? r.source,
     destination: destinationLabel ?? r.destinationLabel ?? r.destination ?? (r.kind === 'read' ? CACHE_DESTINATION_LABEL : '?'),
     status: STATUS[r.status] ?? 'Failed',
@@ -167,6 +203,17 @@ export function runViewFromRecord(r: RunRecord, destinationLabel?: string): RunV
     error: r.error ? { message: r.error } : undefined,
     logTail: [],
   };
+}
+
+/** Puts a finished run's view on run history's clock (start, end, duration); false when the record has not ended. */
+export function timeFromRecord(view: RunView, r: Pick<RunRecord, 'startedAt' | 'endedAt'>): boolean {
+  if (r.endedAt === undefined || view.status === 'Running') return false;
+  view.startedAt = r.startedAt;
+  view.endedAt = r.endedAt;
+  view.durationMs = r.endedAt - r.startedAt;
+  const last = view.throughput[view.throughput.length - 1];
+  if (last && last.t > view.durationMs) last.t = Math.max(view.durationMs, 1);
+  return true;
 }
 
 /** Final per-stream counts and states from the write's result, which are authoritative over the last progress event. */

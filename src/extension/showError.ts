@@ -54,11 +54,25 @@ export async function showError(error: unknown, channels: OutputChannels, what: 
   if (ae?.code === 'NOT_INSTALLED') actions.push(INSTALL_CONNECTOR);
   const choice = await vscode.window.showErrorMessage(describeError(error), ...actions);
   if (choice === SHOW_LOGS) channels.showConnectors();
-  else if (choice === OPEN_SETTINGS) await vscode.commands.executeCommand('workbench.action.openSettings', 'airbyte.dockerHost');
+  else if (choice === OPEN_SETTINGS) await openDockerSettings(String(ae?.context.origin ?? ''));
   else if (choice === INSTALL_CONNECTOR) await vscode.commands.executeCommand('airbyte.installConnector');
   else if (choice === PULL_IMAGE)
     await vscode.commands.executeCommand(
       'airbyte.pullImage',
       typeof ae?.context.image === 'string' ? { image: ae.context.image } : undefined,
     );
+}
+
+/**
+ * "Open Settings" of an unreachable engine opens where its address came from: the Workspace or
+ * Folder tab when set there, the config file that names it, else the User tab (where the setting
+ * applies in local and remote windows alike), filtered to `airbyte.dockerHost`.
+ */
+async function openDockerSettings(origin: string): Promise<void> {
+  const query = 'airbyte.dockerHost';
+  const file = /^"dockerHost" in (.+)$/.exec(origin)?.[1];
+  if (file) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file));
+  else if (origin.includes('(Workspace settings)') || origin.includes('(Folder settings)'))
+    await vscode.commands.executeCommand('workbench.action.openWorkspaceSettings', { query });
+  else await vscode.commands.executeCommand('workbench.action.openGlobalSettings', { query });
 }

@@ -3,7 +3,7 @@
 // fall back to connector names.
 import type * as vscode from 'vscode';
 import type { RunRecord } from '../core/store/runHistory';
-import { CACHE_DESTINATION_LABEL } from './runViewModel';
+import { CACHE_DESTINATION_LABEL, pairKeyOf } from './runViewModel';
 
 /** A source → destination pair and its runs, newest first. */
 export interface SyncPair {
@@ -22,16 +22,20 @@ export interface SyncPair {
 }
 
 /**
- * Groups runs (newest first) into pairs, in order of each pair's latest run. A read that a write
- * through the cache started belongs to that write's pair.
+ * Groups runs (newest first) into pairs, in order of each pair's latest run: one pair per pair of
+ * config files (editing a config gives it a new identity, not a new pair; see {@link identityChanged}).
+ * A read that a write through the cache started belongs to that write's pair.
  */
 export function groupRuns(runs: readonly RunRecord[], folder: vscode.WorkspaceFolder): SyncPair[] {
   const destinationLabels = labelsOfDestinations(runs);
   const pairs = new Map<string, SyncPair>();
+  // A run joins a pair by its config files or by its identities (rows older than recorded paths).
+  const byIdentities = new Map<string, SyncPair>();
   for (const run of runs) {
     const destinationId = (run.kind === 'write' ? run.destinationId : run.forDestinationId) ?? '';
-    const key = `${run.sourceId}→${destinationId}`;
-    let pair = pairs.get(key);
+    const key = pairKeyOf({ ...run, destinationId });
+    const identities = `${run.sourceId}→${destinationId}`;
+    let pair = pairs.get(key) ?? byIdentities.get(identities);
     if (!pair) {
       pair = {
         key,
@@ -44,12 +48,25 @@ export function groupRuns(runs: readonly RunRecord[], folder: vscode.WorkspaceFo
       };
       pairs.set(key, pair);
     }
+    byIdentities.set(identities, pair);
     // Newest first: the first run that recorded a config path is the latest one.
     pair.sourceConfigPath ??= run.sourceConfigPath;
     pair.destinationConfigPath ??= run.destinationConfigPath;
     pair.runs.push(run);
   }
-  return [...pairs.values()];
+  return [...new Set(pairs.values())];
+}
+
+/**
+ * Which side's config identity differs between a run and the pair's run before it (older), if any:
+ * the config was edited between them, so state and confirmed positions started afresh.
+ */
+export function identityChanged(run: RunRecord, older: RunRecord | undefined): 'source' | 'destination' | 'both' | undefined {
+  if (!older) return undefined;
+  const destinationOf = (r: RunRecord) => (r.kind === 'write' ? r.destinationId : r.forDestinationId) ?? '';
+  const source = run.sourceId !== older.sourceId;
+  const destination = destinationOf(run) !== destinationOf(older);
+  return source && destination ? 'both' : source ? 'source' : destination ? 'destination' : undefined;
 }
 
 /** Destination identity → its newest recorded label. */

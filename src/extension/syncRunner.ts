@@ -13,12 +13,12 @@ import type { RunView } from '../shared/runDetailsProtocol';
 import { abortSignalFrom } from './cancellation';
 import type { Config } from './config';
 import { primaryFolder } from './config';
-import type { CoreServices, WriteOutcome } from './coreServices';
+import type { CoreServices, ListedStream, WriteOutcome } from './coreServices';
 import type { LiveRun, SyncRequest } from './liveSync';
 import { LiveSync, runSummary } from './liveSync';
 import type { OutputChannels } from './outputChannels';
 import type { RunDetailsPanels } from './runDetailsPanel';
-import { applyWriteResult, runViewFromRecord } from './runViewModel';
+import { applyWriteResult, runViewFromRecord, timeFromRecord } from './runViewModel';
 import { asAirbyteError, describeError, isCancellation } from './showError';
 import { relativeTime } from './syncHistory';
 import type { CachedReadsTree } from './cachedReadsTree';
@@ -108,6 +108,27 @@ export class SyncRunner implements vscode.Disposable {
       return undefined;
     } finally {
       this.end(sync, args);
+      await this.timeFromStore(sync, folder);
+    }
+  }
+
+  /**
+   * One clock: a finished run's start, end and duration are the ones run history recorded, which
+   * the Syncs view shows too (the live views ran on this host's clock, ended when the sync ended).
+   */
+  private async timeFromStore(sync: LiveSync, folder: vscode.WorkspaceFolder): Promise<void> {
+    try {
+      const store = await (await this.options.services()).openStore(folder, false);
+      try {
+        for (const { view } of sync.runs) {
+          const record = store.runs.get(Number(view.runId));
+          if (record && timeFromRecord(view, record)) this.flushPanel(view);
+        }
+      } finally {
+        await store.close();
+      }
+    } catch (error) {
+      this.options.channels.log.warn(`Run times of ${sync.name}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
@@ -201,11 +222,9 @@ export class SyncRunner implements vscode.Disposable {
       cachedReads.live = { kind: 'live', label: `${run.source.label} → ${destination?.label ?? 'cache'}`, streams: [] };
       cachedReads.refresher.refresh();
     }
-    if (previous) {
-      this.flushPanel(previous);
-      // Whoever watches the read of a write through the cache goes on watching its write.
-      this.options.panels.follow(previous.runId, view);
-    }
+    if (previous) this.flushPanel(previous);
+    // Whoever watches a run of this pair (an earlier run, or the read of this write) goes on watching its newest.
+    this.options.panels.follow(view);
     report(sync.progressReport());
     this.updateStatusBar();
     this.options.syncsTree.refresher.refreshSoon();
@@ -377,10 +396,19 @@ export class SyncRunner implements vscode.Disposable {
   }
 
   /** Streams a source offers (discover, or a cached read's streams) for the streams quick pick. */
-  async listStreams(source: string, signal: AbortSignal): Promise<{ name: string; description?: string }[]> {
+  async listStreams(source: string, signal: AbortSignal): Promise<ListedStream[]> {
     const services = await this.options.services();
-    return services.listStreams(source, signal, vscode.workspace.workspaceFolders ?? []);
+    const streams = await services.listStreams(source, signal, vscode.workspace.workspaceFolders ?? []);
+    this.listed = { source, streams };
+    return streams;
   }
+
+  /** The streams last listed for a source (the strategy pick explains each one's outcome from them). */
+  listedStreams(source: string): ListedStream[] | undefined {
+    return this.listed?.source === source ? this.listed.streams : undefined;
+  }
+
+  private listed: { source: string; streams: ListedStream[] } | undefined;
 
   /**
    * Cached reads that can be written again (`cache:<runId>`), named as run history names their

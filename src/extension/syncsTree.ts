@@ -9,7 +9,7 @@ import type { CoreServices } from './coreServices';
 import type { OutputChannels } from './outputChannels';
 import { RefreshWhileVisible } from './refreshWhileVisible';
 import type { SyncPair } from './syncHistory';
-import { groupRuns, relativeTime, statusLabel } from './syncHistory';
+import { groupRuns, identityChanged, relativeTime, statusLabel } from './syncHistory';
 import type { RunRecord } from '../core/store/runHistory';
 import type { LiveRun } from './liveSync';
 import { runsOnText } from './runViewModel';
@@ -19,7 +19,7 @@ export type { SyncPair } from './syncHistory';
 export type SyncNode =
   | { kind: 'pair'; pair: SyncPair; live?: RunView }
   | { kind: 'live'; run: RunView }
-  | { kind: 'run'; pair: SyncPair; run: RunRecord }
+  | { kind: 'run'; pair: SyncPair; run: RunRecord; older?: RunRecord }
   | { kind: 'message'; text: string };
 
 /** What the tree needs from the sync runner: the run in progress, once the core started it. */
@@ -89,17 +89,18 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
       case 'pair':
         return pairItem(node.pair, node.live);
       case 'run':
-        return runItem(node.pair, node.run);
+        return runItem(node.pair, node.run, node.older);
     }
   }
 
   async getChildren(node?: SyncNode): Promise<SyncNode[]> {
-    if (node?.kind === 'pair') return node.pair.runs.map((run) => ({ kind: 'run', pair: node.pair, run }));
+    if (node?.kind === 'pair') return node.pair.runs.map((run, i) => ({ kind: 'run', pair: node.pair, run, older: node.pair.runs[i + 1] }));
     if (node) return [];
     const pairs = await this.loadPairs();
     const live = this.live?.liveRun;
     const isLive = (pair: SyncPair) =>
-      live !== undefined && live.sourceId === pair.sourceId && (live.destinationId ?? '') === pair.destinationId;
+      live !== undefined &&
+      (live.view.pairKey === pair.key || (live.sourceId === pair.sourceId && (live.destinationId ?? '') === pair.destinationId));
     const nodes = pairs.map((pair): SyncNode => ({ kind: 'pair', pair, live: isLive(pair) ? live?.view : undefined }));
     // A first run of a pair has no history yet: show it on its own at the top.
     if (live && !pairs.some(isLive)) nodes.unshift({ kind: 'live', run: live.view });
@@ -125,6 +126,7 @@ function liveItem(run: RunView): vscode.TreeItem {
   item.iconPath = new vscode.ThemeIcon('sync~spin');
   item.contextValue = 'sync.running';
   item.command = { command: 'airbyte.openRunDetails', title: 'Open Run Details', arguments: [{ runId: run.runId }] };
+  item.accessibilityInformation = { label: `${run.source} → ${run.destination}, run #${run.runId} running, ${item.description}` };
   return item;
 }
 
@@ -136,10 +138,14 @@ function pairItem(pair: SyncPair, live: RunView | undefined): vscode.TreeItem {
   item.iconPath = live ? new vscode.ThemeIcon('sync~spin') : statusIcon(last.status);
   item.contextValue = live ? 'sync.running' : `sync.${last.status}`;
   item.tooltip = pairTooltip(pair);
+  // A screen reader hears which run the row is about and how it went, not only the pair's name.
+  const about = live ? `run #${live.runId} running, ${item.description}` : `last run #${last.id} ${runDescription(last)}`;
+  item.accessibilityInformation = { label: `${pair.source} → ${pair.destination}, ${about}` };
   return item;
 }
 
-function runItem(pair: SyncPair, r: RunRecord): vscode.TreeItem {
+function runItem(pair: SyncPair, r: RunRecord, older: RunRecord | undefined): vscode.TreeItem {
+  const changed = identityChanged(r, older);
   const item = new vscode.TreeItem(
     `#${r.id} ${statusLabel(r.status)}${r.kind === 'read' ? ' (read into cache)' : ''}`,
     vscode.TreeItemCollapsibleState.None,
@@ -151,6 +157,8 @@ function runItem(pair: SyncPair, r: RunRecord): vscode.TreeItem {
     r.endedAt ? formatDuration(r.endedAt - r.startedAt) : undefined,
     // A write fed by a read (through the cache, or a cached read written): the read it came from.
     r.kind === 'write' && r.parentRunId !== undefined ? `from read #${r.parentRunId}` : undefined,
+    // The config was edited since the run before: a new identity, so its state started afresh.
+    changed ? `${changed === 'both' ? 'both configs' : `${changed} config`} changed` : undefined,
   ]
     .filter(Boolean)
     .join(' · ');
@@ -159,7 +167,11 @@ function runItem(pair: SyncPair, r: RunRecord): vscode.TreeItem {
   const summary = r.error
     ? `${statusLabel(r.status)}: ${r.error}`
     : `${r.streams.join(', ')} — ${formatCount(r.recordsRead)} read, ${formatCount(r.recordsSent)} sent, ${formatCount(r.recordsConfirmed)} confirmed`;
-  item.tooltip = [summary, runsOnText(r)].filter(Boolean).join('\n');
+  const identityNote = changed
+    ? `The ${changed === 'both' ? 'source and destination configs' : `${changed} config`} changed before this run: a new config identity, so its state and confirmed positions started afresh.`
+    : undefined;
+  item.tooltip = [summary, runsOnText(r), identityNote].filter(Boolean).join('\n');
+  item.accessibilityInformation = { label: `Run #${r.id}, ${statusLabel(r.status)}, ${item.description}` };
   item.command = {
     command: 'airbyte.openRunDetails',
     title: 'Open Run Details',

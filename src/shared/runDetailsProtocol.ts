@@ -48,6 +48,12 @@ export interface RunErrorView {
 /** Everything the webview shows for one run. Plain JSON (it crosses `postMessage` and `setState`). */
 export interface RunView {
   runId: string;
+  /** The pair of config files (or identities) the run belongs to: a panel follows the newest run of its pair. */
+  pairKey?: string;
+  /** `read` (into the cache) or `write`. */
+  kind?: 'read' | 'write';
+  /** A write fed by a read (through the cache, or `cache:N`): that read's run id. */
+  fedByRead?: string;
   source: string;
   destination: string;
   status: RunStatus;
@@ -112,6 +118,28 @@ export function appendThroughputPoint(series: ThroughputPoint[], point: Throughp
     return [...head, ...tail];
   }
   return series;
+}
+
+/** What the run details tab is titled: the run number first, so that tabs of one pair differ. */
+export function runTitle(run: Pick<RunView, 'runId' | 'source' | 'destination'>): string {
+  return `Airbyte Run #${run.runId}: ${run.source} → ${run.destination}`;
+}
+
+/**
+ * The totals line of a run: where its records came from, then what happened to them. A write fed
+ * by a read got its records from the cache, not from the source (its read run counts those):
+ * "800 sent from read #7 (the record cache) · 0 confirmed", never "0 read · 800 sent".
+ */
+export function totalsText(run: Pick<RunView, 'streams' | 'kind' | 'fedByRead'>, format: (n: number) => string): string {
+  const sum = (k: 'read' | 'sent' | 'confirmed') => run.streams.reduce((n, s) => n + s[k], 0);
+  const read = sum('read');
+  const sent = sum('sent');
+  const confirmed = sum('confirmed');
+  if (run.kind === 'write' && run.fedByRead !== undefined) {
+    return `${format(sent)} sent from read #${run.fedByRead} (the record cache) · ${format(confirmed)} confirmed`;
+  }
+  if (run.kind === 'read') return `${format(read)} read into the record cache`;
+  return `${format(read)} read · ${format(sent)} sent · ${format(confirmed)} confirmed`;
 }
 
 /** Records per second between the first and last point (0 when unknown). */

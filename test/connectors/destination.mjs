@@ -24,8 +24,11 @@ const SPEC = {
       fault: {
         type: 'string',
         // exit_at_start: fails before reading anything, as Airbyte's destination-sqlite does with a path it cannot open;
-        // hang_at_end: reads and echoes everything, then never exits.
-        enum: ['none', 'crash', 'trace_error', 'garbage', 'hang', 'exit_at_start', 'hang_at_end'],
+        // hang_at_end: reads and echoes everything, then never exits;
+        // generic_trace: fails at fault_after with the old Python CDK's catch-all TRACE ("Something went wrong…"),
+        //   the cause only in its internal_message and a FATAL log line, as destination-sqlite 0.2 does with a bad path;
+        // bad_path: the same write failure, and a check that fails naming the cause (destination-sqlite's check).
+        enum: ['none', 'crash', 'trace_error', 'garbage', 'hang', 'exit_at_start', 'hang_at_end', 'generic_trace', 'bad_path'],
         default: 'none',
         order: 2,
       },
@@ -37,6 +40,13 @@ const SPEC = {
         order: 4,
       },
       flush_every: { type: 'integer', minimum: 1, default: 1000, description: 'Records buffered per stream before a flush.', order: 5 },
+      old_cdk: {
+        type: 'boolean',
+        default: false,
+        description:
+          'Behave like an old Python CDK destination: a STREAM_STATUS is logged as input it cannot deserialize, and none is required.',
+        order: 7,
+      },
       echo_state: {
         type: 'boolean',
         default: true,
@@ -78,7 +88,14 @@ async function main() {
   exit(0);
 }
 
+/** The cause destination-sqlite 0.2 reports for a destination_path outside /local. */
+const BAD_PATH_CAUSE = `ValueError: destination_path=${config.destination_path ?? '/etc/x.db'} is not a valid path. A valid path shall start with /local or no / prefix`;
+
 function check() {
+  if (fault === 'bad_path') {
+    emit({ type: 'CONNECTION_STATUS', connectionStatus: { status: 'FAILED', message: `An exception occurred: ${BAD_PATH_CAUSE}` } });
+    return;
+  }
   if (config.api_key === 'invalid') {
     emit({
       type: 'CONNECTION_STATUS',
@@ -215,6 +232,9 @@ async function write() {
         emit({ type: 'STATE', state: { ...st, destinationStats: { recordCount } } });
         flush();
       }
+    } else if (m.type === 'TRACE' && m.trace.type === 'STREAM_STATUS' && config.old_cdk) {
+      // The old Python CDK's words for a message type its models do not know.
+      log('WARN', `ignoring input which can't be deserialized as Airbyte Message: ${line}`);
     } else if (m.type === 'TRACE' && m.trace.type === 'STREAM_STATUS') {
       const s = streams.get(m.trace.stream_status.stream_descriptor.name);
       if (s && (m.trace.stream_status.status === 'COMPLETE' || m.trace.stream_status.status === 'INCOMPLETE'))
@@ -224,9 +244,10 @@ async function write() {
 
   for (const s of streams.values()) flushStream(s);
   const missing = [...streams.values()].filter((s) => !s.status).map((s) => s.name);
-  for (const s of streams.values()) if (s.status === 'COMPLETE' || (!s.status && config.require_stream_status === false)) finalize(s);
+  const requireStatus = config.require_stream_status !== false && !config.old_cdk;
+  for (const s of streams.values()) if (s.status === 'COMPLETE' || (!s.status && !requireStatus)) finalize(s);
   log('INFO', `wrote ${received} records`);
-  if (missing.length > 0 && config.require_stream_status !== false) {
+  if (missing.length > 0 && requireStatus) {
     traceError(
       'Input was fully read, but some streams did not receive a terminal stream status message. This likely indicates an error in the source or platform.',
       'system_error',
@@ -277,6 +298,11 @@ async function faultNow() {
     process.stdout.write('garbage line from the destination\n{"not":"a message"}\n');
   }
   if (fault === 'hang') await hangForever();
+  if (fault === 'generic_trace' || fault === 'bad_path') {
+    log('FATAL', BAD_PATH_CAUSE);
+    traceError('Something went wrong in the connector. See the logs for more details.', 'system_error', BAD_PATH_CAUSE);
+    exit(1);
+  }
 }
 
 main().catch((e) => {

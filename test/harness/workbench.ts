@@ -1,6 +1,9 @@
 // Playwright helpers that drive the real VS Code web workbench the way a person does: keyboard
 // shortcuts, the command palette, quick picks, the Problems panel, views and webviews. Every wait
 // is on a UI condition (auto-waiting locators), never a fixed sleep.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 
 /** The long timeout for things that depend on real work (a container run, an extension activating). */
@@ -229,4 +232,27 @@ export function notifications(page: Page): Locator {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The content of an output channel, from the log file VS Code keeps for it under the user data
+ * dir, once it matches `expected` (the extension host writes it asynchronously).
+ */
+export async function waitForChannelFile(userDataDir: string, channel: string, expected: RegExp, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  for (;;) {
+    const files = (await fs.readdir(path.join(userDataDir, 'logs'), { recursive: true }).catch(() => [] as string[])).filter(
+      // An output channel's file (output_logging_*/N-Name.log), or a log channel's (exthost/<extension>/Name.log).
+      (f) =>
+        (f.includes('output_logging_') || f.includes('exthost')) &&
+        /^(\d+-)?$/.test(path.basename(f).slice(0, -`${channel}.log`.length)) &&
+        f.endsWith(`${channel}.log`),
+    );
+    text = (await Promise.all(files.map((f) => fs.readFile(path.join(userDataDir, 'logs', f), 'utf8')))).join('\n');
+    if (expected.test(text) || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.match(text, expected, `the ${channel} channel`);
+  return text;
 }

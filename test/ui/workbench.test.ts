@@ -30,6 +30,7 @@ import {
   slowTimeoutMs,
   treeRows,
   viewPane,
+  waitForChannelFile,
   webviewContent,
 } from '../harness/workbench';
 
@@ -240,7 +241,7 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
         .first();
       await run.waitFor({ state: 'visible' });
       await run.click();
-      await page.locator('.tabs-container .tab.active', { hasText: 'Airbyte Run:' }).waitFor({ state: 'visible' });
+      await page.locator('.tabs-container .tab.active', { hasText: 'Airbyte Run #' }).waitFor({ state: 'visible' });
       const web = webviewContent(page);
       await web.locator('#run-status').filter({ hasText: 'Succeeded' }).waitFor({ state: 'visible', timeout: slowTimeoutMs });
       for (const stream of WRITTEN_STREAMS) {
@@ -305,7 +306,7 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
         .first()
         .waitFor({ state: 'visible' });
       await statusItem.click();
-      await page.locator('.tabs-container .tab.active', { hasText: /Airbyte Run: hanging/ }).waitFor({ state: 'visible' });
+      await page.locator('.tabs-container .tab.active', { hasText: /Airbyte Run #\d+: hanging/ }).waitFor({ state: 'visible' });
       // Cancel mid-read, once the source's first records have arrived.
       const web = webviewContent(page);
       await web.locator('#run-status').filter({ hasText: 'Running' }).waitFor({ state: 'visible' });
@@ -344,22 +345,3 @@ describe('Airbyte Write in the VS Code workbench (packaged VSIX)', { timeout: 10
     );
   });
 });
-
-/**
- * The content of an output channel, from the log file VS Code keeps for it under the user data
- * dir, once it matches `expected` (the extension host writes it asynchronously).
- */
-async function waitForChannelFile(userDataDir: string, channel: string, expected: RegExp, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let text = '';
-  for (;;) {
-    const files = (await fs.readdir(path.join(userDataDir, 'logs'), { recursive: true }).catch(() => [] as string[])).filter(
-      (f) => f.includes('output_logging_') && f.endsWith(`${channel}.log`),
-    );
-    text = (await Promise.all(files.map((f) => fs.readFile(path.join(userDataDir, 'logs', f), 'utf8')))).join('\n');
-    if (expected.test(text) || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.match(text, expected, `the ${channel} channel`);
-  return text;
-}

@@ -13,7 +13,7 @@ import {
 } from '@vscode/webview-ui-toolkit';
 import type { HostToWebviewMessage, RunView, StreamRow, WebviewToHostMessage } from '../../src/shared/runDetailsProtocol';
 import { formatCount, formatDuration } from '../../src/shared/format';
-import { averageRate, LOG_TAIL_LINES } from '../../src/shared/runDetailsProtocol';
+import { averageRate, LOG_TAIL_LINES, runTitle, totalsText } from '../../src/shared/runDetailsProtocol';
 import { renderThroughputChart } from './throughputChart';
 
 provideVSCodeDesignSystem().register(
@@ -94,13 +94,7 @@ function renderTable(run: RunView): void {
     });
     grid.appendChild(row);
   }
-  const totals = run.streams.reduce((t, s) => ({ read: t.read + s.read, sent: t.sent + s.sent, confirmed: t.confirmed + s.confirmed }), {
-    read: 0,
-    sent: 0,
-    confirmed: 0,
-  });
-  byId('totals').textContent =
-    `${formatCount(totals.read)} read · ${formatCount(totals.sent)} sent · ${formatCount(totals.confirmed)} confirmed`;
+  byId('totals').textContent = totalsText(run, formatCount);
   byId('empty-streams').hidden = run.streams.length > 0;
 }
 
@@ -132,8 +126,8 @@ function renderLogs(run: RunView): void {
 }
 
 function render(run: RunView): void {
-  document.title = `Airbyte Run: ${run.source} → ${run.destination}`;
-  byId('run-title').textContent = `${run.source} → ${run.destination}`;
+  document.title = runTitle(run);
+  byId('run-title').textContent = `Run #${run.runId}: ${run.source} → ${run.destination}`;
   const status = byId('run-status');
   status.textContent = run.status;
   status.dataset.status = run.status;
@@ -146,7 +140,7 @@ function render(run: RunView): void {
     `started ${started.toLocaleString()}`,
     `duration ${formatDuration(run.durationMs)}`,
     run.strategy ? `strategy ${run.strategy}` : '',
-    `run ${run.runId}`,
+    run.fedByRead !== undefined ? `records from read #${run.fedByRead}` : '',
     run.runsOn ?? '',
   ].filter(Boolean);
   byId('run-facts').textContent = facts.join(' · ');

@@ -17,7 +17,7 @@ import type { PipelineOptions } from '../write/pipelineOptions';
 import { readSource, writeToDestination } from '../write/writePipeline';
 import type { ReadResult, WriteResult } from '../write/writeResult';
 import type { ConnectorRun, RunConnectorOptions } from './connectorProcess';
-import { runConnector } from './connectorProcess';
+import { isGenericTraceMessage, runConnector } from './connectorProcess';
 import type { CommandOptions, PipelineConnector, PipelineSource } from './pipelineConnector';
 
 /** Default limits for commands that should answer quickly. `read`/`write` have none. */
@@ -197,8 +197,10 @@ export class Connector implements PipelineConnector {
       // Many connectors report a rejected config as a TRACE ERROR and exit 1 instead of a FAILED
       // status: to the user that is the same answer, a failed check with the connector's reason.
       if (isAirbyteError(error, 'CONNECTOR_FAILED') && error.traceMessage) {
+        // A catch-all TRACE names no cause: the headline the run's outcome made from its log says it.
+        const reason = isGenericTraceMessage(error.traceMessage) ? error.message.slice(`${this.name} failed: `.length) : error.traceMessage;
         throw new AirbyteError('CHECK_FAILED', {
-          message: `${this.name}: the connection check failed: ${error.traceMessage}`,
+          message: `${this.name}: the connection check failed: ${reason}`,
           guidance: this.checkGuidance(),
           context: { ...error.context, connector: this.name },
           exitCode: error.exitCode,
@@ -228,6 +230,12 @@ export class Connector implements PipelineConnector {
     return this.configPath
       ? `Fix the settings in ${this.configPath} and run the check again.`
       : 'Fix the connector settings and run the check again.';
+  }
+
+  /** Throws CONFIG_INVALID, naming every problem, when the config fails the spec (read first when not known). */
+  async assertConfigValid(options: CommandOptions = {}): Promise<void> {
+    await this.secretsKnown(options);
+    this.assertConfigMatchesSpec();
   }
 
   /**

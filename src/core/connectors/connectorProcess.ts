@@ -264,8 +264,9 @@ function noteTraceError(e: AirbyteErrorTraceMessage, state: RunState): void {
     message: state.masker.mask(String(e.message ?? '')),
     internal_message: e.internal_message ? state.masker.mask(e.internal_message) : undefined,
   };
-  state.logs.add('ERROR', `TRACE ERROR: ${e.message}${e.internal_message ? ` (${e.internal_message})` : ''}`, 'protocol');
-  if (e.stack_trace) state.logs.add('ERROR', e.stack_trace, 'protocol');
+  // Our own echo of the TRACE is not a cause the connector logged: it is kept out of `lastError`.
+  state.logs.add('ERROR', `TRACE ERROR: ${e.message}${e.internal_message ? ` (${e.internal_message})` : ''}`, 'protocol', false);
+  if (e.stack_trace) state.logs.add('ERROR', e.stack_trace, 'protocol', false);
 }
 
 /** Once the process is gone and stderr read: the result, or the typed error that says why there is none. */
@@ -298,7 +299,7 @@ async function outcome(
   if (exit.exitCode !== 0 || trace) {
     const how = exit.exitCode === null ? 'was killed' : `exited with code ${exit.exitCode}`;
     throw new AirbyteError('CONNECTOR_FAILED', {
-      message: trace ? `${name} failed: ${trace.message}` : `${name} ${command} ${how}.`,
+      message: trace ? `${name} failed: ${traceHeadline(trace, state.logs.lastError())}` : `${name} ${command} ${how}.`,
       guidance: guidanceFor(trace),
       context: { ...context, failureType: trace?.failure_type },
       exitCode: exit.exitCode ?? undefined,
@@ -326,6 +327,7 @@ function idleError(state: RunState, idle: IdleWatch, exit: ExitInfo, logTail: st
 class LogTail {
   private readonly tail: string[] = [];
   private readonly errors: ErrorLines = { count: 0, first: [] };
+  private lastErrorLine: string | undefined;
 
   constructor(
     private readonly masker: SecretMasker,
@@ -333,12 +335,14 @@ class LogTail {
     private readonly onLog?: (line: ConnectorLogLine) => void,
   ) {}
 
-  add(level: AirbyteLogLevel, text: string, source: ConnectorLogSource): void {
+  /** `cause` false: a line this module wrote itself (the echo of a TRACE), never the connector's own cause. */
+  add(level: AirbyteLogLevel, text: string, source: ConnectorLogSource, cause = true): void {
     // Mask before cutting, so that a secret on the cut is never half shown.
     const masked = truncate(this.masker.mask(text));
     if (level === 'ERROR' || level === 'FATAL') {
       this.errors.count++;
       if (this.errors.first.length < FIRST_ERROR_LINES) this.errors.first.push(masked);
+      if (cause && masked.trim()) this.lastErrorLine = masked;
     }
     this.tail.push(masked);
     if (this.tail.length > this.size) this.tail.shift();
@@ -347,6 +351,11 @@ class LogTail {
 
   lines(): string[] {
     return [...this.tail];
+  }
+
+  /** The connector's last ERROR or FATAL line (masked), if any. */
+  lastError(): string | undefined {
+    return this.lastErrorLine;
   }
 
   errorLines(): ErrorLines {
@@ -384,6 +393,34 @@ function levelOf(line: string): AirbyteLogLevel {
   if (/\bWARN(ING)?\b/.test(line)) return 'WARN';
   if (/\bDEBUG\b/.test(line)) return 'DEBUG';
   return 'INFO';
+}
+
+/**
+ * TRACE ERROR messages that name no cause: the Python CDK's (and the Java CDK's) catch-all. When a
+ * connector sends one, the cause is in its `internal_message` or its log.
+ */
+const GENERIC_TRACE_MESSAGES = [/^something went wrong in the connector\b/i, /^an (unexpected|unknown) error (has )?occurred\.?$/i];
+
+/** Whether a TRACE ERROR message is a catch-all that names no cause. */
+export function isGenericTraceMessage(message: string): boolean {
+  return GENERIC_TRACE_MESSAGES.some((re) => re.test(message.trim()));
+}
+
+/**
+ * What a failed connector's headline says: its TRACE message, unless that is a catch-all; then the
+ * TRACE's `internal_message`, else the last ERROR/FATAL line it logged (its first line: a stack
+ * trace's last frame says less than its message), else the catch-all itself. All masked already.
+ */
+export function traceHeadline(trace: Pick<AirbyteErrorTraceMessage, 'message' | 'internal_message'>, lastError?: string): string {
+  const message = String(trace.message ?? '');
+  if (!isGenericTraceMessage(message)) return message;
+  const cause =
+    trace.internal_message?.trim() ||
+    lastError
+      ?.split('\n')
+      .find((l) => l.trim())
+      ?.trim();
+  return cause ? cause : message;
 }
 
 function guidanceFor(trace: AirbyteErrorTraceMessage | undefined): string {

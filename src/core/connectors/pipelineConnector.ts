@@ -5,6 +5,7 @@
  */
 import type { ExecuteRequest } from '../executors/executor';
 import type { AirbyteCatalog, ConnectorSpecification, JsonObject } from '../protocol/messages';
+import type { RegistryEntry } from '../registry/registryTypes';
 import type { SecretMasker } from '../secrets';
 import type { ConnectorLogLine, ConnectorRun, RunConnectorOptions } from './connectorProcess';
 
@@ -31,12 +32,18 @@ export interface PipelineConnector {
   runsOn(): string;
   /** Hides this connector's secrets. */
   readonly masker: SecretMasker;
+  /** The connector's registry entry, when the registry knows it (language, CDK: see `write/streamStatusRule.ts`). */
+  readonly entry?: Pick<RegistryEntry, 'language' | 'raw'>;
   /** Refresh-capable destinations take overwrite as generations. */
   readonly supportsRefreshes: boolean;
   /** The spec if known without running anything. */
   specIfKnown(): ConnectorSpecification | undefined;
   /** The connector's specification, from its `spec` command (cached). */
   spec(options?: CommandOptions): Promise<ConnectorSpecification>;
+  /** Throws CONFIG_INVALID when the config fails the connector's spec (reading the spec when it is not known). */
+  assertConfigValid?(options?: CommandOptions): Promise<void>;
+  /** Runs the connector's `check`; throws `CHECK_FAILED` (or the connector's failure) when it fails. */
+  check?(options?: CommandOptions): Promise<unknown>;
   /** Starts a command with this connector's masker; the caller consumes the run. */
   start(request: Omit<ExecuteRequest, 'signal'>, options?: Omit<RunConnectorOptions, 'masker' | 'connectorName'>): Promise<ConnectorRun>;
 }

@@ -177,6 +177,8 @@ export interface ConnectorSpecification extends Open {
   supportsDBT?: boolean;
   supported_destination_sync_modes?: DestinationSyncMode[];
   advanced_auth?: Open;
+  /** The Airbyte protocol version the connector declares (SemVer), when it does. */
+  protocol_version?: string;
 }
 
 export type AirbyteMessageType =

@@ -33,8 +33,9 @@ export async function followDestination(
   }
 }
 
-/** The TRACE STREAM_STATUS lines that end a destination's input, one per stream. */
-export function statusLines(plans: StreamPlan[], status: 'COMPLETE' | 'INCOMPLETE'): string {
+/** The TRACE STREAM_STATUS lines that end a destination's input, one per stream; none for a destination that does not take them. */
+export function statusLines(ctx: Pick<RunContext, 'streamStatus'>, plans: StreamPlan[], status: 'COMPLETE' | 'INCOMPLETE'): string {
+  if (ctx.streamStatus === false) return '';
   const now = Date.now();
   return plans
     .map(

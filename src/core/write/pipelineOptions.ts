@@ -25,6 +25,11 @@ export interface PipelineOptions {
   forceFullRefresh?: boolean;
   signal?: AbortSignal;
   /**
+   * Runs the destination's `check` beside discover and before any record is read or sent (as the
+   * Airbyte platform does), so a wrong destination fails in seconds. Default true.
+   */
+  checkDestination?: boolean;
+  /**
    * A connector the run has waited on this long with nothing coming (no output, its input not
    * read, no exit) is stopped and the run fails naming it. Default {@link DEFAULT_IDLE_TIMEOUT_MS}; 0: none.
    */

@@ -205,7 +205,7 @@ async function* destinationInput(
       }
     }
     const complete = failure.error === undefined && feed.sourceError === undefined;
-    yield statusLines(job.plans, complete ? 'COMPLETE' : 'INCOMPLETE');
+    yield statusLines(ctx, job.plans, complete ? 'COMPLETE' : 'INCOMPLETE');
     input.finished = true;
   } finally {
     // Closed before its end (the destination exited or failed): nothing more is kept for it.

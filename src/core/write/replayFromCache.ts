@@ -89,7 +89,7 @@ export async function* replayInput(
   } finally {
     for (const r of readers.values()) await r.close();
   }
-  if (end) yield statusLines(plans, failure.error === undefined ? 'COMPLETE' : 'INCOMPLETE');
+  if (end) yield statusLines(ctx, plans, failure.error === undefined ? 'COMPLETE' : 'INCOMPLETE');
 }
 
 /**

@@ -18,6 +18,8 @@ export interface RunContext {
   warnings: RunWarning[];
   /** Hides the secrets of every connector of the run. */
   masker: SecretMasker;
+  /** Whether the destination's input ends with STREAM_STATUS messages (`streamStatusRule.ts`); default true. */
+  streamStatus?: boolean;
 }
 
 /** Keeps a notice for the result and tells the host now. */

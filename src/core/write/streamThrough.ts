@@ -78,7 +78,7 @@ class SourceForwarder {
       } catch (error) {
         this.error = error;
       }
-      yield statusLines(this.plans, this.error ? 'INCOMPLETE' : 'COMPLETE');
+      yield statusLines(this.ctx, this.plans, this.error ? 'INCOMPLETE' : 'COMPLETE');
       this.finished = true;
     } finally {
       // Closed before its end: the source has nobody to write to any more.

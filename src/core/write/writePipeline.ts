@@ -36,6 +36,7 @@ import { runError, statusOf, streamResults, streamStats } from './runOutcome';
 import { warnRecordsOutsideCatalog } from './runWarnings';
 import { partyOf } from './runParties';
 import { statesToOffer } from './stateManager';
+import { takesStreamStatus } from './streamStatusRule';
 import { streamThrough } from './streamThrough';
 import type { WriteMode, WriteResult } from './writeResult';
 import { ReadResult } from './writeResult';
@@ -209,8 +210,14 @@ export async function writeToDestination(
       const job = { ...(await writeJob(store, input, destination, options)), discovery };
       return { job, first: await RecordedRun.begin(store, firstRunStart(job), job.masker, options.onRunStarted) };
     });
+    // Beside the source's discover; a destination config that wrote well lately is not checked again.
+    const destinationChecked = wroteLately(store, job.destinationParty.identity)
+      ? Promise.resolve()
+      : checkBeforeRecords(job.source, destination, options);
     const planned = await first.guard(() => planWrite(job, first.id));
+    await first.guard(() => destinationChecked);
     const ctx = runContext(store, job.cache, planned.plans, first, options, job.masker);
+    ctx.streamStatus = takesStreamStatus(job.destinationSpec, destination.entry).send;
     try {
       const run = job.mode === 'cache' ? await beginWriteRun(ctx, job, first) : first;
       const catalog = run === first ? planned.catalog : withSyncId(planned.catalog, run.id);
@@ -222,6 +229,52 @@ export async function writeToDestination(
       ctx.tracker.end();
     }
   });
+}
+
+/** How long a destination config's successful write spares the next writes its check. */
+const CHECKED_BY_A_WRITE_MS = 24 * 3_600_000;
+
+/**
+ * Whether the newest write to this destination config (identity: connector and non-secret config)
+ * succeeded within {@link CHECKED_BY_A_WRITE_MS}: it proved what a check proves, so a good rerun
+ * pays nothing for the check. A rotated secret is not part of the identity: such a run fails where
+ * the destination refuses it, as it did before the check existed.
+ */
+function wroteLately(store: WorkspaceStore, destinationId: string, now = Date.now()): boolean {
+  const last = store.runs.list(200, { kind: 'write' }).find((r) => r.destinationId === destinationId && r.status !== 'running');
+  return last?.status === 'succeeded' && now - (last.endedAt ?? last.startedAt) < CHECKED_BY_A_WRITE_MS;
+}
+
+/**
+ * The destination's `check`, started beside the specs and discover; awaited before the first record
+ * is read, so a destination that cannot write (a wrong path, a bad password) fails the run before
+ * a whole source is read. Its failure is kept until awaited.
+ */
+function checkBeforeRecords(source: PipelineSource | undefined, destination: PipelineConnector, options: PipelineOptions): Promise<void> {
+  if (options.checkDestination === false || !destination.check) return Promise.resolve();
+  const check = destination.check.bind(destination);
+  // No connector starts while a config fails its spec: the source's is validated first (its discover fails on it too).
+  const checked = (source?.assertConfigValid?.({ signal: options.signal }) ?? Promise.resolve())
+    .then(() => check({ signal: options.signal, onLog: logTo(options, destination.name) }))
+    .then(
+      () => undefined,
+      (error: unknown) => {
+        if (options.signal?.aborted) throw abortedError('The write');
+        if (!(error instanceof AirbyteError) || error.code === 'CONFIG_INVALID') throw error;
+        throw new AirbyteError(error.code, {
+          message: error.message,
+          guidance: `${error.guidance ?? ''} The destination was checked before the source was read: nothing was read or sent.`.trim(),
+          context: error.context,
+          exitCode: error.exitCode,
+          traceMessage: error.traceMessage,
+          logTail: error.logTail,
+          cause: error,
+        });
+      },
+    );
+  // Awaited once planning is done; a write that fails before then never reads its outcome.
+  checked.catch(() => undefined);
+  return checked;
 }
 
 /** Identifies both sides, together (running `spec` where the spec is not known yet). */

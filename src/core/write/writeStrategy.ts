@@ -78,3 +78,40 @@ function strategiesFor(modes: readonly DestinationSyncMode[], hasPk: boolean): s
   if (modes.includes('append_dedup') && hasPk) out.push('merge');
   return out;
 }
+
+/** What a strategy becomes for one stream at one destination, and why, in words. */
+export interface StrategyOutcome {
+  /** The destination sync mode; undefined when the strategy cannot be used for the stream. */
+  mode?: DestinationSyncMode;
+  /** `has a primary key; destination-sqlite cannot merge (it supports overwrite, append)`, or the error. */
+  why: string;
+}
+
+/**
+ * {@link resolveDestinationSyncMode} with the reason, for showing before a run starts ("auto" is
+ * merge with a primary key, but not where the destination cannot deduplicate).
+ */
+export function explainStrategy(
+  strategy: WriteStrategy,
+  stream: StrategyStreamFacts,
+  supported: readonly DestinationSyncMode[] | undefined,
+  destinationName: string,
+): StrategyOutcome {
+  let mode: DestinationSyncMode;
+  try {
+    mode = resolveDestinationSyncMode(strategy, stream, supported, destinationName);
+  } catch (error) {
+    return { why: error instanceof AirbyteError ? error.message : String(error) };
+  }
+  if (strategy !== 'auto') return { mode, why: `${strategy} asked` };
+  const modes = supported && supported.length > 0 ? supported : DEFAULT_MODES;
+  const hasPk = (stream.primaryKey ?? []).some((p) => p.length > 0);
+  const hasCursor = (stream.cursorField ?? []).length > 0;
+  const facts = hasPk ? 'has a primary key' : hasCursor ? 'has a cursor, no primary key' : 'has no primary key or cursor';
+  const preferred: DestinationSyncMode = hasPk ? 'append_dedup' : hasCursor ? 'append' : 'overwrite';
+  if (mode === preferred) return { mode, why: facts };
+  return {
+    mode,
+    why: `${facts}; ${destinationName} cannot ${preferred === 'append_dedup' ? 'merge' : preferred} (it supports ${modes.join(', ')})`,
+  };
+}

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { abortSignalFrom } from '../cancellation';
 import type { ExtensionHost } from '../host';
+import { describeError, isCancellation } from '../showError';
 import { pickConfig } from './pickConfig';
 
 export interface CheckOutcome {
@@ -33,7 +34,15 @@ export async function checkConnection(host: ExtensionHost, arg?: unknown): Promi
         });
         host.channels.connectorHeading(`check ${name} (${connector.name})`);
         progress.report({ message: `running check in ${connector.executor.displayName}…` });
-        const result = await connector.check({ signal, onLog: (l) => host.channels.connectorLog(connector.name, l) });
+        const result = await connector
+          .check({ signal, onLog: (l) => host.channels.connectorLog(connector.name, l) })
+          .catch(async (error: unknown) => {
+            // The result outlives its notification: the Configs view shows it with its time.
+            if (!isCancellation(error))
+              await host.configsTree.recordCheck(uri, { ok: false, at: Date.now(), message: describeError(error) });
+            throw error;
+          });
+        await host.configsTree.recordCheck(uri, { ok: true, at: Date.now(), message: result.message });
         host.channels.log.info(`Check of ${name}: succeeded${result.message ? ` (${result.message})` : ''}`);
         void vscode.window.showInformationMessage(`${name}: the connection works${result.message ? ` — ${result.message}` : '.'}`);
         return { ok: true as const, connector: connector.name, message: result.message };

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { WriteStrategy } from '../../core/write/writeStrategy';
-import { isWriteStrategy, WRITE_STRATEGIES } from '../../core/write/writeStrategy';
+import { explainStrategy, isWriteStrategy, WRITE_STRATEGIES } from '../../core/write/writeStrategy';
 import { AirbyteError } from '../../core/errors';
 import { isCachedReadRef } from '../../core/write/cachedRead';
 import type { ExtensionHost } from '../host';
@@ -72,7 +72,10 @@ export async function writeToDestination(host: ExtensionHost, arg?: unknown): Pr
     args.streams = streams;
   }
   if (interactive && !args.strategy) {
-    const strategy = await pickStrategy(last.strategy ?? host.config.defaultWriteStrategy);
+    const strategy = await pickStrategy(
+      last.strategy ?? host.config.defaultWriteStrategy,
+      strategyOutcomes(host, args.source, args.destination, args.streams),
+    );
     if (!strategy) return undefined;
     args.strategy = strategy;
   }
@@ -220,19 +223,71 @@ export async function pickStreams(
   }
 }
 
-async function pickStrategy(preselected: WriteStrategy): Promise<WriteStrategy | undefined> {
-  const items = WRITE_STRATEGIES.map((s) => ({
-    label: s,
-    description: s === preselected ? '(default)' : undefined,
-    detail: STRATEGY_DETAIL[s],
-  }));
-  const ordered = [...items].sort((a, b) => (a.label === preselected ? -1 : b.label === preselected ? 1 : 0));
-  const picked = await vscode.window.showQuickPick(ordered, {
-    title: 'Write to Destination (4/4): write strategy',
-    placeHolder: 'How should the destination take the records?',
-    ignoreFocusOut: true,
+/** Per strategy, what each picked stream will become at this destination and why (undefined when unknown). */
+type StrategyOutcomes = Promise<Map<WriteStrategy, string> | undefined>;
+
+/**
+ * What each strategy resolves to per stream, in one line per strategy ("users, products → append:
+ * has a primary key; destination-sqlite cannot merge (…)"), from the streams just discovered and
+ * the destination's spec. Unknown (a cached read, a spec that cannot be read): undefined.
+ */
+async function strategyOutcomes(host: ExtensionHost, source: string, destination: string, streams: string[] | undefined): StrategyOutcomes {
+  const listed = host.runner.listedStreams(source)?.filter((s) => !streams || streams.includes(s.name));
+  if (!listed?.length || listed.every((s) => s.primaryKey === undefined && s.cursorField === undefined)) return undefined;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 30_000);
+  try {
+    const { name, modes } = await (await host.services()).destinationModes(destination, controller.signal);
+    const out = new Map<WriteStrategy, string>();
+    for (const strategy of WRITE_STRATEGIES) {
+      const groups = new Map<string, string[]>();
+      for (const s of listed) {
+        const o = explainStrategy(strategy, { name: s.name, primaryKey: s.primaryKey, cursorField: s.cursorField }, modes, name);
+        const key = o.mode ? `${o.mode}: ${o.why}` : `cannot: ${o.why}`;
+        groups.set(key, [...(groups.get(key) ?? []), s.name]);
+      }
+      out.set(strategy, [...groups].map(([what, names]) => `${names.join(', ')} → ${what}`).join(' | '));
+    }
+    return out;
+  } catch {
+    // Explaining is a help, not a step: the pick still works with the general words.
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function pickStrategy(preselected: WriteStrategy, outcomes: StrategyOutcomes): Promise<WriteStrategy | undefined> {
+  const itemsOf = (explained?: Map<WriteStrategy, string>) =>
+    [...WRITE_STRATEGIES]
+      .sort((a, b) => (a === preselected ? -1 : b === preselected ? 1 : 0))
+      .map((s) => ({
+        label: s,
+        description: [s === preselected ? '(default)' : undefined, explained ? STRATEGY_DETAIL[s] : undefined].filter(Boolean).join(' '),
+        // Before the run starts: what each stream becomes at this destination, and why.
+        detail: explained?.get(s) ?? STRATEGY_DETAIL[s],
+      }));
+  const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { label: WriteStrategy }>();
+  qp.title = 'Write to Destination (4/4): write strategy';
+  qp.placeholder = 'How should the destination take the records? (each stream: the mode it becomes, and why)';
+  qp.ignoreFocusOut = true;
+  qp.items = itemsOf();
+  qp.busy = true;
+  qp.show();
+  void outcomes.then((explained) => {
+    const active = qp.activeItems[0]?.label;
+    if (explained) qp.items = itemsOf(explained);
+    qp.activeItems = qp.items.filter((i) => i.label === (active ?? preselected));
+    qp.busy = false;
   });
-  return picked?.label;
+  try {
+    return await new Promise<WriteStrategy | undefined>((resolve) => {
+      qp.onDidAccept(() => resolve(qp.selectedItems[0]?.label ?? qp.activeItems[0]?.label));
+      qp.onDidHide(() => resolve(undefined));
+    });
+  } finally {
+    qp.dispose();
+  }
 }
 
 function missingArgument(name: 'source' | 'destination', what: string): AirbyteError {

@@ -96,7 +96,8 @@ describe('Write to Destination', function () {
     const panel = await vscode.commands.executeCommand<vscode.WebviewPanel | undefined>('airbyte.openRunDetails', pair.node);
     assert.ok(panel, `a panel (last error: ${api.lastCommandError?.message ?? 'none'})`);
     assert.equal(panel.viewType, 'airbyte.runDetails');
-    assert.equal(panel.title, 'Airbyte Run: source → destination');
+    // The run number first: two tabs of one pair differ (the pair's newest run: the write through the cache).
+    assert.equal(panel.title, `Airbyte Run #${String(pair.node.pair.runs[0].id)}: source → destination`);
     assert.match(panel.webview.html, /default-src 'none'/);
     assert.match(panel.webview.html, /script-src 'nonce-[A-Za-z0-9+/=]+'/);
     assert.match(panel.webview.html, /id="streams-table"/);

@@ -7,7 +7,7 @@ import type { RunRecord } from '../../../src/core/store/runHistory';
 import { connectorInfoFromEntry, matchesFilter } from '../../../src/extension/connectorFilter';
 import { defaultFileName, scaffoldSnippet } from '../../../src/extension/configScaffold';
 import { protocolLevel, shouldLog } from '../../../src/extension/logLevels';
-import { groupRuns, relativeTime } from '../../../src/extension/syncHistory';
+import { groupRuns, identityChanged, relativeTime } from '../../../src/extension/syncHistory';
 import { parseRegistry } from '../../../src/core/registry/registry';
 import type { Schema } from '../../../src/core/spec/schemaNavigation';
 
@@ -146,6 +146,26 @@ describe('sync history', () => {
       pairs.map((p) => [p.source, p.destination, p.destinationId]),
       [['source', 'sqlite', 'd#3']],
     );
+  });
+  it('keeps one pair per pair of config files when a config is edited, and marks the run whose identity changed', () => {
+    const dest = { ...source, destinationLabel: 'destination', destinationConfigPath: '/ws/destination.airbyte.jsonc' };
+    const runs = [
+      run(4, 'write', 's#1', 'd#2', 'succeeded', { ...dest, parentRunId: 3 }),
+      run(3, 'read', 's#1', undefined, 'succeeded', { ...dest, forDestinationId: 'd#2' }),
+      run(2, 'write', 's#1', 'd#1', 'succeeded', dest),
+      // Older than recorded paths: joins by its identities.
+      run(1, 'write', 's#1', 'd#1', 'failed'),
+    ];
+    const pairs = groupRuns(runs, folder);
+    assert.deepEqual(
+      pairs.map((p) => p.runs.map((r) => r.id)),
+      [[4, 3, 2, 1]],
+    );
+    const [r4, r3, r2, r1] = pairs[0].runs;
+    assert.equal(identityChanged(r4, r3), undefined, 'a write and the read that fed it');
+    assert.equal(identityChanged(r3, r2), 'destination');
+    assert.equal(identityChanged(r2, r1), undefined);
+    assert.equal(identityChanged(r1, undefined), undefined);
   });
   it('says how long ago', () => {
     assert.equal(relativeTime(1_000_000, 1_010_000), 'just now');

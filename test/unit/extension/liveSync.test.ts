@@ -69,7 +69,7 @@ describe('a live sync', () => {
     sync.progress(progress(11, 'reading', 40, 0), 3_000);
     assert.equal(read.view.streams[0].read, 40);
     assert.equal(sync.statusText(), '$(sync~spin) Airbyte: postgres → warehouse · 40 read');
-    assert.equal(sync.progressReport().message, 'reading — users 0/40');
+    assert.equal(sync.progressReport().message, 'reading — users 40 read · 0 written');
 
     const write = sync.runStarted(started(12, 'write', 4_000, { destination, parentReadRunId: 11 }));
     assert.equal(read.view.status, 'Succeeded', 'the read ended when the write began');

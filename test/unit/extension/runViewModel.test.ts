@@ -13,8 +13,17 @@ import {
   runViewFromRecord,
   runViewOfStarted,
   summarizeState,
+  timeFromRecord,
 } from '../../../src/extension/runViewModel';
-import { appendThroughputPoint, averageRate, isWebviewToHostMessage, LOG_TAIL_LINES } from '../../../src/shared/runDetailsProtocol';
+import { formatCount } from '../../../src/shared/format';
+import {
+  appendThroughputPoint,
+  averageRate,
+  isWebviewToHostMessage,
+  LOG_TAIL_LINES,
+  runTitle,
+  totalsText,
+} from '../../../src/shared/runDetailsProtocol';
 
 function progress(partial: Partial<WriteProgress> & Pick<WriteProgress, 'streams'>): WriteProgress {
   return {
@@ -240,6 +249,25 @@ describe('run view model', () => {
 });
 
 describe('run details protocol', () => {
+  it('titles a run with its number, and says where a fed write got its records', () => {
+    assert.equal(runTitle({ runId: '12', source: 'faker', destination: 'sqlite' }), 'Airbyte Run #12: faker → sqlite');
+    const streams = [{ name: 'users', read: 0, sent: 800, confirmed: 0, phase: 'incomplete' as const }];
+    assert.equal(
+      totalsText({ streams, kind: 'write', fedByRead: '11' }, formatCount),
+      '800 sent from read #11 (the record cache) · 0 confirmed',
+    );
+    assert.equal(totalsText({ streams, kind: 'write' }, formatCount), '0 read · 800 sent · 0 confirmed');
+    assert.equal(totalsText({ streams: [{ ...streams[0], read: 800 }], kind: 'read' }, formatCount), '800 read into the record cache');
+  });
+
+  it('puts a finished run on run history’s clock', () => {
+    const view = finishRunView(newRunView({ runId: '3', source: 's', destination: 'd', startedAt: 1_000 }), 'Succeeded', 18_000);
+    assert.equal(timeFromRecord(view, { startedAt: 1_000, endedAt: 12_500 }), true);
+    assert.equal(view.durationMs, 11_500);
+    assert.equal(view.endedAt, 12_500);
+    assert.equal(timeFromRecord(view, { startedAt: 1_000 }), false, 'a record not ended yet changes nothing');
+  });
+
   it('thins old throughput points past the limit, keeping the first and the latest', () => {
     let series = [{ t: 0, sent: 0, confirmed: 0 }];
     for (let i = 1; i <= 1000; i++) series = appendThroughputPoint(series, { t: i * 100, sent: i, confirmed: i }, 100);
