@@ -129,6 +129,14 @@ export async function waitForQuickPick(page: Page, prompt: string | RegExp, time
   );
 }
 
+/** Switches the colour theme through "Preferences: Color Theme", typing its name (`Light Modern`, `Dark High Contrast`). */
+export async function setColorTheme(page: Page, name: string): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  await waitForQuickPick(page, /theme/i);
+  await page.keyboard.type(name);
+  await page.keyboard.press('Enter');
+}
+
 /** Opens a workspace file by name through Quick Open (Ctrl+P) and waits for its editor tab. */
 export async function openFile(page: Page, fileName: string): Promise<void> {
   await focusWorkbench(page);

@@ -23,6 +23,7 @@ import {
   problemRows,
   quickInput,
   runCommand,
+  setColorTheme,
   showProblems,
   slowTimeoutMs,
   treeRows,
@@ -142,8 +143,7 @@ describe('Getting started in the VS Code workbench (packaged VSIX)', { timeout: 
       assert.equal(await ticked.count(), 4, 'steps ticked');
     });
     await step('walkthrough-light', async () => {
-      await runCommand(page, 'Preferences: Color Theme');
-      await pickQuickItem(page, /color theme/i, 'Light Modern');
+      await setColorTheme(page, 'Light Modern');
       await page.locator('.monaco-workbench.vs').waitFor({ state: 'attached' });
       await backToWalkthrough();
     });

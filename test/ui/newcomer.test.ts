@@ -9,17 +9,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchBrowser, screenshot, type Browser } from '../harness/browser';
-import { startCodeServer, type CodeServer } from '../harness/codeServer';
-import { vsixPath } from '../harness/paths';
-import { createTestWorkspace, fixtureEnv, type TestWorkspace } from '../harness/testWorkspace';
+import { startUiSession, type UiSession } from '../harness/uiSession';
 import {
   acceptQuickPick,
   notifications,
   openViewContainer,
-  openWorkbench,
   pickQuickItem,
   runCommand,
+  setColorTheme,
   slowTimeoutMs,
   treeRows,
   viewPane,
@@ -79,30 +76,9 @@ function contrastRatio(a: string, b: string): number {
 }
 
 describe('A newcomer’s first hour in the workbench (packaged VSIX)', { timeout: 15 * 60_000 }, () => {
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  let workspace: TestWorkspace | undefined;
+  let session: UiSession;
   let page: Page;
-  let failed = false;
-  let shot = 0;
-
-  async function step(name: string, body: () => Promise<void>): Promise<void> {
-    try {
-      await body();
-      await screenshot(page, `ui-newcomer-${String(++shot).padStart(2, '0')}-${name}`);
-    } catch (err) {
-      failed = true;
-      if (browser) await screenshot(browser.page, `ui-newcomer-${String(++shot).padStart(2, '0')}-${name}-FAILED`).catch(() => undefined);
-      throw err;
-    }
-  }
-
-  async function setTheme(name: string): Promise<void> {
-    await runCommand(page, 'Preferences: Color Theme');
-    await waitForQuickPick(page, /theme/i);
-    await page.keyboard.type(name);
-    await page.keyboard.press('Enter');
-  }
+  const step = (name: string, body: () => Promise<void>) => session.step(name, body);
 
   async function clearNotifications(): Promise<void> {
     await runCommand(page, 'Notifications: Clear All Notifications');
@@ -152,34 +128,20 @@ describe('A newcomer’s first hour in the workbench (packaged VSIX)', { timeout
   }
 
   before(async () => {
-    workspace = await createTestWorkspace();
-    for (const [file, content] of Object.entries(CONFIGS)) {
-      await fs.writeFile(path.join(workspace.dir, file), JSON.stringify(content, null, 2));
-    }
-    server = await startCodeServer({ installVsix: [vsixPath], env: fixtureEnv() });
-    browser = await launchBrowser();
-    page = browser.page;
-    page.setDefaultTimeout(30_000);
-    await browser.context.tracing.start({ screenshots: true, snapshots: true });
+    session = await startUiSession({
+      prefix: 'newcomer',
+      prepare: async (dir) => {
+        for (const [file, content] of Object.entries(CONFIGS)) await fs.writeFile(path.join(dir, file), JSON.stringify(content, null, 2));
+      },
+    });
+    page = session.page;
   });
 
-  after(async () => {
-    if (failed && server) {
-      const dir = await server.saveLogs('ui-newcomer').catch(() => undefined);
-      if (dir && browser) {
-        await fs.writeFile(path.join(dir, 'browser-console.log'), browser.consoleLines.join('\n')).catch(() => undefined);
-        await browser.context.tracing.stop({ path: path.join(dir, 'playwright-trace.zip') }).catch(() => undefined);
-      }
-    } else await browser?.context.tracing.stop().catch(() => undefined);
-    await browser?.close();
-    await server?.stop();
-    await workspace?.remove();
-  });
+  after(() => session?.close());
 
   it('keeps the last check of a config in the Configs view: failed, with its time', async () => {
     await step('check-failed', async () => {
-      await openWorkbench(page, server!.workbenchUrl(workspace!.dir));
-      await setTheme('Dark Modern');
+      await setColorTheme(page, 'Dark Modern');
       // The Configs view lists the configs (and so enables Check Connection in the palette).
       await openViewContainer(page, 'Airbyte');
       const configs = await viewPane(page, 'Configs');
@@ -323,7 +285,7 @@ describe('A newcomer’s first hour in the workbench (packaged VSIX)', { timeout
 
   it('meets WCAG AA in a light theme: status colours, screen-reader labels of Syncs rows, a table behind the chart', async () => {
     await step('rerun-follow-light', async () => {
-      await setTheme('Light Modern');
+      await setColorTheme(page, 'Light Modern');
       const web = webviewContent(page);
       await web.locator('body.vscode-light').waitFor({ state: 'attached' });
       const colours = await web.locator('#run-status').evaluate((el) => {
@@ -385,13 +347,13 @@ describe('A newcomer’s first hour in the workbench (packaged VSIX)', { timeout
         .click();
       const web = webviewContent(page);
       await web.locator('#run-error').filter({ hasText: BAD_PATH_CAUSE }).waitFor({ state: 'visible', timeout: slowTimeoutMs });
-      await setTheme('Dark Modern');
+      await setColorTheme(page, 'Dark Modern');
     });
   });
 
   it('keeps one Syncs row per pair of config files when a config is edited, marking the change in its history', async () => {
     await step('identity-change', async () => {
-      const file = path.join(workspace!.dir, 'destination.airbyte.jsonc');
+      const file = path.join(session.workspace.dir, 'destination.airbyte.jsonc');
       const text = await fs.readFile(file, 'utf8');
       // A new non-secret value: a new config identity (its state starts afresh).
       await fs.writeFile(file, text.replace('"config": {', '"config": {\n    "flush_every": 500,'));
@@ -425,7 +387,7 @@ describe('A newcomer’s first hour in the workbench (packaged VSIX)', { timeout
   });
 
   it('names the airbyte.dockerHost User setting when its engine is unreachable, and opens that setting', async () => {
-    const socket = path.join(workspace!.dir, 'no-engine-here.sock');
+    const socket = path.join(session.workspace.dir, 'no-engine-here.sock');
     /** The airbyte.dockerHost row of the open Settings editor (User tab), once shown. */
     const settingRow = async () => {
       const editor = page.locator('.settings-editor');
@@ -446,7 +408,7 @@ describe('A newcomer’s first hour in the workbench (packaged VSIX)', { timeout
       await input.fill(`unix://${socket}`);
       await input.press('Tab');
       // Applied without a reload: the extension saw it change.
-      await waitForChannelFile(server!.userDataDir, 'Airbyte', /Settings changed: dockerHost/);
+      await waitForChannelFile(session.server.userDataDir, 'Airbyte', /Settings changed: dockerHost/);
     });
     await step('docker-host', async () => {
       await clearNotifications();

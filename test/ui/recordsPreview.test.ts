@@ -18,8 +18,8 @@ import {
   openWorkbench,
   pickQuickItem,
   runCommand,
+  setColorTheme,
   slowTimeoutMs,
-  waitForQuickPick,
   webviewContent,
 } from '../harness/workbench';
 
@@ -42,13 +42,6 @@ describe('Read, preview, write in the workbench (packaged VSIX)', { timeout: 10 
       if (browser) await screenshot(browser.page, `ui-preview-${String(++shot).padStart(2, '0')}-${name}-FAILED`).catch(() => undefined);
       throw err;
     }
-  }
-
-  async function setTheme(name: string): Promise<void> {
-    await runCommand(page, 'Preferences: Color Theme');
-    await waitForQuickPick(page, /theme/i);
-    await page.keyboard.type(name);
-    await page.keyboard.press('Enter');
   }
 
   /** The webview body's theme class and the grid's computed text and background colours. */
@@ -104,7 +97,7 @@ describe('Read, preview, write in the workbench (packaged VSIX)', { timeout: 10 
 
   it('previews the records in the data grid, readable in a light, a dark and a high-contrast theme', async () => {
     await step('preview-light', async () => {
-      await setTheme('Light Modern');
+      await setColorTheme(page, 'Light Modern');
       await runCommand(page, 'Airbyte: Preview Records');
       await pickQuickItem(page, 'Pick a cached read', 'source (read #', 'source');
       const web = webviewContent(page);
@@ -119,14 +112,14 @@ describe('Read, preview, write in the workbench (packaged VSIX)', { timeout: 10 
       assert.notEqual(look.color, look.background);
     });
     await step('preview-dark', async () => {
-      await setTheme('Dark Modern');
+      await setColorTheme(page, 'Dark Modern');
       const web = webviewContent(page);
       await web.locator('body.vscode-dark').waitFor({ state: 'attached' });
       const look = await gridLook();
       assert.notEqual(look.color, look.background);
     });
     await step('preview-high-contrast', async () => {
-      await setTheme('Dark High Contrast');
+      await setColorTheme(page, 'Dark High Contrast');
       await webviewContent(page).locator('body.vscode-high-contrast').waitFor({ state: 'attached' });
     });
   });
