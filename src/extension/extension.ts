@@ -15,7 +15,7 @@ import { createExtensionHost } from './host';
 import type { LanguageFeatures } from './languageFeatures';
 import type { RunDetailsPanels } from './runDetailsPanel';
 import type { PlatformTree } from './platformTree';
-import { registerPlatformView } from './platformTree';
+import { registerPlatformTree } from './platformTree';
 import { watchSettingsAndTrust } from './settingsWatcher';
 import type { SyncRunner } from './syncRunner';
 import type { SyncsTree } from './syncsTree';
@@ -26,7 +26,7 @@ export interface AirbyteExtensionApi {
   readonly activationMs: number;
   /** The tree data providers, to read what the views show. */
   readonly trees: { connectors: ConnectorsTree; configs: ConfigsTree; syncs: SyncsTree; cachedReads: CachedReadsTree };
-  /** The Airbyte Platform view's tree (deployed connections and their jobs). */
+  /** The Airbyte platform's rows of the Syncs view (deployed connections and their jobs). */
   readonly platformTree: PlatformTree;
   readonly language: LanguageFeatures;
   readonly runner: SyncRunner;
@@ -45,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): AirbyteExtensionApi 
   const started = performance.now();
   const h = createExtensionHost(context);
   host = h;
-  const platformTree = registerPlatformView(h);
+  const platformTree = registerPlatformTree(h);
   let lastCommandError: AirbyteExtensionApi['lastCommandError'];
   context.subscriptions.push(
     ...registerCommandTable(COMMAND_FACTORIES, h, (command, error) => {

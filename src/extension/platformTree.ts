@@ -1,8 +1,8 @@
-// The "Airbyte Platform" view, beside Syncs in the Airbyte container: the connections this workspace
-// deployed (from the workspace store) with their latest jobs on the platform. Jobs are read again
-// every `airbyte.platform.pollSeconds` while the view is visible and a job is pending or running. A
-// platform that cannot be reached, or no credentials, is one row saying so: the rest of the extension
-// does not depend on it. Loads the core's platform client on first use.
+// The Airbyte platform's rows of the Syncs view, after the local pairs: the connections this
+// workspace deployed (from the workspace store) with their latest jobs on the platform. Jobs are read
+// again every `airbyte.platform.pollSeconds` while the view is visible and a job is pending or
+// running. A platform that cannot be reached is one row saying so above its connections: the rest of
+// the extension does not depend on it. Loads the core's platform client on first use.
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { PlatformJob } from '../core/platform/platformJobs';
@@ -29,22 +29,18 @@ const JOB_ICON: Record<string, [string, string | undefined]> = {
 
 const trees = new WeakMap<ExtensionHost, PlatformTree>();
 
-/** The view's tree for a host (made by {@link registerPlatformView}). */
+/** The platform's tree for a host (made by {@link registerPlatformTree}). */
 export function platformTreeOf(host: ExtensionHost): PlatformTree | undefined {
   return trees.get(host);
 }
 
-/** Creates the view; disposed with the extension. */
-export function registerPlatformView(host: ExtensionHost): PlatformTree {
+/** Creates the tree and shows it in the Syncs view; disposed with the extension. */
+export function registerPlatformTree(host: ExtensionHost): PlatformTree {
   const tree = new PlatformTree(host);
-  const view = vscode.window.createTreeView<PlatformNode>('airbyte.platformConnections', { treeDataProvider: tree, showCollapseAll: true });
-  tree.refresher.attach(view as vscode.TreeView<unknown>);
   host.context.subscriptions.push(
     tree,
-    view,
+    host.syncsTree.attachPlatform(tree),
     host.context.secrets.onDidChange(() => tree.reload()),
-  );
-  host.context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('airbyte.platform') && tree.reload()),
   );
   trees.set(host, tree);
@@ -156,7 +152,8 @@ function connectionItem(node: Extract<PlatformNode, { kind: 'connection' }>): vs
   const item = new vscode.TreeItem(node.record.name, vscode.TreeItemCollapsibleState.Expanded);
   item.id = `platform:${node.record.remoteId}`;
   const last = node.jobs[0];
-  item.description = last ? `${last.status} · job ${last.jobId}` : 'no jobs yet';
+  // The same pair of configs may also have a local row above: this one says where it runs.
+  item.description = `on Airbyte · ${last ? `${last.status} · job ${last.jobId}` : 'no jobs yet'}`;
   item.iconPath = new vscode.ThemeIcon('cloud');
   item.tooltip = `${node.record.name}\nConnection ${node.record.remoteId}\n${node.record.apiUrl}, workspace ${node.record.workspaceId}`;
   item.contextValue = 'platform.connection';

@@ -12,6 +12,7 @@ import type { SyncPair } from './syncHistory';
 import { groupRuns, identityChanged, relativeTime, statusLabel } from './syncHistory';
 import type { RunRecord } from '../core/store/runHistory';
 import type { LiveRun } from './liveSync';
+import type { PlatformNode, PlatformTree } from './platformTree';
 import { runsOnText } from './runViewModel';
 
 export type { SyncPair } from './syncHistory';
@@ -20,7 +21,9 @@ export type SyncNode =
   | { kind: 'pair'; pair: SyncPair; live?: RunView }
   | { kind: 'live'; run: RunView }
   | { kind: 'run'; pair: SyncPair; run: RunRecord; older?: RunRecord }
-  | { kind: 'message'; text: string };
+  | { kind: 'message'; text: string }
+  /** A row of the Airbyte platform's: a deployed connection, one of its jobs, or what keeps them from showing. */
+  | { kind: 'platform'; node: PlatformNode };
 
 /** What the tree needs from the sync runner: the run in progress, once the core started it. */
 export interface LiveRunSource {
@@ -39,6 +42,7 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
   readonly onDidChangeTreeData = this.changed.event;
   readonly refresher = new RefreshWhileVisible(() => this.changed.fire(undefined));
   private pairs: SyncPair[] | undefined;
+  private platform: PlatformTree | undefined;
   live: LiveRunSource | undefined;
 
   constructor(
@@ -46,10 +50,32 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
     private readonly channels: OutputChannels,
   ) {}
 
-  /** Reads the run history again and redraws. */
+  /** Reads the run history (and the platform's jobs) again and redraws. */
   reload(): void {
     this.pairs = undefined;
+    this.platform?.reload();
     this.refresher.refresh();
+  }
+
+  /**
+   * Shows the connections deployed to the Airbyte platform after the local pairs, their jobs
+   * beneath; redrawn when the platform's rows change (a job polled while it runs).
+   */
+  attachPlatform(platform: PlatformTree): vscode.Disposable {
+    this.platform = platform;
+    return platform.onDidChangeTreeData(() => this.refresher.refresh());
+  }
+
+  /** The platform's rows, once something was deployed (a workspace that never deployed sees none). */
+  private async platformRows(): Promise<SyncNode[]> {
+    if (!this.platform) return [];
+    try {
+      const rows = await this.platform.rows();
+      return rows.some((r) => r.kind === 'connection') ? rows.map((node): SyncNode => ({ kind: 'platform', node })) : [];
+    } catch (error) {
+      this.channels.log.warn(`Syncs view: platform connections: ${error instanceof Error ? error.message : String(error)}`);
+      return [];
+    }
   }
 
   /** Pairs from every workspace folder's store. */
@@ -90,11 +116,15 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
         return pairItem(node.pair, node.live);
       case 'run':
         return runItem(node.pair, node.run, node.older);
+      case 'platform':
+        return this.platform!.getTreeItem(node.node);
     }
   }
 
   async getChildren(node?: SyncNode): Promise<SyncNode[]> {
     if (node?.kind === 'pair') return node.pair.runs.map((run, i) => ({ kind: 'run', pair: node.pair, run, older: node.pair.runs[i + 1] }));
+    if (node?.kind === 'platform')
+      return (await this.platform!.getChildren(node.node)).map((child): SyncNode => ({ kind: 'platform', node: child }));
     if (node) return [];
     const pairs = await this.loadPairs();
     const live = this.live?.liveRun;
@@ -104,7 +134,7 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
     const nodes = pairs.map((pair): SyncNode => ({ kind: 'pair', pair, live: isLive(pair) ? live?.view : undefined }));
     // A first run of a pair has no history yet: show it on its own at the top.
     if (live && !pairs.some(isLive)) nodes.unshift({ kind: 'live', run: live.view });
-    return nodes;
+    return [...nodes, ...(await this.platformRows())];
   }
 
   dispose(): void {

@@ -1,7 +1,7 @@
 // The Airbyte platform from the workbench, driven by keyboard as a person would: the packaged VSIX in
 // code-server, headless Chromium, a pair deployed with "Airbyte: Deploy to Airbyte…" and run with
 // "Airbyte: Run on Airbyte" from the palette against the FAKE platform (test/harness/fakePlatform.ts)
-// behind Prism's validating proxy; the Airbyte Platform view shows the connection and its job
+// behind Prism's validating proxy; the Syncs view shows the platform connection and its job
 // finishing. The instance and workspace come from the workspace settings, the credentials from
 // PyAirbyte's environment variables given to code-server (what the extension falls back to without
 // SecretStorage entries).
@@ -58,7 +58,7 @@ describe('Airbyte platform in the workbench (packaged VSIX)', { timeout: 10 * 60
     await fake?.close();
   });
 
-  it('deploys a pair and runs it from the palette; the Airbyte Platform view shows the job succeed', async () => {
+  it('deploys a pair and runs it from the palette; the Syncs view shows the platform connection and its job succeed', async () => {
     await step('open', async () => {
       await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'faker.airbyte.jsonc' }).waitFor({ state: 'visible' });
     });
@@ -81,7 +81,7 @@ describe('Airbyte platform in the workbench (packaged VSIX)', { timeout: 10 * 60
       await runCommand(page, 'Airbyte: Run on Airbyte');
       await pickQuickItem(page, 'Pick a deployed connection', 'faker → duck');
       await openViewContainer(page, 'Airbyte');
-      const pane = await viewPane(page, 'Airbyte Platform');
+      const pane = await viewPane(page, 'Syncs');
       // Polled while the job runs: first running, then succeeded, with no refresh asked for.
       await treeRows(pane)
         .filter({ hasText: /Job \d+ running/ })
@@ -92,7 +92,7 @@ describe('Airbyte platform in the workbench (packaged VSIX)', { timeout: 10 * 60
         .first()
         .waitFor({ state: 'visible', timeout: slowTimeoutMs });
       const row = treeRows(pane).filter({ hasText: 'faker → duck' }).first();
-      assert.match((await row.textContent()) ?? '', /succeeded · job \d+/);
+      assert.match((await row.textContent()) ?? '', /on Airbyte · succeeded · job \d+/);
       assert.match(
         (await treeRows(pane)
           .filter({ hasText: /Job \d+ succeeded/ })

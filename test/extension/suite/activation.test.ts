@@ -64,7 +64,7 @@ describe('activation', () => {
     );
     assert.deepEqual(
       m.contributes.views.airbyte.map((v) => v.id),
-      ['airbyte.connectors', 'airbyte.configs', 'airbyte.syncs', 'airbyte.cachedReads', 'airbyte.platformConnections'],
+      ['airbyte.connectors', 'airbyte.configs', 'airbyte.syncs', 'airbyte.cachedReads'],
     );
     const registered = await vscode.commands.getCommands(true);
     for (const v of m.contributes.views.airbyte) assert.ok(registered.includes(`${v.id}.focus`), `view ${v.id} exists in the workbench`);

@@ -53,14 +53,14 @@ describe('Airbyte platform', function () {
     await fake?.close();
   });
 
-  /** The connection rows of the Airbyte Platform view, as freshly loaded. */
+  /** The platform's connection rows (shown in the Syncs view), as freshly loaded. */
   async function connectionRows(): Promise<Array<Extract<PlatformNode, { kind: 'connection' }>>> {
     const tree = (await extensionApi()).platformTree;
     tree.reload();
     return (await tree.rows()).filter((n): n is Extract<PlatformNode, { kind: 'connection' }> => n.kind === 'connection');
   }
 
-  it('deploys a pair and runs it; the view shows the connection and its job running, then finished', async () => {
+  it('deploys a pair and runs it; the Syncs view shows the connection and its job running, then finished', async () => {
     const api = await extensionApi();
     const source = path.join(dir, 'faker.airbyte.jsonc');
     const destination = path.join(dir, 'duck.airbyte.jsonc');
@@ -74,32 +74,35 @@ describe('Airbyte platform', function () {
     assert.equal(again.connection.id, deployed.connection.id);
     assert.equal(fake.connections.size, 1);
 
-    // The view shown, so that it polls while the job runs.
-    await vscode.commands.executeCommand('airbyte.platformConnections.focus');
+    // The Syncs view shown, so that it polls while the job runs.
+    await vscode.commands.executeCommand('airbyte.syncs.focus');
     fake.jobScripts.push({ outcome: 'succeeded', steps: 8, rows: 640 });
     const running = vscode.commands.executeCommand('airbyte.platform.run', {
       connectionId: deployed.connection.id,
       name: deployed.connection.name,
     });
-    const tree = api.platformTree;
+    // What the Syncs view shows after the local pairs: the deployed connection, its jobs beneath.
+    const syncs = api.trees.syncs;
+    const platformConnection = async () => (await syncs.getChildren()).find((n) => n.kind === 'platform' && n.node.kind === 'connection');
     const jobStatus = async (status: string) => {
-      const rows = (await tree.rows()).filter((n) => n.kind === 'connection');
-      const item = rows[0] && tree.getTreeItem(rows[0]);
-      return item && String(item.description).startsWith(status) ? item : undefined;
+      const row = await platformConnection();
+      const item = row && syncs.getTreeItem(row);
+      return item && String(item.description).startsWith(`on Airbyte · ${status}`) ? item : undefined;
     };
     await waitUntil(() => jobStatus('running'), 'the view to show the job running');
     const job = (await running) as PlatformJob;
     assert.equal(job.status, 'succeeded', JSON.stringify(api.lastCommandError));
     assert.equal(job.rowsSynced, 640);
     await waitUntil(() => jobStatus('succeeded'), 'the view to show the job succeeded');
-    const [row] = await connectionRows();
-    assert.equal(labelOf(tree.getTreeItem(row!)), 'faker → duck');
-    const jobs = await tree.getChildren(row);
-    assert.equal(labelOf(tree.getTreeItem(jobs[0]!)), `Job ${job.jobId} succeeded`);
-    assert.match(String(tree.getTreeItem(jobs[0]!).description), /640 rows/);
+    const row = await platformConnection();
+    assert.equal(labelOf(syncs.getTreeItem(row!)), 'faker → duck');
+    const jobs = await syncs.getChildren(row);
+    assert.equal(labelOf(syncs.getTreeItem(jobs[0]!)), `Job ${job.jobId} succeeded`);
+    assert.match(String(syncs.getTreeItem(jobs[0]!).description), /640 rows/);
+    assert.equal((await connectionRows()).length, 1);
 
     // The job's details open from its row's command.
-    const open = tree.getTreeItem(jobs[0]!).command!;
+    const open = syncs.getTreeItem(jobs[0]!).command!;
     await vscode.commands.executeCommand(open.command, ...(open.arguments ?? []));
     const text = vscode.window.activeTextEditor?.document.getText() ?? '';
     assert.match(text, new RegExp(`^# Job ${job.jobId}: succeeded`));
@@ -123,20 +126,19 @@ describe('Airbyte platform', function () {
     assert.equal(fake.sources.size, 1);
   });
 
-  it('a platform that stops answering is one row in the view, above the connections; the other views keep working', async () => {
+  it('a platform that stops answering is one row in the Syncs view, above its connections; the other views keep working', async () => {
     const api = await extensionApi();
     // Prism gone: the platform's address refuses connections (run last: after() stops it anyway).
     await prism.close();
-    api.platformTree.reload();
-    const rows = await api.platformTree.rows();
-    assert.equal(rows[0]!.kind, 'message');
-    const said = labelOf(api.platformTree.getTreeItem(rows[0]!));
+    api.trees.syncs.reload();
+    const rows = (await api.trees.syncs.getChildren()).filter((n) => n.kind === 'platform');
+    assert.equal(rows[0]?.kind === 'platform' && rows[0].node.kind, 'message');
+    const said = labelOf(api.trees.syncs.getTreeItem(rows[0]!));
     assert.ok(said.startsWith(`The Airbyte platform at ${prism.url} cannot be reached`), said);
     assert.deepEqual(
-      rows.slice(1).map((r) => labelOf(api.platformTree.getTreeItem(r))),
+      rows.slice(1).map((r) => labelOf(api.trees.syncs.getTreeItem(r))),
       ['faker → duck'],
     );
-    assert.ok(Array.isArray(await api.trees.syncs.getChildren()));
     assert.ok((await api.trees.configs.getChildren()).length > 0);
   });
 });
