@@ -39,7 +39,7 @@ export function registerPlatformTree(host: ExtensionHost): PlatformTree {
   const tree = new PlatformTree(host);
   host.context.subscriptions.push(
     tree,
-    host.syncsTree.attachPlatform(tree),
+    host.syncsTree.attachPlatform<PlatformNode>(tree),
     host.context.secrets.onDidChange(() => tree.reload()),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('airbyte.platform') && tree.reload()),
   );

@@ -12,7 +12,6 @@ import type { SyncPair } from './syncHistory';
 import { groupRuns, identityChanged, relativeTime, statusLabel } from './syncHistory';
 import type { RunRecord } from '../core/store/runHistory';
 import type { LiveRun } from './liveSync';
-import type { PlatformNode, PlatformTree } from './platformTree';
 import { runsOnText } from './runViewModel';
 
 export type { SyncPair } from './syncHistory';
@@ -23,7 +22,21 @@ export type SyncNode =
   | { kind: 'run'; pair: SyncPair; run: RunRecord; older?: RunRecord }
   | { kind: 'message'; text: string }
   /** A row of the Airbyte platform's: a deployed connection, one of its jobs, or what keeps them from showing. */
-  | { kind: 'platform'; node: PlatformNode };
+  | { kind: 'platform'; node: PlatformRow };
+
+/** A row of the Airbyte platform's (platformTree.ts): a deployed connection (`kind: 'connection'`), a job, a message. */
+export interface PlatformRow {
+  kind: string;
+}
+
+/** What the Syncs view needs of the platform's rows (platformTree.ts provides them). */
+export interface PlatformRowSource<R extends PlatformRow = PlatformRow> {
+  rows(): Promise<R[]>;
+  getTreeItem(row: R): vscode.TreeItem;
+  getChildren(row: R): Promise<R[]>;
+  reload(): void;
+  readonly onDidChangeTreeData: vscode.Event<unknown>;
+}
 
 /** What the tree needs from the sync runner: the run in progress, once the core started it. */
 export interface LiveRunSource {
@@ -42,7 +55,7 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
   readonly onDidChangeTreeData = this.changed.event;
   readonly refresher = new RefreshWhileVisible(() => this.changed.fire(undefined));
   private pairs: SyncPair[] | undefined;
-  private platform: PlatformTree | undefined;
+  private platform: PlatformRowSource | undefined;
   live: LiveRunSource | undefined;
 
   constructor(
@@ -61,8 +74,15 @@ export class SyncsTree implements vscode.TreeDataProvider<SyncNode>, vscode.Disp
    * Shows the connections deployed to the Airbyte platform after the local pairs, their jobs
    * beneath; redrawn when the platform's rows change (a job polled while it runs).
    */
-  attachPlatform(platform: PlatformTree): vscode.Disposable {
-    this.platform = platform;
+  attachPlatform<R extends PlatformRow>(platform: PlatformRowSource<R>): vscode.Disposable {
+    // Every row given back to the platform is one it made.
+    this.platform = {
+      rows: () => platform.rows(),
+      getTreeItem: (row) => platform.getTreeItem(row as R),
+      getChildren: (row) => platform.getChildren(row as R),
+      reload: () => platform.reload(),
+      onDidChangeTreeData: platform.onDidChangeTreeData,
+    };
     return platform.onDidChangeTreeData(() => this.refresher.refresh());
   }
 
