@@ -42,6 +42,8 @@ export function createExtensionHost(context: vscode.ExtensionContext): Extension
     runView: (runId) => runner.runView(runId),
     cancel: (runId) => runner.cancel(runId),
     rerun: async (runId) => {
+      // A job on the Airbyte platform runs there again.
+      if (runId.startsWith('platform-')) return void (await vscode.commands.executeCommand('airbyte.platform.run'));
       const args = await runner.argsOfRun(runId);
       // Without both config files (moved, or from another machine) the quick picks ask again.
       await vscode.commands.executeCommand('airbyte.writeToDestination', args?.source && args.destination ? args : undefined);

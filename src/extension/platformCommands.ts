@@ -4,6 +4,7 @@
 // Every call goes through the core's platform client (src/core/platform/).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { RunView } from '../shared/runDetailsProtocol';
 import type { DeployResult } from '../core/platform/platformDeploy';
 import type { PlatformJob } from '../core/platform/platformJobs';
 import type { DeploymentRecord } from '../core/store/platformDeployments';
@@ -170,25 +171,57 @@ async function setCredentials(host: ExtensionHost, arg?: unknown): Promise<void>
   platformTreeOf(host)?.reload();
 }
 
-/** A job's details in a read-only document: what the public API tells, and where its logs are. */
-async function openJob(host: ExtensionHost, arg?: unknown): Promise<void> {
+/** A job's run details: the panel local runs open, with what the public API tells and where its logs are. */
+async function openJob(host: ExtensionHost, arg?: unknown): Promise<vscode.WebviewPanel | undefined> {
   const { record, job } = (arg ?? {}) as { record?: DeploymentRecord; job?: PlatformJob };
-  if (!record || !job) return;
+  if (!record || !job) return undefined;
   const { editorPlatformClient } = await import('./platformAccess.js');
-  const { jobUrl } = await import('../core/platform/platformJobs.js');
+  const { jobUrl, isoDurationMs } = await import('../core/platform/platformJobs.js');
   const url = jobUrl(await editorPlatformClient(host.context.secrets), job);
-  const content = [
-    `# Job ${job.jobId}: ${job.status}`,
-    '',
-    `- Connection: ${record.name} (${record.remoteId})`,
-    `- Platform: ${record.apiUrl}, workspace ${record.workspaceId}`,
-    `- Type: ${job.jobType}`,
-    `- Started: ${job.startTime}${job.lastUpdatedAt ? `, last updated ${job.lastUpdatedAt}` : ''}`,
-    `- Duration: ${job.duration ?? '—'}`,
-    `- Rows synced: ${formatCount(job.rowsSynced ?? 0)}; bytes: ${formatBytes(job.bytesSynced ?? 0)}`,
-    '',
-    `Logs (not served by the public API): ${url}`,
-  ].join('\n');
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content });
-  await vscode.window.showTextDocument(doc, { preview: true });
+  return host.runner.showExternalRun(platformRunView(record, job, url, isoDurationMs(job.duration)));
+}
+
+const RUN_STATUS: Record<string, RunView['status']> = {
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  incomplete: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+/** A platform job as run details show a run: its status, rows and bytes (the API gives no per-stream counts), its times. */
+export function platformRunView(record: DeploymentRecord, job: PlatformJob, logsUrl: string, durationMs: number | undefined): RunView {
+  const [source, destination] = record.name.includes(' → ') ? record.name.split(' → ', 2) : [record.name, 'Airbyte'];
+  const startedAt = Date.parse(job.startTime);
+  const status = RUN_STATUS[job.status] ?? 'Running';
+  const duration = durationMs ?? Math.max(0, Date.parse(job.lastUpdatedAt ?? job.startTime) - startedAt);
+  const rows = job.rowsSynced ?? 0;
+  return {
+    runId: `platform-${job.jobId}`,
+    kind: 'write',
+    source,
+    destination,
+    status,
+    startedAt,
+    endedAt: status === 'Running' ? undefined : startedAt + duration,
+    durationMs: duration,
+    runsOn: `Ran on: the Airbyte platform at ${record.apiUrl} (workspace ${record.workspaceId}), connection ${record.remoteId}`,
+    streams: [
+      {
+        name: 'all streams (the platform reports totals)',
+        read: rows,
+        sent: rows,
+        confirmed: rows,
+        phase: status === 'Succeeded' ? 'complete' : status === 'Running' ? 'running' : 'incomplete',
+      },
+    ],
+    throughput: [
+      { t: 0, sent: 0, confirmed: 0 },
+      { t: Math.max(duration, 1), sent: rows, confirmed: rows },
+    ],
+    error: status === 'Failed' ? { message: `Job ${job.jobId} ${job.status} on the platform: its logs are at ${logsUrl}` } : undefined,
+    logTail: [
+      `Job ${job.jobId} (${job.jobType}): ${formatCount(rows)} rows, ${formatBytes(job.bytesSynced ?? 0)}.`,
+      `Logs (not served by the public API): ${logsUrl}`,
+    ],
+  };
 }

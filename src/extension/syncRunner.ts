@@ -60,6 +60,8 @@ export class SyncRunner implements vscode.Disposable {
   private active: LiveSync | undefined;
   /** Runs of this session (live samples and log tails the store does not keep), by run id. */
   private readonly finished = new Map<string, { view: RunView; args: WriteArgs }>();
+  /** Runs made elsewhere (jobs on the Airbyte platform) shown in run details, by run id. */
+  private readonly external = new Map<string, RunView>();
   private readonly statusItem = vscode.window.createStatusBarItem('airbyte.sync', vscode.StatusBarAlignment.Left, 10);
   private panelTimer: NodeJS.Timeout | undefined;
   /** The read of the running write through the cache is shown live in the Cached Reads view. */
@@ -297,6 +299,8 @@ export class SyncRunner implements vscode.Disposable {
     if (live) return live.view;
     const known = this.finished.get(runId);
     if (known) return known.view;
+    const external = this.external.get(runId);
+    if (external) return external;
     if (!/^\d+$/.test(runId)) return undefined;
     // The Syncs view's pairs name the destination a read fed, which its own row does not.
     const pairs = await this.options.syncsTree.loadPairs();
@@ -328,6 +332,12 @@ export class SyncRunner implements vscode.Disposable {
   }
 
   /** "Open Run Details" for a run id, a Syncs tree item, or (no argument) the running or last run. */
+  /** Shows a run made elsewhere (a job on the Airbyte platform) in run details, as it is now. */
+  showExternalRun(view: RunView): Promise<vscode.WebviewPanel> {
+    this.external.set(view.runId, view);
+    return this.options.panels.open(view);
+  }
+
   async openDetails(arg?: unknown): Promise<vscode.WebviewPanel | undefined> {
     let { runId, folder } = runOfArg(arg);
     if (!runId && this.active && !this.active.current) {

@@ -101,13 +101,16 @@ describe('Airbyte platform', function () {
     assert.match(String(syncs.getTreeItem(jobs[0]!).description), /640 rows/);
     assert.equal((await connectionRows()).length, 1);
 
-    // The job's details open from its row's command.
+    // The job's run details open from its row's command, as a local run's do.
     const open = syncs.getTreeItem(jobs[0]!).command!;
     await vscode.commands.executeCommand(open.command, ...(open.arguments ?? []));
-    const text = vscode.window.activeTextEditor?.document.getText() ?? '';
-    assert.match(text, new RegExp(`^# Job ${job.jobId}: succeeded`));
-    assert.match(text, /Rows synced: 640/);
-    assert.match(text, /\/connections\/[0-9a-f-]+\/timeline#\d+/);
+    const panel = api.panels.panel(`platform-${job.jobId}`);
+    assert.ok(panel, 'the run details panel of the job is open');
+    assert.equal(panel.title, `Airbyte Run #platform-${job.jobId}: faker → duck`);
+    const view = await api.runner.runView(`platform-${job.jobId}`);
+    assert.equal(view?.status, 'Succeeded');
+    assert.equal(view?.streams[0]?.confirmed, 640);
+    assert.match(view?.logTail.join('\n') ?? '', /\/connections\/[0-9a-f-]+\/timeline#\d+/);
   });
 
   it('deploys from a past local sync in the Syncs view: the same pair, updated in place', async () => {
