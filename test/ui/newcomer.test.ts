@@ -347,8 +347,9 @@ describe('A newcomer’s first hour in the workbench (packaged VSIX)', { timeout
         .click();
       const web = webviewContent(page);
       await web.locator('#run-error').filter({ hasText: BAD_PATH_CAUSE }).waitFor({ state: 'visible', timeout: slowTimeoutMs });
-      await setColorTheme(page, 'Dark Modern');
     });
+    // After the step's screenshot, which is the light one.
+    await setColorTheme(page, 'Dark Modern');
   });
 
   it('keeps one Syncs row per pair of config files when a config is edited, marking the change in its history', async () => {
