@@ -33,8 +33,7 @@ export function resolveDestinationSyncMode(
   destinationName: string,
 ): DestinationSyncMode {
   const modes = supported && supported.length > 0 ? supported : DEFAULT_MODES;
-  const hasPk = (stream.primaryKey ?? []).some((p) => p.length > 0);
-  const hasCursor = (stream.cursorField ?? []).length > 0;
+  const { hasPk } = keysOf(stream);
   const can = (m: DestinationSyncMode) => modes.includes(m);
   const refuse = (mode: DestinationSyncMode, why: string): never => {
     throw new AirbyteError('STRATEGY_INVALID', {
@@ -58,17 +57,24 @@ export function resolveDestinationSyncMode(
       }
       return can('append_dedup') ? 'append_dedup' : refuse('append_dedup', 'merge (deduplicate)');
     case 'auto': {
-      // The preferred mode first, then the next-best one the destination can do.
-      const order: DestinationSyncMode[] = hasPk
-        ? ['append_dedup', 'append', 'overwrite']
-        : hasCursor
-          ? ['append', 'overwrite']
-          : ['overwrite', 'append'];
+      const order = autoOrder(stream);
       const mode = order.find(can);
       if (!mode) refuse(order[0], 'write');
       return mode!;
     }
   }
+}
+
+/** Whether a stream has a primary key and a cursor: what "auto" decides by. */
+function keysOf(stream: StrategyStreamFacts): { hasPk: boolean; hasCursor: boolean } {
+  return { hasPk: (stream.primaryKey ?? []).some((p) => p.length > 0), hasCursor: (stream.cursorField ?? []).length > 0 };
+}
+
+/** The modes "auto" tries for a stream: the preferred one first, then the next-best ones. */
+function autoOrder(stream: StrategyStreamFacts): DestinationSyncMode[] {
+  const { hasPk, hasCursor } = keysOf(stream);
+  if (hasPk) return ['append_dedup', 'append', 'overwrite'];
+  return hasCursor ? ['append', 'overwrite'] : ['overwrite', 'append'];
 }
 
 function strategiesFor(modes: readonly DestinationSyncMode[], hasPk: boolean): string[] {
@@ -105,10 +111,9 @@ export function explainStrategy(
   }
   if (strategy !== 'auto') return { mode, why: `${strategy} asked` };
   const modes = supported && supported.length > 0 ? supported : DEFAULT_MODES;
-  const hasPk = (stream.primaryKey ?? []).some((p) => p.length > 0);
-  const hasCursor = (stream.cursorField ?? []).length > 0;
+  const { hasPk, hasCursor } = keysOf(stream);
   const facts = hasPk ? 'has a primary key' : hasCursor ? 'has a cursor, no primary key' : 'has no primary key or cursor';
-  const preferred: DestinationSyncMode = hasPk ? 'append_dedup' : hasCursor ? 'append' : 'overwrite';
+  const preferred = autoOrder(stream)[0];
   if (mode === preferred) return { mode, why: facts };
   return {
     mode,
