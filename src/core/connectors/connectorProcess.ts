@@ -8,8 +8,8 @@ import { formatDuration } from '../../shared/format';
 import { AirbyteError } from '../errors';
 import type { ExecuteRequest, Executor, RunningConnector } from '../executors/executor';
 import type { ExitInfo } from '../process/exitInfo';
-import type { DecodedMessage, DecodedRecordLine, RoutedItem } from '../protocol/lineCodec';
-import { LineDecoder, decodeBatches, decodeRoutedBatches, isDecodedMessage, isDecodedRecordLine } from '../protocol/lineCodec';
+import type { DecodedMessage, DecodedRecordLines, RoutedItem } from '../protocol/lineCodec';
+import { LineDecoder, decodeBatches, decodeRoutedBatches, isDecodedMessage, isDecodedRecordLines } from '../protocol/lineCodec';
 import type { AirbyteErrorTraceMessage, AirbyteLogLevel } from '../protocol/messages';
 import { SecretMasker } from '../secrets';
 import { IdleWatch, idleWords } from './idleWatch';
@@ -71,11 +71,12 @@ export interface ConnectorRun {
   batches(): AsyncIterable<DecodedMessage[]>;
   /**
    * The same as {@link batches}, for callers that forward RECORD lines without reading their data:
-   * a RECORD line whose stream can be read without parsing it comes as a {@link DecodedRecordLine}
-   * (stream, namespace, exact line), sparing a JSON.parse per record; every other message is
-   * parsed as in `batches()`. Iterate once (either this or `batches()`).
+   * consecutive RECORD lines whose stream can be read without parsing them come as one
+   * {@link DecodedRecordLines} (stream, namespace, their exact bytes), sparing a JSON.parse and a
+   * string per record; every other message is parsed as in `batches()`. Iterate once (either this
+   * or `batches()`).
    */
-  routedBatches(): AsyncIterable<Array<DecodedMessage | DecodedRecordLine>>;
+  routedBatches(): AsyncIterable<Array<DecodedMessage | DecodedRecordLines>>;
   /** The same messages one at a time. */
   messages(): AsyncIterable<DecodedMessage>;
   /** Reads and discards stdout, for callers that only want the outcome. */
@@ -122,7 +123,7 @@ export function runConnector(executor: Executor, request: ExecuteRequest, option
   done.catch(() => undefined);
 
   let consumed = false;
-  async function* follow(decode: Decode): AsyncGenerator<Array<DecodedMessage | DecodedRecordLine>> {
+  async function* follow(decode: Decode): AsyncGenerator<Array<DecodedMessage | DecodedRecordLines>> {
     if (consumed) {
       throw new AirbyteError('USAGE', {
         message: "runConnector: a connector's stdout can be consumed only once.",
@@ -205,7 +206,7 @@ async function* readStdout(
   decode: Decode,
   state: RunState,
   stop: StopSignal,
-): AsyncGenerator<Array<DecodedMessage | DecodedRecordLine>> {
+): AsyncGenerator<Array<DecodedMessage | DecodedRecordLines>> {
   const signal = stop.signal;
   let stopped = false;
   // Not destroying stdout on an early break: the process must be able to finish writing.
@@ -229,11 +230,11 @@ async function* readStdout(
 }
 
 /** The items to hand on (protocol messages, RECORD lines); stdout noise and LOG messages go to the log, a TRACE ERROR is kept. */
-function routeItems(items: RoutedItem[], state: RunState): Array<DecodedMessage | DecodedRecordLine> {
-  const out: Array<DecodedMessage | DecodedRecordLine> = [];
+function routeItems(items: RoutedItem[], state: RunState): Array<DecodedMessage | DecodedRecordLines> {
+  const out: Array<DecodedMessage | DecodedRecordLines> = [];
   for (const item of items) {
-    if (isDecodedRecordLine(item)) {
-      state.messageCount++;
+    if (isDecodedRecordLines(item)) {
+      state.messageCount += item.count;
       out.push(item);
       continue;
     }

@@ -40,13 +40,30 @@ function safeName(name: string): string {
   return `${clean}-${hash}`;
 }
 
+/** Whole record lines of one stream, each ending in a newline, in one or more pieces (a line never spans two). */
+export interface RecordChunks {
+  chunks: readonly Buffer[];
+  /** How many lines the pieces hold together. */
+  count: number;
+  /** Their bytes together. */
+  bytes: number;
+}
+
+/** Record lines given as text (without their newlines) as {@link RecordChunks}. */
+export function recordChunksOf(lines: readonly string[]): RecordChunks {
+  const chunk = Buffer.from(lines.length ? `${lines.join('\n')}\n` : '', 'utf8');
+  return { chunks: [chunk], count: lines.length, bytes: chunk.length };
+}
+
 interface OpenSegment {
   file: string;
   handle: fs.FileHandle;
   firstPos: number;
   count: number;
   bytes: number;
-  pending: string[];
+  /** Lines appended and not written yet, and how many. */
+  pending: Buffer[];
+  pendingLines: number;
   pendingBytes: number;
   /** A write to it failed: some of its lines may be missing, so it is never indexed. */
   broken?: unknown;
@@ -165,12 +182,13 @@ export class CacheIngest {
     return next;
   }
 
-  /** Appends raw record lines (without their newline) to a stream. */
-  append(streamKey: string, lines: string[]): Promise<void> {
-    return this.exclusive(() => this.appendNow(streamKey, lines));
+  /** Appends record lines to a stream: as text (without their newlines), or as whole lines in bytes. */
+  append(streamKey: string, lines: readonly string[] | RecordChunks): Promise<void> {
+    const records = isRecordChunks(lines) ? lines : recordChunksOf(lines);
+    return this.exclusive(() => this.appendNow(streamKey, records));
   }
 
-  private async appendNow(streamKey: string, lines: string[]): Promise<void> {
+  private async appendNow(streamKey: string, records: RecordChunks): Promise<void> {
     const s = this.streams.get(streamKey);
     if (!s) {
       throw new AirbyteError('USAGE', {
@@ -180,19 +198,23 @@ export class CacheIngest {
       });
     }
     s.lastAppend = ++this.appends;
-    let i = 0;
-    while (i < lines.length) {
+    let left = records.count;
+    let chunks = records.chunks;
+    while (left > 0) {
       if (!s.open || s.open.count >= this.segmentRecords) await this.roll(s);
       const seg = s.open!;
-      const take = Math.min(lines.length - i, this.segmentRecords - seg.count);
-      for (let k = 0; k < take; k++) {
-        const line = lines[i + k];
-        seg.pending.push(line);
-        seg.pendingBytes += line.length + 1;
+      const take = Math.min(left, this.segmentRecords - seg.count);
+      // The segment's last records end inside these pieces: the rest goes to the next segment.
+      const [head, rest] = take === left ? [chunks, []] : splitAfterLines(chunks, take);
+      for (const c of head) {
+        seg.pending.push(c);
+        seg.pendingBytes += c.length;
       }
+      seg.pendingLines += take;
       seg.count += take;
       s.nextPos += take;
-      i += take;
+      left -= take;
+      chunks = rest;
       if (seg.pendingBytes >= this.cache.blockBytes) await this.flushSegment(seg);
     }
   }
@@ -222,7 +244,18 @@ export class CacheIngest {
       await makeDirectory(path.dirname(abs));
       return fs.open(abs, 'w', 0o600);
     });
-    s.open = { file: rel, handle, firstPos: s.nextPos, count: 0, bytes: 0, pending: [], pendingBytes: 0, blocks: [], syncedBytes: 0 };
+    s.open = {
+      file: rel,
+      handle,
+      firstPos: s.nextPos,
+      count: 0,
+      bytes: 0,
+      pending: [],
+      pendingLines: 0,
+      pendingBytes: 0,
+      blocks: [],
+      syncedBytes: 0,
+    };
   }
 
   private async closeIdlest(): Promise<void> {
@@ -233,10 +266,11 @@ export class CacheIngest {
 
   private async flushSegment(seg: OpenSegment): Promise<void> {
     if (seg.broken) throw seg.broken;
-    if (seg.pending.length === 0) return;
-    const buf = Buffer.from(seg.pending.join('\n') + '\n', 'utf8');
-    seg.blocks.push({ bytes: buf.length, lines: seg.pending.length, crc: crc32(buf) >>> 0 });
+    if (seg.pendingLines === 0) return;
+    const buf = seg.pending.length === 1 ? seg.pending[0] : Buffer.concat(seg.pending, seg.pendingBytes);
+    seg.blocks.push({ bytes: buf.length, lines: seg.pendingLines, crc: crc32(buf) >>> 0 });
     seg.pending = [];
+    seg.pendingLines = 0;
     seg.pendingBytes = 0;
     try {
       // A write may be short (the disk filling up): writeAll writes the rest until done or refused.
@@ -473,6 +507,32 @@ export class CacheIngest {
     }
     await this.cache.removeFiles(files.filter((f) => !this.indexedFiles.has(f)));
   }
+}
+
+function isRecordChunks(lines: readonly string[] | RecordChunks): lines is RecordChunks {
+  return !Array.isArray(lines);
+}
+
+/** `chunks` cut after their first `lines` lines: those lines' pieces, and the pieces of the rest. */
+function splitAfterLines(chunks: readonly Buffer[], lines: number): [Buffer[], Buffer[]] {
+  const head: Buffer[] = [];
+  let left = lines;
+  for (let i = 0; i < chunks.length; i++) {
+    const c = chunks[i];
+    let at = 0;
+    while (left > 0) {
+      const nl = c.indexOf(0x0a, at);
+      if (nl < 0) break;
+      at = nl + 1;
+      left--;
+    }
+    if (left === 0) {
+      if (at > 0) head.push(c.subarray(0, at));
+      return [head, [...(at < c.length ? [c.subarray(at)] : []), ...chunks.slice(i + 1)]];
+    }
+    head.push(c);
+  }
+  return [head, []];
 }
 
 /** An open segment as far as it is written (its pending lines are not on disk yet). */

@@ -7,12 +7,12 @@
 import type { PipelineSource } from '../connectors/pipelineConnector';
 import type { AirbyteError } from '../errors';
 import { isAirbyteError } from '../errors';
-import type { DecodedMessage, DecodedRecordLine } from '../protocol/lineCodec';
-import { isDecodedRecordLine } from '../protocol/lineCodec';
+import type { DecodedMessage, DecodedRecordLines } from '../protocol/lineCodec';
+import { isDecodedRecordLines } from '../protocol/lineCodec';
 import type { AirbyteCatalog, AirbyteStateMessage, ConfiguredAirbyteCatalog } from '../protocol/messages';
 import { streamKey, streamKeyOf } from '../protocol/messages';
 import { CACHE_DESTINATION_ID } from '../store/committedStates';
-import type { CacheIngest } from '../store/recordCache';
+import type { CacheIngest, RecordChunks } from '../store/recordCache';
 import type { WorkspaceStore } from '../store/workspaceStore';
 import type { StreamPlan } from './catalogBuilder';
 import { handleControl } from './connectorControl';
@@ -158,8 +158,8 @@ export function replacesStream(ctx: RunContext, p: StreamPlan): boolean {
 
 /** Where a read's records and states go besides the cache: a destination fed while the source is read. */
 export interface IngestTee {
-  /** Record lines (raw, without their newline) of one stream, just appended to the cache. */
-  records(streamKey: string, lines: string[]): Promise<void>;
+  /** Record lines of one stream, just appended to the cache. */
+  records(streamKey: string, lines: RecordChunks): Promise<void>;
   /** A source state, just noted by the ingest at the positions of what it covers (`count`: states noted so far). */
   state(state: AirbyteStateMessage, noted: { positions: Record<string, number>; count: number }): Promise<void>;
 }
@@ -202,7 +202,9 @@ export async function ingestSource(
 /** Routes a source's output into the ingest: records grouped per stream, states at their place, counts kept. */
 class IngestSink {
   private key: string | undefined;
-  private group: string[] = [];
+  private group: Buffer[] = [];
+  private groupCount = 0;
+  private groupBytes = 0;
 
   constructor(
     private readonly ctx: RunContext,
@@ -212,27 +214,30 @@ class IngestSink {
     private readonly tee?: IngestTee,
   ) {}
 
-  async take(batch: ReadonlyArray<DecodedMessage | DecodedRecordLine>): Promise<void> {
+  async take(batch: ReadonlyArray<DecodedMessage | DecodedRecordLines>): Promise<void> {
     const { tracker } = this.ctx;
     for (const item of batch) {
-      const { raw } = item;
-      // RECORD lines come routed but unparsed (the cache keeps the raw line; only its stream is needed).
-      const m = isDecodedRecordLine(item) ? undefined : item.message;
+      // RECORD lines come routed but unparsed, in the source's own bytes: the cache keeps them as they are.
+      const m = isDecodedRecordLines(item) ? undefined : item.message;
       if (!m || m.type === 'RECORD') {
-        const route = m?.type === 'RECORD' ? m.record : (item as DecodedRecordLine).route;
+        const route = m?.type === 'RECORD' ? m.record : (item as DecodedRecordLines).route;
         const k = streamKeyOf(route.stream, route.namespace);
+        const lines = m ? Buffer.from(`${(item as DecodedMessage).raw}\n`, 'utf8') : (item as DecodedRecordLines).bytes;
+        const count = m ? 1 : (item as DecodedRecordLines).count;
         if (!this.ingest.has(k)) {
-          tracker.noteOutsideCatalog(k);
+          tracker.noteOutsideCatalog(k, count);
           continue;
         }
         if (k !== this.key) {
           await this.flush();
           this.key = k;
         }
-        this.group.push(raw);
+        this.group.push(lines);
+        this.groupCount += count;
+        this.groupBytes += lines.length;
         const s = tracker.stream(k);
-        s.recordsRead++;
-        s.bytesRead += raw.length + 1;
+        s.recordsRead += count;
+        s.bytesRead += lines.length;
       } else if (m.type === 'STATE') {
         await this.flush();
         if (!coversStreams(m.state, this.planKeys)) continue;
@@ -249,10 +254,13 @@ class IngestSink {
   }
 
   private async flush(): Promise<void> {
-    if (this.key !== undefined && this.group.length) {
-      await this.ingest.append(this.key, this.group);
-      if (this.tee) await this.tee.records(this.key, this.group);
+    if (this.key !== undefined && this.groupCount > 0) {
+      const lines: RecordChunks = { chunks: this.group, count: this.groupCount, bytes: this.groupBytes };
+      await this.ingest.append(this.key, lines);
+      if (this.tee) await this.tee.records(this.key, lines);
     }
     this.group = [];
+    this.groupCount = 0;
+    this.groupBytes = 0;
   }
 }

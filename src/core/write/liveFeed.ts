@@ -5,13 +5,14 @@
  * once the destination is gone, what is pushed is dropped (the cache keeps it for the next run).
  */
 import type { AirbyteStateMessage } from '../protocol/messages';
+import type { RecordChunks } from '../store/recordCache';
 import type { IngestTee } from './ingestIntoCache';
 
 /** Bytes waiting before the source's side waits for the destination. */
 const HIGH_WATER_BYTES = 8 << 20;
 
 export type FeedItem =
-  | { kind: 'records'; streamKey: string; lines: string[]; bytes: number }
+  | { kind: 'records'; streamKey: string; lines: RecordChunks }
   | { kind: 'state'; state: AirbyteStateMessage; positions: Record<string, number>; count: number };
 
 export class LiveFeed implements IngestTee {
@@ -26,10 +27,8 @@ export class LiveFeed implements IngestTee {
   /** Why the read ended early, if it did (set by `end`). */
   sourceError: unknown;
 
-  async records(streamKey: string, lines: string[]): Promise<void> {
-    let bytes = 0;
-    for (const line of lines) bytes += line.length + 1;
-    await this.push({ kind: 'records', streamKey, lines, bytes }, bytes);
+  async records(streamKey: string, lines: RecordChunks): Promise<void> {
+    await this.push({ kind: 'records', streamKey, lines }, lines.bytes);
   }
 
   async state(state: AirbyteStateMessage, noted: { positions: Record<string, number>; count: number }): Promise<void> {
@@ -74,7 +73,7 @@ export class LiveFeed implements IngestTee {
           this.queue = this.queue.slice(this.head);
           this.head = 0;
         }
-        if (item.kind === 'records') this.queuedBytes -= item.bytes;
+        if (item.kind === 'records') this.queuedBytes -= item.lines.bytes;
         if (this.queuedBytes <= HIGH_WATER_BYTES / 2) this.releaseWaiters();
         yield item;
         continue;

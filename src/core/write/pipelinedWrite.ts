@@ -194,10 +194,10 @@ async function* destinationInput(
       for await (const item of feed.items()) {
         if (item.kind === 'records') {
           const s = ctx.tracker.stream(item.streamKey);
-          s.recordsSent += item.lines.length;
-          s.bytesSent += item.bytes;
+          s.recordsSent += item.lines.count;
+          s.bytesSent += item.lines.bytes;
           ctx.tracker.emit();
-          yield `${item.lines.join('\n')}\n`;
+          yield* item.lines.chunks;
         } else {
           pending.push(item.state, { positions: item.positions, stateCount: item.count });
           yield `${JSON.stringify(build.state(item.state))}\n`;

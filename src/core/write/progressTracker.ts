@@ -79,8 +79,8 @@ export class ProgressTracker {
   }
 
   /** Counts a record of a stream the catalog did not select (it is dropped). */
-  noteOutsideCatalog(key: string): void {
-    this.outsideCatalog.set(key, (this.outsideCatalog.get(key) ?? 0) + 1);
+  noteOutsideCatalog(key: string, records = 1): void {
+    this.outsideCatalog.set(key, (this.outsideCatalog.get(key) ?? 0) + records);
   }
 
   estimate(key: string, rows?: number, bytes?: number): void {

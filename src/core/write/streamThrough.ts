@@ -5,8 +5,8 @@
  */
 import type { ConnectorRun } from '../connectors/connectorProcess';
 import type { PipelineConnector, PipelineSource } from '../connectors/pipelineConnector';
-import type { DecodedMessage, DecodedRecordLine } from '../protocol/lineCodec';
-import { isDecodedRecordLine } from '../protocol/lineCodec';
+import type { DecodedMessage, DecodedRecordLines } from '../protocol/lineCodec';
+import { isDecodedRecordLines } from '../protocol/lineCodec';
 import type { AirbyteStateMessage, ConfiguredAirbyteCatalog } from '../protocol/messages';
 import { streamKeyOf } from '../protocol/messages';
 import type { StreamPlan } from './catalogBuilder';
@@ -57,17 +57,17 @@ class SourceForwarder {
   }
 
   /** `onCut` is called when the destination stops taking input before its end (it exited or failed). */
-  async *input(onCut: () => void): AsyncGenerator<string> {
+  async *input(onCut: () => void): AsyncGenerator<Buffer | string> {
     this.started = true;
     try {
       try {
-        // RECORD lines come routed but unparsed (only their stream is needed to count and forward
-        // them); consecutive records of one stream share one lookup of their counters.
+        // RECORD lines come routed but unparsed, as runs of one stream's lines in the source's own
+        // bytes: counted and forwarded as they are, never turned into strings.
         let turn = Date.now();
         for await (const batch of this.run.routedBatches()) {
           for (let i = 0; i < batch.length; i += SLICE_ITEMS) {
-            const chunk = await this.forward(i === 0 && batch.length <= SLICE_ITEMS ? batch : batch.slice(i, i + SLICE_ITEMS));
-            if (chunk) yield chunk;
+            for (const part of await this.forward(i === 0 && batch.length <= SLICE_ITEMS ? batch : batch.slice(i, i + SLICE_ITEMS)))
+              yield part;
             if (Date.now() - turn >= LOOP_TURN_MS) {
               await new Promise((resolve) => setImmediate(resolve));
               turn = Date.now();
@@ -86,17 +86,25 @@ class SourceForwarder {
     }
   }
 
-  private async forward(batch: Array<DecodedMessage | DecodedRecordLine>): Promise<string | undefined> {
-    const parts: string[] = [];
+  /** What of `batch` goes to the destination, in order: runs of record lines as they came, other lines as text. */
+  private async forward(batch: Array<DecodedMessage | DecodedRecordLines>): Promise<Array<Buffer | string>> {
+    const parts: Array<Buffer | string> = [];
     let lastKey: string | undefined;
     let counts: StreamProgress | undefined;
     for (const item of batch) {
-      const raw = item.raw;
       let k: string;
-      if (isDecodedRecordLine(item)) k = streamKeyOf(item.route.stream, item.route.namespace);
-      else if (item.message.type === 'RECORD') k = streamKeyOf(item.message.record.stream, item.message.record.namespace);
-      else {
-        if (await this.forwardsOther(item.message)) parts.push(raw);
+      let lines: number;
+      let bytes: number;
+      if (isDecodedRecordLines(item)) {
+        k = streamKeyOf(item.route.stream, item.route.namespace);
+        lines = item.count;
+        bytes = item.bytes.length;
+      } else if (item.message.type === 'RECORD') {
+        k = streamKeyOf(item.message.record.stream, item.message.record.namespace);
+        lines = 1;
+        bytes = Buffer.byteLength(item.raw) + 1;
+      } else {
+        if (await this.forwardsOther(item.message)) parts.push(`${item.raw}\n`);
         continue;
       }
       if (k !== lastKey) {
@@ -104,16 +112,16 @@ class SourceForwarder {
         counts = this.keys.has(k) ? this.ctx.tracker.stream(k) : undefined;
       }
       if (!counts) {
-        this.ctx.tracker.noteOutsideCatalog(k);
+        this.ctx.tracker.noteOutsideCatalog(k, lines);
         continue;
       }
-      parts.push(raw);
-      counts.recordsRead++;
-      counts.recordsSent++;
-      counts.bytesRead += raw.length + 1;
-      counts.bytesSent += raw.length + 1;
+      parts.push(isDecodedRecordLines(item) ? item.bytes : `${item.raw}\n`);
+      counts.recordsRead += lines;
+      counts.recordsSent += lines;
+      counts.bytesRead += bytes;
+      counts.bytesSent += bytes;
     }
-    return parts.length ? `${parts.join('\n')}\n` : undefined;
+    return parts;
   }
 
   /** A message other than a record; true when its line goes to the destination. */
@@ -186,7 +194,7 @@ async function writeInto(
   ctx: RunContext,
   destination: PipelineConnector,
   catalog: ConfiguredAirbyteCatalog,
-  stdin: AsyncIterable<string>,
+  stdin: AsyncIterable<Buffer | string>,
   onEcho: (state: AirbyteStateMessage) => void,
 ): Promise<unknown> {
   try {

@@ -2,12 +2,12 @@
 // what JSON.parse gives, or the line must be left to JSON.parse.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DecodedItem, RoutedItem } from '../../../src/core/protocol/lineCodec';
+import type { DecodedItem, RecordRoute, RoutedItem } from '../../../src/core/protocol/lineCodec';
 import {
   LineDecoder,
   RoutingLineDecoder,
   isDecodedMessage,
-  isDecodedRecordLine,
+  isDecodedRecordLines,
   routeOfRecordLine,
 } from '../../../src/core/protocol/lineCodec';
 import { prng } from '../prng';
@@ -159,6 +159,23 @@ describe('routeOfRecordLine', () => {
   });
 });
 
+/** Every item of a routed decode with its runs of record lines taken apart: one item per line. */
+function perLine(items: RoutedItem[]): Array<DecodedItem | { route: RecordRoute; raw: string }> {
+  const out: Array<DecodedItem | { route: RecordRoute; raw: string }> = [];
+  for (const item of items) {
+    if (!isDecodedRecordLines(item)) {
+      out.push(item);
+      continue;
+    }
+    const text = item.bytes.toString('utf8');
+    assert.ok(text.endsWith('\n'), 'a run of record lines ends with its newline');
+    const lines = text.slice(0, -1).split('\n');
+    assert.equal(lines.length, item.count, 'a run counts its lines');
+    for (const raw of lines) out.push({ route: item.route, raw });
+  }
+  return out;
+}
+
 describe('RoutingLineDecoder', () => {
   it('gives the same messages, logs and raw lines as LineDecoder, with RECORDs routed instead of parsed', () => {
     const rand = prng(7);
@@ -182,19 +199,20 @@ describe('RoutingLineDecoder', () => {
     const plain = new LineDecoder();
     const routed = new RoutingLineDecoder();
     const expected: DecodedItem[] = [];
-    const got: RoutedItem[] = [];
+    const items: RoutedItem[] = [];
     // Different chunkings on each side: lines split anywhere must decode the same.
     for (let off = 0; off < bytes.length; off += 4096) expected.push(...plain.push(bytes.subarray(off, off + 4096)));
     expected.push(...plain.end());
-    for (let off = 0; off < bytes.length; off += 777) got.push(...routed.push(bytes.subarray(off, off + 777)));
-    got.push(...routed.end());
+    for (let off = 0; off < bytes.length; off += 777) items.push(...routed.push(bytes.subarray(off, off + 777)));
+    items.push(...routed.end());
+    const got = perLine(items);
 
     assert.equal(got.length, expected.length);
     let routedCount = 0;
     for (let i = 0; i < got.length; i++) {
       const g = got[i];
       const e = expected[i];
-      if (isDecodedRecordLine(g)) {
+      if ('route' in g) {
         routedCount++;
         assert.ok(isDecodedMessage(e) && e.message.type === 'RECORD', `routed line ${i} is a RECORD for LineDecoder too`);
         assert.equal(g.raw, e.raw);
@@ -205,5 +223,46 @@ describe('RoutingLineDecoder', () => {
       }
     }
     assert.ok(routedCount > 400, `routed ${routedCount}`);
+    // Runs really gather lines: far fewer items than routed lines.
+    assert.ok(items.filter(isDecodedRecordLines).length < routedCount, 'consecutive lines of a stream come as one run');
+  });
+
+  it('hands on record lines in the exact bytes the connector wrote, one run per stream change', () => {
+    const record = (stream: string, data: unknown) => JSON.stringify({ type: 'RECORD', record: { stream, data, emitted_at: 1 } });
+    const lines = [
+      record('users', { id: 1, name: 'Zoë 日本 😀' }),
+      record('users', { id: 2 }),
+      record('Zoë', { id: 3 }),
+      record('Zoë', { id: 4 }),
+      JSON.stringify({ type: 'STATE', state: { type: 'LEGACY', data: { at: 4 } } }),
+      record('users', { id: 5 }),
+    ];
+    const bytes = Buffer.from(`${lines.join('\n')}\n`);
+    const items = new RoutingLineDecoder().push(bytes);
+    const runs = items.filter(isDecodedRecordLines);
+    assert.deepEqual(
+      runs.map((r) => [r.route.stream, r.count]),
+      [
+        ['users', 2],
+        ['Zoë', 2],
+        ['users', 1],
+      ],
+    );
+    assert.equal(runs[0].bytes.buffer, bytes.buffer, 'a run is a view of the chunk, not a copy');
+    assert.equal(Buffer.concat(runs.map((r) => r.bytes)).toString(), `${[...lines.slice(0, 4), lines[5]].join('\n')}\n`);
+  });
+
+  it('decodes a chunk that is not valid UTF-8 line by line, as LineDecoder does', () => {
+    const good = '{"type":"RECORD","record":{"stream":"users","data":{"n":"ok"},"emitted_at":1}}';
+    const bad = Buffer.concat([Buffer.from('{"type":"RECORD","record":{"stream":"users","data":{"n":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"},"emitted_at":1}}')]);
+    const bytes = Buffer.concat([Buffer.from(`${good}\n`), bad, Buffer.from('\n')]);
+    const got = perLine(new RoutingLineDecoder().push(bytes));
+    const expected = new LineDecoder().push(bytes);
+    assert.equal(got.length, 2);
+    assert.deepEqual(
+      got.map((g) => ('route' in g ? g.raw : undefined)),
+      expected.map((e) => (isDecodedMessage(e) ? e.raw : undefined)),
+    );
+    assert.ok(String(got[1] && 'raw' in got[1] ? got[1].raw : '').includes('\ufffd'), 'invalid bytes become U+FFFD');
   });
 });
