@@ -209,7 +209,7 @@ export class RoutingLineDecoder extends LineSplitter<RoutedItem> {
   protected override decodeLines(buf: Buffer, start: number, end: number, out: RoutedItem[]): void {
     // In windows of whole lines: a string of over 128 KiB lands in V8's large-object space, where
     // searching it ran 15 times slower (and collecting garbage took longer) than in windows of 64 KiB.
-    for (let from = start; ; ) {
+    for (let from = start; ;) {
       let to = end;
       if (end - from > TEXT_WINDOW) {
         const before = buf.lastIndexOf(NEWLINE, from + TEXT_WINDOW);

@@ -254,7 +254,11 @@ describe('RoutingLineDecoder', () => {
 
   it('decodes a chunk that is not valid UTF-8 line by line, as LineDecoder does', () => {
     const good = '{"type":"RECORD","record":{"stream":"users","data":{"n":"ok"},"emitted_at":1}}';
-    const bad = Buffer.concat([Buffer.from('{"type":"RECORD","record":{"stream":"users","data":{"n":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"},"emitted_at":1}}')]);
+    const bad = Buffer.concat([
+      Buffer.from('{"type":"RECORD","record":{"stream":"users","data":{"n":"'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"},"emitted_at":1}}'),
+    ]);
     const bytes = Buffer.concat([Buffer.from(`${good}\n`), bad, Buffer.from('\n')]);
     const got = perLine(new RoutingLineDecoder().push(bytes));
     const expected = new LineDecoder().push(bytes);
