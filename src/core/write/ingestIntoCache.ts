@@ -17,6 +17,7 @@ import type { WorkspaceStore } from '../store/workspaceStore';
 import type { StreamPlan } from './catalogBuilder';
 import { handleControl } from './connectorControl';
 import type { RecordedRun } from './recordedRun';
+import { recordsMayMove } from './recordsGate';
 import type { RunContext } from './runContext';
 import { idleTimeoutOf, logTo, notice } from './runContext';
 import { readStats, runError } from './runOutcome';
@@ -184,6 +185,12 @@ export async function ingestSource(
       { command: 'read', config: source.config, catalog: job.catalog, state: offered },
       { signal: feed?.signal ?? ctx.options.signal, onLog: logTo(ctx.options, source.name), idleTimeoutMs: idleTimeoutOf(ctx.options) },
     );
+    const refused = await recordsMayMove(ctx);
+    if (refused !== undefined) {
+      // The destination failed its check: the source (being stopped) is not read.
+      void run.drain().catch(() => undefined);
+      throw refused;
+    }
     for await (const batch of run.routedBatches()) await sink.take(batch);
     warnSourceErrorLogs(ctx, source.name, await run.done);
   } catch (e) {

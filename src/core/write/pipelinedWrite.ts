@@ -26,6 +26,7 @@ import { LiveFeed } from './liveFeed';
 import type { Positions, ReplayPlan } from './replayFromCache';
 import { confirmPositions, dropDamagedCache, replayFromCache, replayInput, replayRange, writeFromInput } from './replayFromCache';
 import type { RunContext } from './runContext';
+import { recordsMayMove } from './recordsGate';
 import { StateCommitter } from './stateCommitter';
 import { PendingStates } from './stateManager';
 
@@ -187,6 +188,12 @@ async function* destinationInput(
   input: { finished: boolean },
 ): AsyncGenerator<Buffer | string> {
   try {
+    const refused = await recordsMayMove(ctx);
+    if (refused !== undefined) {
+      // The destination failed its check (it is being stopped): it gets nothing, not even the status lines.
+      failure.error = refused;
+      return;
+    }
     yield* replayInput(ctx, job.ids.sourceId, job.plans, range, pending, failure, false);
     // The cache is damaged: nothing more is sent (the source is stopped once the destination exits).
     if (failure.error !== undefined) feed.close();

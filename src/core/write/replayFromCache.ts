@@ -12,6 +12,7 @@ import type { StreamPlan } from './catalogBuilder';
 import { followDestination, statusLines } from './destinationOutput';
 import type { RunContext } from './runContext';
 import { idleTimeoutOf, logTo } from './runContext';
+import { recordsMayMove } from './recordsGate';
 import { StateCommitter } from './stateCommitter';
 import { PendingStates } from './stateManager';
 
@@ -60,6 +61,12 @@ export async function* replayInput(
   failure: { error?: unknown },
   end = true,
 ): AsyncGenerator<Buffer | string> {
+  const refused = await recordsMayMove(ctx);
+  if (refused !== undefined) {
+    // The destination failed its check (it is being stopped): it gets nothing, not even the status lines.
+    failure.error = refused;
+    return;
+  }
   const { cache, tracker } = ctx;
   const { from, to } = range;
   const readers = new Map(plans.map((p) => [p.key, cache.reader(sourceId, p.key, from[p.key], to[p.key], ctx.options.signal)]));

@@ -20,6 +20,8 @@ export interface RunContext {
   masker: SecretMasker;
   /** Whether the destination's input ends with STREAM_STATUS messages (`streamStatusRule.ts`); default true. */
   streamStatus?: boolean;
+  /** Resolves once records may move (the destination passed its check); see `recordsGate.ts`. */
+  recordsGate?: Promise<void>;
 }
 
 /** Keeps a notice for the result and tells the host now. */

@@ -16,6 +16,7 @@ import type { StreamProgress } from './progressTracker';
 import type { RunContext } from './runContext';
 import { idleTimeoutOf, logTo } from './runContext';
 import { warnSourceErrorLogs } from './runWarnings';
+import { recordsMayMove } from './recordsGate';
 import { StateCommitter } from './stateCommitter';
 import { PendingStates, coversStreams } from './stateManager';
 
@@ -59,6 +60,14 @@ class SourceForwarder {
   /** `onCut` is called when the destination stops taking input before its end (it exited or failed). */
   async *input(onCut: () => void): AsyncGenerator<Buffer | string> {
     this.started = true;
+    const refused = await recordsMayMove(this.ctx);
+    if (refused !== undefined) {
+      // The destination failed its check: both sides are being stopped, and neither gets a byte.
+      this.error = refused;
+      this.finished = true;
+      void this.run.drain().catch(() => undefined);
+      return;
+    }
     try {
       try {
         // RECORD lines come routed but unparsed, as runs of one stream's lines in the source's own

@@ -24,6 +24,7 @@ import { buildConfiguredCatalog, withSyncId } from './catalogBuilder';
 import { confirmFromCommittedState } from './confirmedFromState';
 import { offerForDestination, offerFromCache, readIntoCache } from './ingestIntoCache';
 import { readWhileWriting } from './pipelinedWrite';
+import { recordsGate } from './recordsGate';
 import type { PipelineOptions } from './pipelineOptions';
 import { ProgressTracker } from './progressTracker';
 import type { RunStart } from './recordedRun';
@@ -82,53 +83,56 @@ function runContext(
  * the source's state is committed with them, and the next read is incremental.
  */
 export async function readSource(source: PipelineSource, options: PipelineOptions = {}): Promise<ReadResult> {
-  return withStore(options, `airbyte-write read ${source.name}`, async (store) => {
-    const strategy = options.writeStrategy ?? 'auto';
-    const discovery = startDiscovery(source, options);
-    const { run, party } = await discovery.unlessFailing(async () => {
-      const { party } = await partyOf(source, options);
-      const start: RunStart = { kind: 'read', source: party, streams: [...(options.streams ?? [])], strategy, mode: 'cache' };
-      return { run: await RecordedRun.begin(store, start, source.masker, options.onRunStarted), party };
-    });
-    const { discovered, catalog, plans } = await run.guard(async () => {
-      const found = await discovery.catalog;
-      const plan = { streams: options.streams, strategy, destination: CACHE_AS_DESTINATION, syncId: run.id, currentGeneration: () => 0 };
-      return { discovered: found, ...buildConfiguredCatalog({ ...plan, discovered: found }) };
-    });
-    const ctx = runContext(store, new RecordCache(store), plans, run, options, source.masker);
-    try {
-      const { readCatalog } = await readIntoCache(ctx, source, {
-        run,
-        sourceId: party.identity,
-        discovered,
-        plans,
-        catalog,
-        offer: () => offerFromCache(store, party.identity, plans),
-        droppedNotice: `Files of the record cache of ${source.name} were missing; that cache was dropped and the source is read from scratch.`,
-        failureGuidance: () => 'What the source checkpointed before the failure is kept in the cache; the next read resumes there.',
+  // Started before the store is opened (loading SQLite takes a while): it needs only the source.
+  const discovery = startDiscovery(source, options);
+  return discovery.unlessFailing(() =>
+    withStore(options, `airbyte-write read ${source.name}`, async (store) => {
+      const strategy = options.writeStrategy ?? 'auto';
+      const { run, party } = await discovery.unlessFailing(async () => {
+        const { party } = await partyOf(source, options);
+        const start: RunStart = { kind: 'read', source: party, streams: [...(options.streams ?? [])], strategy, mode: 'cache' };
+        return { run: await RecordedRun.begin(store, start, source.masker, options.onRunStarted), party };
       });
-      warnRecordsOutsideCatalog(ctx, source.name);
-      ctx.tracker.setPhase('finishing');
-      for (const p of plans) ctx.tracker.stream(p.key).recordsConfirmed = ctx.tracker.stream(p.key).recordsRead;
-      return new ReadResult({
-        runId: run.id,
-        source: source.name,
-        sourceId: party.identity,
-        sourceLabel: party.label,
-        sourceConfigPath: party.configPath,
-        catalog: readCatalog,
-        plans,
-        streams: streamResults(ctx.tracker, plans, true, false),
-        finalState: store.states.get(party.identity, CACHE_DESTINATION_ID).map((r) => r.state),
-        startedAt: run.started.startedAt,
-        durationMs: Date.now() - run.started.startedAt,
-        cache: ctx.cache,
-        warnings: ctx.warnings,
+      const { discovered, catalog, plans } = await run.guard(async () => {
+        const found = await discovery.catalog;
+        const plan = { streams: options.streams, strategy, destination: CACHE_AS_DESTINATION, syncId: run.id, currentGeneration: () => 0 };
+        return { discovered: found, ...buildConfiguredCatalog({ ...plan, discovered: found }) };
       });
-    } finally {
-      ctx.tracker.end();
-    }
-  });
+      const ctx = runContext(store, new RecordCache(store), plans, run, options, source.masker);
+      try {
+        const { readCatalog } = await readIntoCache(ctx, source, {
+          run,
+          sourceId: party.identity,
+          discovered,
+          plans,
+          catalog,
+          offer: () => offerFromCache(store, party.identity, plans),
+          droppedNotice: `Files of the record cache of ${source.name} were missing; that cache was dropped and the source is read from scratch.`,
+          failureGuidance: () => 'What the source checkpointed before the failure is kept in the cache; the next read resumes there.',
+        });
+        warnRecordsOutsideCatalog(ctx, source.name);
+        ctx.tracker.setPhase('finishing');
+        for (const p of plans) ctx.tracker.stream(p.key).recordsConfirmed = ctx.tracker.stream(p.key).recordsRead;
+        return new ReadResult({
+          runId: run.id,
+          source: source.name,
+          sourceId: party.identity,
+          sourceLabel: party.label,
+          sourceConfigPath: party.configPath,
+          catalog: readCatalog,
+          plans,
+          streams: streamResults(ctx.tracker, plans, true, false),
+          finalState: store.states.get(party.identity, CACHE_DESTINATION_ID).map((r) => r.state),
+          startedAt: run.started.startedAt,
+          durationMs: Date.now() - run.started.startedAt,
+          cache: ctx.cache,
+          warnings: ctx.warnings,
+        });
+      } finally {
+        ctx.tracker.end();
+      }
+    }),
+  );
 }
 
 /** A run's plan: the source's catalog and the configured catalog of the streams asked for. */
@@ -203,32 +207,44 @@ export async function writeToDestination(
   if (input instanceof ReadResult && !options.store && !options.stateCache && !options.storePath) {
     options = input.cache.store.isClosed ? { ...options, storePath: input.cache.store.path } : { ...options, store: input.cache.store };
   }
-  return withStore(options, `airbyte-write write to ${destination.name}`, async (store) => {
-    const discovery = input instanceof ReadResult ? undefined : startDiscovery(input, options);
-    const unlessFailing = <T>(fn: () => Promise<T>) => (discovery ? discovery.unlessFailing(fn) : fn());
-    const { job, first } = await unlessFailing(async () => {
-      const job = { ...(await writeJob(store, input, destination, options)), discovery };
-      return { job, first: await RecordedRun.begin(store, firstRunStart(job), job.masker, options.onRunStarted) };
-    });
-    // Beside the source's discover; a destination config that wrote well lately is not checked again.
-    const destinationChecked = wroteLately(store, job.destinationParty.identity)
-      ? Promise.resolve()
-      : checkBeforeRecords(job.source, destination, options);
-    const planned = await first.guard(() => planWrite(job, first.id));
-    await first.guard(() => destinationChecked);
-    const ctx = runContext(store, job.cache, planned.plans, first, options, job.masker);
-    ctx.streamStatus = takesStreamStatus(job.destinationSpec, destination.entry).send;
-    try {
-      const run = job.mode === 'cache' ? await beginWriteRun(ctx, job, first) : first;
-      const catalog = run === first ? planned.catalog : withSyncId(planned.catalog, run.id);
-      const outcome =
-        job.mode === 'cache' ? await readAndWrite(ctx, job, first, planned, catalog) : await moveRecords(ctx, job, planned.plans, catalog);
-      warnRecordsOutsideCatalog(ctx, job.sourceParty.connector);
-      return await finishWrite(ctx, job, run, planned.plans, outcome.destinationError ?? outcome.sourceError);
-    } finally {
-      ctx.tracker.end();
-    }
-  });
+  // Started before the store is opened (loading SQLite takes a while): it needs only the source.
+  const discovery = input instanceof ReadResult ? undefined : startDiscovery(input, options);
+  const unlessFailing = <T>(fn: () => Promise<T>) => (discovery ? discovery.unlessFailing(fn) : fn());
+  return unlessFailing(() =>
+    withStore(options, `airbyte-write write to ${destination.name}`, async (store) => {
+      const { job, first } = await unlessFailing(async () => {
+        const job = { ...(await writeJob(store, input, destination, options)), discovery };
+        return { job, first: await RecordedRun.begin(store, firstRunStart(job), job.masker, options.onRunStarted) };
+      });
+      // Beside the source's discover, and then beside the start of the connectors that move the
+      // records, which wait for it (`recordsGate.ts`); a destination config that wrote well lately is not checked again.
+      const gate = recordsGate(
+        wroteLately(store, job.destinationParty.identity) ? undefined : checkBeforeRecords(job.source, destination, options),
+        options,
+      );
+      const planned = await first.guard(() => planWrite(job, first.id));
+      // Failed during discover: nothing else starts.
+      if (gate.refusedNow() !== undefined) await first.guard(() => Promise.reject(gate.refusedNow()));
+      const ctx = runContext(store, job.cache, planned.plans, first, gate.options, job.masker);
+      ctx.streamStatus = takesStreamStatus(job.destinationSpec, destination.entry).send;
+      ctx.recordsGate = gate.opened;
+      try {
+        const run = job.mode === 'cache' ? await beginWriteRun(ctx, job, first) : first;
+        const catalog = run === first ? planned.catalog : withSyncId(planned.catalog, run.id);
+        const outcome =
+          job.mode === 'cache'
+            ? await readAndWrite(ctx, job, first, planned, catalog)
+            : await moveRecords(ctx, job, planned.plans, catalog);
+        warnRecordsOutsideCatalog(ctx, job.sourceParty.connector);
+        // A failed check is the run's error, also when a connector it stopped (or one that failed on
+        // its own while records were held back) ended first.
+        const refused = await gate.refusal();
+        return await finishWrite(ctx, job, run, planned.plans, refused ?? outcome.destinationError ?? outcome.sourceError);
+      } finally {
+        ctx.tracker.end();
+      }
+    }),
+  );
 }
 
 /** How long a destination config's successful write spares the next writes its check. */
@@ -246,9 +262,9 @@ function wroteLately(store: WorkspaceStore, destinationId: string, now = Date.no
 }
 
 /**
- * The destination's `check`, started beside the specs and discover; awaited before the first record
- * is read, so a destination that cannot write (a wrong path, a bad password) fails the run before
- * a whole source is read. Its failure is kept until awaited.
+ * The destination's `check`, started beside the specs and discover; no record is read or sent
+ * before it passed (`recordsGate.ts`), so a destination that cannot write (a wrong path, a bad
+ * password) fails the run before a whole source is read. Its failure is kept until awaited.
  */
 function checkBeforeRecords(source: PipelineSource | undefined, destination: PipelineConnector, options: PipelineOptions): Promise<void> {
   if (options.checkDestination === false || !destination.check) return Promise.resolve();
@@ -263,7 +279,7 @@ function checkBeforeRecords(source: PipelineSource | undefined, destination: Pip
         if (!(error instanceof AirbyteError) || error.code === 'CONFIG_INVALID') throw error;
         throw new AirbyteError(error.code, {
           message: error.message,
-          guidance: `${error.guidance ?? ''} The destination was checked before the source was read: nothing was read or sent.`.trim(),
+          guidance: `${error.guidance ?? ''} The destination is checked before any record moves: nothing was read or sent.`.trim(),
           context: error.context,
           exitCode: error.exitCode,
           traceMessage: error.traceMessage,

@@ -370,6 +370,41 @@ describe('failures', () => {
     });
   }
 
+  for (const mode of ['stream', 'cache', 'replay'] as const) {
+    it(`a destination that fails its check (${mode}): the run fails with the check's reason, nothing was read from the source or sent, no container is left`, async () => {
+      const { localDir, store } = await workspace(`check-${mode}`);
+      try {
+        // Enough records that any taken from the source before the check failed would show.
+        const src = await source({ count: 200_000, stateEvery: 1000 });
+        const read = mode === 'replay' ? await src.read({ store, streams: ['users'] }) : undefined;
+        const before = store.runs.list().length;
+        // Its check fails naming the cause; its write would fail at its first record with a catch-all TRACE.
+        const dst = await destination(localDir, { fault: 'bad_path', destination_path: '/etc/x.db' });
+        const error = await (
+          read ? dst.write(read, { store }) : dst.write(src, { store, streams: ['users'], cache: mode === 'cache' })
+        ).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        assert.ok(isAirbyteError(error, 'CHECK_FAILED'), `CHECK_FAILED, got ${String(error)}`);
+        assert.match(error.message, /destination_path=\/etc\/x\.db is not a valid path/);
+        assert.match(error.guidance ?? '', /nothing was read or sent/);
+        const runs = store.runs.list().slice(0, store.runs.list().length - before);
+        assert.ok(runs.length > 0, 'the write was recorded');
+        for (const run of runs) {
+          assert.equal(run.status, 'failed', `run ${run.id} (${run.kind})`);
+          assert.match(run.error ?? '', /not a valid path/, `run ${run.id} names the check's cause`);
+          assert.equal(run.recordsSent, 0, `run ${run.id} sent nothing`);
+          if (mode !== 'replay') assert.equal(run.recordsRead, 0, `run ${run.id} read nothing from the source`);
+        }
+        assert.equal(existsSync(path.join(localDir, 'users.jsonl')), false, 'the destination wrote nothing');
+        if (read) assert.equal(store.states.get(read.sourceId, runs[0].destinationId!).length, 0, 'no state for the destination');
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
   it('a TRACE ERROR from the destination fails the run with its message', async () => {
     const { localDir, store } = await workspace('trace');
     try {
