@@ -25,7 +25,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function streamed(tmp: string, name: string, dockerHost: string): Promise<Timing> {
   const dir = path.join(tmp, name);
-  const run = await ours(dir, config, false, RECORDS, ['users'], dockerHost);
+  const run = await ours(dir, config, false, RECORDS, ['users'], { dockerHost });
   await dispose(run, dir);
   return run;
 }

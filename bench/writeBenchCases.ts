@@ -107,9 +107,18 @@ export interface OursRun extends Timing {
   store: WorkspaceStore;
 }
 
+/** How an "ours" run is made, beyond its source, mode and streams. */
+export interface OursOptions {
+  /** The engine both connectors run on (default: DOCKER_HOST). */
+  dockerHost?: string;
+  /** Read and send the whole source again (`--full-refresh`), as a rerun must to move every record. */
+  fullRefresh?: boolean;
+}
+
 /**
- * One `Destination.write()` with fresh connector objects (as a new CLI process makes them) into a
- * fresh store under `dir`; the store stays open for a replay after it.
+ * One `Destination.write()` with fresh connector objects and the store under `dir` opened anew (as
+ * a new CLI process does); the store stays open for a replay after it. A `dir` written before holds
+ * a rerun's store: its source's catalog is known and its destination proved by that write.
  */
 export async function ours(
   dir: string,
@@ -117,20 +126,21 @@ export async function ours(
   cache: boolean,
   expected: number,
   streams: string[] | undefined,
-  /** The engine both connectors run on (default: DOCKER_HOST). */
-  dockerHost?: string,
+  options: OursOptions = {},
 ): Promise<OursRun> {
+  const { dockerHost } = options;
   await mkdir(dir, { recursive: true });
   const t0 = Date.now();
   const store = await WorkspaceStore.open({ path: path.join(dir, 'state.sqlite') });
   const source = await getSource('source-test', { registry, config: sourceConfig, dockerHost });
   const destination = await getDestination('destination-test', { registry, config: { mode: 'count' }, dockerHost });
   const out: OursRun = { ms: 0, firstMs: NaN, store };
-  const options: PipelineOptions = {
+  const pipeline: PipelineOptions = {
     store,
     cache,
     streams,
     writeStrategy: 'append',
+    forceFullRefresh: options.fullRefresh,
     onLog: (_name: string, line: ConnectorLogLine) => {
       const m = FIRST_RECORD.exec(line.text);
       if (m && Number.isNaN(out.firstMs)) out.firstMs = Number(m[1]) - t0;
@@ -139,7 +149,7 @@ export async function ours(
       if (run.kind === 'read') out.readRunId = run.runId;
     },
   };
-  const result = await destination.write(source, options);
+  const result = await destination.write(source, pipeline);
   out.ms = Date.now() - t0;
   if (result.totals.recordsConfirmed !== expected)
     throw new Error(`ours confirmed ${result.totals.recordsConfirmed}, expected ${expected}`);
