@@ -39,7 +39,11 @@ export function recordsGate(check: Promise<void> | undefined, options: PipelineO
     options: { ...options, signal },
     opened,
     refusedNow: () => refused?.error,
-    refusal: () => opened.then(() => undefined, (error: unknown) => error),
+    refusal: () =>
+      opened.then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
   };
 }
 
