@@ -14,6 +14,10 @@ import type { ExitInfo } from '../process/exitInfo';
 import { pumpStdin } from '../process/pumpStdin';
 import type { ExecuteRequest, Executor, RunningConnector } from './executor';
 
+/** Bytes of a program's output buffered beside the chunks waiting for the reader (as for a container). */
+const OUTPUT_HIGH_WATER_MARK = 1024 * 1024;
+const OUTPUT_CHUNKS = 64;
+
 export interface LocalExecutorOptions {
   /** The program, and arguments that come before the connector command (e.g. `['node', 'source.mjs']`). */
   command: string | readonly string[];
@@ -107,7 +111,17 @@ export class LocalExecutor implements Executor {
       if (!stderr.writableEnded) stderr.write(`cannot start ${program}: ${error.message}\n`);
     });
     (child.stderr as Readable).pipe(stderr);
+    // Taken at once into a stream of our own: when a child exits, Node pulls through and drops what
+    // its untouched stdout still holds ("flushStdio"), and a run's output may be read only later
+    // (records wait for the destination's check while a short source has already finished: it
+    // then "succeeded" with 0 records). Handed on chunk by chunk, with backpressure to the child.
+    const stdout = new PassThrough({
+      writableHighWaterMark: OUTPUT_HIGH_WATER_MARK,
+      readableObjectMode: true,
+      readableHighWaterMark: OUTPUT_CHUNKS,
+    });
+    (child.stdout as Readable).pipe(stdout);
     if (request.stdin && child.stdin) void pumpStdin(request.stdin, child.stdin, signal);
-    return { stdout: child.stdout as Readable, stderr, exit };
+    return { stdout, stderr, exit };
   }
 }

@@ -236,6 +236,21 @@ describe('connectors through the local executor', () => {
     }
   });
 
+  it('output a program wrote before it exited is all there when it is read only after the exit', { timeout: 20_000 }, async () => {
+    // A run's output may be read late (records wait for the destination's check while a short
+    // source has already finished); Node drops what an untouched stdout of an exited child holds.
+    const script =
+      "for (let i = 0; i < 200; i++) process.stdout.write(JSON.stringify({ type: 'LOG', log: { level: 'INFO', message: 'line ' + i } }) + '\\n');";
+    const executor = new LocalExecutor({ command: [process.execPath, '-e', script] });
+    const running = await executor.execute({ command: 'spec' });
+    running.stderr.resume();
+    assert.equal((await running.exit).exitCode, 0, 'the program has exited before its output is read');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    let text = '';
+    for await (const chunk of running.stdout) text += String(chunk);
+    assert.equal(text.split('\n').filter(Boolean).length, 200, 'every line it wrote');
+  });
+
   it('garbage on stdout becomes log lines and the run succeeds', async () => {
     const logs: ConnectorLogLine[] = [];
     const src = await source({ record_count: 6, fault: 'garbage', fault_after: 2 });
