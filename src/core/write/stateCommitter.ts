@@ -11,9 +11,6 @@ import { notice } from './runContext';
 import type { PendingStates } from './stateManager';
 import { latestRows } from './stateManager';
 
-/** A save waits until this many times the last save's duration has passed since it ended. */
-const SAVE_SPACING = 3;
-
 /**
  * An echoed STATE settles every state sent before it, which is stored with the progress it
  * carries, and the store is saved (one save at a time, never holding up the destination's output).
@@ -21,8 +18,6 @@ const SAVE_SPACING = 3;
 export class StateCommitter<P> {
   private saving: Promise<void> = Promise.resolve();
   private saveRequested = false;
-  /** When the last save ended and how long it took. */
-  private lastSave = { endedAt: 0, ms: 0 };
   /** Echoes waiting on `prepare`, applied in the order they came. */
   private prepared: Promise<void> = Promise.resolve();
   /** Confirmations that arrived while a `prepare` ran: the next one covers them all at once. */
@@ -76,25 +71,17 @@ export class StateCommitter<P> {
   }
 
   /**
-   * Saves soon after the echoes that arrived together are all put (one save covers them, and the
-   * echoes that come while it waits or runs are folded into the next), so a kill -9 just after the
-   * destination committed finds little written but not confirmed. A save writes the whole store:
-   * the next one waits until three times the last one's duration has passed since it ended, so
-   * saving takes at most about a quarter of the run's time. A small store saves within
-   * milliseconds; one of 1,000 streams (2.4 MB, 40 ms a save) saved 310 times in a 15 s run, each
-   * confirmation of one small stream costing a whole save.
+   * Saves right after the echoes that arrived together are all put (one save covers them; the
+   * store folds requests made during a save into the next one), so a kill -9 just after the
+   * destination committed finds as little as can be written but not confirmed.
    */
   private requestSave(): void {
     if (this.saveRequested) return;
     this.saveRequested = true;
-    this.saving = this.saving
-      .then(async () => {
-        const wait = this.lastSave.ms * SAVE_SPACING - (Date.now() - this.lastSave.endedAt);
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.saving = Promise.resolve()
+      .then(() => {
         this.saveRequested = false;
-        const started = Date.now();
-        await this.store.save();
-        this.lastSave = { endedAt: Date.now(), ms: Date.now() - started };
+        return this.store.save();
       })
       // Handled here, or a failed save (a full disk) would crash the process as an unhandled
       // rejection; the run's own final save reports it (or makes up for it once there is room).
