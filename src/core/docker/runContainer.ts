@@ -7,6 +7,7 @@ import type { Duplex, Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { ExitInfo } from '../process/exitInfo';
+import { connectorOutputStream } from '../process/outputStream';
 import { pumpStdin } from '../process/pumpStdin';
 import { AirbyteError } from '../errors';
 import { demuxStream } from './demuxStream';
@@ -54,11 +55,6 @@ export interface RunningContainer {
   exit: Promise<ExitInfo>;
 }
 
-// Enough buffered output to keep the container busy while the reader works on a batch.
-const OUTPUT_HIGH_WATER_MARK = 1024 * 1024;
-/** Frames of output (up to 32 KiB each from Docker) waiting for the reader beside those bytes. */
-const OUTPUT_FRAMES = 64;
-
 /**
  * Runs one container and hands over its output as it comes. Never leaves the container behind: it is
  * removed after its exit code was read, at once when `signal` aborts, and when starting it fails.
@@ -84,13 +80,7 @@ export async function runContainer(docker: Docker, options: RunContainerOptions)
     await remove();
     throw error;
   }
-  // Handed on frame by frame (object mode on the reading side): a byte-mode reader gets everything
-  // buffered joined into one new buffer at each read, a copy of the whole output.
-  const stdout = new PassThrough({
-    writableHighWaterMark: OUTPUT_HIGH_WATER_MARK,
-    readableObjectMode: true,
-    readableHighWaterMark: OUTPUT_FRAMES,
-  });
+  const stdout = connectorOutputStream();
   const stderr = new PassThrough();
   const demuxed = demuxStream(attached as unknown as Readable, stdout, stderr);
 

@@ -11,12 +11,9 @@ import { AirbyteError } from '../errors';
 import { makeDirectory } from '../makeDirectory';
 import { writeConnectorFiles } from './connectorFiles';
 import type { ExitInfo } from '../process/exitInfo';
+import { connectorOutputStream } from '../process/outputStream';
 import { pumpStdin } from '../process/pumpStdin';
 import type { ExecuteRequest, Executor, RunningConnector } from './executor';
-
-/** Bytes of a program's output buffered beside the chunks waiting for the reader (as for a container). */
-const OUTPUT_HIGH_WATER_MARK = 1024 * 1024;
-const OUTPUT_CHUNKS = 64;
 
 export interface LocalExecutorOptions {
   /** The program, and arguments that come before the connector command (e.g. `['node', 'source.mjs']`). */
@@ -115,11 +112,7 @@ export class LocalExecutor implements Executor {
     // its untouched stdout still holds ("flushStdio"), and a run's output may be read only later
     // (records wait for the destination's check while a short source has already finished: it
     // then "succeeded" with 0 records). Handed on chunk by chunk, with backpressure to the child.
-    const stdout = new PassThrough({
-      writableHighWaterMark: OUTPUT_HIGH_WATER_MARK,
-      readableObjectMode: true,
-      readableHighWaterMark: OUTPUT_CHUNKS,
-    });
+    const stdout = connectorOutputStream();
     (child.stdout as Readable).pipe(stdout);
     if (request.stdin && child.stdin) void pumpStdin(request.stdin, child.stdin, signal);
     return { stdout, stderr, exit };
