@@ -47,6 +47,12 @@ const SPEC = {
           'Behave like an old Python CDK destination: a STREAM_STATUS is logged as input it cannot deserialize, and none is required.',
         order: 7,
       },
+      input_end_marker: {
+        type: 'boolean',
+        default: false,
+        description: 'Write <local>/input-ended.marker when stdin ends (tests: a stopped run must never look like the end of its input).',
+        order: 8,
+      },
       echo_state: {
         type: 'boolean',
         default: true,
@@ -78,7 +84,8 @@ async function main() {
       check();
       break;
     case 'write':
-      if (config.mode === 'count') await count();
+      if (config.input_end_marker) await readLines(() => undefined).then(() => writeFileSync(path.join(localDir, 'input-ended.marker'), 'EOF'));
+      else if (config.mode === 'count') await count();
       else await write();
       break;
     default:
@@ -154,6 +161,7 @@ async function write() {
   for (const c of catalog.streams) {
     const name = c.stream.name;
     const file = path.join(localDir, `${name}.jsonl`);
+    dropTornTail(file);
     if (c.destination_sync_mode === 'overwrite' && !existsSync(file)) writeFileSync(file, '');
     streams.set(name, {
       name,
@@ -258,6 +266,15 @@ async function write() {
   const incomplete = [...streams.values()].filter((s) => s.status === 'INCOMPLETE').map((s) => s.name);
   if (incomplete.length > 0) log('WARN', `streams marked INCOMPLETE were not finalized: ${incomplete.join(', ')}`);
   if (fault === 'hang_at_end') await hangForever();
+}
+
+// A run killed in the middle of a write may leave its last line cut short: as a destination's own
+// recovery would, the next run drops it (it was never confirmed: no STATE was echoed after it).
+function dropTornTail(file) {
+  if (!existsSync(file)) return;
+  const text = readFileSync(file, 'utf8');
+  if (text.length === 0 || text.endsWith('\n')) return;
+  writeFileSync(file, text.slice(0, text.lastIndexOf('\n') + 1));
 }
 
 // End of a complete stream: drop old generations, deduplicate by primary key.

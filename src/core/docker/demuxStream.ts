@@ -9,8 +9,11 @@ const HEADER = 8;
  * the source while a target's buffer is full, so a slow reader of stdout slows the container
  * down instead of buffering its whole output in memory. Resolves when the source ends; ends both
  * targets. A stream that is not multiplexed (a TTY) is passed to stdout as is.
+ *
+ * Once `discardOn` aborts, both targets are ended and the rest of `source` is read and dropped, so
+ * that nothing waits on a reader that has stopped reading.
  */
-export function demuxStream(source: Readable, stdout: Writable, stderr: Writable): Promise<void> {
+export function demuxStream(source: Readable, stdout: Writable, stderr: Writable, discardOn?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     // Header bytes gathered so far (a header may be cut across chunks); payloads are never copied.
     const header = Buffer.alloc(HEADER);
@@ -21,8 +24,9 @@ export function demuxStream(source: Readable, stdout: Writable, stderr: Writable
     // Targets whose buffer is full; the source stays paused until each has drained.
     const blocked = new Set<Writable>();
 
+    let discarding = false;
     const write = (target: Writable, data: Buffer) => {
-      if (target.destroyed || target.writableEnded) return;
+      if (discarding || target.destroyed || target.writableEnded) return;
       if (!target.write(data) && !blocked.has(target)) {
         blocked.add(target);
         source.pause();
@@ -70,15 +74,26 @@ export function demuxStream(source: Readable, stdout: Writable, stderr: Writable
       }
     };
 
+    const endTargets = () => {
+      for (const target of [stdout, stderr]) if (!target.writableEnded) target.end();
+    };
     let finished = false;
     const finish = () => {
       if (finished) return;
       finished = true;
       source.off('data', onData);
-      stdout.end();
-      stderr.end();
+      discardOn?.removeEventListener('abort', discard);
+      endTargets();
       resolve();
     };
+    const discard = () => {
+      discarding = true;
+      endTargets();
+      blocked.clear();
+      source.resume();
+    };
+    if (discardOn?.aborted) discard();
+    else discardOn?.addEventListener('abort', discard, { once: true });
     source.on('data', onData);
     source.once('end', finish);
     source.once('close', finish);

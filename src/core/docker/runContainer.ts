@@ -82,17 +82,21 @@ export async function runContainer(docker: Docker, options: RunContainerOptions)
   }
   const stdout = connectorOutputStream();
   const stderr = new PassThrough();
-  const demuxed = demuxStream(attached as unknown as Readable, stdout, stderr);
+  const discard = new AbortController();
+  const demuxed = demuxStream(attached as unknown as Readable, stdout, stderr, discard.signal);
 
   let aborted = false;
   const onAbort = () => {
     aborted = true;
-    // Drop the connection first: the engine does not finish a kill while the container's output
-    // is undelivered, and a reader that stopped reading would hold it forever.
-    attached.destroy();
-    void container
-      .kill()
-      .catch(() => undefined)
+    // Killed before the connection is dropped: dropping it closes the container's stdin, and a
+    // destination that read the end of its input before the kill landed would take it for the end
+    // of its sync and commit what it holds. Meanwhile its output is read and dropped: the engine
+    // does not finish a kill while output is undelivered, and our reader may have stopped reading.
+    discard.abort();
+    const killed = container.kill().catch(() => undefined);
+    void Promise.race([killed, delay(KILL_WAIT_MS)])
+      .then(() => attached.destroy())
+      .then(() => killed)
       .then(() => remove());
   };
   try {
@@ -123,6 +127,11 @@ export async function runContainer(docker: Docker, options: RunContainerOptions)
   })();
   return { containerId: container.id, stdout, stderr, exit };
 }
+
+/** How long an abort waits for the engine to confirm the kill before it drops the connection anyway. */
+const KILL_WAIT_MS = 10_000;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 function createOptions(options: RunContainerOptions): Docker.ContainerCreateOptions {
   const withStdin = options.stdin !== undefined;

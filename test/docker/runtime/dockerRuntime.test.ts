@@ -317,6 +317,35 @@ describe('connectors in Docker containers', () => {
     await assert.rejects(run.done, (e: unknown) => isAirbyteError(e, 'ABORTED'));
   });
 
+  it('a stopped write is killed before its stdin closes: the destination never sees the end of its input', async () => {
+    // EOF on stdin is how a destination learns that its input is complete (it then commits, and an
+    // old destination in overwrite mode replaces its table): a run stopped midway must not send it.
+    for (let trial = 0; trial < 5; trial++) {
+      const local = path.join(tmp, `stopped-${trial}`);
+      const dst = await destination({ input_end_marker: true }, local);
+      const controller = new AbortController();
+      let markSent!: () => void;
+      const sent = new Promise<void>((resolve) => (markSent = resolve));
+      async function* input(): AsyncGenerator<string> {
+        yield `${JSON.stringify(message.record('users', { id: 1 }, 1))}\n`;
+        markSent();
+        await new Promise(() => undefined);
+      }
+      const run = await dst.start(
+        { command: 'write', config: dst.config, catalog: testCatalog(['users']), stdin: input() },
+        { signal: controller.signal },
+      );
+      const drained = run.drain().catch((e: unknown) => e);
+      await sent;
+      await new Promise((r) => setTimeout(r, 300));
+      controller.abort();
+      assert.ok(isAirbyteError(await drained, 'ABORTED'));
+      await assertNoContainersLeft();
+      const files = await readdir(local).catch(() => []);
+      assert.ok(!files.includes('input-ended.marker'), `trial ${trial}: the destination read the end of its input before it was killed`);
+    }
+  });
+
   it('a check that never answers is stopped after its timeout', async () => {
     const src = await source({ record_count: 1, fault: 'hang', fault_command: 'check' });
     await src.spec();

@@ -73,6 +73,30 @@ describe('demuxStream', () => {
       [],
     );
   });
+
+  it('once told to discard, ends both outputs and reads the rest of a stalled source to its end', async () => {
+    let produced = 0;
+    const source = new Readable({
+      read() {
+        produced++;
+        this.push(frame(1, 'y'.repeat(32 * 1024)));
+        if (produced === 100) this.push(null);
+      },
+    });
+    const stdout = new PassThrough({ highWaterMark: 16 * 1024 });
+    const stderr = new PassThrough();
+    const discard = new AbortController();
+    const done = demuxStream(source, stdout, stderr, discard.signal);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(produced < 10, 'stalled while nobody reads stdout');
+    discard.abort();
+    await done;
+    assert.equal(produced, 100, 'the rest of the source was read');
+    assert.ok(stdout.writableEnded && stderr.writableEnded);
+    // What was buffered before the discard is still there for a reader; nothing after it was added.
+    const kept = (await readAll(stdout)).length;
+    assert.ok(kept < 10 * 32 * 1024, `${kept} bytes kept`);
+  });
 });
 
 describe('tarArchive', () => {
