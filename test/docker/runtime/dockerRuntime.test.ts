@@ -341,7 +341,7 @@ describe('connectors in Docker containers', () => {
       controller.abort();
       assert.ok(isAirbyteError(await drained, 'ABORTED'));
       await assertNoContainersLeft();
-      const files = await readdir(local).catch(() => []);
+      const files: string[] = await readdir(local).catch(() => []);
       assert.ok(!files.includes('input-ended.marker'), `trial ${trial}: the destination read the end of its input before it was killed`);
     }
   });
