@@ -132,6 +132,8 @@ export class CacheIngest {
   private readonly indexedCounts = new Map<string, number>();
   /** Segment files already synced to disk (by a checkpoint), with the folders they are in. */
   private readonly synced = new Set<string>();
+  /** Folders this ingest has made or found. */
+  private readonly folders = new Set<string>();
   /** File operations and commits one at a time: a checkpoint comes from the destination's side, appends from the source's. */
   private io: Promise<unknown> = Promise.resolve();
   private checkpoints: Promise<unknown> = Promise.resolve();
@@ -241,7 +243,7 @@ export class CacheIngest {
     const rel = path.join(safeName(this.sourceId), safeName(s.streamKey), `${String(s.nextPos).padStart(12, '0')}-${this.tag}.jsonl`);
     const abs = path.join(this.cache.dir, rel);
     const handle = await segmentIo(abs, async () => {
-      await makeDirectory(path.dirname(abs));
+      await this.folderFor(abs);
       return fs.open(abs, 'w', 0o600);
     });
     s.open = {
@@ -256,6 +258,25 @@ export class CacheIngest {
       blocks: [],
       syncedBytes: 0,
     };
+  }
+
+  /**
+   * Makes the folder of a new segment file. The source's folder is made (with its parents) once per
+   * ingest; a stream's folder is then one mkdir: a source of 1,000 streams looked up every level
+   * of each.
+   */
+  private async folderFor(file: string): Promise<void> {
+    const dir = path.dirname(file);
+    if (this.folders.has(dir)) return;
+    const parent = path.dirname(dir);
+    if (!this.folders.has(parent)) {
+      await makeDirectory(parent);
+      this.folders.add(parent);
+    }
+    await fs.mkdir(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+    this.folders.add(dir);
   }
 
   private async closeIdlest(): Promise<void> {

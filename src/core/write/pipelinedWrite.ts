@@ -24,7 +24,7 @@ import type { CacheReadJob } from './ingestIntoCache';
 import { beginReadIngest, finishRead, ingestSource, prepareRead, replacesStream } from './ingestIntoCache';
 import { LiveFeed } from './liveFeed';
 import type { Positions, ReplayPlan } from './replayFromCache';
-import { confirmPositions, dropDamagedCache, replayFromCache, replayInput, replayRange, writeFromInput } from './replayFromCache';
+import { ConfirmedPositions, dropDamagedCache, replayFromCache, replayInput, replayRange, writeFromInput } from './replayFromCache';
 import type { RunContext } from './runContext';
 import { recordsMayMove } from './recordsGate';
 import { StateCommitter } from './stateCommitter';
@@ -132,16 +132,18 @@ function feedDestination(ctx: RunContext, job: PipelinedJob, feeding: Feeding) {
   // Confirmed positions the cache does not hold yet (streams being replaced, states not checkpointed).
   const deferred: Positions = {};
   const ingestFinished = { done: false };
+  const confirmed = new ConfirmedPositions(ctx, job.ids, job.plans, range.from);
   const confirm = (positions: Positions) => {
     const ready: Positions = {};
     for (const [key, pos] of Object.entries(positions)) {
+      if (confirmed.has(key, pos)) continue;
       const visible = !replaced.has(key) || ingestFinished.done;
       if (visible && pos <= (ctx.cache.streamInfo(job.ids.sourceId, key)?.endPos ?? 0)) {
         ready[key] = pos;
         delete deferred[key];
       } else deferred[key] = pos;
     }
-    confirmPositions(ctx, job.ids, job.plans, range.from, ready);
+    confirmed.store(ready);
   };
   const commits = new StateCommitter<Sent>(
     ctx.store,

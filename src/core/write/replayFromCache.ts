@@ -113,8 +113,9 @@ export async function replayFromCache(
   ctx.tracker.setPhase('writing');
   const range = { ...replayRange(ctx, ids.sourceId, ids.destinationId, plans), states: ctx.store.cacheIndex.states(ids.sourceId) };
   const pending = new PendingStates<{ positions: Positions }>();
+  const confirmed = new ConfirmedPositions(ctx, ids, plans, range.from);
   const commits = new StateCommitter(ctx.store, ids.sourceId, ids.destinationId, pending, ({ positions }) =>
-    confirmPositions(ctx, ids, plans, range.from, positions),
+    confirmed.store(positions),
   );
   const failure: { error?: unknown } = {};
   const outcome = await writeFromInput(ctx, destination, catalog, replayInput(ctx, ids.sourceId, plans, range, pending, failure), commits);
@@ -126,17 +127,40 @@ export async function replayFromCache(
   return { error };
 }
 
-/** Stores the cache positions a destination confirmed, and the counts they mean for this run. */
-export function confirmPositions(
-  ctx: RunContext,
-  ids: { sourceId: string; destinationId: string },
-  plans: StreamPlan[],
-  from: Positions,
-  positions: Positions,
-): void {
-  ctx.store.cacheIndex.setConfirmed(ids.sourceId, ids.destinationId, positions);
-  for (const p of plans)
-    if (positions[p.key] !== undefined) ctx.tracker.stream(p.key).recordsConfirmed = Math.max(0, positions[p.key] - from[p.key]);
+/**
+ * The cache positions a destination has confirmed in this run: each is stored, with the count it
+ * means for the run, when it moves: a GLOBAL state names every stream's position (1,000 streams,
+ * 1,000 positions at each), and only those that moved are written.
+ */
+export class ConfirmedPositions {
+  private readonly stored = new Map<string, number>();
+  private readonly planned: ReadonlySet<string>;
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly ids: { sourceId: string; destinationId: string },
+    plans: StreamPlan[],
+    /** Where this run started in each stream's cache. */
+    private readonly from: Positions,
+  ) {
+    this.planned = new Set(plans.map((p) => p.key));
+  }
+
+  /** True when `position` is what this run has stored for `key` already. */
+  has(key: string, position: number): boolean {
+    return this.stored.get(key) === position;
+  }
+
+  store(positions: Positions): void {
+    const moved: Positions = {};
+    for (const [key, pos] of Object.entries(positions)) {
+      if (this.stored.get(key) === pos) continue;
+      this.stored.set(key, pos);
+      moved[key] = pos;
+      if (this.planned.has(key)) this.ctx.tracker.stream(key).recordsConfirmed = Math.max(0, pos - this.from[key]);
+    }
+    this.ctx.store.cacheIndex.setConfirmed(this.ids.sourceId, this.ids.destinationId, moved);
+  }
 }
 
 /** Runs the destination's `write` on `stdin`, following what it echoes, until it exits; resolves with its error, if any. */

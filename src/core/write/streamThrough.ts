@@ -36,6 +36,8 @@ const SLICE_ITEMS = 512;
 class SourceForwarder {
   private readonly keys: ReadonlySet<string>;
   readonly pending = new PendingStates<Counts>();
+  /** Streams with records sent since the last state. */
+  private readonly moved = new Set<string>();
   /** Set once the destination has started reading. */
   started = false;
   /** Set once the destination has read all of it (the source ended and its status lines were taken). */
@@ -52,9 +54,17 @@ class SourceForwarder {
     this.keys = new Set(plans.map((p) => p.key));
   }
 
-  /** Records sent so far per stream: what an echoed state sent now would confirm. */
+  /**
+   * What an echoed state sent now would confirm: the records sent so far of each stream that moved
+   * since the last state. The states' payloads are applied in order (an echo settles every state
+   * before it), so a stream that did not move keeps what the state before said: with 1,000 streams,
+   * every state carried 1,000 counts, and every echo set 1,000 of them.
+   */
   sentCounts(): Counts {
-    return Object.fromEntries(this.plans.map((p) => [p.key, this.ctx.tracker.stream(p.key).recordsSent]));
+    const counts: Counts = {};
+    for (const key of this.moved) counts[key] = this.ctx.tracker.stream(key).recordsSent;
+    this.moved.clear();
+    return counts;
   }
 
   /** `onCut` is called when the destination stops taking input before its end (it exited or failed). */
@@ -125,6 +135,7 @@ class SourceForwarder {
         continue;
       }
       parts.push(isDecodedRecordLines(item) ? item.bytes : `${item.raw}\n`);
+      this.moved.add(k);
       counts.recordsRead += lines;
       counts.recordsSent += lines;
       counts.bytesRead += bytes;
@@ -178,8 +189,9 @@ export async function streamThrough(
   const forwarder = new SourceForwarder(ctx, source, sourceRun, plans);
   // The moment the destination stops reading, the source is stopped: it would write into the void.
   const stdin = forwarder.input(() => stopSource.abort(endedEarly(destination.name)));
+  // In order, state by state: each names the streams that moved since the one before (see sentCounts).
   const confirm = (counts: Counts) => {
-    for (const p of plans) if (counts[p.key] !== undefined) tracker.stream(p.key).recordsConfirmed = counts[p.key];
+    for (const [key, sent] of Object.entries(counts)) tracker.stream(key).recordsConfirmed = sent;
   };
   const commits = new StateCommitter(store, ids.sourceId, ids.destinationId, forwarder.pending, confirm);
   let destinationError = await writeInto(ctx, destination, catalog, stdin, commits.onEcho);
