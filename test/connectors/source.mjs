@@ -82,6 +82,8 @@ function airbyteStream(s) {
       : shapeOf(s.name) === 'users'
         ? { id: { type: 'integer' }, name: { type: 'string' }, email: { type: 'string' }, updated_at: { type: 'integer' } }
         : { id: { type: 'integer' }, user_id: { type: 'integer' }, amount: { type: 'number' }, updated_at: { type: 'integer' } };
+  // A schema that changes upstream (a column added to the users table): tests set `users_plan` in upstream.json.
+  if (s.name === 'users' && config.users_plan) props.plan = { type: 'string' };
   const stream = {
     name: s.name,
     json_schema: { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: props },
@@ -179,6 +181,7 @@ async function read() {
     : catalog.streams;
   const position = {};
   for (const n of selected) position[n] = cursorOf[n] ?? 0;
+  const planSelected = configured.some((c) => c.stream.name === 'users' && c.stream.json_schema?.properties?.plan !== undefined);
   let emitted = 0;
 
   const emitState = (stream, sinceLast) => {
@@ -238,7 +241,10 @@ async function read() {
           process.stdout.write(Buffer.from([0xff, 0xfe, 0x41, 0x0a]));
         } else await faultNow();
       }
-      emit({ type: 'RECORD', record: { stream: name, data: recordData(name, i), emitted_at: emittedAt } });
+      const data = recordData(name, i);
+      // Columns as selected: a users record has `plan` when its configured schema has it.
+      if (planSelected && name === 'users') data.plan = 'pro';
+      emit({ type: 'RECORD', record: { stream: name, data, emitted_at: emittedAt } });
       emitted++;
       sinceLast++;
       position[name] = i;

@@ -20,6 +20,30 @@ import type { ConnectorRun, RunConnectorOptions } from './connectorProcess';
 import { isGenericTraceMessage, runConnector } from './connectorProcess';
 import type { CommandOptions, PipelineConnector, PipelineSource } from './pipelineConnector';
 
+/** What a run started early is started with: what the pipeline's own `start` would give. */
+export type EarlyStartOptions = Pick<RunConnectorOptions, 'signal' | 'onLog' | 'idleTimeoutMs'>;
+
+/** What makes two starts the same run: the command and every file the connector reads. */
+function earlyKey(request: Omit<ExecuteRequest, 'signal' | 'stdin'>): string {
+  return JSON.stringify([request.command, request.config ?? null, request.catalog ?? null, request.state ?? null]);
+}
+
+const NO_INPUT: AsyncIterable<string> = (async function* () {})();
+
+/** The stdin of a run started before its input exists: it waits for the input it is connected to. */
+class DeferredInput implements AsyncIterable<Uint8Array | string> {
+  private give!: (input: AsyncIterable<Uint8Array | string>) => void;
+  private readonly input = new Promise<AsyncIterable<Uint8Array | string>>((resolve) => (this.give = resolve));
+
+  connect(input: AsyncIterable<Uint8Array | string>): void {
+    this.give(input);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array | string> {
+    yield* await this.input;
+  }
+}
+
 /** Default limits for commands that should answer quickly. `read`/`write` have none. */
 export const DEFAULT_TIMEOUTS = {
   spec: 5 * 60_000,
@@ -91,6 +115,8 @@ export class Connector implements PipelineConnector {
   private specRun?: Promise<ConnectorSpecification>;
   private readonly knownSpec?: ConnectorSpecification;
   private ready?: Promise<void>;
+  /** A run started ahead of the pipeline that will ask for it (see {@link startEarly}). */
+  private early?: { key: string; run: Promise<ConnectorRun>; stop: AbortController; input?: DeferredInput };
 
   constructor(private readonly init: ConnectorInit) {
     this.name = init.name;
@@ -239,6 +265,51 @@ export class Connector implements PipelineConnector {
   }
 
   /**
+   * Starts `request` now, ahead of the pipeline that will ask for it once its plan is confirmed
+   * (`write/earlyStart.ts`); `stdin` is taken later, from that `start`. A later {@link start} of
+   * exactly the same command, config, catalog and state gets this run, already started; any other
+   * `start`, or {@link discardEarly}, stops it (its container removed) before a byte of its output
+   * was read or of its input written.
+   */
+  startEarly(request: Omit<ExecuteRequest, 'signal' | 'stdin'>, options: EarlyStartOptions): void {
+    this.discardEarly();
+    const stop = new AbortController();
+    const input = request.command === 'write' ? new DeferredInput() : undefined;
+    const run = this.start(
+      { ...request, stdin: input },
+      { ...options, signal: options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal },
+    );
+    run.catch(() => undefined);
+    this.early = { key: earlyKey(request), run, stop, input };
+  }
+
+  /** Stops a run started by {@link startEarly} that nobody took. */
+  discardEarly(): void {
+    const early = this.early;
+    if (!early) return;
+    this.early = undefined;
+    early.stop.abort(new AirbyteError('ABORTED', { message: `${this.name}: a run started ahead of its plan was not needed.` }));
+    early.input?.connect(NO_INPUT);
+    // Its output is read to its end (none of it is used), so that its container is removed.
+    void early.run.then((r) => r.drain()).catch(() => undefined);
+  }
+
+  /** The early run of exactly this request, handed over to its caller: `stdin` feeds it, `signal` stops it from now on. */
+  private takeEarly(request: Omit<ExecuteRequest, 'signal'>, signal: AbortSignal | undefined): Promise<ConnectorRun> | undefined {
+    const early = this.early;
+    if (!early) return undefined;
+    if (early.key !== earlyKey(request) || (early.input === undefined) !== (request.stdin === undefined)) {
+      this.discardEarly();
+      return undefined;
+    }
+    this.early = undefined;
+    if (signal?.aborted) early.stop.abort(signal.reason);
+    else signal?.addEventListener('abort', () => early.stop.abort(signal.reason), { once: true });
+    if (request.stdin) early.input!.connect(request.stdin);
+    return early.run;
+  }
+
+  /**
    * Starts any command with this connector's masker; the caller consumes the run. Used by
    * `discover`, and by the read/write pipelines.
    */
@@ -246,6 +317,8 @@ export class Connector implements PipelineConnector {
     request: Omit<ExecuteRequest, 'signal'>,
     options: Omit<RunConnectorOptions, 'masker' | 'connectorName'> = {},
   ): Promise<ConnectorRun> {
+    const early = this.takeEarly(request, options.signal);
+    if (early) return early;
     // A config that fails a spec known without running anything is refused before the image is
     // needed: fixing the config comes first, whether or not Docker is up.
     const specKnown = this.specIfKnown() !== undefined;

@@ -46,6 +46,17 @@ export interface PipelineConnector {
   check?(options?: CommandOptions): Promise<unknown>;
   /** Starts a command with this connector's masker; the caller consumes the run. */
   start(request: Omit<ExecuteRequest, 'signal'>, options?: Omit<RunConnectorOptions, 'masker' | 'connectorName'>): Promise<ConnectorRun>;
+  /**
+   * Starts a command ahead of the `start` that will ask for exactly it (its stdin comes with that
+   * `start`); any other `start`, or `discardEarly`, stops it unread. Connectors that start fast
+   * (in process) do without.
+   */
+  startEarly?(
+    request: Omit<ExecuteRequest, 'signal' | 'stdin'>,
+    options: Pick<RunConnectorOptions, 'signal' | 'onLog' | 'idleTimeoutMs'>,
+  ): void;
+  /** Stops a run started early that nobody took. */
+  discardEarly?(): void;
 }
 
 export interface PipelineSource extends PipelineConnector {

@@ -138,6 +138,7 @@ const LOSS: Record<string, string> = {
   cache_states: 'it was made again, empty: the record cache is read again from the source',
   cache_confirmed: 'it was made again, empty: cached records are replayed from what each destination confirmed in its state',
   platform_deployments: 'it was made again, empty: the next deploy finds its platform sources, destinations and connections by name',
+  discovered_catalogs: 'it was made again, empty: the next write of each source waits for its discover before starting',
 };
 
 // What dropping one unreadable row means.
@@ -146,4 +147,5 @@ const ROW_LOSS: Record<string, string> = {
   cache_states: 'it was dropped: replays of that cache have one checkpoint less',
   run_catalogs: 'it was dropped: that read cannot be written again by run id (read again)',
   runs: 'it was dropped from run history',
+  discovered_catalogs: 'it was dropped: the next write of that source waits for its discover before starting',
 };

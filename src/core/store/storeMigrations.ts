@@ -95,6 +95,14 @@ export const STORE_MIGRATIONS: readonly StoreMigration[] = [
         PRIMARY KEY (api_url, workspace_id, kind, local_key));
     `);
   },
+  (db) => {
+    // Each source config's newest discovered catalog, so that a write can start its connectors with
+    // it while discover confirms it (see discoveredCatalogs.ts).
+    db.run(`
+      CREATE TABLE discovered_catalogs (
+        source_id TEXT PRIMARY KEY, catalog_deflated BLOB NOT NULL, discovered_at INTEGER NOT NULL);
+    `);
+  },
 ];
 
 /** The schema version this build writes. */

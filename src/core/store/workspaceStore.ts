@@ -21,6 +21,7 @@ import { writeFileAtomic } from './atomicFile';
 import { CacheIndex } from './cacheIndex';
 import { CommittedStates } from './committedStates';
 import { RunHistory } from './runHistory';
+import { DiscoveredCatalogs } from './discoveredCatalogs';
 import { PlatformDeployments } from './platformDeployments';
 import { loadSqlJs } from './sqlJsLoader';
 import { StoreDatabase, num } from './storeDatabase';
@@ -52,6 +53,8 @@ export class WorkspaceStore {
   readonly cacheIndex: CacheIndex;
   /** What was deployed to Airbyte platforms (their ids), so that deploys update in place. */
   readonly platform: PlatformDeployments;
+  /** Each source config's newest discovered catalog (see discoveredCatalogs.ts). */
+  readonly catalogs: DiscoveredCatalogs;
   private saving: Promise<void> | undefined;
   private saveQueued: Promise<void> | undefined;
 
@@ -65,6 +68,7 @@ export class WorkspaceStore {
     this.runs = new RunHistory(db, savedAt);
     this.cacheIndex = new CacheIndex(db);
     this.platform = new PlatformDeployments(db);
+    this.catalogs = new DiscoveredCatalogs(db);
   }
 
   /** True once `close()` ran. */

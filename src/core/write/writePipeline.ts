@@ -13,16 +13,17 @@
  */
 import type { PipelineConnector, PipelineSource } from '../connectors/pipelineConnector';
 import { AirbyteError, abortedError } from '../errors';
-import type { AirbyteCatalog, ConfiguredAirbyteCatalog, ConnectorSpecification } from '../protocol/messages';
+import type { AirbyteCatalog, AirbyteStateMessage, ConfiguredAirbyteCatalog, ConnectorSpecification } from '../protocol/messages';
 import type { SecretMasker } from '../secrets';
 import { CACHE_DESTINATION_ID } from '../store/committedStates';
 import { RecordCache } from '../store/recordCache';
 import { resolveStorePath } from '../store/storePath';
 import { WorkspaceStore } from '../store/workspaceStore';
-import type { BuiltCatalog, CatalogDestinationFacts, StreamPlan } from './catalogBuilder';
+import type { BuildCatalogOptions, BuiltCatalog, CatalogDestinationFacts, StreamPlan } from './catalogBuilder';
 import { buildConfiguredCatalog, withSyncId } from './catalogBuilder';
 import { confirmFromCommittedState } from './confirmedFromState';
 import { offerForDestination, offerFromCache, readIntoCache } from './ingestIntoCache';
+import { discardEarly, startEarly } from './earlyStart';
 import { readWhileWriting } from './pipelinedWrite';
 import { recordsGate } from './recordsGate';
 import type { PipelineOptions } from './pipelineOptions';
@@ -222,6 +223,12 @@ export async function writeToDestination(
         wroteLately(store, job.destinationParty.identity) ? undefined : checkBeforeRecords(job.source, destination, options),
         options,
       );
+      // A streamed write of a source config discovered before starts both connectors now, with the
+      // plan that catalog makes; they are taken only if discover's answer makes the same plan.
+      if (job.mode === 'stream') {
+        const early = { ...job, sourceId: job.sourceParty.identity, plan: planOf(job, first.id) };
+        startEarly({ ...early, offer: (plans) => streamedOffer(job, plans) }, gate.options);
+      }
       const planned = await first.guard(() => planWrite(job, first.id));
       // Failed during discover: nothing else starts.
       if (gate.refusedNow() !== undefined) await first.guard(() => Promise.reject(gate.refusedNow()));
@@ -244,7 +251,7 @@ export async function writeToDestination(
         ctx.tracker.end();
       }
     }),
-  );
+  ).finally(() => discardEarly({ source: input instanceof ReadResult ? undefined : input, destination }));
 }
 
 /** How long a destination config's successful write spares the next writes its check. */
@@ -333,12 +340,12 @@ function firstRunStart(job: WriteJob): RunStart {
   return { ...common, kind: 'write', destination: job.destinationParty, parentReadRunId: job.fromRead?.runId };
 }
 
-/** The configured catalog of the write (discovering the source's streams, or taking the read's). */
-async function planWrite(job: WriteJob, syncId: number): Promise<Planned> {
+/** What the configured catalog of a write is built from, but for the source's catalog. */
+function planOf(job: WriteJob, syncId: number): Omit<BuildCatalogOptions, 'discovered'> {
   const { store, destination, destinationSpec, options } = job;
   const sourceId = job.sourceParty.identity;
   const destinationId = job.destinationParty.identity;
-  const plan = {
+  return {
     streams: job.requested,
     strategy: job.strategy,
     destination: {
@@ -350,9 +357,18 @@ async function planWrite(job: WriteJob, syncId: number): Promise<Planned> {
     syncId,
     currentGeneration: (key: string) => store.states.generation(sourceId, destinationId, key),
   };
+}
+
+/** The configured catalog of the write (discovering the source's streams, or taking the read's). */
+async function planWrite(job: WriteJob, syncId: number): Promise<Planned> {
+  const { store, options } = job;
+  const sourceId = job.sourceParty.identity;
+  const plan = planOf(job, syncId);
   if (job.discovery) {
     const discovered = await job.discovery.catalog;
     if (options.signal?.aborted) throw abortedError('The write');
+    // Kept for the next write of this source config, which starts its connectors with it (earlyStart.ts).
+    store.catalogs.put(sourceId, discovered);
     return { discovered, ...buildConfiguredCatalog({ ...plan, discovered }) };
   }
   if (await job.cache.dropIfIncomplete(sourceId)) {
@@ -439,7 +455,7 @@ async function moveRecords(
   plans: StreamPlan[],
   catalog: ConfiguredAirbyteCatalog,
 ): Promise<{ sourceError?: unknown; destinationError?: unknown }> {
-  const { store, options } = job;
+  const { store } = job;
   const ids = { sourceId: job.sourceParty.identity, destinationId: job.destinationParty.identity };
   await startGenerations(job, plans);
   if (job.mode !== 'stream') {
@@ -448,9 +464,14 @@ async function moveRecords(
     const { error } = await replayFromCache(ctx, job.destination, ids, plans, catalog);
     return { destinationError: error };
   }
+  return streamThrough(ctx, job.source!, job.destination, ids, plans, catalog, streamedOffer(job, plans));
+}
+
+/** The states a streamed write offers its source: what the destination confirmed of its incremental streams. */
+function streamedOffer(job: WriteJob, plans: StreamPlan[]): AirbyteStateMessage[] {
+  if (job.options.forceFullRefresh) return [];
   const incremental = plans.filter((p) => p.syncMode === 'incremental').map((p) => p.key);
-  const offered = options.forceFullRefresh ? [] : statesToOffer(store.states.get(ids.sourceId, ids.destinationId), incremental);
-  return streamThrough(ctx, job.source!, job.destination, ids, plans, catalog, offered);
+  return statesToOffer(job.store.states.get(job.sourceParty.identity, job.destinationParty.identity), incremental);
 }
 
 /** Records the write run's outcome; returns the result, or throws the failure naming the run. */

@@ -441,6 +441,87 @@ describe('failures', () => {
   });
 });
 
+/** The container events (create, start, die) of this process's connectors while `fn` runs, in order, with their command. */
+async function containerEvents(fn: () => Promise<unknown>): Promise<Array<{ action: string; command: string; at: number }>> {
+  const startedNs = Date.now() * 1e6;
+  const since = Math.floor(Date.now() / 1000) - 1;
+  await fn();
+  // The engine's clock is in whole seconds for `since`/`until`; events carry nanoseconds.
+  const until = Math.ceil(Date.now() / 1000) + 1;
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const stream = (await docker.getEvents({
+    since,
+    until,
+    filters: { type: ['container'], event: ['create', 'start', 'die'], label: [`${LABEL_OWNER_PID}=${process.pid}`] },
+  })) as NodeJS.ReadableStream;
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { Action: string; timeNano: number; Actor: { Attributes: Record<string, string> } })
+    .filter((e) => e.timeNano >= startedNs)
+    .map((e) => ({ action: e.Action, command: e.Actor.Attributes[LABEL_COMMAND], at: e.timeNano }));
+}
+
+describe('a streamed write of a source config written before', () => {
+  it('starts its read and write beside discover and takes them when discover confirms the plan; a changed schema stops them unread and the run uses the new one', async () => {
+    const { localDir, store } = await workspace('early');
+    const run = async () =>
+      containerEvents(async () => {
+        const result = await write(
+          'stream',
+          await source({ count: 400, stateEvery: 100 }),
+          await destination(localDir),
+          store,
+          'replace',
+          ['users'],
+        );
+        assert.equal(result.totals.recordsConfirmed, 400);
+      });
+    const at = (events: Array<{ action: string; command: string; at: number }>, action: string, command: string) =>
+      events.filter((e) => e.action === action && e.command === command).map((e) => e.at);
+    try {
+      // The first write of this source config has no catalog kept: its read starts after discover ended.
+      const first = await run();
+      assert.ok(Math.min(...at(first, 'create', 'read')) > Math.max(...at(first, 'die', 'discover')), 'first write: read after discover');
+
+      // The second starts its read and write beside discover, and takes them: one of each.
+      const second = await run();
+      assert.equal(at(second, 'create', 'read').length, 1, 'one read container');
+      assert.equal(at(second, 'create', 'write').length, 1, 'one write container');
+      assert.ok(
+        Math.min(...at(second, 'create', 'read')) < Math.max(...at(second, 'die', 'discover')),
+        'the read was started before discover ended',
+      );
+      assert.equal((await rows(localDir, 'users')).length, 400, 'overwritten once, each record once');
+
+      // Upstream, the users table gained a column: discover's catalog makes another plan. The runs
+      // started with the kept one are stopped unread, and the connectors start again with the new one.
+      await upstream(sourceUpstream, { record_count: 400, users_plan: true });
+      const third = await containerEvents(async () => {
+        const src = await getSource('source-test', {
+          registry: registry(),
+          config: { record_count: 0, fault_after: 0, state_every: 100, state_mode: 'STREAM', api_key: SECRET },
+          localDir: sourceUpstream,
+        });
+        const result = await write('stream', src, await destination(localDir), store, 'replace', ['users']);
+        assert.equal(result.totals.recordsConfirmed, 400);
+      });
+      assert.equal(at(third, 'create', 'read').length, 2, 'the read started early was not used');
+      assert.equal(at(third, 'create', 'write').length, 2, 'the write started early was not used');
+      const users = await rows(localDir, 'users');
+      assert.equal(users.length, 400, 'nothing from the early runs reached the destination');
+      assert.ok(
+        users.every((u) => u.plan === 'pro'),
+        'the source read with the new catalog',
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('one read, several destinations', () => {
   it('each destination config gets everything once, then only what it has not confirmed', async () => {
     const { dir, store } = await workspace('two-destinations');
