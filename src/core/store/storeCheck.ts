@@ -8,6 +8,7 @@
 import type { Database, SqlJsStatic } from 'sql.js';
 import { AirbyteError } from '../errors';
 import { CACHE_DESTINATION_ID } from './committedStates';
+import { unpackJson } from './packedJson';
 import { STORE_MIGRATIONS } from './storeMigrations';
 
 const CACHE_TABLES = ['cache_streams', 'cache_segments', 'cache_states', 'cache_confirmed'];
@@ -21,11 +22,11 @@ export interface StoreProblem {
   what: string;
 }
 
-/** A JSON text that parses to a non-null object (an array when `array`). */
-function jsonObject(text: unknown, array = false): boolean {
-  if (typeof text !== 'string') return false;
+/** A JSON text (or, with `packed`, deflated JSON: `packedJson.ts`) that parses to a non-null object (an array when `array`). */
+function jsonObject(text: unknown, array = false, packed = false): boolean {
+  if (typeof text !== 'string' && !(packed && text instanceof Uint8Array)) return false;
   try {
-    const value: unknown = JSON.parse(text);
+    const value: unknown = unpackJson(text);
     return typeof value === 'object' && value !== null && Array.isArray(value) === array;
   } catch {
     return false;
@@ -52,7 +53,8 @@ const ROW_CHECKS: Array<{ table: string; columns: string; bad: (r: unknown[]) =>
   {
     table: 'run_catalogs',
     columns: 'run_id, catalog_json, plans_json',
-    bad: ([id, catalog, plans]) => (!jsonObject(catalog) || !jsonObject(plans, true) ? `the catalog of run ${String(id)}` : undefined),
+    bad: ([id, catalog, plans]) =>
+      !jsonObject(catalog, false, true) || !jsonObject(plans, true, true) ? `the catalog of run ${String(id)}` : undefined,
   },
   { table: 'runs', columns: 'id, streams', bad: ([id, streams]) => (!jsonObject(streams, true) ? `run ${String(id)}` : undefined) },
 ];

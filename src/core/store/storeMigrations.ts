@@ -97,7 +97,8 @@ export const STORE_MIGRATIONS: readonly StoreMigration[] = [
   },
   (db) => {
     // Each source config's newest discovered catalog, so that a write can start its connectors with
-    // it while discover confirms it (see discoveredCatalogs.ts).
+    // it while discover confirms it (see discoveredCatalogs.ts). From this version on, run_catalogs
+    // rows are written deflated as well (packedJson.ts; older TEXT rows are read as they are).
     db.run(`
       CREATE TABLE discovered_catalogs (
         source_id TEXT PRIMARY KEY, catalog_deflated BLOB NOT NULL, discovered_at INTEGER NOT NULL);

@@ -106,6 +106,43 @@ describe('WorkspaceStore', () => {
     }
   });
 
+  it('keeps run catalogs and discovered catalogs deflated, reads a catalog row written as text, and passes its own check', async () => {
+    const f = file('catalogs');
+    const streams = Array.from({ length: 1000 }, (_, i) => ({
+      name: `stream_${i}`,
+      json_schema: { type: 'object', properties: { id: { type: 'integer' }, updated_at: { type: 'string', format: 'date-time' } } },
+      supported_sync_modes: ['full_refresh', 'incremental'],
+      source_defined_cursor: true,
+      default_cursor_field: ['updated_at'],
+    }));
+    const catalog = { streams } as never;
+    const plans = streams.map((s) => ({ key: s.name, syncMode: 'incremental' }));
+    const store = await WorkspaceStore.open({ path: f });
+    store.runs.putCatalog(7, catalog, plans);
+    store.catalogs.put('src#1', catalog);
+    await store.close();
+    const size = (await fs.stat(f)).size;
+    assert.ok(size < JSON.stringify(catalog).length, `the store (${size} bytes) is smaller than one catalog as JSON`);
+
+    // A row as a store of schema 8 wrote it: JSON text.
+    const SQL = await initSqlJs();
+    const db = new SQL.Database(await fs.readFile(f));
+    db.run('INSERT INTO run_catalogs VALUES (8, ?, ?)', [JSON.stringify({ streams: streams.slice(0, 1) }), '[]']);
+    await fs.writeFile(f, db.export());
+    db.close();
+
+    const again = await WorkspaceStore.open({ path: f });
+    try {
+      assert.deepEqual(again.warnings, [], 'no row was found damaged');
+      assert.deepEqual(again.runs.catalog(7), { catalog, plans });
+      assert.deepEqual(again.catalogs.get('src#1'), catalog);
+      assert.equal(again.catalogs.get('src#2'), undefined);
+      assert.deepEqual(again.runs.catalog(8), { catalog: { streams: streams.slice(0, 1) }, plans: [] });
+    } finally {
+      await again.close();
+    }
+  });
+
   it('migrates a file written with an older schema, keeping its data', async () => {
     const f = file('migrate');
     await fs.mkdir(path.dirname(f), { recursive: true });
