@@ -156,14 +156,20 @@ export async function ours(
   return out;
 }
 
-/** `write --source cache:N` of a cached read into a destination config that has confirmed nothing of it. */
-export async function replay(run: OursRun, tag: string, expected: number): Promise<Timing & { files: string[] }> {
+/**
+ * `write --source cache:N` of a cached read: into a destination config that has confirmed nothing of
+ * it (`tag`: its check runs, as for any destination config not proved lately), or, without `tag`,
+ * with `--full-refresh` into the destination config that wrote it (proved by that write: no check).
+ */
+export async function replay(run: OursRun, tag: string | undefined, expected: number): Promise<Timing & { files: string[] }> {
   const t0 = Date.now();
-  const destination = await getDestination('destination-test', { registry, config: { mode: 'count', tag } });
+  const config = tag === undefined ? { mode: 'count' } : { mode: 'count', tag };
+  const destination = await getDestination('destination-test', { registry, config });
   const read = openCachedRead(run.store, run.readRunId!);
   let firstMs = NaN;
   const result = await destination.write(read, {
     store: run.store,
+    forceFullRefresh: tag === undefined,
     onLog: (_name, line) => {
       const m = FIRST_RECORD.exec(line.text);
       if (m && Number.isNaN(firstMs)) firstMs = Number(m[1]) - t0;
