@@ -84,7 +84,8 @@ async function main() {
       check();
       break;
     case 'write':
-      if (config.input_end_marker) await readLines(() => undefined).then(() => writeFileSync(path.join(localDir, 'input-ended.marker'), 'EOF'));
+      if (config.input_end_marker)
+        await readLines(() => undefined).then(() => writeFileSync(path.join(localDir, 'input-ended.marker'), 'EOF'));
       else if (config.mode === 'count') await count();
       else await write();
       break;

@@ -114,9 +114,7 @@ export async function replayFromCache(
   const range = { ...replayRange(ctx, ids.sourceId, ids.destinationId, plans), states: ctx.store.cacheIndex.states(ids.sourceId) };
   const pending = new PendingStates<{ positions: Positions }>();
   const confirmed = new ConfirmedPositions(ctx, ids, plans, range.from);
-  const commits = new StateCommitter(ctx.store, ids.sourceId, ids.destinationId, pending, ({ positions }) =>
-    confirmed.store(positions),
-  );
+  const commits = new StateCommitter(ctx.store, ids.sourceId, ids.destinationId, pending, ({ positions }) => confirmed.store(positions));
   const failure: { error?: unknown } = {};
   const outcome = await writeFromInput(ctx, destination, catalog, replayInput(ctx, ids.sourceId, plans, range, pending, failure), commits);
   // A damaged cache is the cause even when the destination then failed on its INCOMPLETE input.

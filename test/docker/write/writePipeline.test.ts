@@ -469,14 +469,9 @@ describe('a streamed write of a source config written before', () => {
     const { localDir, store } = await workspace('early');
     const run = async () =>
       containerEvents(async () => {
-        const result = await write(
-          'stream',
-          await source({ count: 400, stateEvery: 100 }),
-          await destination(localDir),
-          store,
-          'replace',
-          ['users'],
-        );
+        const result = await write('stream', await source({ count: 400, stateEvery: 100 }), await destination(localDir), store, 'replace', [
+          'users',
+        ]);
         assert.equal(result.totals.recordsConfirmed, 400);
       });
     const at = (events: Array<{ action: string; command: string; at: number }>, action: string, command: string) =>
