@@ -117,6 +117,8 @@ export class Connector implements PipelineConnector {
   private ready?: Promise<void>;
   /** A run started ahead of the pipeline that will ask for it (see {@link startEarly}). */
   private early?: { key: string; run: Promise<ConnectorRun>; stop: AbortController; input?: DeferredInput };
+  /** Settles once every early run stopped so far is gone. */
+  private discarded: Promise<void> = Promise.resolve();
 
   constructor(private readonly init: ConnectorInit) {
     this.name = init.name;
@@ -272,7 +274,7 @@ export class Connector implements PipelineConnector {
    * was read or of its input written.
    */
   startEarly(request: Omit<ExecuteRequest, 'signal' | 'stdin'>, options: EarlyStartOptions): void {
-    this.discardEarly();
+    void this.discardEarly();
     const stop = new AbortController();
     const input = request.command === 'write' ? new DeferredInput() : undefined;
     const run = this.start(
@@ -283,15 +285,26 @@ export class Connector implements PipelineConnector {
     this.early = { key: earlyKey(request), run, stop, input };
   }
 
-  /** Stops a run started by {@link startEarly} that nobody took. */
-  discardEarly(): void {
+  /**
+   * Stops a run started by {@link startEarly} that nobody took; resolves once every run stopped so
+   * far is gone (its container removed), so that a process ending right after leaves none running.
+   */
+  discardEarly(): Promise<void> {
     const early = this.early;
-    if (!early) return;
-    this.early = undefined;
-    early.stop.abort(new AirbyteError('ABORTED', { message: `${this.name}: a run started ahead of its plan was not needed.` }));
-    early.input?.connect(NO_INPUT);
-    // Its output is read to its end (none of it is used), so that its container is removed.
-    void early.run.then((r) => r.drain()).catch(() => undefined);
+    if (early) {
+      this.early = undefined;
+      early.stop.abort(new AirbyteError('ABORTED', { message: `${this.name}: a run started ahead of its plan was not needed.` }));
+      early.input?.connect(NO_INPUT);
+      // Its output is read to its end (none of it is used), so that its container is removed.
+      const gone = early.run
+        .then((r) => r.drain())
+        .then(
+          () => undefined,
+          () => undefined,
+        );
+      this.discarded = Promise.all([this.discarded, gone]).then(() => undefined);
+    }
+    return this.discarded;
   }
 
   /** The early run of exactly this request, handed over to its caller: `stdin` feeds it, `signal` stops it from now on. */
@@ -299,7 +312,8 @@ export class Connector implements PipelineConnector {
     const early = this.early;
     if (!early) return undefined;
     if (early.key !== earlyKey(request) || (early.input === undefined) !== (request.stdin === undefined)) {
-      this.discardEarly();
+      // Not awaited: the run that replaces it goes on meanwhile (the write waits for it at its end).
+      void this.discardEarly();
       return undefined;
     }
     this.early = undefined;

@@ -55,8 +55,8 @@ export interface PipelineConnector {
     request: Omit<ExecuteRequest, 'signal' | 'stdin'>,
     options: Pick<RunConnectorOptions, 'signal' | 'onLog' | 'idleTimeoutMs'>,
   ): void;
-  /** Stops a run started early that nobody took. */
-  discardEarly?(): void;
+  /** Stops a run started early that nobody took; resolves once it is gone (its container removed). */
+  discardEarly?(): Promise<void>;
 }
 
 export interface PipelineSource extends PipelineConnector {

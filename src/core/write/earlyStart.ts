@@ -54,8 +54,10 @@ export function startEarly(write: EarlyWrite, options: PipelineOptions): void {
   );
 }
 
-/** Stops the runs started early that the write did not take (it failed, or discover changed the plan). */
-export function discardEarly(write: Pick<EarlyWrite, 'source' | 'destination'>): void {
-  write.source?.discardEarly?.();
-  write.destination.discardEarly?.();
+/**
+ * Stops the runs started early that the write did not take (it failed, or discover changed the
+ * plan); resolves once they are gone, so that the write ends with no container of its own running.
+ */
+export async function discardEarly(write: Pick<EarlyWrite, 'source' | 'destination'>): Promise<void> {
+  await Promise.all([write.source?.discardEarly?.(), write.destination.discardEarly?.()]);
 }

@@ -187,8 +187,9 @@ export async function ingestSource(
     );
     const refused = await recordsMayMove(ctx);
     if (refused !== undefined) {
-      // The destination failed its check: the source (being stopped) is not read.
-      void run.drain().catch(() => undefined);
+      // The destination failed its check: the source (being stopped) is not read. Its container is
+      // gone before the run ends: a process that exits right after must not leave it running.
+      await run.drain().catch(() => undefined);
       throw refused;
     }
     for await (const batch of run.routedBatches()) await sink.take(batch);
