@@ -5,6 +5,7 @@
  * `src/core/write/`, which know it only as a `PipelineConnector`.
  */
 import { AirbyteError, isAirbyteError } from '../errors';
+import { DockerExecutor } from '../executors/dockerExecutor';
 import type { ExecuteRequest, Executor, InstallProgress } from '../executors/executor';
 import type { AirbyteCatalog, AirbyteConnectionStatus, ConnectorSpecification, JsonObject, MessageOf } from '../protocol/messages';
 import type { ConnectorType, RegistryEntry } from '../registry/registryTypes';
@@ -274,6 +275,10 @@ export class Connector implements PipelineConnector {
    * was read or of its input written.
    */
   startEarly(request: Omit<ExecuteRequest, 'signal' | 'stdin'>, options: EarlyStartOptions): void {
+    // Containers only: they take a while to start (an in-process or local connector starts at once),
+    // and a stopped one is killed before its stdin closes. A built-in destination stopped early
+    // would read the end of its input, and one holding a file lock would refuse its replacement.
+    if (!(this.executor instanceof DockerExecutor)) return;
     void this.discardEarly();
     const stop = new AbortController();
     const input = request.command === 'write' ? new DeferredInput() : undefined;
@@ -312,7 +317,7 @@ export class Connector implements PipelineConnector {
     const early = this.early;
     if (!early) return undefined;
     if (early.key !== earlyKey(request) || (early.input === undefined) !== (request.stdin === undefined)) {
-      // Not awaited: the run that replaces it goes on meanwhile (the write waits for it at its end).
+      // Its replacement waits for it to be gone (in `start`).
       void this.discardEarly();
       return undefined;
     }
@@ -333,6 +338,8 @@ export class Connector implements PipelineConnector {
   ): Promise<ConnectorRun> {
     const early = this.takeEarly(request, options.signal);
     if (early) return early;
+    // An early run this one replaces is gone first (a destination may lock what it writes to).
+    await this.discarded;
     // A config that fails a spec known without running anything is refused before the image is
     // needed: fixing the config comes first, whether or not Docker is up.
     const specKnown = this.specIfKnown() !== undefined;
