@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { AirbyteStateMessage } from '../../../src/core/protocol/messages';
 import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
-import { StateCommitter } from '../../../src/core/write/stateCommitter';
+import { SAVE_SPACING_MS, StateCommitter } from '../../../src/core/write/stateCommitter';
 import { PendingStates } from '../../../src/core/write/stateManager';
 
 const stream = (name: string, cursor: number): AirbyteStateMessage => ({
@@ -87,6 +87,38 @@ describe('state committer with a prepare step (a write through the cache)', () =
       store.states.get('src', 'dst').map((r) => r.streamKey),
       ['b'],
     );
+    await store.close();
+  });
+
+  it('saves echoes that come quickly together, a save at most every SAVE_SPACING_MS, and the last at once when settling', async () => {
+    const store = await openStore();
+    const file = store.path;
+    let saves = 0;
+    const save = store.save.bind(store);
+    store.save = () => {
+      saves++;
+      return save();
+    };
+    const pending = new PendingStates<number>();
+    const commits = new StateCommitter<number>(store, 'src', 'dst', pending, () => undefined);
+    const ECHOES = 60;
+    const started = Date.now();
+    for (let i = 1; i <= ECHOES; i++) {
+      pending.push(stream('users', i), i);
+      commits.onEcho(stream('users', i));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const elapsed = Date.now() - started;
+    await commits.settled();
+    assert.ok(saves >= 2, `${saves} saves`);
+    assert.ok(saves <= Math.ceil(elapsed / SAVE_SPACING_MS) + 2, `${saves} saves for ${ECHOES} echoes in ${elapsed} ms`);
+    // Settled means saved: the file itself holds the last echoed state.
+    const viewer = await WorkspaceStore.open({ path: file, lock: false });
+    assert.deepEqual(
+      viewer.states.get('src', 'dst').map((r) => r.state),
+      [stream('users', ECHOES)],
+    );
+    await viewer.close();
     await store.close();
   });
 });
