@@ -1,5 +1,7 @@
 /** Feeding a connector's stdin with backpressure. */
+import { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
+import { giveBack, isLent } from './lentBuffers';
 
 /** How feeding stdin ended: all of it written (and stdin ended), or cut short and why. */
 export type StdinOutcome = { ended: 'complete' } | { ended: 'closed' | 'aborted'; error: Error };
@@ -19,6 +21,7 @@ export async function pumpStdin(source: AsyncIterable<Uint8Array | string>, targ
   // A write to a pipe whose reader is gone raises EPIPE on the stream; never let it go unhandled.
   target.on('error', () => undefined);
   let complete = false;
+  const batch = new WriteBatch(target);
   try {
     for (;;) {
       const pending = iterator.next();
@@ -30,14 +33,21 @@ export async function pumpStdin(source: AsyncIterable<Uint8Array | string>, targ
         complete = true;
         break;
       }
-      if (!target.write(next.value) && (await cut.race(drained(target))) === CUT) break;
+      batch.hold();
+      const room = target.write(next.value, sent(target, next.value));
+      if (!room && target.writableLength >= BATCH_BYTES) {
+        batch.flush();
+        if ((await cut.race(drained(target))) === CUT) break;
+      }
     }
   } catch (error) {
     // The source failed: the connector gets no more input; its end of stdin tells it so.
+    batch.flush();
     cut.dispose();
     if (!target.destroyed && !target.writableEnded) target.end();
     return { ended: 'closed', error: error as Error };
   }
+  batch.flush();
   cut.dispose();
   if (complete) {
     if (!target.destroyed && !target.writableEnded) target.end();
@@ -46,6 +56,48 @@ export async function pumpStdin(source: AsyncIterable<Uint8Array | string>, targ
   // Not awaited: a source busy producing its next chunk honours the request at its next step.
   void Promise.resolve(iterator.return?.())?.catch(() => undefined);
   return { ended: cut.reason === 'aborted' ? 'aborted' : 'closed', error: cut.error() };
+}
+
+/** Bytes written ahead of a connector that does not keep up before feeding waits for it. */
+const BATCH_BYTES = 256 << 10;
+
+/**
+ * Chunks that come within one turn of the event loop go out together: the target is corked at the
+ * first and uncorked on the next turn, so that a socket writes them with one system call. A streamed
+ * source's output comes as chunks of about 10 KB (16,000 for a million records), and writing each on
+ * its own cost about 0.9 s of CPU time, taken from the connectors on a two-core machine.
+ */
+class WriteBatch {
+  private corked = false;
+
+  constructor(private readonly target: Writable) {}
+
+  /** Corks the target until the next turn of the event loop, unless it is corked already. */
+  hold(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.target.cork();
+    setImmediate(this.flush);
+  }
+
+  /** Writes what is corked now. */
+  readonly flush = (): void => {
+    if (!this.corked) return;
+    this.corked = false;
+    this.target.uncork();
+  };
+}
+
+/**
+ * The write callback that gives a lent chunk back (see `lentBuffers`) once it was written. Only for
+ * a socket: its write callback comes once the kernel has taken the bytes, and it keeps no reference
+ * to them after it. A chunk whose write failed is not given back (nothing says what still holds it).
+ */
+function sent(target: Writable, chunk: Uint8Array | string): ((error?: Error | null) => void) | undefined {
+  if (!(target instanceof Socket) || !isLent(chunk)) return undefined;
+  return (error) => {
+    if (!error) giveBack(chunk);
+  };
 }
 
 /**

@@ -124,7 +124,7 @@ export async function readRecordPage(
   const total = info ? info.endPos - start : 0;
   const rows: PreviewRow[] = [];
   if (offset < total) {
-    const reader = cache.reader(view.sourceId, view.stream, start + offset, start + Math.min(total, offset + limit), signal);
+    const reader = cache.reader(view.sourceId, view.stream, start + offset, start + Math.min(total, offset + limit), { signal });
     try {
       for await (const chunk of reader.until(Number.MAX_SAFE_INTEGER)) rows.push(...rowsOfChunk(chunk.bytes, offset + rows.length));
     } finally {

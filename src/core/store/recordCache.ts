@@ -20,7 +20,7 @@ import type { AirbyteStateMessage } from '../protocol/messages';
 import { streamKey } from '../protocol/messages';
 import { fsyncDir } from './atomicFile';
 import type { CacheIngestCommit, CacheSegment, CacheStreamInfo, SegmentBlock } from './cacheIndex';
-import type { CacheChunk } from './cacheReader';
+import type { CacheChunk, CacheReaderOptions } from './cacheReader';
 import { CacheStreamReader, linesOf } from './cacheReader';
 import { CACHE_DESTINATION_ID } from './committedStates';
 import type { WorkspaceStore } from './workspaceStore';
@@ -624,12 +624,12 @@ export class RecordCache {
    * was recorded when it was written; `until(target)` calls carry on where the last one stopped.
    * Close it when done.
    */
-  reader(sourceId: string, streamKey: string, from: number, to?: number, signal?: AbortSignal): CacheStreamReader {
+  reader(sourceId: string, streamKey: string, from: number, to?: number, options: CacheReaderOptions = {}): CacheStreamReader {
     const info = this.streamInfo(sourceId, streamKey);
     const start = Math.max(from, info?.generationStart ?? 0);
     const end = info ? Math.min(to ?? info.endPos, info.endPos) : start;
     const segments = info ? this.store.cacheIndex.segments(sourceId, streamKey) : [];
-    return new CacheStreamReader(this.dir, segments, start, Math.max(start, end), signal);
+    return new CacheStreamReader(this.dir, segments, start, Math.max(start, end), options);
   }
 
   /**
@@ -637,7 +637,7 @@ export class RecordCache {
    * end), as chunks of whole lines read from disk: memory is bounded by the block size.
    */
   async *chunks(sourceId: string, streamKey: string, from: number, to?: number, signal?: AbortSignal): AsyncGenerator<CacheChunk> {
-    const reader = this.reader(sourceId, streamKey, from, to, signal);
+    const reader = this.reader(sourceId, streamKey, from, to, { signal });
     try {
       yield* reader.until(Number.MAX_SAFE_INTEGER);
     } finally {

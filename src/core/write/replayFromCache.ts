@@ -7,7 +7,7 @@ import type { PipelineConnector } from '../connectors/pipelineConnector';
 import { AirbyteError } from '../errors';
 import type { AirbyteStateMessage, ConfiguredAirbyteCatalog } from '../protocol/messages';
 import { message as build } from '../protocol/messages';
-import { isCacheDamage } from '../store/cacheReader';
+import { BlockBuffers, isCacheDamage } from '../store/cacheReader';
 import type { StreamPlan } from './catalogBuilder';
 import { followDestination, statusLines } from './destinationOutput';
 import type { RunContext } from './runContext';
@@ -69,7 +69,9 @@ export async function* replayInput(
   }
   const { cache, tracker } = ctx;
   const { from, to } = range;
-  const readers = new Map(plans.map((p) => [p.key, cache.reader(sourceId, p.key, from[p.key], to[p.key], ctx.options.signal)]));
+  // One set of block buffers for every stream, used again as the destination takes what was sent.
+  const reading = { signal: ctx.options.signal, buffers: new BlockBuffers() };
+  const readers = new Map(plans.map((p) => [p.key, cache.reader(sourceId, p.key, from[p.key], to[p.key], reading)]));
   async function* recordsUpTo(key: string, target: number): AsyncGenerator<Buffer> {
     const s = tracker.stream(key);
     for await (const chunk of readers.get(key)!.until(target)) {

@@ -9,6 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { after, before, describe, it } from 'node:test';
 import { makeDirectory } from '../../../src/core/makeDirectory';
+import { lend } from '../../../src/core/process/lentBuffers';
 import { pumpStdin } from '../../../src/core/process/pumpStdin';
 import { makeTempDir, removeTempDir } from '../../harness/tempDir';
 
@@ -75,6 +76,77 @@ describe('pumpStdin', () => {
     assert.deepEqual(await pumpStdin(three(), child.stdin), { ended: 'complete' });
     await new Promise((r) => child.once('close', r));
     assert.equal(out, '6');
+  });
+
+  it('gives a lent chunk back once the socket has written it, not while it waits in a full pipe', async () => {
+    // Reads nothing for half a second, then everything.
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => process.stdin.resume(), 500)'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const CHUNKS = 64;
+    const given: number[] = [];
+    async function* lent(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < CHUNKS; i++) yield lend(Buffer.alloc(64 << 10, 0x61), () => given.push(i));
+    }
+    const pumping = pumpStdin(lent(), child.stdin);
+    await new Promise((r) => setTimeout(r, 300));
+    // The pipe holds a few hundred KB at most: the chunks behind it are not written, so not given back.
+    const whileBlocked = given.length;
+    assert.deepEqual(await pumping, { ended: 'complete' });
+    await new Promise((r) => child.once('close', r));
+    assert.ok(whileBlocked < 16, `${whileBlocked} of ${CHUNKS} chunks given back while the reader read nothing`);
+    assert.deepEqual(
+      given,
+      Array.from({ length: CHUNKS }, (_, i) => i),
+      'each given back once written, in order',
+    );
+  });
+
+  it('gives nothing back to a writable that is not a socket (it may still hold the chunk)', async () => {
+    let given = 0;
+    const held: Buffer[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        held.push(chunk);
+        done();
+      },
+    });
+    async function* lent(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < 10; i++) yield lend(Buffer.from(`chunk ${i}\n`), () => given++);
+    }
+    assert.deepEqual(await pumpStdin(lent(), sink), { ended: 'complete' });
+    assert.equal(given, 0);
+    assert.equal(held.length, 10);
+  });
+
+  it('writes the small chunks that come together in one system call, every byte in order', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        'const h=require("crypto").createHash("sha256");process.stdin.on("data",(c)=>h.update(c)).on("end",()=>process.stdout.write(h.digest("hex")))',
+      ],
+      { stdio: ['pipe', 'pipe', 'ignore'] },
+    );
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    let writes = 0;
+    const stdin = child.stdin as unknown as { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+    for (const name of ['_write', '_writev'] as const) {
+      const original = stdin[name].bind(stdin);
+      stdin[name] = (...args: unknown[]) => {
+        writes++;
+        original(...args);
+      };
+    }
+    const CHUNKS = 2_000;
+    const chunks = Array.from({ length: CHUNKS }, (_, i) => Buffer.from(`{"record":${i}}\n`));
+    async function* small(): AsyncGenerator<Buffer> {
+      yield* chunks;
+    }
+    assert.deepEqual(await pumpStdin(small(), child.stdin), { ended: 'complete' });
+    await new Promise((r) => child.once('close', r));
+    const { createHash } = await import('node:crypto');
+    assert.equal(out, createHash('sha256').update(Buffer.concat(chunks)).digest('hex'), 'every byte arrived, in order');
+    assert.ok(writes <= 10, `${writes} writes for ${CHUNKS} chunks`);
   });
 
   it('keeps nothing it has written: memory stays flat however much input goes through', async () => {

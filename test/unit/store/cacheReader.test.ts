@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isCacheDamage } from '../../../src/core/store/cacheReader';
+import { giveBack } from '../../../src/core/process/lentBuffers';
+import { BlockBuffers, isCacheDamage } from '../../../src/core/store/cacheReader';
 import type { CacheStreamReader } from '../../../src/core/store/cacheReader';
 import { RecordCache } from '../../../src/core/store/recordCache';
 import { WorkspaceStore } from '../../../src/core/store/workspaceStore';
@@ -78,6 +79,45 @@ describe('CacheStreamReader', () => {
     assert.deepEqual(await readUntil(reader, [8_000, 9_001]), lines(7_777, 9_001));
     assert.ok(reader.bytesRead < segmentBytes() / 4, `read ${reader.bytesRead} bytes for 1,224 records`);
     await reader.close();
+  });
+
+  it('with shared buffers, a chunk given back lets its buffer be used again; one kept is never overwritten', async () => {
+    // Three readers of one replay, taking turns as a replay's checkpoints do.
+    const buffers = new BlockBuffers();
+    const readers = [0, 1, 2].map(() => cache.reader('src', 'users', 0, TOTAL, { buffers }));
+    const kept: Array<{ bytes: Buffer; text: string }> = [];
+    const seen = new Set<ArrayBufferLike>();
+    const got: string[][] = [[], [], []];
+    let n = 0;
+    for (let t = 500; t <= TOTAL; t += 500) {
+      for (const [i, reader] of readers.entries()) {
+        for await (const chunk of reader.until(t)) {
+          const text = chunk.bytes.toString('utf8');
+          got[i].push(...text.slice(0, -1).split('\n'));
+          seen.add(chunk.bytes.buffer);
+          // Every fifth chunk is kept (as a consumer that never gives back would); the others are given back once read.
+          if (n++ % 5 === 0) kept.push({ bytes: chunk.bytes, text });
+          else giveBack(chunk.bytes);
+        }
+      }
+    }
+    for (const reader of readers) await reader.close();
+    for (const lines_ of got) assert.deepEqual(lines_, lines(0, TOTAL), 'each reader hands out every line, in order');
+    for (const k of kept) assert.equal(k.bytes.toString('utf8'), k.text, 'a chunk not given back keeps its bytes');
+    const blocks = store.cacheIndex.segments('src', 'users').reduce((sum, s) => sum + s.blocks!.length, 0);
+    assert.ok(seen.size < (blocks * 3) / 2, `${seen.size} buffers for ${blocks * 3} blocks: the ones given back are used again`);
+  });
+
+  it('without shared buffers, nothing handed out is lent or used again', async () => {
+    const reader = cache.reader('src', 'users', 0);
+    const chunks: Array<{ bytes: Buffer; text: string }> = [];
+    for await (const chunk of reader.until(TOTAL)) {
+      chunks.push({ bytes: chunk.bytes, text: chunk.bytes.toString('utf8') });
+      giveBack(chunk.bytes);
+    }
+    await reader.close();
+    assert.equal(new Set(chunks.map((c) => c.bytes.buffer)).size, chunks.length);
+    for (const c of chunks) assert.equal(c.bytes.toString('utf8'), c.text);
   });
 
   it('a flipped byte fails before any line of its block is handed out, naming the file', async () => {
