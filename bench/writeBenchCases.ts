@@ -113,6 +113,8 @@ export interface OursOptions {
   dockerHost?: string;
   /** Read and send the whole source again (`--full-refresh`), as a rerun must to move every record. */
   fullRefresh?: boolean;
+  /** Discover the source's streams whatever the age of its kept catalog (`--refresh-schema`). */
+  refreshSchema?: boolean;
 }
 
 /**
@@ -141,6 +143,7 @@ export async function ours(
     streams,
     writeStrategy: 'append',
     forceFullRefresh: options.fullRefresh,
+    schemaRefreshMinutes: options.refreshSchema ? 0 : undefined,
     onLog: (_name: string, line: ConnectorLogLine) => {
       const m = FIRST_RECORD.exec(line.text);
       if (m && Number.isNaN(out.firstMs)) out.firstMs = Number(m[1]) - t0;

@@ -77,6 +77,12 @@ export class Config {
     return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
   }
 
+  /** `airbyte.schemaRefreshMinutes` (0: discover before every write); the core's default when unset or not a number ≥ 0. */
+  get schemaRefreshMinutes(): number | undefined {
+    const value = this.section().get<number>('schemaRefreshMinutes');
+    return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+  }
+
   /** The user's consent to a config's `localDir` outside the workspace (user settings only: a workspace cannot grant it). */
   get allowLocalDirOutsideWorkspace(): boolean {
     return this.section().get<boolean>('allowLocalDirOutsideWorkspace') === true;

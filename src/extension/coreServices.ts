@@ -474,6 +474,7 @@ export class CoreServices {
       streams: job.streams,
       signal: job.signal,
       idleTimeoutMs: this.options.config.idleTimeoutMs,
+      schemaRefreshMinutes: this.options.config.schemaRefreshMinutes,
       onRunStarted: job.onRunStarted,
       onProgress: job.onProgress,
       onLog: job.onLog,

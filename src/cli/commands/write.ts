@@ -5,6 +5,7 @@ import { isCachedReadRef, openCachedRead, parseCachedReadRef } from '../../core/
 import type { ReadResult, WriteResult } from '../../core/write/writeResult';
 import type { WriteStrategy } from '../../core/write/writeStrategy';
 import { WRITE_STRATEGIES, isWriteStrategy } from '../../core/write/writeStrategy';
+import { DEFAULT_SCHEMA_REFRESH_MINUTES } from '../../core/write/pipelineOptions';
 import type { CliCommand, CliIo } from '../cliIo';
 import { parseCommandArgs, UsageError } from '../cliIo';
 import { idleTimeoutUsage, parseIdleTimeout } from '../idleTimeout';
@@ -22,6 +23,7 @@ const WRITE_OPTIONS = {
   strategy: { type: 'string' },
   'no-cache': { type: 'boolean' },
   'full-refresh': { type: 'boolean' },
+  'refresh-schema': { type: 'boolean' },
   'state-file': { type: 'string' },
   'idle-timeout': { type: 'string' },
   install: { type: 'boolean' },
@@ -51,6 +53,9 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
                              append with a cursor, else replace)
   --no-cache                 stream the source straight into the destination
   --full-refresh             ignore stored state: read everything again
+  --refresh-schema           run the source's discover now (by default a write plans with the
+                             streams discovered in the last ${DEFAULT_SCHEMA_REFRESH_MINUTES} min by the same image, as the
+                             Airbyte platform does)
   --state-file PATH          the workspace store (default .airbyte/state.sqlite in the workspace:
                              the nearest folder up from the source config file, else from here,
                              that has .airbyte/; else the config file's folder or this folder)
@@ -83,6 +88,7 @@ run reads only what is new. Exit code 0 on success, 1 on failure, 2 on a usage e
         cache: values['no-cache'] ? false : true,
         writeStrategy: strategy,
         forceFullRefresh: values['full-refresh'] === true,
+        schemaRefreshMinutes: values['refresh-schema'] === true ? 0 : undefined,
         signal: io.signal,
         idleTimeoutMs,
         onProgress: progressPrinter(io),

@@ -202,6 +202,11 @@ export class Connector implements PipelineConnector {
     return spec;
   }
 
+  /** The local id of the image this connector runs in; undefined when it does not run in Docker, or the engine does not have the image. */
+  async imageId(): Promise<string | undefined> {
+    return (await this.init.imageSpecs?.imageId().catch(() => undefined)) ?? undefined;
+  }
+
   /** The spec if known without running anything (registry, built-in, or an earlier `spec()`). */
   specIfKnown(): ConnectorSpecification | undefined {
     return this.specCache ?? this.knownSpec;

@@ -38,6 +38,8 @@ export interface PipelineConnector {
   readonly supportsRefreshes: boolean;
   /** The spec if known without running anything. */
   specIfKnown(): ConnectorSpecification | undefined;
+  /** The local id of the image the connector runs in; undefined when it does not run in Docker. */
+  imageId?(): Promise<string | undefined>;
   /** The connector's specification, from its `spec` command (cached). */
   spec(options?: CommandOptions): Promise<ConnectorSpecification>;
   /** Throws CONFIG_INVALID when the config fails the connector's spec (reading the spec when it is not known). */

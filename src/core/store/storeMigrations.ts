@@ -104,6 +104,12 @@ export const STORE_MIGRATIONS: readonly StoreMigration[] = [
         source_id TEXT PRIMARY KEY, catalog_deflated BLOB NOT NULL, discovered_at INTEGER NOT NULL);
     `);
   },
+  (db) => {
+    // The id of the image that discovered each kept catalog: a catalog is used instead of a new
+    // discover only while the source's image is the same one (see discoveredCatalogs.ts). Rows of
+    // older versions keep NULL, which no image matches.
+    db.run('ALTER TABLE discovered_catalogs ADD COLUMN image_id TEXT;');
+  },
 ];
 
 /** The schema version this build writes. */

@@ -8,6 +8,9 @@ import type { WriteStrategy } from './writeStrategy';
 /** The default idle timeout of a read's or write's connectors: generous, for destinations loading large batches. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 
+/** How long a write plans with a source's last discovered catalog before discovering again: Airbyte Cloud's 15 minutes. */
+export const DEFAULT_SCHEMA_REFRESH_MINUTES = 15;
+
 export interface PipelineOptions {
   /** Stream names to read (all when omitted). */
   streams?: readonly string[];
@@ -23,6 +26,13 @@ export interface PipelineOptions {
   writeStrategy?: WriteStrategy;
   /** Ignore every stored state: read everything again. */
   forceFullRefresh?: boolean;
+  /**
+   * A write plans with the source config's last discovered catalog, and runs no discover, while that
+   * catalog is younger than this and was discovered by the image the source runs now (connectors in
+   * Docker only), as the Airbyte platform does. Default {@link DEFAULT_SCHEMA_REFRESH_MINUTES}; 0:
+   * discover before every write.
+   */
+  schemaRefreshMinutes?: number;
   signal?: AbortSignal;
   /**
    * Runs the destination's `check` beside discover and before any record is read or sent (as the

@@ -16,6 +16,7 @@ import { AirbyteError, abortedError } from '../errors';
 import type { AirbyteCatalog, AirbyteStateMessage, ConfiguredAirbyteCatalog, ConnectorSpecification } from '../protocol/messages';
 import type { SecretMasker } from '../secrets';
 import { CACHE_DESTINATION_ID } from '../store/committedStates';
+import type { KeptCatalog } from '../store/discoveredCatalogs';
 import { RecordCache } from '../store/recordCache';
 import { resolveStorePath } from '../store/storePath';
 import { WorkspaceStore } from '../store/workspaceStore';
@@ -27,6 +28,7 @@ import { discardEarly, startEarly } from './earlyStart';
 import { readWhileWriting } from './pipelinedWrite';
 import { recordsGate } from './recordsGate';
 import type { PipelineOptions } from './pipelineOptions';
+import { DEFAULT_SCHEMA_REFRESH_MINUTES } from './pipelineOptions';
 import { ProgressTracker } from './progressTracker';
 import type { RunStart } from './recordedRun';
 import { RecordedRun } from './recordedRun';
@@ -85,7 +87,7 @@ function runContext(
  */
 export async function readSource(source: PipelineSource, options: PipelineOptions = {}): Promise<ReadResult> {
   // Started before the store is opened (loading SQLite takes a while): it needs only the source.
-  const discovery = startDiscovery(source, options);
+  const discovery = new Discovery(source, options);
   return discovery.unlessFailing(() =>
     withStore(options, `airbyte-write read ${source.name}`, async (store) => {
       const strategy = options.writeStrategy ?? 'auto';
@@ -95,7 +97,7 @@ export async function readSource(source: PipelineSource, options: PipelineOption
         return { run: await RecordedRun.begin(store, start, source.masker, options.onRunStarted), party };
       });
       const { discovered, catalog, plans } = await run.guard(async () => {
-        const found = await discovery.catalog;
+        const found = await discovery.discover();
         const plan = { streams: options.streams, strategy, destination: CACHE_AS_DESTINATION, syncId: run.id, currentGeneration: () => 0 };
         return { discovered: found, ...buildConfiguredCatalog({ ...plan, discovered: found }) };
       });
@@ -139,33 +141,65 @@ export async function readSource(source: PipelineSource, options: PipelineOption
 /** A run's plan: the source's catalog and the configured catalog of the streams asked for. */
 interface Planned extends BuiltCatalog {
   discovered: AirbyteCatalog;
+  /** The kept catalog the plan was made with, when no discover ran. */
+  kept?: KeptCatalog;
 }
 
-/** A source's `discover`, started as early as it can be: beside the specs and the run's recording. */
-interface Discovery {
-  catalog: Promise<AirbyteCatalog>;
-  /** Runs `fn`; when it fails, the discover is stopped (its container removed) before the error goes on. */
-  unlessFailing<T>(fn: () => Promise<T>): Promise<T>;
+/**
+ * A source's catalog for a run: a kept one (see `discoveredCatalogs.ts`), or its `discover`, started
+ * as early as it can be (beside the specs and the run's recording).
+ */
+class Discovery {
+  private running?: { catalog: Promise<AirbyteCatalog>; stop: AbortController };
+
+  constructor(
+    private readonly source: PipelineSource,
+    private readonly options: PipelineOptions,
+    /** A catalog young enough to plan with instead of discovering; without it, discover starts at once. */
+    readonly kept?: KeptCatalog,
+  ) {
+    if (!kept) void this.discover();
+  }
+
+  /** The catalog the source's discover returns, starting it unless it runs already. */
+  discover(): Promise<AirbyteCatalog> {
+    if (!this.running) {
+      const stop = new AbortController();
+      const signal = this.options.signal ? AbortSignal.any([this.options.signal, stop.signal]) : stop.signal;
+      // It needs only the source's own spec (to mask its logs), which `spec()` shares with the caller.
+      const catalog = this.source.discover({ signal, onLog: logTo(this.options, this.source.name) });
+      // Awaited by the plan; a run that fails before that stops it and never reads its outcome.
+      catalog.catch(() => undefined);
+      this.running = { catalog, stop };
+    }
+    return this.running.catalog;
+  }
+
+  /** Stops the discover if it runs (its container is removed). */
+  stop(): void {
+    this.running?.stop.abort();
+  }
+
+  /** Runs `fn`; when it fails, the discover is stopped before the error goes on. */
+  async unlessFailing<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      this.stop();
+      throw error;
+    }
+  }
 }
 
-function startDiscovery(source: PipelineSource, options: PipelineOptions): Discovery {
-  const stop = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-  // It needs only the source's own spec (to mask its logs), which `spec()` shares with the caller.
-  const catalog = source.discover({ signal, onLog: logTo(options, source.name) });
-  // Awaited by the plan; a write that fails before that stops it and never reads its outcome.
-  catalog.catch(() => undefined);
-  return {
-    catalog,
-    async unlessFailing(fn) {
-      try {
-        return await fn();
-      } catch (error) {
-        stop.abort();
-        throw error;
-      }
-    },
-  };
+/**
+ * A write's discovery of its source: the catalog kept from the source config's last discover when it
+ * is younger than the schema refresh window and was discovered by the image the source runs now (as
+ * the Airbyte platform does: no discover container, no wait for it), else a discover started now.
+ */
+async function discoveryFor(store: WorkspaceStore, source: PipelineSource, sourceId: string, options: PipelineOptions): Promise<Discovery> {
+  const windowMs = (options.schemaRefreshMinutes ?? DEFAULT_SCHEMA_REFRESH_MINUTES) * 60_000;
+  const kept = windowMs > 0 ? store.catalogs.fresh(sourceId, await source.imageId?.(), windowMs) : undefined;
+  return new Discovery(source, options, kept);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,13 +242,23 @@ export async function writeToDestination(
   if (input instanceof ReadResult && !options.store && !options.stateCache && !options.storePath) {
     options = input.cache.store.isClosed ? { ...options, storePath: input.cache.store.path } : { ...options, store: input.cache.store };
   }
-  // Started before the store is opened (loading SQLite takes a while): it needs only the source.
-  const discovery = input instanceof ReadResult ? undefined : startDiscovery(input, options);
-  const unlessFailing = <T>(fn: () => Promise<T>) => (discovery ? discovery.unlessFailing(fn) : fn());
+  let discovery: Discovery | undefined;
+  // A write that fails stops the source's discover, if it started one.
+  const unlessFailing = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      discovery?.stop();
+      throw error;
+    }
+  };
   return unlessFailing(() =>
     withStore(options, `airbyte-write write to ${destination.name}`, async (store) => {
       const { job, first } = await unlessFailing(async () => {
-        const job = { ...(await writeJob(store, input, destination, options)), discovery };
+        const job = await writeJob(store, input, destination, options);
+        // Once the source's identity is known: its kept catalog when young enough, else its discover, started now.
+        discovery = job.source ? await discoveryFor(store, job.source, job.sourceParty.identity, options) : undefined;
+        job.discovery = discovery;
         return { job, first: await RecordedRun.begin(store, firstRunStart(job), job.masker, options.onRunStarted) };
       });
       // Beside the source's discover, and then beside the start of the connectors that move the
@@ -225,7 +269,7 @@ export async function writeToDestination(
       );
       // A streamed write of a source config discovered before starts both connectors now, with the
       // plan that catalog makes; they are taken only if discover's answer makes the same plan.
-      if (job.mode === 'stream') {
+      if (job.mode === 'stream' && !job.discovery?.kept) {
         const early = { ...job, sourceId: job.sourceParty.identity, plan: planOf(job, first.id) };
         startEarly({ ...early, offer: (plans) => streamedOffer(job, plans) }, gate.options);
       }
@@ -233,6 +277,7 @@ export async function writeToDestination(
       // Failed during discover: nothing else starts.
       if (gate.refusedNow() !== undefined) await first.guard(() => Promise.reject(gate.refusedNow()));
       const ctx = runContext(store, job.cache, planned.plans, first, gate.options, job.masker);
+      if (planned.kept) notice(ctx, keptCatalogNotice(job.sourceParty.connector, planned.kept, options));
       ctx.streamStatus = takesStreamStatus(job.destinationSpec, destination.entry).send;
       ctx.recordsGate = gate.opened;
       try {
@@ -252,6 +297,14 @@ export async function writeToDestination(
       }
     }),
   ).finally(() => discardEarly({ source: input instanceof ReadResult ? undefined : input, destination }));
+}
+
+/** What a write planned with a kept catalog says (the schema may have changed upstream since). */
+function keptCatalogNotice(source: string, kept: KeptCatalog, options: PipelineOptions): string {
+  const minutes = Math.max(0, Math.round((Date.now() - kept.discoveredAt) / 60_000));
+  const window = options.schemaRefreshMinutes ?? DEFAULT_SCHEMA_REFRESH_MINUTES;
+  const age = minutes === 0 ? 'less than a minute' : `${minutes} min`;
+  return `The streams of ${source} are those its discover found ${age} ago: discover runs again once they are ${window} min old, as on the Airbyte platform (--refresh-schema, or the setting airbyte.schemaRefreshMinutes at 0, discovers before the write).`;
 }
 
 /** How long a destination config's successful write spares the next writes its check. */
@@ -365,10 +418,19 @@ async function planWrite(job: WriteJob, syncId: number): Promise<Planned> {
   const sourceId = job.sourceParty.identity;
   const plan = planOf(job, syncId);
   if (job.discovery) {
-    const discovered = await job.discovery.catalog;
+    const kept = job.discovery.kept;
+    if (kept) {
+      try {
+        return { discovered: kept.catalog, kept, ...buildConfiguredCatalog({ ...plan, discovered: kept.catalog }) };
+      } catch {
+        // A stream asked for that the kept catalog lacks may be new upstream: discover says.
+      }
+    }
+    const discovered = await job.discovery.discover();
     if (options.signal?.aborted) throw abortedError('The write');
-    // Kept for the next write of this source config, which starts its connectors with it (earlyStart.ts).
-    store.catalogs.put(sourceId, discovered);
+    // Kept for the next writes of this source config: planned with it while young enough, else
+    // started with it beside their discover (earlyStart.ts).
+    store.catalogs.put(sourceId, discovered, await job.source?.imageId?.());
     return { discovered, ...buildConfiguredCatalog({ ...plan, discovered }) };
   }
   if (await job.cache.dropIfIncomplete(sourceId)) {

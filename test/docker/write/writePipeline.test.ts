@@ -129,7 +129,7 @@ async function write(
   store: WorkspaceStore,
   strategy: WriteStrategy,
   streams: string[],
-  extra: { onProgress?: (p: WriteProgress) => void; signal?: AbortSignal } = {},
+  extra: { onProgress?: (p: WriteProgress) => void; signal?: AbortSignal; schemaRefreshMinutes?: number } = {},
 ): Promise<WriteResult> {
   if (mode === 'replay') {
     const read = await src.read({ store, streams, writeStrategy: strategy, signal: extra.signal });
@@ -465,24 +465,33 @@ async function containerEvents(fn: () => Promise<unknown>): Promise<Array<{ acti
 }
 
 describe('a streamed write of a source config written before', () => {
-  it('starts its read and write beside discover and takes them when discover confirms the plan; a changed schema stops them unread and the run uses the new one', async () => {
+  it('starts its read and write beside discover and takes them when discover confirms the plan; within the schema refresh window it runs no discover; a changed schema stops the early runs unread and the run uses the new one', async () => {
     const { localDir, store } = await workspace('early');
-    const run = async () =>
+    let notices: string[] = [];
+    const run = async (schemaRefreshMinutes?: number) =>
       containerEvents(async () => {
-        const result = await write('stream', await source({ count: 400, stateEvery: 100 }), await destination(localDir), store, 'replace', [
-          'users',
-        ]);
+        const result = await write(
+          'stream',
+          await source({ count: 400, stateEvery: 100 }),
+          await destination(localDir),
+          store,
+          'replace',
+          ['users'],
+          { schemaRefreshMinutes },
+        );
         assert.equal(result.totals.recordsConfirmed, 400);
+        notices = result.notices;
       });
     const at = (events: Array<{ action: string; command: string; at: number }>, action: string, command: string) =>
       events.filter((e) => e.action === action && e.command === command).map((e) => e.at);
     try {
       // The first write of this source config has no catalog kept: its read starts after discover ended.
-      const first = await run();
+      const first = await run(0);
       assert.ok(Math.min(...at(first, 'create', 'read')) > Math.max(...at(first, 'die', 'discover')), 'first write: read after discover');
 
-      // The second starts its read and write beside discover, and takes them: one of each.
-      const second = await run();
+      // Told to discover before every write, the second starts its read and write beside discover,
+      // and takes them: one of each.
+      const second = await run(0);
       assert.equal(at(second, 'create', 'read').length, 1, 'one read container');
       assert.equal(at(second, 'create', 'write').length, 1, 'one write container');
       assert.ok(
@@ -490,21 +499,34 @@ describe('a streamed write of a source config written before', () => {
         'the read was started before discover ended',
       );
       assert.equal((await rows(localDir, 'users')).length, 400, 'overwritten once, each record once');
+      assert.deepEqual(notices, []);
 
-      // Upstream, the users table gained a column: discover's catalog makes another plan. The runs
-      // started with the kept one are stopped unread, and the connectors start again with the new one.
+      // Within the refresh window (the default, 15 min), the kept catalog is the plan: no discover runs.
+      const third = await run();
+      assert.equal(at(third, 'create', 'discover').length, 0, 'no discover container');
+      assert.equal(at(third, 'create', 'read').length, 1, 'one read container');
+      assert.equal(at(third, 'create', 'write').length, 1, 'one write container');
+      assert.equal((await rows(localDir, 'users')).length, 400);
+      assert.ok(
+        notices.some((n) => /discover found less than a minute ago.*--refresh-schema/.test(n)),
+        `the run says its streams come from the kept catalog: ${notices.join(' | ')}`,
+      );
+
+      // Upstream, the users table gained a column: discover's catalog (asked for: --refresh-schema)
+      // makes another plan. The runs started with the kept one are stopped unread, and the connectors
+      // start again with the new one.
       await upstream(sourceUpstream, { record_count: 400, users_plan: true });
-      const third = await containerEvents(async () => {
+      const fourth = await containerEvents(async () => {
         const src = await getSource('source-test', {
           registry: registry(),
           config: { record_count: 0, fault_after: 0, state_every: 100, state_mode: 'STREAM', api_key: SECRET },
           localDir: sourceUpstream,
         });
-        const result = await write('stream', src, await destination(localDir), store, 'replace', ['users']);
+        const result = await write('stream', src, await destination(localDir), store, 'replace', ['users'], { schemaRefreshMinutes: 0 });
         assert.equal(result.totals.recordsConfirmed, 400);
       });
-      assert.equal(at(third, 'create', 'read').length, 2, 'the read started early was not used');
-      assert.equal(at(third, 'create', 'write').length, 2, 'the write started early was not used');
+      assert.equal(at(fourth, 'create', 'read').length, 2, 'the read started early was not used');
+      assert.equal(at(fourth, 'create', 'write').length, 2, 'the write started early was not used');
       const users = await rows(localDir, 'users');
       assert.equal(users.length, 400, 'nothing from the early runs reached the destination');
       assert.ok(

@@ -143,6 +143,28 @@ describe('WorkspaceStore', () => {
     }
   });
 
+  it('a kept catalog stands in for discover only while young enough and discovered by the same image', async () => {
+    const store = await WorkspaceStore.open({ path: file('fresh') });
+    try {
+      const catalog = { streams: [{ name: 'users', json_schema: {}, supported_sync_modes: ['full_refresh'] }] } as never;
+      const at = 1_000_000;
+      const window = 15 * 60_000;
+      store.catalogs.put('src#1', catalog, 'sha256:aaa', at);
+      assert.deepEqual(store.catalogs.fresh('src#1', 'sha256:aaa', window, at + window - 1)?.catalog, catalog);
+      assert.equal(store.catalogs.fresh('src#1', 'sha256:aaa', window, at + window), undefined, 'too old');
+      assert.equal(store.catalogs.fresh('src#1', 'sha256:bbb', window, at + 1), undefined, 'another image (rebuilt or pulled)');
+      assert.equal(store.catalogs.fresh('src#1', undefined, window, at + 1), undefined, 'not in Docker: no image to trust');
+      assert.equal(store.catalogs.fresh('src#1', 'sha256:aaa', 0, at + 1), undefined, 'a window of 0 always discovers');
+      assert.equal(store.catalogs.fresh('src#2', 'sha256:aaa', window, at + 1), undefined);
+      // A catalog kept without an image (a local connector's) is still there for the early start.
+      store.catalogs.put('src#3', catalog, undefined, at);
+      assert.equal(store.catalogs.fresh('src#3', 'sha256:aaa', window, at + 1), undefined);
+      assert.deepEqual(store.catalogs.get('src#3'), catalog);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('migrates a file written with an older schema, keeping its data', async () => {
     const f = file('migrate');
     await fs.mkdir(path.dirname(f), { recursive: true });
