@@ -186,14 +186,13 @@ export class Connector implements PipelineConnector {
 
   private async readSpec(options: CommandOptions): Promise<ConnectorSpecification> {
     const kept = this.init.imageSpecs;
-    const idOf = async () => (kept ? await kept.imageId().catch(() => undefined) : undefined);
-    const id = await idOf();
+    const id = await this.imageId();
     let spec =
       kept && id ? (specsByImageId.get(`${kept.image}@${id}`) ?? (await readCachedSpec(kept.cacheDir, kept.image, id))) : undefined;
     if (!spec) {
       spec = (await this.single('spec', {}, 'SPEC', options, this.timeouts.spec ?? DEFAULT_TIMEOUTS.spec)).spec;
       // The run may have pulled the image: keep the spec under the id it has now.
-      const idAfter = id ?? (await idOf());
+      const idAfter = id ?? (await this.imageId());
       if (kept && idAfter) await writeCachedSpec(kept.cacheDir, kept.image, idAfter, spec);
       if (kept && idAfter) specsByImageId.set(`${kept.image}@${idAfter}`, spec);
     } else specsByImageId.set(`${kept!.image}@${id}`, spec);
@@ -204,7 +203,7 @@ export class Connector implements PipelineConnector {
 
   /** The local id of the image this connector runs in; undefined when it does not run in Docker, or the engine does not have the image. */
   async imageId(): Promise<string | undefined> {
-    return (await this.init.imageSpecs?.imageId().catch(() => undefined)) ?? undefined;
+    return this.init.imageSpecs?.imageId().catch(() => undefined);
   }
 
   /** The spec if known without running anything (registry, built-in, or an earlier `spec()`). */

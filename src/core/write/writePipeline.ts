@@ -157,6 +157,8 @@ class Discovery {
     private readonly options: PipelineOptions,
     /** A catalog young enough to plan with instead of discovering; without it, discover starts at once. */
     readonly kept?: KeptCatalog,
+    /** The id of the source's image when the write began, if it was read (undefined: not read, or not in Docker). */
+    readonly imageId?: string,
   ) {
     if (!kept) void this.discover();
   }
@@ -197,9 +199,15 @@ class Discovery {
  * the Airbyte platform does: no discover container, no wait for it), else a discover started now.
  */
 async function discoveryFor(store: WorkspaceStore, source: PipelineSource, sourceId: string, options: PipelineOptions): Promise<Discovery> {
-  const windowMs = (options.schemaRefreshMinutes ?? DEFAULT_SCHEMA_REFRESH_MINUTES) * 60_000;
-  const kept = windowMs > 0 ? store.catalogs.fresh(sourceId, await source.imageId?.(), windowMs) : undefined;
-  return new Discovery(source, options, kept);
+  const windowMs = schemaRefreshMinutesOf(options) * 60_000;
+  if (windowMs <= 0) return new Discovery(source, options);
+  const imageId = await source.imageId?.();
+  return new Discovery(source, options, store.catalogs.fresh(sourceId, imageId, windowMs), imageId);
+}
+
+/** How old a kept catalog may be to plan with (0: discover before every write). */
+function schemaRefreshMinutesOf(options: PipelineOptions): number {
+  return options.schemaRefreshMinutes ?? DEFAULT_SCHEMA_REFRESH_MINUTES;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,7 +310,7 @@ export async function writeToDestination(
 /** What a write planned with a kept catalog says (the schema may have changed upstream since). */
 function keptCatalogNotice(source: string, kept: KeptCatalog, options: PipelineOptions): string {
   const minutes = Math.max(0, Math.round((Date.now() - kept.discoveredAt) / 60_000));
-  const window = options.schemaRefreshMinutes ?? DEFAULT_SCHEMA_REFRESH_MINUTES;
+  const window = schemaRefreshMinutesOf(options);
   const age = minutes === 0 ? 'less than a minute' : `${minutes} min`;
   return `The streams of ${source} are those its discover found ${age} ago: discover runs again once they are ${window} min old, as on the Airbyte platform (--refresh-schema, or the setting airbyte.schemaRefreshMinutes at 0, discovers before the write).`;
 }
@@ -428,9 +436,10 @@ async function planWrite(job: WriteJob, syncId: number): Promise<Planned> {
     }
     const discovered = await job.discovery.discover();
     if (options.signal?.aborted) throw abortedError('The write');
-    // Kept for the next writes of this source config: planned with it while young enough, else
-    // started with it beside their discover (earlyStart.ts).
-    store.catalogs.put(sourceId, discovered, await job.source?.imageId?.());
+    // Kept for the next writes of this source config (planned with it while young enough, else
+    // started with it beside their discover: earlyStart.ts), with the image read when the write
+    // began, or read now if it was not (discover may have pulled it).
+    store.catalogs.put(sourceId, discovered, job.discovery.imageId ?? (await job.source?.imageId?.()));
     return { discovered, ...buildConfiguredCatalog({ ...plan, discovered }) };
   }
   if (await job.cache.dropIfIncomplete(sourceId)) {
